@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# sp — the subprocess4j command line. Builds itself on first use (and after a source change),
+# then runs. Needs a JDK 25 or newer: JAVA_HOME when it is one, else one installed under the
+# usual directories. Usage: ./sp run [options] -- command [args...]   (./sp --help)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# shellcheck source=.mvn/find-jdk.sh
+. "$root/.mvn/find-jdk.sh" || exit 125
+
+jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
+stale() {
+  [ -f "$jar" ] || return 0
+  [ -n "$(find "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
+      "$root/subprocess4j/src/main" "$root/subprocess4j-cli/src/main" -newer "$jar" -print -quit)" ]
+}
+if stale; then
+  echo "sp: building (first use or sources changed)..." >&2
+  if ! (cd "$root" && ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
+        -pl subprocess4j-cli -am package >&2); then
+    echo "sp: the build failed; see the Maven output above." >&2
+    exit 125
+  fi
+fi
+
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -Xshare:auto -jar "$jar" "$@"

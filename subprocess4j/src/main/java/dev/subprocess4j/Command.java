@@ -1,0 +1,618 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.BackendSelector;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.TextCodec;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An immutable description of a process to start: argv, streams, environment, directory,
+ * timeout, signals, limits and credentials.
+ *
+ * <p>Every method returns a new {@code Command}; the original is unchanged, so a command can be
+ * shared between threads, kept in a constant and run many times.
+ *
+ * <h2>Examples</h2>
+ * {@snippet :
+ * CompletedProcess r = Subprocess.command("git", "status", "--short")
+ *         .cwd(Path.of("/src/project"))
+ *         .captureOutput()
+ *         .timeout(Duration.ofSeconds(10))
+ *         .check()
+ *         .run();
+ * System.out.print(r.stdout());
+ *
+ * try (Popen p = Subprocess.command("cat").stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
+ *     CompletedProcess echoed = p.communicate("hello".getBytes(), Duration.ofSeconds(5));
+ * }
+ * }
+ *
+ * <h2>Defaults</h2>
+ * All three streams inherited; no input; UTF-8 with replacement and universal newlines; no
+ * timeout, no check; the JVM's directory and environment; {@code closeFds(true)},
+ * {@code restoreSignals(true)}; on timeout {@code killSignal} SIGKILL, {@code killGrace} 5 s (used
+ * only when the kill signal is not SIGKILL), and the whole group is killed only when the child
+ * has one of its own ({@code startNewSession()} or {@code processGroup(0)}).
+ *
+ * <h2>Errors</h2>
+ * Bad values are rejected by the method that receives them with {@link IllegalArgumentException}
+ * naming the value: an empty argv or program, a NUL byte or unpaired surrogate in an argument,
+ * an environment key or value (a value is never shown, only its key), {@code =} in an environment
+ * key, a negative timeout or grace, a soft limit above the hard one, a passed fd below 3, an
+ * umask outside 0–0777, a redirect that does not fit the stream, and {@code input(...)} together
+ * with a stdin other than {@code PIPE}. Options the backend cannot honour make {@link #run()} and
+ * {@link #start()} throw {@link UnsupportedOperationException} naming the option and the backend.
+ * A child that cannot be started raises {@link SpawnException}.
+ *
+ * <h2>Program lookup</h2>
+ * A bare program name is looked up in {@code PATH} of the environment the child will get
+ * ({@code /bin:/usr/bin} when it has none); a name containing {@code /} is used as is, relative
+ * to {@link #cwd(Path)} when one is set. A file without a {@code #!} line fails with ENOEXEC on
+ * the native backend (the JDK backend runs it with {@code /bin/sh}).
+ *
+ * <h2>Thread safety</h2>
+ * Immutable and thread-safe.
+ *
+ * <h2>Python equivalent</h2>
+ * The keyword arguments of {@code subprocess.run} and {@code subprocess.Popen}.
+ */
+public final class Command {
+    /** The mutable state behind one immutable command; never changed after construction. */
+    private static final class Spec implements Cloneable {
+        List<String> argv;
+        Redirect stdin = Redirect.INHERIT;
+        Redirect stdout = Redirect.INHERIT;
+        Redirect stderr = Redirect.INHERIT;
+        byte[] inputBytes;
+        String inputText;
+        Charset encoding = TextCodec.DEFAULT.charset();
+        CodingErrorAction errors = TextCodec.DEFAULT.errors();
+        boolean universalNewlines = true;
+        Duration timeout;
+        boolean check;
+        Path cwd;
+        boolean inheritEnv = true;
+        Map<String, String> envChanges = Map.of(); // a null value removes the key
+        Path executable;
+        boolean startNewSession;
+        Integer processGroup;
+        String user;
+        String group;
+        List<String> extraGroups;
+        Integer umask;
+        Map<Rlimit, long[]> rlimits = Map.of();
+        int[] passFds = new int[0];
+        boolean closeFds = true;
+        boolean restoreSignals = true;
+        boolean killOnParentExit;
+        Signal killSignal = Signal.SIGKILL;
+        Duration killGrace = Duration.ofSeconds(5);
+        Boolean killGroupOnTimeout;
+        Backend backend;
+
+        @Override
+        protected Spec clone() {
+            try {
+                return (Spec) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private final Spec spec;
+
+    private Command(Spec spec) {
+        this.spec = spec;
+    }
+
+    static Command of(List<String> argv) {
+        Objects.requireNonNull(argv, "argv");
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("argv must not be empty");
+        }
+        List<String> copy = new ArrayList<>(argv.size());
+        for (int i = 0; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (a == null) {
+                throw new IllegalArgumentException("argument " + i + " is null");
+            }
+            Validation.checkString(a, "argument " + i);
+            copy.add(a);
+        }
+        if (copy.getFirst().isEmpty()) {
+            throw new IllegalArgumentException("the program (argument 0) must not be empty");
+        }
+        Spec s = new Spec();
+        s.argv = Collections.unmodifiableList(copy);
+        return new Command(s);
+    }
+
+    private Command with(java.util.function.Consumer<Spec> change) {
+        Spec s = spec.clone();
+        change.accept(s);
+        return new Command(s);
+    }
+
+    // ---- streams ------------------------------------------------------------------------------
+
+    /**
+     * Where stdin comes from. Default {@link Redirect#INHERIT}.
+     *
+     * @throws IllegalArgumentException for {@link Redirect#STDOUT}, an output-only redirect, or
+     *     anything but {@code PIPE} after {@link #input(byte[])}
+     */
+    public Command stdin(Redirect r) {
+        Objects.requireNonNull(r, "stdin redirect");
+        if (r == Redirect.STDOUT || r instanceof Redirect.WriteFile || r instanceof Redirect.ToStream
+                || r instanceof Redirect.Lines) {
+            throw new IllegalArgumentException("not a redirect for stdin: " + r);
+        }
+        if ((spec.inputBytes != null || spec.inputText != null) && r != Redirect.PIPE) {
+            throw new IllegalArgumentException("stdin " + r + " conflicts with input(...), which needs stdin PIPE");
+        }
+        return with(s -> s.stdin = r);
+    }
+
+    /**
+     * Where stdout goes. Default {@link Redirect#INHERIT}.
+     *
+     * @throws IllegalArgumentException for {@link Redirect#STDOUT} or an input-only redirect
+     */
+    public Command stdout(Redirect r) {
+        checkOutput(r, "stdout");
+        if (r == Redirect.STDOUT) {
+            throw new IllegalArgumentException("Redirect.STDOUT is for stderr only");
+        }
+        return with(s -> s.stdout = r);
+    }
+
+    /**
+     * Where stderr goes; {@link Redirect#STDOUT} merges it into stdout. Default
+     * {@link Redirect#INHERIT}.
+     *
+     * @throws IllegalArgumentException for an input-only redirect
+     */
+    public Command stderr(Redirect r) {
+        checkOutput(r, "stderr");
+        return with(s -> s.stderr = r);
+    }
+
+    private static void checkOutput(Redirect r, String stream) {
+        Objects.requireNonNull(r, stream + " redirect");
+        if (r instanceof Redirect.ReadFile || r instanceof Redirect.FromStream) {
+            throw new IllegalArgumentException("not a redirect for " + stream + ": " + r);
+        }
+    }
+
+    /**
+     * Bytes written to the child's stdin by {@link #run()} (and by {@link Popen#communicate()}),
+     * then stdin is closed. Implies stdin {@link Redirect#PIPE}.
+     *
+     * @throws IllegalArgumentException when stdin was set to something other than {@code PIPE}
+     */
+    public Command input(byte[] data) {
+        Objects.requireNonNull(data, "input");
+        checkInputAllowed();
+        byte[] copy = data.clone();
+        return with(s -> {
+            s.inputBytes = copy;
+            s.inputText = null;
+            s.stdin = Redirect.PIPE;
+        });
+    }
+
+    /**
+     * Text written to the child's stdin, encoded with {@link #encoding(Charset)} when the child
+     * starts. Implies stdin {@link Redirect#PIPE}.
+     *
+     * @throws IllegalArgumentException when stdin was set to something other than {@code PIPE}
+     */
+    public Command input(String text) {
+        Objects.requireNonNull(text, "input");
+        checkInputAllowed();
+        return with(s -> {
+            s.inputText = text;
+            s.inputBytes = null;
+            s.stdin = Redirect.PIPE;
+        });
+    }
+
+    private void checkInputAllowed() {
+        if (spec.stdin != Redirect.INHERIT && spec.stdin != Redirect.PIPE) {
+            throw new IllegalArgumentException("input(...) conflicts with stdin " + spec.stdin + "; it needs stdin PIPE");
+        }
+    }
+
+    /** Captures stdout and stderr: both {@link Redirect#PIPE}. Python's {@code capture_output=True}. */
+    public Command captureOutput() {
+        return with(s -> {
+            s.stdout = Redirect.PIPE;
+            s.stderr = Redirect.PIPE;
+        });
+    }
+
+    /** The charset for {@code input(String)} and for decoding output. Default UTF-8. */
+    public Command encoding(Charset cs) {
+        Objects.requireNonNull(cs, "encoding");
+        if (!cs.canEncode()) {
+            throw new IllegalArgumentException("encoding cannot encode text: " + cs);
+        }
+        return with(s -> s.encoding = cs);
+    }
+
+    /**
+     * What decoding does with malformed input: {@link CodingErrorAction#REPLACE} (default),
+     * {@link CodingErrorAction#REPORT} (text accessors throw {@link java.io.UncheckedIOException})
+     * or {@link CodingErrorAction#IGNORE}.
+     */
+    public Command errors(CodingErrorAction a) {
+        Objects.requireNonNull(a, "errors");
+        return with(s -> s.errors = a);
+    }
+
+    /**
+     * Whether {@code \r\n} and {@code \r} read as {@code \n} in decoded text (Python's text mode).
+     * Default true. Bytes are never changed.
+     */
+    public Command universalNewlines(boolean on) {
+        return with(s -> s.universalNewlines = on);
+    }
+
+    // ---- lifetime -----------------------------------------------------------------------------
+
+    /**
+     * A deadline for the child's whole life, counted from its start, whether it runs through
+     * {@link #run()} or {@link #start()}: when it passes, the child (its group when
+     * {@link #killGroupOnTimeout(boolean)}) gets {@link #killSignal(Signal)}, then SIGKILL after
+     * {@link #killGrace(Duration)}. {@code run()} then throws {@link TimeoutExpiredException} with
+     * the output read so far. Default: none.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Command timeout(Duration d) {
+        Validation.checkDuration(d, "timeout");
+        return with(s -> s.timeout = d);
+    }
+
+    /** Makes {@link #run()} throw {@link CalledProcessException} on a non-zero exit. Python's {@code check=True}. */
+    public Command check() {
+        return with(s -> s.check = true);
+    }
+
+    /** The signal sent when the timeout passes. Default SIGKILL. */
+    public Command killSignal(Signal sig) {
+        Objects.requireNonNull(sig, "killSignal");
+        return with(s -> s.killSignal = sig);
+    }
+
+    /**
+     * How long to wait after {@link #killSignal(Signal)} before SIGKILL. Default 5 s.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Command killGrace(Duration d) {
+        Validation.checkDuration(d, "killGrace");
+        return with(s -> s.killGrace = d);
+    }
+
+    /**
+     * Whether the timeout kill goes to the child's whole process group. Default: true after
+     * {@link #startNewSession()} or {@code processGroup(0)}, else false.
+     */
+    public Command killGroupOnTimeout(boolean on) {
+        return with(s -> s.killGroupOnTimeout = on);
+    }
+
+    // ---- environment --------------------------------------------------------------------------
+
+    /**
+     * The working directory of the child. Default: the JVM's.
+     */
+    public Command cwd(Path dir) {
+        Objects.requireNonNull(dir, "cwd");
+        Validation.checkString(dir.toString(), "cwd");
+        return with(s -> s.cwd = dir);
+    }
+
+    /**
+     * Replaces the inherited environment with exactly {@code env}.
+     *
+     * @throws IllegalArgumentException for an empty key, {@code =} or NUL in a key, NUL in a value
+     */
+    public Command env(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        Map<String, String> copy = new LinkedHashMap<>();
+        env.forEach((k, v) -> {
+            Validation.checkEnv(k, v);
+            copy.put(k, v);
+        });
+        return with(s -> {
+            s.inheritEnv = false;
+            s.envChanges = Collections.unmodifiableMap(copy);
+        });
+    }
+
+    /**
+     * Sets one variable in the child's environment (on top of the inherited one, or of
+     * {@link #env(Map)}).
+     *
+     * @throws IllegalArgumentException for an empty key, {@code =} or NUL in the key, NUL in the value
+     */
+    public Command putEnv(String key, String value) {
+        Validation.checkEnv(key, value);
+        return withEnvChange(key, value);
+    }
+
+    /** Removes one variable from the child's environment. */
+    public Command removeEnv(String key) {
+        Validation.checkEnvKey(key);
+        return withEnvChange(key, null);
+    }
+
+    private Command withEnvChange(String key, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(spec.envChanges);
+        if (value == null && !spec.inheritEnv) {
+            copy.remove(key);
+        } else {
+            copy.remove(key); // keep insertion order meaning "last change wins"
+            copy.put(key, value);
+        }
+        Map<String, String> frozen = Collections.unmodifiableMap(copy);
+        return with(s -> s.envChanges = frozen);
+    }
+
+    /** Starts the child with an empty environment (then {@link #putEnv} adds to it). */
+    public Command clearEnv() {
+        return with(s -> {
+            s.inheritEnv = false;
+            s.envChanges = Map.of();
+        });
+    }
+
+    /**
+     * Executes {@code program} while argv[0] stays as given. Python's {@code executable=}.
+     */
+    public Command executable(Path program) {
+        Objects.requireNonNull(program, "executable");
+        Validation.checkString(program.toString(), "executable");
+        if (program.toString().isEmpty()) {
+            throw new IllegalArgumentException("executable must not be empty");
+        }
+        return with(s -> s.executable = program);
+    }
+
+    // ---- process relations --------------------------------------------------------------------
+
+    /** The child calls {@code setsid()}: a new session and process group, no controlling terminal. */
+    public Command startNewSession() {
+        return with(s -> s.startNewSession = true);
+    }
+
+    /**
+     * The child joins process group {@code pgid}; 0 makes it the leader of a new group.
+     * Python's {@code process_group=}.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public Command processGroup(int pgid) {
+        if (pgid < 0) {
+            throw new IllegalArgumentException("processGroup must be 0 (a new group) or a group id: " + pgid);
+        }
+        return with(s -> s.processGroup = pgid);
+    }
+
+    /**
+     * Runs the child as this user (name or numeric uid). Without {@link #group(String)} the child
+     * gets the user's primary group, and no supplementary group unless {@link #extraGroups} names
+     * them. An unknown name fails at {@code run()}/{@code start()} with
+     * {@link IllegalArgumentException}.
+     */
+    public Command user(String nameOrUid) {
+        Validation.checkName(nameOrUid, "user");
+        return with(s -> s.user = nameOrUid);
+    }
+
+    /** Runs the child with this group (name or numeric gid). */
+    public Command group(String nameOrGid) {
+        Validation.checkName(nameOrGid, "group");
+        return with(s -> s.group = nameOrGid);
+    }
+
+    /** The child's supplementary groups (names or numeric gids); none when called with no argument. */
+    public Command extraGroups(String... groups) {
+        Objects.requireNonNull(groups, "extraGroups");
+        for (String g : groups) {
+            Validation.checkName(g, "extra group");
+        }
+        List<String> copy = List.of(groups);
+        return with(s -> s.extraGroups = copy);
+    }
+
+    /**
+     * The child's umask.
+     *
+     * @throws IllegalArgumentException outside 0–0777
+     */
+    public Command umask(int mask) {
+        if (mask < 0 || mask > 0777) {
+            throw new IllegalArgumentException("umask must be between 0 and 0777: 0" + Integer.toOctalString(mask));
+        }
+        return with(s -> s.umask = mask);
+    }
+
+    /**
+     * A resource limit set in the child only (never in the JVM). {@link Rlimit#UNLIMITED} is
+     * {@code RLIM_INFINITY}.
+     *
+     * @throws IllegalArgumentException for a negative value or a soft limit above the hard one
+     */
+    public Command rlimit(Rlimit resource, long soft, long hard) {
+        Objects.requireNonNull(resource, "resource");
+        if (soft < 0 || hard < 0) {
+            throw new IllegalArgumentException("rlimit " + resource + " must not be negative: soft " + soft + ", hard " + hard);
+        }
+        if (soft > hard) {
+            throw new IllegalArgumentException("rlimit " + resource + ": soft limit " + soft + " is above the hard limit " + hard);
+        }
+        Map<Rlimit, long[]> copy = new EnumMap<>(Rlimit.class);
+        copy.putAll(spec.rlimits);
+        copy.put(resource, new long[] {soft, hard});
+        Map<Rlimit, long[]> frozen = Collections.unmodifiableMap(copy);
+        return with(s -> s.rlimits = frozen);
+    }
+
+    /**
+     * File descriptors of the JVM kept open in the child, at the same numbers; all others but 0–2
+     * are closed. Python's {@code pass_fds}.
+     *
+     * @throws IllegalArgumentException for a number below 3
+     */
+    public Command passFds(int... fds) {
+        Objects.requireNonNull(fds, "passFds");
+        for (int fd : fds) {
+            if (fd < 3) {
+                throw new IllegalArgumentException("passFds takes fds 3 and up (0-2 are always passed): " + fd);
+            }
+        }
+        int[] copy = Arrays.stream(fds).distinct().sorted().toArray();
+        return with(s -> s.passFds = copy);
+    }
+
+    /** Whether every fd but 0–2 and {@link #passFds} is closed in the child. Default true. */
+    public Command closeFds(boolean close) {
+        return with(s -> s.closeFds = close);
+    }
+
+    /** Whether signals 1–31 start at their default dispositions in the child. Default true. */
+    public Command restoreSignals(boolean restore) {
+        return with(s -> s.restoreSignals = restore);
+    }
+
+    /** The child gets SIGKILL when the JVM dies ({@code PR_SET_PDEATHSIG}, Linux). */
+    public Command killOnParentExit() {
+        return with(s -> s.killOnParentExit = true);
+    }
+
+    /** Runs on a given backend; for the library's own tests. */
+    Command withBackend(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        return with(s -> s.backend = backend);
+    }
+
+    // ---- running ------------------------------------------------------------------------------
+
+    /**
+     * Runs the command to completion: writes the input, reads the piped output, waits.
+     *
+     * @return the result; stdout and stderr are set when they were {@code PIPE}
+     * @throws TimeoutExpiredException when the {@link #timeout(Duration)} passed (the child was killed)
+     * @throws CalledProcessException after {@link #check()} when the return code is not 0
+     * @throws SpawnException when the child cannot be started
+     * @throws UnsupportedOperationException when the backend cannot honour an option
+     */
+    public CompletedProcess run() {
+        try (Popen p = start()) {
+            CompletedProcess r = p.communicateToEnd();
+            if (spec.check && r.returnCode() != 0) {
+                throw new CalledProcessException(r);
+            }
+            return r;
+        }
+    }
+
+    /**
+     * Starts the child and returns at once.
+     *
+     * <h4>Warning</h4>
+     * Read every {@code PIPE} you asked for (or use {@link Popen#communicate()}) and close the
+     * {@code Popen}: a full pipe blocks the child.
+     *
+     * @throws SpawnException when the child cannot be started
+     * @throws UnsupportedOperationException when the backend cannot honour an option
+     */
+    public Popen start() {
+        Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
+        SpawnRequest request = toRequest();
+        return new Popen(this, backend.start(request));
+    }
+
+    /**
+     * Runs the command without blocking the caller; the future completes as {@link #run()} returns
+     * or fails with what it throws.
+     */
+    public CompletableFuture<CompletedProcess> runAsync() {
+        CompletableFuture<CompletedProcess> f = new CompletableFuture<>();
+        Thread.ofVirtual().name("subprocess4j-run-" + spec.argv.getFirst()).start(() -> {
+            try {
+                f.complete(run());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /** The argv, argv[0] included. */
+    public List<String> argv() {
+        return spec.argv;
+    }
+
+    TextCodec text() {
+        return new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
+    }
+
+    byte[] toInputBytes() {
+        return spec.inputBytes != null ? spec.inputBytes
+                : spec.inputText != null ? text().encode(spec.inputText) : null;
+    }
+
+    Duration timeoutValue() {
+        return spec.timeout;
+    }
+
+    SpawnRequest toRequest() {
+        Map<String, String> env = new TreeMap<>();
+        if (spec.inheritEnv) {
+            env.putAll(System.getenv());
+        }
+        spec.envChanges.forEach((k, v) -> {
+            if (v == null) {
+                env.remove(k);
+            } else {
+                env.put(k, v);
+            }
+        });
+        byte[] input = toInputBytes();
+        boolean ownGroup = spec.startNewSession || Integer.valueOf(0).equals(spec.processGroup);
+        boolean killGroup = spec.killGroupOnTimeout != null ? spec.killGroupOnTimeout : ownGroup;
+        return new SpawnRequest(
+                spec.argv, spec.executable, spec.cwd, Collections.unmodifiableMap(env),
+                spec.inheritEnv && spec.envChanges.isEmpty(),
+                spec.stdin, spec.stdout, spec.stderr, input,
+                spec.timeout, spec.killSignal, spec.killGrace, killGroup,
+                spec.startNewSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,
+                spec.umask, spec.rlimits, spec.passFds, spec.closeFds, spec.restoreSignals,
+                spec.killOnParentExit, text());
+    }
+
+    /** The argv quoted as a shell would read it ({@link Shlex#join}); never an environment value. */
+    @Override
+    public String toString() {
+        return Shlex.join(spec.argv);
+    }
+}

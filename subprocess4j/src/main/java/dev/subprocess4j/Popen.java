@@ -1,0 +1,259 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.TextCodec;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running child, from {@link Command#start()}.
+ *
+ * <h2>Examples</h2>
+ * {@snippet :
+ * try (Popen p = Subprocess.command("sort").stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
+ *     CompletedProcess r = p.communicate("b\na\n".getBytes(), Duration.ofSeconds(5));
+ *     // r.stdout() is "a\nb\n"
+ * }
+ * }
+ *
+ * <h2>Warning</h2>
+ * A pipe the child writes to must be read: when its buffer (64 KiB on Linux) is full, the child
+ * blocks. Use {@link #communicate()} to read both pipes without deadlock, and close the
+ * {@code Popen} (try-with-resources) so the pipes are closed and the child waited for.
+ *
+ * <h2>Errors</h2>
+ * {@link #stdin()}, {@link #stdout()} and {@link #stderr()} throw {@link IllegalStateException}
+ * when that stream is not {@link Redirect#PIPE}. Signal methods are no-ops once the child was
+ * reaped: a recycled pid is never signalled. A signal the backend cannot send throws
+ * {@link UnsupportedOperationException}.
+ *
+ * <h2>Thread safety</h2>
+ * Safe to use from several threads: one may wait while another signals.
+ *
+ * <h2>Python equivalent</h2>
+ * {@code subprocess.Popen}: {@code poll}, {@code wait}, {@code communicate}, {@code send_signal},
+ * {@code terminate}, {@code kill}, {@code returncode}, and its context manager.
+ */
+public final class Popen implements AutoCloseable {
+    private final Command command;
+    private final ChildProcess child;
+    private final TextCodec text;
+
+    Popen(Command command, ChildProcess child) {
+        this.command = command;
+        this.child = child;
+        this.text = command.text();
+    }
+
+    /** The child's process id. */
+    public long pid() {
+        return child.pid();
+    }
+
+    /**
+     * The JVM's end of the child's stdin.
+     *
+     * @throws IllegalStateException unless stdin is {@link Redirect#PIPE}
+     */
+    public OutputStream stdin() {
+        return requirePipe(child.stdin(), "stdin");
+    }
+
+    /**
+     * The JVM's end of the child's stdout.
+     *
+     * @throws IllegalStateException unless stdout is {@link Redirect#PIPE}
+     */
+    public InputStream stdout() {
+        return requirePipe(child.stdout(), "stdout");
+    }
+
+    /**
+     * The JVM's end of the child's stderr.
+     *
+     * @throws IllegalStateException unless stderr is {@link Redirect#PIPE}
+     */
+    public InputStream stderr() {
+        return requirePipe(child.stderr(), "stderr");
+    }
+
+    private static <T> T requirePipe(T stream, String name) {
+        if (stream == null) {
+            throw new IllegalStateException(name + " is not a pipe: start the command with " + name + "(Redirect.PIPE)");
+        }
+        return stream;
+    }
+
+    /** The return code if the child has exited, else empty; never blocks. */
+    public OptionalInt poll() {
+        return child.poll();
+    }
+
+    /** The return code once the child has exited (empty while it runs); {@code -N} after signal N. */
+    public OptionalInt returnCode() {
+        return child.poll();
+    }
+
+    /**
+     * Waits for the child to exit (and for its {@code to}/{@code lines} redirects to be delivered).
+     *
+     * @return the return code, {@code -N} when signal N killed the child
+     * @throws SubprocessException when the waiting thread is interrupted (its interrupt flag stays set)
+     */
+    public int waitFor() {
+        try {
+            return child.waitFor(null).orElseThrow();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the child to exit; the child keeps running after a
+     * timeout, and the call can be repeated.
+     *
+     * @throws TimeoutExpiredException when the timeout passes first
+     * @throws SubprocessException when the waiting thread is interrupted
+     */
+    public int waitFor(Duration timeout) {
+        Validation.checkDuration(timeout, "timeout");
+        try {
+            OptionalInt rc = child.waitFor(timeout);
+            if (rc.isEmpty()) {
+                throw new TimeoutExpiredException(command.argv(), timeout, null, null, text);
+            }
+            return rc.getAsInt();
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    /**
+     * Sends the command's {@link Command#input input} (if any), reads stdout and stderr to their
+     * end without deadlock, and waits for the exit.
+     */
+    public CompletedProcess communicate() {
+        return communicate(command.toInputBytes(), null);
+    }
+
+    /**
+     * Sends {@code input} (on the first call; {@code null} for none), reads stdout and stderr to
+     * their end without deadlock, and waits at most {@code timeout} for the exit.
+     *
+     * <p>After a timeout the child keeps running; calling again continues where the first call
+     * stopped, and its result holds all the output from the start.
+     *
+     * @param input bytes for stdin, or {@code null}
+     * @param timeout the longest wait, or {@code null} for none
+     * @throws TimeoutExpiredException with the output read so far, when the timeout passes first
+     * @throws IllegalStateException when input is given after communication started, or stdin is
+     *     not a pipe
+     */
+    public CompletedProcess communicate(byte[] input, Duration timeout) {
+        if (timeout != null) {
+            Validation.checkDuration(timeout, "timeout");
+        }
+        try {
+            return completed(child.communicate(input, timeout));
+        } catch (CommunicateTimeout t) {
+            throw new TimeoutExpiredException(command.argv(), timeout, t.stdout(), t.stderr(), text);
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    /** {@link Command#run()}'s wait: to the end, then the command's own deadline decides. */
+    CompletedProcess communicateToEnd() {
+        CompletedProcess r;
+        try {
+            r = communicate(command.toInputBytes(), null);
+        } catch (RuntimeException | Error e) {
+            child.sendSignal(Signal.SIGKILL); // as Python's run(): never leave the child behind
+            throw e;
+        }
+        if (child.timedOut()) {
+            throw new TimeoutExpiredException(command.argv(), command.timeoutValue(),
+                    emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()), text);
+        }
+        return r;
+    }
+
+    private static byte[] emptyToNull(byte[] b) {
+        return b == null || b.length == 0 ? null : b;
+    }
+
+    private SubprocessException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new SubprocessException("interrupted while waiting for pid " + pid() + " (" + command + ")", e);
+    }
+
+    CompletedProcess completed(Outcome o) {
+        return new CompletedProcess(command.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
+                o.usage(), text);
+    }
+
+    /**
+     * Sends a signal to the child; nothing once it was reaped.
+     *
+     * @throws UnsupportedOperationException when the backend cannot send this signal
+     */
+    public void sendSignal(Signal s) {
+        child.sendSignal(Objects.requireNonNull(s, "signal"));
+    }
+
+    /** Sends SIGTERM. */
+    public void terminate() {
+        child.sendSignal(Signal.SIGTERM);
+    }
+
+    /** Sends SIGKILL. */
+    public void kill() {
+        child.sendSignal(Signal.SIGKILL);
+    }
+
+    /**
+     * Sends a signal to the child's process group (most useful after
+     * {@link Command#startNewSession()} or {@code processGroup(0)}).
+     *
+     * @throws UnsupportedOperationException when the backend cannot signal groups
+     */
+    public void signalGroup(Signal s) {
+        child.signalGroup(Objects.requireNonNull(s, "signal"));
+    }
+
+    /**
+     * Completes when the child has exited, with its return code, pid, run time and usage (no
+     * output: the pipes belong to the caller). Callbacks never run on the library's I/O thread.
+     */
+    public CompletableFuture<CompletedProcess> onExit() {
+        return child.onExit().thenApplyAsync(this::completed);
+    }
+
+    /** A {@link ProcessHandle} for the child. */
+    public ProcessHandle toHandle() {
+        return child.toHandle();
+    }
+
+    /**
+     * Closes the JVM's pipe ends, then waits for the child to exit. Python's {@code with Popen(...)}.
+     */
+    @Override
+    public void close() {
+        child.closeStreams();
+        waitFor();
+    }
+
+    /** The command's argv, quoted; never an environment value. */
+    @Override
+    public String toString() {
+        OptionalInt rc = child.poll();
+        return "Popen[pid=" + pid() + ", " + (rc.isPresent() ? "returnCode=" + rc.getAsInt() : "running")
+                + ", args=" + command + "]";
+    }
+}

@@ -1,0 +1,113 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.BackendSelector;
+import java.util.List;
+
+/**
+ * Static entry points: one-liners for the common cases and the factories of {@link Command}.
+ *
+ * <h2>Examples</h2>
+ * {@snippet :
+ * Subprocess.checkCall("mkdir", "-p", "out");
+ * String head = Subprocess.checkOutput("git", "rev-parse", "HEAD").strip();
+ * int rc = Subprocess.call("diff", "-q", "a.txt", "b.txt");
+ * CompletedProcess r = Subprocess.command("ls", "-l").captureOutput().timeout(Duration.ofSeconds(5)).run();
+ * }
+ *
+ * <h2>Errors</h2>
+ * {@link SpawnException} when the program cannot be started; {@link CalledProcessException} from
+ * the {@code check*} methods on a non-zero exit; {@link IllegalArgumentException} for a bad argv.
+ *
+ * <h2>Python equivalent</h2>
+ * The module-level functions of {@code subprocess}: {@code run}, {@code call}, {@code check_call},
+ * {@code check_output}, {@code getoutput}, {@code getstatusoutput}.
+ */
+public final class Subprocess {
+    private Subprocess() {}
+
+    /**
+     * A command running {@code program} with {@code args}. No shell is involved.
+     *
+     * @throws IllegalArgumentException for an empty program or a NUL byte in any argument
+     */
+    public static Command command(String program, String... args) {
+        String[] argv = new String[args.length + 1];
+        argv[0] = program;
+        System.arraycopy(args, 0, argv, 1, args.length);
+        return Command.of(java.util.Arrays.asList(argv));
+    }
+
+    /**
+     * A command running {@code argv}; argv[0] is the program.
+     *
+     * @throws IllegalArgumentException for an empty argv or program, or a NUL byte in any argument
+     */
+    public static Command command(List<String> argv) {
+        return Command.of(argv);
+    }
+
+    /**
+     * A command running {@code script} with {@code /bin/sh -c}: the only way this library uses a
+     * shell. Quote untrusted values with {@link Shlex#quote(String)}.
+     */
+    public static Command shell(String script) {
+        return Command.of(List.of("/bin/sh", "-c", script));
+    }
+
+    /**
+     * Runs {@code argv} with inherited streams and waits; no check, as Python's {@code run(args)}.
+     */
+    public static CompletedProcess run(String... argv) {
+        return Command.of(java.util.Arrays.asList(argv)).run();
+    }
+
+    /** Runs {@code argv} and returns its return code. Python's {@code call}. */
+    public static int call(String... argv) {
+        return run(argv).returnCode();
+    }
+
+    /**
+     * Runs {@code argv} and checks it exited with 0. Python's {@code check_call}.
+     *
+     * @throws CalledProcessException on a non-zero return code
+     */
+    public static void checkCall(String... argv) {
+        Command.of(java.util.Arrays.asList(argv)).check().run();
+    }
+
+    /**
+     * Runs {@code argv} and returns its stdout, decoded as UTF-8 (stderr is inherited). Python's
+     * {@code check_output(args, text=True)}.
+     *
+     * @throws CalledProcessException on a non-zero return code, with the output
+     */
+    public static String checkOutput(String... argv) {
+        return Command.of(java.util.Arrays.asList(argv)).stdout(Redirect.PIPE).check().run().stdout();
+    }
+
+    /**
+     * Runs {@code shellScript} with {@code /bin/sh -c}, stderr merged into stdout, and returns the
+     * output with one trailing newline removed. Python's {@code getoutput}.
+     */
+    public static String getOutput(String shellScript) {
+        return getStatusOutput(shellScript).output();
+    }
+
+    /**
+     * Runs {@code shellScript} with {@code /bin/sh -c}, stderr merged into stdout; returns the
+     * status and the output with one trailing newline removed. Python's {@code getstatusoutput}.
+     */
+    public static StatusOutput getStatusOutput(String shellScript) {
+        CompletedProcess r = shell(shellScript).stdout(Redirect.PIPE).stderr(Redirect.STDOUT).run();
+        String out = r.stdout();
+        if (out.endsWith("\n")) {
+            out = out.substring(0, out.length() - 1);
+        }
+        return new StatusOutput(r.returnCode(), out);
+    }
+
+    /** The backend this JVM uses: {@code linux-native} or {@code jdk}. */
+    public static String backend() {
+        return BackendSelector.get().name();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.TextCodec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A timeout expired: the command's own deadline ({@link Command#timeout(Duration)}), after which
+ * the child was killed, or the timeout of one wait ({@link Popen#waitFor(Duration)},
+ * {@link Popen#communicate(byte[], Duration)}), after which the child keeps running.
+ *
+ * <p>Holds the output read so far. The message is Python's:
+ * {@code Command '[sleep, 10]' timed out after 0.3 seconds}.
+ *
+ * <h2>Python equivalent</h2>
+ * {@code subprocess.TimeoutExpired}.
+ */
+public class TimeoutExpiredException extends SubprocessException {
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> command;
+    private final Duration timeout;
+    private final byte[] stdout;
+    private final byte[] stderr;
+    private final transient TextCodec text;
+
+    /**
+     * Creates the exception; text accessors decode as UTF-8 with replacement.
+     *
+     * @param command the argv of the command
+     * @param timeout the timeout that expired
+     * @param stdout the stdout read so far, or {@code null} when none was read
+     * @param stderr the stderr read so far, or {@code null} when none was read
+     */
+    public TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr) {
+        this(command, timeout, stdout, stderr, TextCodec.DEFAULT);
+    }
+
+    TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr, TextCodec text) {
+        super("Command '" + command + "' timed out after " + seconds(timeout) + " seconds");
+        this.command = List.copyOf(command);
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.text = text;
+    }
+
+    /** Seconds as Python prints a float: {@code 0.3}, {@code 5.0}, {@code 1.25}. */
+    static String seconds(Duration d) {
+        return Double.toString(d.toNanos() / 1e9);
+    }
+
+    /** The argv of the command. */
+    public List<String> command() {
+        return command;
+    }
+
+    /** The timeout that expired. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The stdout read before the timeout, or {@code null} when nothing was read or it was not captured. */
+    public byte[] stdoutBytes() {
+        return stdout == null ? null : stdout.clone();
+    }
+
+    /** The stderr read before the timeout, or {@code null} when nothing was read or it was not captured. */
+    public byte[] stderrBytes() {
+        return stderr == null ? null : stderr.clone();
+    }
+
+    /** {@link #stdoutBytes()} decoded with the command's encoding, or {@code null}. */
+    public String stdout() {
+        return stdout == null ? null : text.decode(stdout);
+    }
+
+    /** {@link #stderrBytes()} decoded with the command's encoding, or {@code null}. */
+    public String stderr() {
+        return stderr == null ? null : text.decode(stderr);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.subprocess4j.internal;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.Signal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a backend needs to start one child, resolved from a validated {@code Command}: the
+ * full environment the child gets, the input as bytes, the effective timeout policy.
+ *
+ * @param argv the argv, argv[0] included, as the user gave it
+ * @param executable the program to execute instead of argv[0], or {@code null}
+ * @param cwd the working directory, or {@code null} for the JVM's
+ * @param environment the complete environment of the child
+ * @param environmentInherited whether {@code environment} is the JVM's unchanged
+ * @param stdin where stdin comes from
+ * @param stdout where stdout goes
+ * @param stderr where stderr goes
+ * @param input bytes to write to stdin by {@code run()}/{@code communicate()}, or {@code null}
+ * @param timeout the child's deadline measured from the spawn, or {@code null}
+ * @param killSignal the first signal sent when the deadline passes
+ * @param killGrace the wait between {@code killSignal} and SIGKILL
+ * @param killGroupOnTimeout whether the deadline kill goes to the child's process group
+ * @param startNewSession whether the child calls {@code setsid()}
+ * @param processGroup the process group to join (0 = a new one), or {@code null}
+ * @param user the user to switch to, or {@code null}
+ * @param group the group to switch to, or {@code null}
+ * @param extraGroups the supplementary groups, or {@code null} when not set
+ * @param umask the umask, or {@code null}
+ * @param rlimits soft and hard limits per resource
+ * @param passFds fds kept open in the child besides 0–2
+ * @param closeFds whether every other fd is closed in the child
+ * @param restoreSignals whether signals 1–31 start at their default dispositions
+ * @param killOnParentExit whether the child is killed when the JVM dies
+ * @param text how output is decoded (for line redirects)
+ */
+public record SpawnRequest(
+        List<String> argv,
+        Path executable,
+        Path cwd,
+        Map<String, String> environment,
+        boolean environmentInherited,
+        Redirect stdin,
+        Redirect stdout,
+        Redirect stderr,
+        byte[] input,
+        Duration timeout,
+        Signal killSignal,
+        Duration killGrace,
+        boolean killGroupOnTimeout,
+        boolean startNewSession,
+        Integer processGroup,
+        String user,
+        String group,
+        List<String> extraGroups,
+        Integer umask,
+        Map<Rlimit, long[]> rlimits,
+        int[] passFds,
+        boolean closeFds,
+        boolean restoreSignals,
+        boolean killOnParentExit,
+        TextCodec text) {
+
+    /** The program as the user named it: the executable when set, else argv[0]. */
+    public String program() {
+        return executable != null ? executable.toString() : argv.getFirst();
+    }
+}

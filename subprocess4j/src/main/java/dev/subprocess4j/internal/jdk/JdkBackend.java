@@ -1,0 +1,317 @@
+package dev.subprocess4j.internal.jdk;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.SpawnRequest;
+import java.io.File;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The backend on {@link ProcessBuilder}: every platform, Python's semantics where the JDK allows,
+ * and a clear {@link UnsupportedOperationException} for what it does not.
+ *
+ * <p>What it refuses: sessions, process groups, rlimits, user/group/extra groups, umask,
+ * passFds, {@code closeFds(false)}, signals other than SIGTERM and SIGKILL (and group signals),
+ * kill on parent exit, {@code executable()} with a different argv[0], {@code Redirect.fd(n)} for
+ * n ≥ 3, and {@code killGroupOnTimeout(true)}.
+ */
+public final class JdkBackend implements Backend {
+    /** The one instance. */
+    public static final JdkBackend INSTANCE = new JdkBackend();
+
+    static final String NAME = "jdk";
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    private static final Pattern ERROR_NUMBER = Pattern.compile("error=(\\d+)");
+
+    private JdkBackend() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<Feature> features() {
+        return EnumSet.of(Feature.KEEP_SIGNAL_DISPOSITIONS);
+    }
+
+    private static UnsupportedOperationException refuse(String option) {
+        return new UnsupportedOperationException(option + " is not supported by the " + NAME
+                + " backend (ProcessBuilder cannot do it); use the linux-native backend");
+    }
+
+    @Override
+    public ChildProcess start(SpawnRequest r) {
+        checkSupported(r);
+        checkEncodable(r);
+        String program = resolveProgram(r);
+        checkCwd(r);
+        checkRedirectFiles(r);
+
+        List<String> command = new ArrayList<>(r.argv());
+        command.set(0, program);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (r.cwd() != null) {
+            pb.directory(r.cwd().toFile());
+        }
+        if (!r.environmentInherited()) {
+            Map<String, String> env = pb.environment();
+            env.clear();
+            env.putAll(r.environment());
+        }
+        pb.redirectInput(inputRedirect(r.stdin()));
+        pb.redirectOutput(outputRedirect(r.stdout(), 1));
+        if (r.stderr() == Redirect.STDOUT) {
+            pb.redirectErrorStream(true);
+        } else {
+            pb.redirectError(outputRedirect(r.stderr(), 2));
+        }
+        long startNanos = System.nanoTime();
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw spawnFailure(r, e);
+        }
+        JdkChild child = new JdkChild(process, r, startNanos);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", process.pid(),
+                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
+        }
+        return child;
+    }
+
+    private static void checkSupported(SpawnRequest r) {
+        if (r.startNewSession()) {
+            throw refuse("startNewSession()");
+        }
+        if (r.processGroup() != null) {
+            throw refuse("processGroup(" + r.processGroup() + ")");
+        }
+        if (!r.rlimits().isEmpty()) {
+            throw refuse("rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)");
+        }
+        if (r.user() != null) {
+            throw refuse("user(" + r.user() + ")");
+        }
+        if (r.group() != null) {
+            throw refuse("group(" + r.group() + ")");
+        }
+        if (r.extraGroups() != null) {
+            throw refuse("extraGroups(...)");
+        }
+        if (r.umask() != null) {
+            throw refuse("umask(0" + Integer.toOctalString(r.umask()) + ")");
+        }
+        if (r.passFds().length > 0) {
+            throw refuse("passFds(" + r.passFds()[0] + ")");
+        }
+        if (!r.closeFds()) {
+            throw refuse("closeFds(false)");
+        }
+        if (r.killOnParentExit()) {
+            throw refuse("killOnParentExit()");
+        }
+        if (r.executable() != null && !r.executable().toString().equals(r.argv().getFirst())) {
+            throw refuse("executable(" + r.executable() + ") with a different argv[0] '" + r.argv().getFirst() + "'");
+        }
+        if (r.killSignal() != Signal.SIGKILL && r.killSignal() != Signal.SIGTERM) {
+            throw refuse("killSignal(" + r.killSignal() + ")");
+        }
+        if (r.killGroupOnTimeout()) {
+            throw refuse("killGroupOnTimeout(true)");
+        }
+        checkFdRedirect(r.stdin(), 0, "stdin");
+        checkFdRedirect(r.stdout(), 1, "stdout");
+        checkFdRedirect(r.stderr(), 2, "stderr");
+    }
+
+    private static void checkFdRedirect(Redirect redirect, int own, String stream) {
+        if (redirect instanceof Redirect.Fd(int fd)) {
+            boolean crossOutput = own != 0 && (fd == 1 || fd == 2);
+            if (fd != own && !crossOutput) {
+                throw refuse(stream + "(Redirect.fd(" + fd + "))");
+            }
+        }
+    }
+
+    /**
+     * The JDK encodes argv, environment and paths with {@code sun.jnu.encoding}; under a
+     * non-UTF-8 locale non-ASCII text would be mangled, so it is refused.
+     */
+    private static void checkEncodable(SpawnRequest r) {
+        String jnu = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (jnu.equalsIgnoreCase("UTF-8") || jnu.equalsIgnoreCase("UTF8")) {
+            return;
+        }
+        String hint = " cannot be passed by the " + NAME + " backend under the JVM's " + jnu
+                + " encoding (sun.jnu.encoding, from the locale); run the JVM with a UTF-8 locale such as LANG=C.UTF-8";
+        for (int i = 0; i < r.argv().size(); i++) {
+            if (!isAscii(r.argv().get(i))) {
+                throw new UnsupportedOperationException("non-ASCII argument " + i + " '" + r.argv().get(i) + "'" + hint);
+            }
+        }
+        if (r.cwd() != null && !isAscii(r.cwd().toString())) {
+            throw new UnsupportedOperationException("non-ASCII cwd '" + r.cwd() + "'" + hint);
+        }
+        if (!r.environmentInherited()) {
+            for (Map.Entry<String, String> e : r.environment().entrySet()) {
+                if (!isAscii(e.getKey()) || !isAscii(e.getValue())) {
+                    throw new UnsupportedOperationException("non-ASCII environment variable '" + e.getKey() + "'" + hint);
+                }
+            }
+        }
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The JDK searches the JVM's PATH; Python searches the child's. When they differ, look the
+     * name up here (argv[0] then becomes the full path).
+     */
+    private static String resolveProgram(SpawnRequest r) {
+        String program = r.program();
+        if (program.contains("/")) {
+            return program;
+        }
+        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
+        if (childPath.equals(System.getenv("PATH"))) {
+            return program;
+        }
+        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        boolean denied = false;
+        for (String dir : childPath.split(":", -1)) {
+            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+                denied = true;
+            }
+        }
+        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+    }
+
+    /** {@code ProcessBuilder} reports a bad directory as an exec failure; check it first (as Go does). */
+    private static void checkCwd(SpawnRequest r) {
+        Path cwd = r.cwd();
+        if (cwd == null) {
+            return;
+        }
+        int errno = 0;
+        try {
+            BasicFileAttributes a = Files.readAttributes(cwd, BasicFileAttributes.class);
+            if (!a.isDirectory()) {
+                errno = Errno.ENOTDIR;
+            } else if (!Files.isExecutable(cwd)) {
+                errno = Errno.EACCES;
+            }
+        } catch (IOException e) {
+            errno = errnoOf(e);
+        }
+        if (errno != 0) {
+            throw new SpawnException(SpawnException.Step.CHDIR, errno, r.program(), cwd.toString());
+        }
+    }
+
+    private static void checkRedirectFiles(SpawnRequest r) {
+        if (r.stdin() instanceof Redirect.ReadFile(Path path)) {
+            probe(r, path, StandardOpenOption.READ);
+        }
+        for (Redirect out : List.of(r.stdout(), r.stderr())) {
+            if (out instanceof Redirect.WriteFile(Path path, boolean append)) {
+                probe(r, path, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.WRITE);
+            }
+        }
+    }
+
+    private static void probe(SpawnRequest r, Path path, OpenOption... options) {
+        if (Files.isDirectory(path)) {
+            throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, Errno.EISDIR, r.program(), path.toString());
+        }
+        try (FileChannel ignored = FileChannel.open(path, options)) {
+            // only checking that it opens
+        } catch (IOException e) {
+            throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, errnoOf(e), r.program(), path.toString(), e);
+        }
+    }
+
+    static int errnoOf(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return Errno.ENOENT;
+        }
+        if (e instanceof AccessDeniedException) {
+            return Errno.EACCES;
+        }
+        String text = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+        Matcher m = ERROR_NUMBER.matcher(text);
+        if (m.find()) {
+            return Integer.parseInt(m.group(1));
+        }
+        for (int n = 1; n < 134; n++) {
+            String message = Errno.message(n);
+            if (!message.startsWith("Unknown") && text.toLowerCase(Locale.ROOT).contains(message.toLowerCase(Locale.ROOT))) {
+                return n;
+            }
+        }
+        return Errno.EIO;
+    }
+
+    private static SpawnException spawnFailure(SpawnRequest r, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        boolean exec = message.startsWith("Cannot run program");
+        SpawnException.Step step = exec ? SpawnException.Step.EXEC : SpawnException.Step.OPEN_REDIRECT;
+        return new SpawnException(step, errnoOf(e), r.program(), exec ? r.program() : message, e);
+    }
+
+    private static ProcessBuilder.Redirect inputRedirect(Redirect redirect) {
+        return switch (redirect) {
+            case Redirect.Standard s when s == Redirect.INHERIT -> ProcessBuilder.Redirect.INHERIT;
+            case Redirect.Standard s when s == Redirect.DEVNULL -> ProcessBuilder.Redirect.from(new File("/dev/null"));
+            case Redirect.ReadFile(Path path) -> ProcessBuilder.Redirect.from(path.toFile());
+            case Redirect.Fd fd -> ProcessBuilder.Redirect.INHERIT; // only fd(0) gets here
+            default -> ProcessBuilder.Redirect.PIPE; // PIPE, from(InputStream)
+        };
+    }
+
+    private static ProcessBuilder.Redirect outputRedirect(Redirect redirect, int own) {
+        return switch (redirect) {
+            case Redirect.Standard s when s == Redirect.INHERIT -> ProcessBuilder.Redirect.INHERIT;
+            case Redirect.Fd(int fd) when fd == own -> ProcessBuilder.Redirect.INHERIT;
+            case Redirect.Standard s when s == Redirect.DEVNULL -> ProcessBuilder.Redirect.DISCARD;
+            case Redirect.WriteFile(Path path, boolean append) ->
+                    append ? ProcessBuilder.Redirect.appendTo(path.toFile()) : ProcessBuilder.Redirect.to(path.toFile());
+            default -> ProcessBuilder.Redirect.PIPE; // PIPE, to, lines, fd crossing 1 <-> 2 (pumped)
+        };
+    }
+}

@@ -1,0 +1,418 @@
+package dev.subprocess4j.internal.jdk;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.PumpThreads;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.TextCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A child started by {@link ProcessBuilder}. Pipes the caller does not read directly
+ * ({@code from}/{@code to}/{@code lines}, {@code communicate}) are pumped by virtual threads; the
+ * command's deadline is watched by one more virtual thread.
+ */
+final class JdkChild implements ChildProcess {
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    /** How long pipes held open by grandchildren are drained after a timeout kill. */
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
+    private static final int CHUNK = 64 * 1024;
+
+    private final Process process;
+    private final SpawnRequest request;
+    private final long pid;
+    private final long startNanos;
+    private final AtomicLong endNanos = new AtomicLong();
+    private final Set<Signal> sent = EnumSet.noneOf(Signal.class);
+    private volatile boolean timedOut;
+
+    /** Pumps of from/to/lines/fd redirects, started with the child. */
+    private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
+    private final CompletableFuture<Outcome> exit;
+
+    private final Object communicateLock = new Object();
+    private boolean communicationStarted;
+    private Capture stdoutCapture;
+    private Capture stderrCapture;
+
+    JdkChild(Process process, SpawnRequest request, long startNanos) {
+        this.process = process;
+        this.request = request;
+        this.pid = process.pid();
+        this.startNanos = startNanos;
+        startPumps();
+        CompletableFuture<Void> pumpsDone = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new))
+                .exceptionally(t -> null);
+        this.exit = process.onExit()
+                .thenCombine(pumpsDone, (p, ignored) -> outcome(null, null));
+        process.onExit().thenRun(this::logExit);
+        if (request.timeout() != null) {
+            PumpThreads.start("deadline-" + pid, this::watchDeadline);
+        }
+    }
+
+    private void startPumps() {
+        if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
+            OutputStream to = process.getOutputStream();
+            pumps.add(PumpThreads.start("stdin-" + pid, () -> {
+                try (to) {
+                    in.transferTo(to);
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "pid {0} stopped reading stdin: {1}", pid, e.toString());
+                }
+            }));
+        }
+        startOutputPump(request.stdout(), process.getInputStream(), "stdout", 1);
+        if (request.stderr() != Redirect.STDOUT) {
+            startOutputPump(request.stderr(), process.getErrorStream(), "stderr", 2);
+        }
+    }
+
+    private void startOutputPump(Redirect redirect, InputStream from, String name, int own) {
+        String thread = name + "-" + pid;
+        switch (redirect) {
+            case Redirect.ToStream(OutputStream out) -> pumps.add(PumpThreads.start(thread, () -> copy(from, out)));
+            case Redirect.Fd(int fd) when fd != own -> {
+                OutputStream jvmStream = new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err);
+                pumps.add(PumpThreads.start(thread, () -> copy(from, jvmStream)));
+            }
+            case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
+                TextCodec.LineSplitter lines = request.text().new LineSplitter(perLine);
+                try (from) {
+                    byte[] buffer = new byte[CHUNK];
+                    int n;
+                    while ((n = from.read(buffer)) > 0) {
+                        lines.feed(buffer, 0, n);
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "pid {0} {1} closed: {2}", pid, name, e.toString());
+                }
+                lines.finish();
+            }));
+            default -> { } // PIPE is the caller's; the rest is set up by ProcessBuilder
+        }
+    }
+
+    /** Copies to the end; the target is flushed, not closed (it is the caller's, or the JVM's fd). */
+    private void copy(InputStream from, OutputStream to) throws IOException {
+        byte[] buffer = new byte[CHUNK];
+        boolean targetOk = true;
+        try (from) {
+            int n;
+            while ((n = from.read(buffer)) > 0) {
+                if (targetOk) {
+                    try {
+                        to.write(buffer, 0, n);
+                    } catch (IOException e) {
+                        // Keep draining so the child never blocks on a full pipe.
+                        targetOk = false;
+                        LOG.log(Level.WARNING, "pid " + pid + ": writing its output failed; discarding the rest", e);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "pid {0} output closed: {1}", pid, e.toString());
+        }
+        if (targetOk) {
+            to.flush();
+        }
+    }
+
+    private void watchDeadline() throws InterruptedException {
+        long remaining = request.timeout().toNanos() - (System.nanoTime() - startNanos);
+        if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
+            return;
+        }
+        timedOut = true;
+        LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+        sendSignal(request.killSignal());
+        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(request.killGrace().toNanos(), TimeUnit.NANOSECONDS)) {
+            sendSignal(Signal.SIGKILL);
+        }
+    }
+
+    private void logExit() {
+        markEnd();
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "pid {0} exited with {1} after {2} ms", pid, returnCodeNow(),
+                    TimeUnit.NANOSECONDS.toMillis(endNanos.get() - startNanos));
+        }
+    }
+
+    private void markEnd() {
+        endNanos.compareAndSet(0, System.nanoTime());
+    }
+
+    /** The exit status, with the JDK's 128+N turned into -N when the library sent signal N. */
+    private int returnCodeNow() {
+        int code = process.exitValue();
+        if (code > 128 && code < 160) {
+            Signal s = Signal.of(code - 128).orElse(null);
+            synchronized (sent) {
+                if (s != null && sent.contains(s)) {
+                    return -s.number();
+                }
+            }
+        }
+        return code;
+    }
+
+    private Outcome outcome(byte[] out, byte[] err) {
+        markEnd();
+        return new Outcome(returnCodeNow(), out, err, pid, Duration.ofNanos(endNanos.get() - startNanos), null);
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return request.stdin() == Redirect.PIPE ? process.getOutputStream() : null;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return request.stdout() == Redirect.PIPE ? process.getInputStream() : null;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return request.stderr() == Redirect.PIPE ? process.getErrorStream() : null;
+    }
+
+    @Override
+    public OptionalInt poll() {
+        return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(returnCodeNow());
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        if (timeout == null) {
+            process.waitFor();
+        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return OptionalInt.empty();
+        }
+        markEnd();
+        if (!awaitDrained(pumps, deadline)) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(returnCodeNow());
+    }
+
+    /**
+     * Waits until every future is done, or the deadline passes (false), or, after a timeout kill,
+     * until the drain grace after the exit has passed (true: the pipes are then closed).
+     */
+    private boolean awaitDrained(List<CompletableFuture<Void>> parts, long deadline) throws InterruptedException {
+        CompletableFuture<Void> all = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        while (true) {
+            long now = System.nanoTime();
+            long limit = deadline;
+            if (timedOut) {
+                limit = Math.min(limit, endNanos.get() + DRAIN_GRACE.toNanos());
+            }
+            try {
+                if (limit == Long.MAX_VALUE) {
+                    all.get();
+                } else {
+                    all.get(Math.max(0, limit - now), TimeUnit.NANOSECONDS);
+                }
+                return true;
+            } catch (ExecutionException e) {
+                return true; // a failed pump has logged why; its stream is finished either way
+            } catch (TimeoutException e) {
+                if (timedOut && System.nanoTime() - endNanos.get() >= DRAIN_GRACE.toNanos()) {
+                    LOG.log(Level.DEBUG, "pid {0}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
+                            pid, DRAIN_GRACE);
+                    closeStreams();
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+                // the child was killed for its deadline meanwhile: loop to apply the drain grace
+            }
+        }
+    }
+
+    @Override
+    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        List<CompletableFuture<Void>> parts = new ArrayList<>(pumps);
+        synchronized (communicateLock) {
+            if (!communicationStarted) {
+                communicationStarted = true;
+                startCommunication(input);
+            } else if (input != null) {
+                throw new IllegalStateException("Cannot send input after starting communication");
+            }
+            if (stdoutCapture != null) {
+                parts.add(stdoutCapture.done);
+            }
+            if (stderrCapture != null) {
+                parts.add(stderrCapture.done);
+            }
+        }
+        if (timeout == null) {
+            process.waitFor();
+        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw timeoutWithPartialOutput();
+        }
+        markEnd();
+        if (!awaitDrained(parts, deadline)) {
+            throw timeoutWithPartialOutput();
+        }
+        return outcome(snapshot(stdoutCapture, false), snapshot(stderrCapture, false));
+    }
+
+    private CommunicateTimeout timeoutWithPartialOutput() {
+        return new CommunicateTimeout(snapshot(stdoutCapture, true), snapshot(stderrCapture, true));
+    }
+
+    private static byte[] snapshot(Capture c, boolean emptyAsNull) {
+        if (c == null) {
+            return null;
+        }
+        byte[] b = c.bytes();
+        return emptyAsNull && b.length == 0 ? null : b;
+    }
+
+    private void startCommunication(byte[] input) {
+        OutputStream in = stdin();
+        if (input != null && in == null) {
+            throw new IllegalStateException("input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
+        }
+        if (in != null) {
+            if (input == null || input.length == 0) {
+                closeQuietly(in);
+            } else {
+                PumpThreads.start("input-" + pid, () -> {
+                    try (in) {
+                        in.write(input);
+                    } catch (IOException e) {
+                        // The child closed its stdin (EPIPE): ignored, as Python does.
+                        LOG.log(Level.DEBUG, "pid {0} did not read all its input: {1}", pid, e.toString());
+                    }
+                });
+            }
+        }
+        InputStream out = stdout();
+        if (out != null) {
+            stdoutCapture = new Capture(out, "stdout-" + pid);
+        }
+        InputStream err = stderr();
+        if (err != null) {
+            stderrCapture = new Capture(err, "stderr-" + pid);
+        }
+    }
+
+    /** Reads one pipe to its end into memory, on a virtual thread. */
+    private static final class Capture {
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        final CompletableFuture<Void> done;
+
+        Capture(InputStream from, String name) {
+            done = PumpThreads.start(name, () -> {
+                byte[] chunk = new byte[CHUNK];
+                try (from) {
+                    int n;
+                    while ((n = from.read(chunk)) > 0) {
+                        synchronized (buffer) {
+                            buffer.write(chunk, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed by close() or after the drain grace: what was read is kept
+                }
+            });
+        }
+
+        byte[] bytes() {
+            synchronized (buffer) {
+                return buffer.toByteArray();
+            }
+        }
+    }
+
+    @Override
+    public void sendSignal(Signal signal) {
+        if (signal != Signal.SIGTERM && signal != Signal.SIGKILL) {
+            throw new UnsupportedOperationException("sendSignal(" + signal + ") is not supported by the " + JdkBackend.NAME
+                    + " backend (ProcessBuilder sends only SIGTERM and SIGKILL); use the linux-native backend");
+        }
+        synchronized (sent) {
+            sent.add(signal);
+        }
+        // Process.destroy does nothing once the JDK has reaped the child: no recycled pid is hit.
+        if (signal == Signal.SIGKILL) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+    }
+
+    @Override
+    public void signalGroup(Signal signal) {
+        throw new UnsupportedOperationException("signalGroup(" + signal + ") is not supported by the " + JdkBackend.NAME
+                + " backend (ProcessBuilder cannot signal process groups); use the linux-native backend");
+    }
+
+    @Override
+    public CompletableFuture<Outcome> onExit() {
+        return exit.copy();
+    }
+
+    @Override
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        return process.toHandle();
+    }
+
+    @Override
+    public void closeStreams() {
+        if (request.stdin() == Redirect.PIPE) {
+            closeQuietly(process.getOutputStream());
+        }
+        if (request.stdout() == Redirect.PIPE) {
+            closeQuietly(process.getInputStream());
+        }
+        if (request.stderr() == Redirect.PIPE) {
+            closeQuietly(process.getErrorStream());
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // EPIPE on the final flush of stdin: the child is gone or closed it, as Python ignores
+        }
+    }
+}

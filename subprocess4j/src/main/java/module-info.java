@@ -1,0 +1,21 @@
+/**
+ * subprocess4j: run other programs with Python's {@code subprocess} semantics.
+ *
+ * <p>Only {@code dev.subprocess4j} is exported; everything under {@code dev.subprocess4j.internal}
+ * is implementation and may change in any release.
+ *
+ * <h2>System properties</h2>
+ * <ul>
+ *   <li>{@code subprocess4j.backend}: {@code linux-native} or {@code jdk} forces a backend; when
+ *       unset, the best backend available on this platform is chosen once, at first use, and the
+ *       reason any other is unavailable is logged at DEBUG.</li>
+ * </ul>
+ *
+ * <h2>Native access</h2>
+ * The Linux backend calls the C library through {@code java.lang.foreign}; run with
+ * {@code --enable-native-access=dev.subprocess4j} (module path) or
+ * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning.
+ */
+module dev.subprocess4j {
+    exports dev.subprocess4j;
+}

@@ -1,0 +1,34 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.Backend;
+import java.util.Arrays;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The base of every contract: a contract is written once against the public API and run for
+ * each backend by a small subclass that names the backend. What a backend does not support is
+ * asserted to be refused with {@link UnsupportedOperationException}, never skipped.
+ */
+@ExtendWith(LeakCheckExtension.class)
+@Timeout(60)
+public abstract class BackendContract {
+
+    /** The backend under test. */
+    protected abstract Backend backend();
+
+    /** Whether the backend under test supports a feature. */
+    protected final boolean supports(Backend.Feature feature) {
+        return backend().features().contains(feature);
+    }
+
+    /** A command on the backend under test. */
+    protected final Command cmd(String... argv) {
+        return Subprocess.command(Arrays.asList(argv)).withBackend(backend());
+    }
+
+    /** {@code /bin/sh -c script} on the backend under test. */
+    protected final Command sh(String script) {
+        return Subprocess.shell(script).withBackend(backend());
+    }
+}

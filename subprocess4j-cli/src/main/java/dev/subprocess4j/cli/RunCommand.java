@@ -152,7 +152,12 @@ final class RunCommand implements Callable<Integer> {
         Outcome outcome;
         Thread forwardTermination = forwardTerminationTo(popen);
         try (popen) {
-            outcome = await(popen, startNanos);
+            try {
+                outcome = await(popen, startNanos);
+            } catch (RuntimeException | Error e) {
+                popen.kill(); // as the library's run(): never wait in close() for a child left running
+                throw e;
+            }
         } finally {
             removeHook(forwardTermination);
         }

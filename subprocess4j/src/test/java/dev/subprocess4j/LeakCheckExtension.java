@@ -33,6 +33,14 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        // The backends' long-lived resources (the reactor thread, its epoll fd and eventfd) are
+        // created once per JVM at first use: create them before the first snapshot.
+        dev.subprocess4j.internal.BackendSelector.unavailable();
+        try {
+            Subprocess.command("/bin/true").withBackend(dev.subprocess4j.internal.BackendSelector.get()).run();
+        } catch (RuntimeException e) {
+            // a broken backend fails the tests themselves
+        }
         context.getStore(NS).put("before", snapshot());
     }
 

@@ -62,7 +62,7 @@ class LinuxStressTest extends BackendContract {
                     }
                     case 2 -> { // communicate with output against a timeout
                         try {
-                            sh("head -c 200000 /dev/zero; sleep 5").captureOutput()
+                            sh("head -c 200000 /dev/zero; exec sleep 5").captureOutput()
                                     .timeout(Duration.ofNanos(delayMicros * 10_000 + 5_000_000)).run();
                             throw new AssertionError("sleep 5 cannot finish first: " + seedNote);
                         } catch (TimeoutExpiredException e) {

@@ -65,6 +65,8 @@ final class LinuxChild implements ChildProcess {
     private volatile long exitNanos;
     private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
     private long pidfdToken;
+    /** Whether the reactor watches the pidfd now; platform waiters take it out while they poll it. */
+    private boolean pidfdInReactor;
     private int pidfdUsers;
     private boolean pidfdClosed;
 
@@ -103,6 +105,7 @@ final class LinuxChild implements ChildProcess {
         lock.lock();
         try {
             pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdInReactor = true;
             if (request.timeout() != null) {
                 deadlineTimer = reactor.schedule(startNanos + request.timeout().toNanos(), this::deadlinePassed);
             }
@@ -149,7 +152,10 @@ final class LinuxChild implements ChildProcess {
             reaped = true;
             reactor.cancel(deadlineTimer);
             reactor.cancel(graceTimer);
-            reactor.deregister(pidfd, pidfdToken);
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
             if (pidfdUsers == 0) {
                 closePidfd();
             }
@@ -168,7 +174,7 @@ final class LinuxChild implements ChildProcess {
     private void rearmPidfd() {
         lock.lock();
         try {
-            if (!reaped && !pidfdClosed) {
+            if (!reaped && !pidfdClosed && pidfdInReactor) {
                 reactor.rearm(pidfd, Epoll.EPOLLIN, pidfdToken);
             }
         } finally {
@@ -224,6 +230,12 @@ final class LinuxChild implements ChildProcess {
                 return reaped || awaitExitFuture(deadline);
             }
             pidfdUsers++;
+            // The cheap blocking wait: this thread polls the pidfd and reaps; the reactor is not
+            // woken for this exit (a cross-CPU hand-off costs more than the rest of the wait).
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
         } finally {
             lock.unlock();
         }
@@ -242,7 +254,8 @@ final class LinuxChild implements ChildProcess {
                 if (Epoll.pollIn(pollfd, pidfd, slice)) {
                     tryReap();
                     if (!reaped) {
-                        awaitExitFuture(Math.min(deadline, System.nanoTime() + 10_000_000L)); // the reactor is reaping
+                        // another thread claimed the reap and is finishing it
+                        awaitExitFuture(Math.min(deadline, System.nanoTime() + 10_000_000L));
                     }
                 }
             }
@@ -251,6 +264,11 @@ final class LinuxChild implements ChildProcess {
             lock.lock();
             try {
                 pidfdUsers--;
+                if (!reaped && pidfdUsers == 0 && !pidfdInReactor) {
+                    // timed out or interrupted: async watchers depend on the reactor again
+                    pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+                    pidfdInReactor = true;
+                }
                 if (reaped && pidfdUsers == 0) {
                     closePidfd();
                 }

@@ -430,6 +430,57 @@ final class LinuxChild implements ChildProcess {
         }
     }
 
+    /**
+     * Waits (lock held) until one of the channels is ready for its events, something else changes,
+     * or the deadline passes (false). A virtual thread arms the channels in the reactor and waits
+     * on the lock's condition; a platform thread releases the lock and polls the fds itself, in
+     * bounded slices (a hand-off from the reactor thread per chunk would dominate the cost).
+     */
+    private boolean awaitIo(Channel[] channels, int[] events, int count, long deadline) throws InterruptedException {
+        if (Thread.currentThread().isVirtual()) {
+            for (int i = 0; i < count; i++) {
+                channels[i].arm(events[i]);
+            }
+            return awaitChange(deadline);
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        int[] fds = new int[count];
+        short[] pollEvents = new short[count];
+        for (int i = 0; i < count; i++) {
+            fds[i] = channels[i].fd;
+            pollEvents[i] = events[i] == Epoll.EPOLLOUT ? Epoll.POLLOUT : Epoll.POLLIN;
+        }
+        int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        MemorySegment pollfds = pollScratch();
+        lock.unlock();
+        try {
+            // A channel closed meanwhile makes poll return at once (POLLNVAL): the caller re-checks.
+            Epoll.pollAny(pollfds, fds, pollEvents, count, slice);
+        } finally {
+            lock.lock();
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return true;
+    }
+
+    private MemorySegment pollScratch;
+
+    private MemorySegment pollScratch() {
+        if (pollScratch == null) {
+            pollScratch = Arena.ofAuto().allocate(8 * 3, 8);
+        }
+        return pollScratch;
+    }
+
+    private boolean awaitIo(Channel ch, int events, long deadline) throws InterruptedException {
+        return awaitIo(new Channel[] {ch}, new int[] {events}, 1, deadline);
+    }
+
     /** Waits (lock held) until something changes or the deadline passes; false on the deadline. */
     private boolean awaitChange(long deadline) throws InterruptedException {
         long seen = generation;
@@ -485,8 +536,7 @@ final class LinuxChild implements ChildProcess {
                             ch.close(true);
                             return -1;
                         }
-                        ch.arm(Epoll.EPOLLIN);
-                        awaitChange(Long.MAX_VALUE);
+                        awaitIo(ch, Epoll.EPOLLIN, Long.MAX_VALUE);
                     }
                 } finally {
                     lock.unlock();
@@ -542,8 +592,7 @@ final class LinuxChild implements ChildProcess {
                             throw new IOException(e.getMessage(), e);
                         }
                         if (n < 0) {
-                            ch.arm(Epoll.EPOLLOUT);
-                            awaitChange(Long.MAX_VALUE);
+                            awaitIo(ch, Epoll.EPOLLOUT, Long.MAX_VALUE);
                         } else {
                             off += n;
                             len -= n;
@@ -821,24 +870,23 @@ final class LinuxChild implements ChildProcess {
                 throw new IllegalStateException("Cannot send input after starting communication");
             }
             byte[] chunk = new byte[CHUNK];
+            Channel[] waitOn = new Channel[3];
+            int[] waitFor = new int[3];
             while (true) {
-                boolean open = false;
-                if (pendingInput != null && stdinStream != null && !stdinChannel.closed) {
-                    open = true;
-                    writeInput();
+                int count = 0;
+                if (pendingInput != null && stdinStream != null && !stdinChannel.closed && !writeInput()) {
+                    waitOn[count] = stdinChannel;
+                    waitFor[count++] = Epoll.EPOLLOUT;
                 }
-                if (stdoutCapture != null && !stdoutChannel.closed) {
-                    open = true;
-                    drainInto(stdoutChannel, stdoutCapture, chunk);
+                if (stdoutCapture != null && !stdoutChannel.closed && !drainInto(stdoutChannel, stdoutCapture, chunk)) {
+                    waitOn[count] = stdoutChannel;
+                    waitFor[count++] = Epoll.EPOLLIN;
                 }
-                if (stderrCapture != null && !stderrChannel.closed) {
-                    open = true;
-                    drainInto(stderrChannel, stderrCapture, chunk);
+                if (stderrCapture != null && !stderrChannel.closed && !drainInto(stderrChannel, stderrCapture, chunk)) {
+                    waitOn[count] = stderrChannel;
+                    waitFor[count++] = Epoll.EPOLLIN;
                 }
-                boolean stillOpen = (pendingInput != null && stdinStream != null && !stdinChannel.closed)
-                        || (stdoutCapture != null && !stdoutChannel.closed)
-                        || (stderrCapture != null && !stderrChannel.closed);
-                if (!open || !stillOpen) {
+                if (count == 0) {
                     break;
                 }
                 long limit = deadline;
@@ -850,7 +898,7 @@ final class LinuxChild implements ChildProcess {
                     }
                     limit = Math.min(limit, graceEnd);
                 }
-                if (!awaitChange(limit) && System.nanoTime() >= deadline) {
+                if (!awaitIo(waitOn, waitFor, count, limit) && System.nanoTime() >= deadline) {
                     throw partial();
                 }
             }
@@ -869,8 +917,12 @@ final class LinuxChild implements ChildProcess {
         }
     }
 
-    /** Writes pending input until the pipe is full (lock held); EPIPE ends it quietly, as Python. */
-    private void writeInput() {
+    /**
+     * Writes pending input until the pipe is full (lock held); EPIPE ends it quietly, as Python.
+     *
+     * @return true when the input is done (all written or the child closed its end)
+     */
+    private boolean writeInput() {
         while (inputOffset < pendingInput.length) {
             int n;
             try {
@@ -878,35 +930,35 @@ final class LinuxChild implements ChildProcess {
             } catch (ErrnoException e) {
                 stdinChannel.close(false);
                 pendingInput = null;
-                return;
+                return true;
             }
             if (n < 0) {
-                stdinChannel.arm(Epoll.EPOLLOUT);
-                return;
+                return false;
             }
             inputOffset += n;
         }
         stdinChannel.close(true);
         pendingInput = null;
+        return true;
     }
 
-    private static void drainInto(Channel ch, ByteArrayOutputStream capture, byte[] chunk) {
+    /** Reads what is there (lock held); true at end of file. */
+    private static boolean drainInto(Channel ch, ByteArrayOutputStream capture, byte[] chunk) {
         while (true) {
             int n;
             try {
                 n = ch.read(chunk, 0, chunk.length);
             } catch (ErrnoException e) {
                 ch.close(true);
-                return;
+                return true;
             }
             if (n > 0) {
                 capture.write(chunk, 0, n);
             } else if (n == 0) {
                 ch.close(true);
-                return;
+                return true;
             } else {
-                ch.arm(Epoll.EPOLLIN);
-                return;
+                return false;
             }
         }
     }

@@ -133,6 +133,31 @@ public final class Epoll {
         return events.get(LONG.withByteAlignment(4), i * EVENT_SIZE + DATA_OFFSET);
     }
 
+    /** {@code POLLOUT}. */ public static final short POLLOUT = 0x004;
+
+    /**
+     * {@code poll} on several fds; readiness is not reported, the caller retries its
+     * non-blocking I/O afterwards. EINTR counts as a wake-up.
+     *
+     * @param pollfds room for {@code fds.length} {@code struct pollfd} (8 bytes each)
+     */
+    public static void pollAny(MemorySegment pollfds, int[] fds, short[] events, int count, int timeoutMillis) {
+        try {
+            for (int i = 0; i < count; i++) {
+                pollfds.set(INT, i * 8L, fds[i]);
+                pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 4, events[i]);
+                pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
+            }
+            MemorySegment state = Libc.errnoState();
+            int n = (int) POLL.invokeExact(state, pollfds, (long) count, timeoutMillis);
+            if (n < 0 && Libc.errno(state) != Errno.EINTR) {
+                throw new ErrnoException("poll", Libc.errno(state));
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
     /**
      * {@code poll} on one fd for POLLIN.
      *

@@ -33,7 +33,18 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        openJvmLifetimeResources();
         context.getStore(NS).put("before", snapshot());
+    }
+
+    /**
+     * Opens what the JDK opens lazily once and keeps for the life of the JVM, so that a test
+     * using it first is not blamed for a leak: the NativePRNG seed files {@code /dev/random} and
+     * {@code /dev/urandom}, opened by the first {@link java.security.SecureRandom} (which
+     * {@code Files.createTempDirectory}, hence {@code @TempDir}, uses).
+     */
+    private static void openJvmLifetimeResources() {
+        new java.security.SecureRandom().nextBytes(new byte[1]);
     }
 
     @Override

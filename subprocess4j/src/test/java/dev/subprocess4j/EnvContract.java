@@ -13,9 +13,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The child's environment, working directory and program lookup. */
 public abstract class EnvContract extends BackendContract {
@@ -142,6 +147,47 @@ public abstract class EnvContract extends BackendContract {
                 .hasMessageContaining("K=");
     }
 
+    /** One generated environment, named by its seed and index. */
+    record EnvCase(int index, Map<String, String> env) {
+        @Override
+        public String toString() {
+            return PropertySeed.describe(index, env.size() + " variables");
+        }
+    }
+
+    static Stream<EnvCase> envCases() {
+        return IntStream.range(0, 30).mapToObj(i -> {
+            Random random = PropertySeed.random("env", i);
+            Map<String, String> env = new HashMap<>();
+            int n = random.nextInt(12);
+            for (int k = 0; k < n; k++) {
+                String key = randomText(random, 1 + random.nextInt(12)).replace('=', '_');
+                env.put(key, randomText(random, random.nextInt(40)));
+            }
+            return new EnvCase(i, env);
+        });
+    }
+
+    /** Letters, digits, punctuation, whitespace, newlines and non-ASCII; never NUL or a lone surrogate. */
+    private static String randomText(Random random, int length) {
+        String ascii = "ABCXYZabcxyz019_ -.:/$'\"\\;|&*?\n\t=";
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            switch (random.nextInt(4)) {
+                case 0 -> sb.appendCodePoint(0xa0 + random.nextInt(0x700));
+                case 1 -> sb.appendCodePoint(0x1F300 + random.nextInt(0x300));
+                default -> sb.append(ascii.charAt(random.nextInt(ascii.length())));
+            }
+        }
+        return sb.toString();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("envCases")
+    void anyEnvironmentReachesTheChildUnchanged(EnvCase c) {
+        assertThat(childEnvironment(env0().env(c.env()))).as(c::toString).isEqualTo(c.env());
+    }
+
     // ---- working directory --------------------------------------------------------------------
 
     @Test
@@ -149,6 +195,14 @@ public abstract class EnvContract extends BackendContract {
         Files.writeString(dir.resolve("here.txt"), "found relative to cwd\n");
         CompletedProcess r = sh("pwd -P; cat here.txt").cwd(dir).stdout(Redirect.PIPE).run();
         assertThat(r.stdout()).isEqualTo(dir.toRealPath() + "\nfound relative to cwd\n");
+    }
+
+    @Test
+    void cwdMayHoldSpacesAndNonAsciiCharacters() throws IOException {
+        Path odd = Files.createDirectories(dir.resolve("with space é€ 😀"));
+        script(odd, "run me.sh", "pwd -P");
+        CompletedProcess r = cmd("./run me.sh").cwd(odd).stdout(Redirect.PIPE).run();
+        assertThat(r.stdout()).isEqualTo(odd.toRealPath() + "\n");
     }
 
     @Test

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -206,6 +207,23 @@ public abstract class RedirectContract extends BackendContract {
     }
 
     @Test
+    void stderrToStdoutSharesWhateverStdoutIs() throws IOException {
+        Path inherit = dir.resolve("inherit");
+        reportingItsFds(inherit).stderr(Redirect.STDOUT).run();
+        assertThat(fdLinks(inherit)).containsExactly(jvmFd(0), jvmFd(1), jvmFd(1));
+
+        Path devnull = dir.resolve("devnull");
+        reportingItsFds(devnull).stdout(Redirect.DEVNULL).stderr(Redirect.STDOUT).run();
+        assertThat(fdLinks(devnull)).containsExactly(jvmFd(0), "/dev/null", "/dev/null");
+
+        Path pipe = dir.resolve("pipe");
+        CompletedProcess r = reportingItsFds(pipe).stdout(Redirect.PIPE).stderr(Redirect.STDOUT).run();
+        assertThat(r.stdoutBytes()).isEmpty();
+        List<String> links = fdLinks(pipe);
+        assertThat(links.get(1)).startsWith("pipe:").isEqualTo(links.get(2));
+    }
+
+    @Test
     void stderrToStdoutFollowsStdoutIntoAFile() throws IOException {
         Path file = dir.resolve("merged.log");
         CompletedProcess r = sh("echo out1; echo err1 >&2; echo out2")
@@ -252,6 +270,15 @@ public abstract class RedirectContract extends BackendContract {
         sh("echo second >&2").stderr(Redirect.append(file)).run();
         sh("echo third").stdout(Redirect.append(file)).run();
         assertThat(Files.readString(file)).isEqualTo("first\nsecond\nthird\n");
+    }
+
+    @Test
+    void appendOfBothStreamsToOneFileKeepsEveryWrite() throws IOException {
+        Path file = dir.resolve("both.log");
+        Files.writeString(file, "start\n");
+        sh("echo o1; echo e1 >&2; echo o2; echo e2 >&2")
+                .stdout(Redirect.append(file)).stderr(Redirect.append(file)).run();
+        assertThat(Files.readString(file)).isEqualTo("start\no1\ne1\no2\ne2\n");
     }
 
     @Test
@@ -386,8 +413,9 @@ public abstract class RedirectContract extends BackendContract {
 
     @Test
     void toStreamIsCompleteWhenWaitForReturns() {
-        // A slow sink: the child is long gone before the last byte is delivered.
+        // A slow sink: the child is long gone before the first byte is delivered.
         ByteArrayOutputStream received = new ByteArrayOutputStream();
+        AtomicBoolean first = new AtomicBoolean(true);
         OutputStream slow = new OutputStream() {
             @Override
             public void write(int b) {
@@ -396,7 +424,9 @@ public abstract class RedirectContract extends BackendContract {
 
             @Override
             public void write(byte[] b, int off, int len) {
-                sleepQuietly(20);
+                if (first.getAndSet(false)) {
+                    sleepQuietly(300);
+                }
                 synchronized (received) {
                     received.write(b, off, len);
                 }
@@ -476,7 +506,7 @@ public abstract class RedirectContract extends BackendContract {
         // A slow consumer: the child is long gone before the last line is handed over.
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Consumer<String> slow = line -> {
-            sleepQuietly(2);
+            sleepQuietly(lines.isEmpty() ? 300 : 1);
             lines.add(line);
         };
         try (Popen p = cmd("seq", "1", "200").stdout(Redirect.lines(slow)).start()) {

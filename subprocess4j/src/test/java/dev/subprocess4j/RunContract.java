@@ -12,7 +12,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -209,6 +213,43 @@ public abstract class RunContract extends BackendContract {
         assertThat(Arrays.copyOfRange(out, 0, size)).isEqualTo(new byte[size]);
         assertThat(Arrays.copyOfRange(out, size, 2 * size)).isEqualTo(input);
         assertThat(r.stderrBytes()).isEqualTo(new byte[size]);
+    }
+
+    @Test
+    void inputTheChildDoesNotReadIsDroppedWithoutError() {
+        CompletedProcess r = sh("exit 3").input(new byte[8 << 20]).captureOutput().run();
+        assertThat(r.returnCode()).isEqualTo(3);
+        assertThat(r.stdoutBytes()).isEmpty();
+        CompletedProcess partial = cmd("head", "-c", "5").input("0123456789".repeat(500_000)).stdout(Redirect.PIPE).run();
+        assertThat(partial.stdout()).isEqualTo("01234");
+    }
+
+    @Test
+    void aCommandCanBeRunManyTimesAndFromSeveralThreadsAtOnce() throws Exception {
+        Command c = sh("read x; echo \"$x $$\"").input("same input\n").stdout(Redirect.PIPE);
+        List<CompletableFuture<CompletedProcess>> runs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            runs.add(c.runAsync());
+        }
+        runs.add(CompletableFuture.completedFuture(c.run()));
+        Set<Long> pids = new HashSet<>();
+        for (CompletableFuture<CompletedProcess> f : runs) {
+            CompletedProcess r = f.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            assertThat(r.stdout()).isEqualTo("same input " + r.pid() + "\n");
+            pids.add(r.pid());
+        }
+        assertThat(pids).hasSize(runs.size());
+    }
+
+    @Test
+    void communicateAfterWaitForStillReadsTheOutput() {
+        try (Popen p = sh("echo out; echo err >&2; exit 2").captureOutput().start()) {
+            assertThat(p.waitFor()).isEqualTo(2);
+            CompletedProcess r = p.communicate();
+            assertThat(r.returnCode()).isEqualTo(2);
+            assertThat(r.stdout()).isEqualTo("out\n");
+            assertThat(r.stderr()).isEqualTo("err\n");
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.subprocess4j.internal.Backend;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,12 +17,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Running commands to completion and waiting on started ones: return codes, capture, input, text. */
@@ -170,7 +172,7 @@ public abstract class RunContract extends BackendContract {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void interleavedLargeOutputOnBothStreamsWhileInputIsWrittenDoesNotDeadlock() {
         // The child writes a 64 KiB block to stderr before each 64 KiB it reads from stdin, and
         // echoes what it read to stdout: 5 MiB each way. Any order of pumping but a concurrent one
@@ -201,7 +203,7 @@ public abstract class RunContract extends BackendContract {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void childWritingAllItsOutputBeforeReadingLargeInputDoesNotDeadlock() {
         int size = 5 << 20;
         byte[] input = randomBytes(size, 2);
@@ -379,7 +381,7 @@ public abstract class RunContract extends BackendContract {
         assertThat(r.pid()).isEqualTo(Long.parseLong(r.stdout().strip()));
         assertThat(r.args()).containsExactly("/bin/sh", "-c", "echo $$; sleep 0.2");
         assertThat(r.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(200)).isLessThan(LONG);
-        assertThat(r.usage().isPresent()).isEqualTo(supports(dev.subprocess4j.internal.Backend.Feature.RESOURCE_USAGE));
+        assertThat(r.usage().isPresent()).isEqualTo(supports(Backend.Feature.RESOURCE_USAGE));
     }
 
     @Test

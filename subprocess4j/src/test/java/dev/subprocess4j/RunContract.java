@@ -385,11 +385,14 @@ public abstract class RunContract extends BackendContract {
     }
 
     @Test
-    void popenPidIsTheChildsPid() {
-        try (Popen p = sh("echo $$").stdout(Redirect.PIPE).start()) {
+    void popenPidAndHandleAreTheChilds() {
+        try (Popen p = sh("read go; echo $$").input("go\n").stdout(Redirect.PIPE).start()) {
+            // The child waits for its input, so it is alive while its handle is taken.
+            ProcessHandle handle = p.toHandle();
+            assertThat(handle.pid()).isEqualTo(p.pid());
+            assertThat(handle.isAlive()).isTrue();
             CompletedProcess r = p.communicate();
             assertThat(Long.parseLong(r.stdout().strip())).isEqualTo(p.pid());
-            assertThat(p.toHandle().pid()).isEqualTo(p.pid());
         }
     }
 

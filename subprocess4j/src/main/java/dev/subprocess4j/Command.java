@@ -586,23 +586,29 @@ public final class Command {
     }
 
     SpawnRequest toRequest() {
-        Map<String, String> env = new TreeMap<>();
-        if (spec.inheritEnv) {
-            env.putAll(System.getenv());
-        }
-        spec.envChanges.forEach((k, v) -> {
-            if (v == null) {
-                env.remove(k);
-            } else {
-                env.put(k, v);
+        boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty();
+        Map<String, String> env;
+        if (inherited) {
+            env = System.getenv(); // an unmodifiable snapshot: nothing to copy
+        } else {
+            Map<String, String> built = new TreeMap<>();
+            if (spec.inheritEnv) {
+                built.putAll(System.getenv());
             }
-        });
+            spec.envChanges.forEach((k, v) -> {
+                if (v == null) {
+                    built.remove(k);
+                } else {
+                    built.put(k, v);
+                }
+            });
+            env = Collections.unmodifiableMap(built);
+        }
         byte[] input = toInputBytes();
         boolean ownGroup = spec.startNewSession || Integer.valueOf(0).equals(spec.processGroup);
         boolean killGroup = spec.killGroupOnTimeout != null ? spec.killGroupOnTimeout : ownGroup;
         return new SpawnRequest(
-                spec.argv, spec.executable, spec.cwd, Collections.unmodifiableMap(env),
-                spec.inheritEnv && spec.envChanges.isEmpty(),
+                spec.argv, spec.executable, spec.cwd, env, inherited,
                 spec.stdin, spec.stdout, spec.stderr, input,
                 spec.timeout, spec.killSignal, spec.killGrace, killGroup,
                 spec.startNewSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,

@@ -33,18 +33,15 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        openJvmLifetimeResources();
+        // The backends' long-lived resources (the reactor thread, its epoll fd and eventfd) are
+        // created once per JVM at first use: create them before the first snapshot.
+        dev.subprocess4j.internal.BackendSelector.unavailable();
+        try {
+            Subprocess.command("/bin/true").withBackend(dev.subprocess4j.internal.BackendSelector.get()).run();
+        } catch (RuntimeException e) {
+            // a broken backend fails the tests themselves
+        }
         context.getStore(NS).put("before", snapshot());
-    }
-
-    /**
-     * Opens what the JDK opens lazily once and keeps for the life of the JVM, so that a test
-     * using it first is not blamed for a leak: the NativePRNG seed files {@code /dev/random} and
-     * {@code /dev/urandom}, opened by the first {@link java.security.SecureRandom} (which
-     * {@code Files.createTempDirectory}, hence {@code @TempDir}, uses).
-     */
-    private static void openJvmLifetimeResources() {
-        new java.security.SecureRandom().nextBytes(new byte[1]);
     }
 
     @Override
@@ -73,13 +70,28 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         return new Snapshot(openFds(), threads(), PumpThreads.live(), ProcessHandle.current().children().count());
     }
 
-    /** The number of open fds of this JVM. */
+    /**
+     * The number of open fds of this JVM that a process library could leak: pipes, pidfds, epoll
+     * and event fds, sockets and data files. Jars, the JDK's modules file and /dev/*random are
+     * opened lazily by class loading and the JDK itself, and are left out.
+     */
     static int openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count() - 1; // the directory stream's own fd
+            return (int) s.filter(LeakCheckExtension::leakable).count() - 1; // the directory stream's own fd
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static boolean leakable(Path fd) {
+        String target;
+        try {
+            target = Files.readSymbolicLink(fd).toString();
+        } catch (IOException e) {
+            return true; // the directory stream's own fd, closed by the time we look
+        }
+        return !(target.endsWith(".jar") || target.endsWith("/lib/modules") || target.equals("/dev/random")
+                || target.equals("/dev/urandom"));
     }
 
     private static String fdDescription() {

@@ -1,6 +1,159 @@
 package dev.subprocess4j.cli;
 
-public final class Main {
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.subprocess4j.Subprocess;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * {@code sp}, the subprocess4j command line: {@code sp run [options] -- command [args...]}.
+ *
+ * <p>Uses only the library's public API, as any user would. {@link #execute} holds the whole
+ * behaviour and returns the exit status, so it runs in-process in tests; {@link #main} only
+ * binds it to the JVM's streams (always UTF-8, whatever the locale) and exits.
+ *
+ * <h2>Exit status</h2>
+ * The command's own status; 128+N when signal N killed it; 124 when {@code --timeout} expired;
+ * 125 when it could not be started or sp failed; 2 for bad usage (with the usage on stderr); 0
+ * for {@code --help} and {@code --version}.
+ */
+@Command(
+        name = "sp",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
+        synopsisSubcommandLabel = "COMMAND",
+        descriptionHeading = "%n",
+        description = "Runs programs with subprocess4j: Python's subprocess semantics for Java.",
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%n",
+        footer = "Run 'sp run --help' for the options and the exit status of 'sp run'.")
+public final class Main implements Callable<Integer> {
+    /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    private Main() {}
+
+    /** Runs {@code sp} with {@code args} on the JVM's stdout and stderr, then exits with its status. */
     public static void main(String[] args) {
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8);
+        int status = execute(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    /**
+     * Runs {@code sp} with {@code args}, writing to {@code out} and {@code err} (flushed before it
+     * returns), and returns the exit status instead of exiting. The command's inherited streams
+     * are the JVM's file descriptors 0–2, not these.
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err) {
+        PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, out.charset()), true);
+        PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
+        CommandLine sp = new CommandLine(new Main())
+                .addSubcommand(new CommandLine(new RunCommand(out, err)));
+        sp.setOut(outWriter)
+                .setErr(errWriter)
+                // Every argument from COMMAND on is the command's, even one that looks like an
+                // option: `sp run ls -l` runs `ls -l`, as `timeout`, `env` and `nice` do.
+                .setStopAtPositional(true)
+                // `@file` arguments are the command's, never sp's: no expansion.
+                .setExpandAtFiles(false)
+                .setParameterExceptionHandler(Main::usageError)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    commandLine.getErr().println("sp: " + oneLine(String.valueOf(e)));
+                    return RunCommand.EXIT_CANNOT_RUN;
+                });
+        try {
+            return sp.execute(args);
+        } finally {
+            outWriter.flush();
+            errWriter.flush();
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** Bad usage: one line naming the problem, then the usage of the command it concerns, on stderr. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        err.println("sp: " + oneLine(e.getMessage()));
+        UnmatchedArgumentException.printSuggestions(e, err);
+        commandLine.usage(err);
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    /** {@code sp} alone names no command: bad usage. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand: use 'sp run'");
+    }
+
+    /**
+     * {@code message} on one line: line breaks and other control characters (which an argv or a
+     * path may hold) become {@code \}{@code uXXXX} escapes.
+     */
+    static String oneLine(String message) {
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code --version}: sp's version, the backend the library chose, and the JVM. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "sp " + version(),
+                "subprocess4j backend: " + Subprocess.backend(),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
+            };
+        }
+
+        /** The Maven project version, filtered into version.properties at build time. */
+        private static String version() {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    return "(unknown version)";
+                }
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return p.getProperty("version", "(unknown version)");
+        }
     }
 }

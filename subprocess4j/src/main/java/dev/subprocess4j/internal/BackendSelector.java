@@ -1,6 +1,7 @@
 package dev.subprocess4j.internal;
 
 import dev.subprocess4j.internal.jdk.JdkBackend;
+import dev.subprocess4j.internal.linux.LinuxBackend;
 import java.lang.System.Logger.Level;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,17 +22,37 @@ public final class BackendSelector {
 
     private static final class Holder {
         static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
+        static final Backend LINUX = probeLinux();
         static final Backend SELECTED = select();
 
-        private static Backend select() {
-            String linuxProblem = linuxNativeUnavailability();
-            if (linuxProblem != null) {
-                UNAVAILABLE.put("linux-native", linuxProblem);
+        private static Backend probeLinux() {
+            String os = System.getProperty("os.name", "");
+            String arch = System.getProperty("os.arch", "");
+            if (!os.equals("Linux")) {
+                UNAVAILABLE.put("linux-native", "needs Linux; this is " + os);
+                return null;
             }
+            if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
+                UNAVAILABLE.put("linux-native", "needs x86_64 or aarch64; this is " + arch);
+                return null;
+            }
+            try {
+                return LinuxBackend.INSTANCE;
+            } catch (IllegalCallerException e) {
+                UNAVAILABLE.put("linux-native", "native access is denied (--illegal-native-access=deny or a module "
+                        + "without --enable-native-access): " + e.getMessage());
+            } catch (Throwable t) {
+                Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+                UNAVAILABLE.put("linux-native", cause.toString());
+            }
+            return null;
+        }
+
+        private static Backend select() {
             String forced = System.getProperty(PROPERTY);
             Backend chosen;
             if (forced == null || forced.isBlank()) {
-                chosen = JdkBackend.INSTANCE;
+                chosen = LINUX != null ? LINUX : JdkBackend.INSTANCE;
             } else {
                 chosen = byName(forced.strip());
             }
@@ -56,8 +77,13 @@ public final class BackendSelector {
     public static Backend byName(String name) {
         return switch (name) {
             case "jdk" -> JdkBackend.INSTANCE;
-            case "linux-native" -> throw new IllegalStateException(
-                    "backend linux-native is unavailable: " + Holder.UNAVAILABLE.get("linux-native"));
+            case "linux-native" -> {
+                if (Holder.LINUX == null) {
+                    throw new IllegalStateException(
+                            "backend linux-native is unavailable: " + Holder.UNAVAILABLE.get("linux-native"));
+                }
+                yield Holder.LINUX;
+            }
             default -> throw new IllegalArgumentException(
                     "unknown backend '" + name + "' (-D" + PROPERTY + "): use linux-native or jdk");
         };
@@ -67,13 +93,5 @@ public final class BackendSelector {
     public static Map<String, String> unavailable() {
         get();
         return Collections.unmodifiableMap(Holder.UNAVAILABLE);
-    }
-
-    private static String linuxNativeUnavailability() {
-        String os = System.getProperty("os.name", "");
-        if (!os.equals("Linux")) {
-            return "needs Linux; this is " + os;
-        }
-        return "the Linux native backend is not in this build (it arrives with issue [2])";
     }
 }

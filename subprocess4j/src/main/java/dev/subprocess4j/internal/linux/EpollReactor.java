@@ -1,0 +1,199 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+/**
+ * The one I/O thread of the Linux backend ({@code subprocess4j-reactor}): it waits with
+ * {@code epoll_wait} on every registered fd (child pidfds, pipe ends) and on an eventfd used to
+ * wake it, runs deadline timers, and hands readiness to handlers.
+ *
+ * <p>Every registration is one-shot ({@code EPOLLONESHOT}) and carries a token, not the fd: an
+ * event for a registration that was removed meanwhile finds no handler and is dropped, so a
+ * recycled fd number is never confused with the old one. {@code epoll_ctl} is thread-safe, so
+ * other threads arm and remove registrations directly, without a round trip through this thread.
+ * Handlers and timers run on the reactor thread: they only flip state, signal conditions and
+ * complete internal futures; they never call user code.
+ */
+final class EpollReactor {
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    private static final long WAKE_TOKEN = 0;
+    private static final int MAX_EVENTS = 256;
+
+    private static final class Holder {
+        static final EpollReactor INSTANCE = new EpollReactor();
+    }
+
+    /** The reactor, started on first use. */
+    static EpollReactor get() {
+        return Holder.INSTANCE;
+    }
+
+    private final int epfd;
+    private final int wakeFd;
+    private final ConcurrentHashMap<Long, IntConsumer> handlers = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong(1);
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final Thread thread;
+
+    /** A scheduled action; cancel it with {@link #cancel()}. */
+    static final class Timer implements Comparable<Timer> {
+        final long deadlineNanos;
+        final Runnable action;
+        volatile boolean cancelled;
+        private final long order;
+        private static final AtomicLong ORDER = new AtomicLong();
+
+        Timer(long deadlineNanos, Runnable action) {
+            this.deadlineNanos = deadlineNanos;
+            this.action = action;
+            this.order = ORDER.incrementAndGet();
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(deadlineNanos - o.deadlineNanos, 0);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    private EpollReactor() {
+        epfd = Epoll.create();
+        wakeFd = Epoll.eventfd();
+        Epoll.add(epfd, wakeFd, Epoll.EPOLLIN, WAKE_TOKEN);
+        thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    /**
+     * Registers {@code fd} for {@code events} (one-shot) with a handler that gets the ready
+     * events on the reactor thread.
+     *
+     * @return the token to re-arm or remove the registration
+     */
+    long register(int fd, int events, IntConsumer handler) {
+        long token = tokens.getAndIncrement();
+        handlers.put(token, handler);
+        try {
+            Epoll.add(epfd, fd, events | Epoll.EPOLLONESHOT, token);
+        } catch (RuntimeException e) {
+            handlers.remove(token);
+            throw e;
+        }
+        return token;
+    }
+
+    /** Arms a registration again for {@code events}. */
+    void rearm(int fd, int events, long token) {
+        Epoll.modify(epfd, fd, events | Epoll.EPOLLONESHOT, token);
+    }
+
+    /** Removes a registration; call before closing the fd. */
+    void deregister(int fd, long token) {
+        handlers.remove(token);
+        Epoll.delete(epfd, fd);
+    }
+
+    /** Runs {@code action} on the reactor thread at {@code deadlineNanos} ({@link System#nanoTime()}). */
+    Timer schedule(long deadlineNanos, Runnable action) {
+        Timer t = new Timer(deadlineNanos, action);
+        synchronized (timers) {
+            timers.add(t);
+        }
+        wake();
+        return t;
+    }
+
+    /** Cancels a timer and forgets it. */
+    void cancel(Timer t) {
+        if (t == null) {
+            return;
+        }
+        t.cancel();
+        synchronized (timers) {
+            timers.remove(t);
+        }
+    }
+
+    private void wake() {
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(8, 8);
+            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+            Unistd.write(wakeFd, one, 8);
+        }
+    }
+
+    private void loop() {
+        MemorySegment events = Arena.global().allocate(Epoll.EVENT_SIZE * MAX_EVENTS, 8);
+        MemorySegment drain = Arena.global().allocate(8, 8);
+        while (true) {
+            try {
+                int n = Epoll.await(epfd, events, MAX_EVENTS, nextTimeoutMillis());
+                for (int i = 0; i < n; i++) {
+                    long token = Epoll.tokenAt(events, i);
+                    if (token == WAKE_TOKEN) {
+                        Unistd.read(wakeFd, drain, 8);
+                        continue;
+                    }
+                    IntConsumer h = handlers.get(token);
+                    if (h != null) {
+                        h.accept(Epoll.eventsAt(events, i));
+                    }
+                }
+                runDueTimers();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "subprocess4j-reactor: unexpected failure (continuing)", t);
+            }
+        }
+    }
+
+    private int nextTimeoutMillis() {
+        synchronized (timers) {
+            while (!timers.isEmpty() && timers.peek().cancelled) {
+                timers.poll();
+            }
+            if (timers.isEmpty()) {
+                return -1;
+            }
+            long wait = timers.peek().deadlineNanos - System.nanoTime();
+            if (wait <= 0) {
+                return 0;
+            }
+            return (int) Math.min(Integer.MAX_VALUE, (wait + 999_999) / 1_000_000);
+        }
+    }
+
+    private void runDueTimers() {
+        while (true) {
+            Timer t;
+            synchronized (timers) {
+                t = timers.peek();
+                if (t == null || t.deadlineNanos - System.nanoTime() > 0) {
+                    return;
+                }
+                timers.poll();
+            }
+            if (!t.cancelled) {
+                try {
+                    t.action.run();
+                } catch (Throwable e) {
+                    LOG.log(Level.ERROR, "subprocess4j-reactor: timer failed", e);
+                }
+            }
+        }
+    }
+}

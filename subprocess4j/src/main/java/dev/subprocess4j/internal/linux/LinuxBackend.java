@@ -1,0 +1,393 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
+import dev.subprocess4j.internal.linux.ffi.Pidfd;
+import dev.subprocess4j.internal.linux.ffi.Spawn;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Linux backend: {@code posix_spawn} of the program itself through {@code java.lang.foreign}
+ * (no helper exec), pipes with {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per
+ * child, and one {@link EpollReactor} thread for every child's exit, pipes and deadline.
+ */
+public final class LinuxBackend implements Backend {
+    /** The one instance; creating it loads the bindings and starts nothing else. */
+    public static final LinuxBackend INSTANCE = new LinuxBackend();
+
+    static final String NAME = "linux-native";
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    /** Every signal 1–31 but SIGKILL and SIGSTOP, whose dispositions cannot change. */
+    private static final int[] DEFAULT_SIGNALS;
+
+    static {
+        List<Integer> sigs = new ArrayList<>();
+        for (int s = 1; s <= 31; s++) {
+            if (s != 9 && s != 19) {
+                sigs.add(s);
+            }
+        }
+        DEFAULT_SIGNALS = sigs.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The JVM's own environment never changes (System.getenv is a snapshot): encode it once. */
+    private static volatile MemorySegment inheritedEnvp;
+
+    private LinuxBackend() {
+        // Touch the bindings and the kernel features we need, so a missing one is found by the
+        // selector's probe and not by the first spawn.
+        int self = Pidfd.open(ProcessHandle.current().pid());
+        Unistd.close(self);
+        if (!Spawn.hasAddChdir()) {
+            throw new UnsupportedOperationException("glibc lacks posix_spawn_file_actions_addchdir_np (needs 2.29+)");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<Feature> features() {
+        return EnumSet.of(Feature.SESSIONS, Feature.PROCESS_GROUPS, Feature.KEEP_FDS, Feature.KEEP_SIGNAL_DISPOSITIONS,
+                Feature.ANY_SIGNAL, Feature.ARGV0, Feature.ANY_FD_REDIRECT, Feature.KILL_GROUP, Feature.RESOURCE_USAGE);
+    }
+
+    private static UnsupportedOperationException notYet(String option) {
+        return new UnsupportedOperationException(option + " is not supported by the " + NAME
+                + " backend yet: it needs the child-setup path, which this build does not have");
+    }
+
+    @Override
+    public ChildProcess start(SpawnRequest r) {
+        if (!r.rlimits().isEmpty()) {
+            throw notYet("rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)");
+        }
+        if (r.user() != null) {
+            throw notYet("user(" + r.user() + ")");
+        }
+        if (r.group() != null) {
+            throw notYet("group(" + r.group() + ")");
+        }
+        if (r.extraGroups() != null) {
+            throw notYet("extraGroups(...)");
+        }
+        if (r.umask() != null) {
+            throw notYet("umask(0" + Integer.toOctalString(r.umask()) + ")");
+        }
+        if (r.passFds().length > 0) {
+            throw notYet("passFds(" + r.passFds()[0] + ")");
+        }
+        if (r.killOnParentExit()) {
+            throw notYet("killOnParentExit()");
+        }
+        String path = resolveProgram(r);
+        List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
+        int[] stdinPipe = null;
+        int[] stdoutPipe = null;
+        int[] stderrPipe = null;
+        long startNanos = System.nanoTime();
+        int pid;
+        try (Arena arena = Arena.ofConfined()) {
+            if (needsPipe(r.stdin())) {
+                stdinPipe = pipe(toClose, 1);
+            }
+            if (needsPipe(r.stdout())) {
+                stdoutPipe = pipe(toClose, 0);
+            }
+            if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
+                stderrPipe = pipe(toClose, 0);
+            }
+            MemorySegment fa = Spawn.fileActionsInit(arena);
+            short flags = Spawn.SETSIGMASK;
+            if (r.restoreSignals()) {
+                flags |= Spawn.SETSIGDEF;
+            }
+            if (r.startNewSession()) {
+                flags |= Spawn.SETSID;
+            }
+            if (r.processGroup() != null) {
+                flags |= Spawn.SETPGROUP;
+            }
+            MemorySegment attr = Spawn.attrInit(arena, flags, r.processGroup() == null ? 0 : r.processGroup(), DEFAULT_SIGNALS);
+            int rc;
+            MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
+            try {
+                addInput(fa, arena, r.stdin(), stdinPipe);
+                addOutput(fa, arena, r.stdout(), stdoutPipe, 1);
+                if (r.stderr() == Redirect.STDOUT) {
+                    Spawn.addDup2(fa, 1, 2);
+                } else {
+                    addOutput(fa, arena, r.stderr(), stderrPipe, 2);
+                }
+                if (r.closeFds()) {
+                    addCloseFrom3(fa);
+                }
+                if (r.cwd() != null) {
+                    Spawn.addChdir(fa, cString(arena, r.cwd().toString()));
+                }
+                rc = Spawn.posixSpawn(pidOut, cString(arena, path), fa, attr, argv(arena, r.argv()), envp(arena, r));
+            } finally {
+                Spawn.fileActionsDestroy(fa);
+                Spawn.attrDestroy(attr);
+            }
+            // The child has its copies (or failed): close ours of its ends.
+            if (stdinPipe != null) {
+                closeNow(stdinPipe[0], toClose);
+            }
+            if (stdoutPipe != null) {
+                closeNow(stdoutPipe[1], toClose);
+            }
+            if (stderrPipe != null) {
+                closeNow(stderrPipe[1], toClose);
+            }
+            if (rc != 0) {
+                throw spawnFailure(r, rc, path);
+            }
+            pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+        } catch (RuntimeException | Error e) {
+            toClose.forEach(Unistd::closeQuietly);
+            throw e;
+        }
+        int pidfd;
+        try {
+            pidfd = Pidfd.open(pid);
+        } catch (ErrnoException e) {
+            toClose.forEach(Unistd::closeQuietly);
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
+        }
+        LinuxChild child = new LinuxChild(r, pid, pidfd, startNanos,
+                stdinPipe == null ? -1 : stdinPipe[1],
+                stdoutPipe == null ? -1 : stdoutPipe[0],
+                stderrPipe == null ? -1 : stderrPipe[0]);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", pid,
+                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
+        }
+        return child;
+    }
+
+    private static boolean needsPipe(Redirect r) {
+        return r == Redirect.PIPE || r instanceof Redirect.FromStream || r instanceof Redirect.ToStream
+                || r instanceof Redirect.Lines;
+    }
+
+    /** A pipe; the JVM's end ({@code parentEnd} 0 = read, 1 = write) is non-blocking, the child's is not. */
+    private static int[] pipe(List<Integer> toClose, int parentEnd) {
+        int[] p = Unistd.pipe2(Unistd.O_CLOEXEC);
+        toClose.add(p[0]);
+        toClose.add(p[1]);
+        Unistd.setNonBlocking(p[parentEnd]);
+        return p;
+    }
+
+    private static void closeNow(int fd, List<Integer> toClose) {
+        toClose.remove(Integer.valueOf(fd));
+        Unistd.closeQuietly(fd);
+    }
+
+    private static void addInput(MemorySegment fa, Arena arena, Redirect r, int[] pipe) {
+        switch (r) {
+            case Redirect.Standard s when s == Redirect.INHERIT -> { }
+            case Redirect.Standard s when s == Redirect.DEVNULL ->
+                    Spawn.addOpen(fa, 0, cString(arena, "/dev/null"), Unistd.O_RDONLY, 0);
+            case Redirect.ReadFile(Path p) ->
+                    Spawn.addOpen(fa, 0, cString(arena, p.toAbsolutePath().toString()), Unistd.O_RDONLY, 0);
+            case Redirect.Fd(int fd) -> {
+                if (fd != 0) {
+                    Spawn.addDup2(fa, fd, 0);
+                }
+            }
+            default -> Spawn.addDup2(fa, pipe[0], 0);
+        }
+    }
+
+    private static void addOutput(MemorySegment fa, Arena arena, Redirect r, int[] pipe, int target) {
+        switch (r) {
+            case Redirect.Standard s when s == Redirect.INHERIT -> { }
+            case Redirect.Standard s when s == Redirect.DEVNULL ->
+                    Spawn.addOpen(fa, target, cString(arena, "/dev/null"), Unistd.O_WRONLY, 0);
+            case Redirect.WriteFile(Path p, boolean append) -> Spawn.addOpen(fa, target,
+                    cString(arena, p.toAbsolutePath().toString()),
+                    Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC), 0666);
+            case Redirect.Fd(int fd) -> {
+                if (fd != target) {
+                    Spawn.addDup2(fa, fd, target);
+                }
+            }
+            default -> Spawn.addDup2(fa, pipe[1], target);
+        }
+    }
+
+    /** Closes every fd from 3 up in the child: glibc 2.34's closefrom action, else one close per open fd. */
+    private static void addCloseFrom3(MemorySegment fa) {
+        if (Spawn.hasAddClosefrom()) {
+            Spawn.addClosefrom(fa, 3);
+            return;
+        }
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : fds.toList()) {
+                int fd = Integer.parseInt(p.getFileName().toString());
+                if (fd >= 3) {
+                    Spawn.addClose(fa, fd);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static MemorySegment cString(Arena arena, String s) {
+        return arena.allocateFrom(s, StandardCharsets.UTF_8);
+    }
+
+    private static MemorySegment argv(Arena arena, List<String> argv) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1);
+        for (int i = 0; i < argv.size(); i++) {
+            array.setAtIndex(ValueLayout.ADDRESS, i, cString(arena, argv.get(i)));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, argv.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static MemorySegment envp(Arena arena, SpawnRequest r) {
+        if (r.environmentInherited()) {
+            MemorySegment cached = inheritedEnvp;
+            if (cached == null) {
+                cached = encodeEnv(Arena.global(), r.environment());
+                inheritedEnvp = cached;
+            }
+            return cached;
+        }
+        return encodeEnv(arena, r.environment());
+    }
+
+    private static MemorySegment encodeEnv(Arena arena, Map<String, String> env) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, env.size() + 1);
+        int i = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            array.setAtIndex(ValueLayout.ADDRESS, i++, cString(arena, e.getKey() + "=" + e.getValue()));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, i, MemorySegment.NULL);
+        return array;
+    }
+
+    /** A bare name is looked up in the child's PATH (as execvpe: EACCES only if that is all that was found). */
+    private static String resolveProgram(SpawnRequest r) {
+        String program = r.program();
+        if (program.contains("/")) {
+            return program;
+        }
+        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
+        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        boolean denied = false;
+        for (String dir : childPath.split(":", -1)) {
+            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+                denied = true;
+            }
+        }
+        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+    }
+
+    /**
+     * {@code posix_spawn} reports one errno for all its steps; find the step by checking the
+     * directory and the redirect files, else it was the exec.
+     */
+    private static SpawnException spawnFailure(SpawnRequest r, int errno, String path) {
+        if (r.cwd() != null) {
+            int e = cwdProblem(r.cwd());
+            if (e != 0) {
+                return new SpawnException(SpawnException.Step.CHDIR, e, r.program(), r.cwd().toString());
+            }
+        }
+        if (r.stdin() instanceof Redirect.ReadFile(Path p)) {
+            int e = openProblem(p, StandardOpenOption.READ);
+            if (e != 0) {
+                return new SpawnException(SpawnException.Step.OPEN_REDIRECT, e, r.program(), p.toString());
+            }
+        }
+        for (Redirect out : List.of(r.stdout(), r.stderr())) {
+            if (out instanceof Redirect.WriteFile(Path p, boolean append)) {
+                int e = openProblem(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+                if (e != 0) {
+                    return new SpawnException(SpawnException.Step.OPEN_REDIRECT, e, r.program(), p.toString());
+                }
+            }
+        }
+        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+            if (any instanceof Redirect.Fd(int fd) && !Unistd.isOpen(fd)) {
+                return new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+            }
+        }
+        return new SpawnException(SpawnException.Step.EXEC, errno, r.program(), r.program().contains("/") ? path : r.program());
+    }
+
+    private static int cwdProblem(Path cwd) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(cwd, BasicFileAttributes.class);
+            if (!a.isDirectory()) {
+                return Errno.ENOTDIR;
+            }
+            return Files.isExecutable(cwd) ? 0 : Errno.EACCES;
+        } catch (IOException e) {
+            return errnoOf(e);
+        }
+    }
+
+    private static int openProblem(Path p, OpenOption... options) {
+        if (Files.isDirectory(p)) {
+            return Errno.EISDIR;
+        }
+        try (FileChannel ignored = FileChannel.open(p, options)) {
+            return 0;
+        } catch (IOException e) {
+            return errnoOf(e);
+        }
+    }
+
+    private static int errnoOf(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return Errno.ENOENT;
+        }
+        if (e instanceof AccessDeniedException) {
+            return Errno.EACCES;
+        }
+        String text = String.valueOf(e.getMessage());
+        for (int n = 1; n < 134; n++) {
+            String m = Errno.message(n);
+            if (!m.startsWith("Unknown") && text.contains(m)) {
+                return n;
+            }
+        }
+        return Errno.EIO;
+    }
+}

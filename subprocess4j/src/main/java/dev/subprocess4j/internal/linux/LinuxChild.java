@@ -1,0 +1,992 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.ResourceUsage;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.PumpThreads;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
+import dev.subprocess4j.internal.linux.ffi.Pidfd;
+import dev.subprocess4j.internal.linux.ffi.Signals;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A child started by {@link LinuxBackend}. All its state is guarded by one lock; the reactor
+ * only flips readiness flags and bumps {@link #generation} under it, and whoever waits (a
+ * stream read, {@code communicate}, a pump task) does the non-blocking I/O itself.
+ */
+final class LinuxChild implements ChildProcess {
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
+    private static final int CHUNK = 64 * 1024;
+
+    private final SpawnRequest request;
+    private final long pid;
+    private final int pidfd;
+    private final long startNanos;
+    private final EpollReactor reactor = EpollReactor.get();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private long generation;
+
+    // ---- exit (reaped, returnCode, usage, exitNanos are written once, before exit completes)
+    private final AtomicBoolean reapClaim = new AtomicBoolean();
+    private volatile boolean reaped;
+    private volatile int returnCode;
+    private volatile ResourceUsage usage;
+    private volatile long exitNanos;
+    private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
+    private long pidfdToken;
+    /** Whether the reactor watches the pidfd now; platform waiters take it out while they poll it. */
+    private boolean pidfdInReactor;
+    private int pidfdUsers;
+    private boolean pidfdClosed;
+
+    // ---- deadline
+    private volatile boolean timedOut;
+    private EpollReactor.Timer deadlineTimer;
+    private EpollReactor.Timer graceTimer;
+
+    // ---- pipes
+    private final Channel stdinChannel;
+    private final Channel stdoutChannel;
+    private final Channel stderrChannel;
+    private final OutputStream stdinStream;
+    private final InputStream stdoutStream;
+    private final InputStream stderrStream;
+    private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
+
+    // ---- communicate
+    private boolean communicationStarted;
+    private byte[] pendingInput;
+    private int inputOffset;
+    private ByteArrayOutputStream stdoutCapture;
+    private ByteArrayOutputStream stderrCapture;
+
+    LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd) {
+        this.request = request;
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.startNanos = startNanos;
+        this.stdinChannel = stdinFd < 0 ? null : new Channel(stdinFd, "stdin");
+        this.stdoutChannel = stdoutFd < 0 ? null : new Channel(stdoutFd, "stdout");
+        this.stderrChannel = stderrFd < 0 ? null : new Channel(stderrFd, "stderr");
+        this.stdinStream = request.stdin() == Redirect.PIPE ? new PipeOutputStream(stdinChannel) : null;
+        this.stdoutStream = request.stdout() == Redirect.PIPE ? new PipeInputStream(stdoutChannel) : null;
+        this.stderrStream = request.stderr() == Redirect.PIPE ? new PipeInputStream(stderrChannel) : null;
+        lock.lock();
+        try {
+            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdInReactor = true;
+            if (request.timeout() != null) {
+                deadlineTimer = reactor.schedule(startNanos + request.timeout().toNanos(), this::deadlinePassed);
+            }
+            startPumps();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ================================================================== exit and reaping
+
+    /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
+    private void tryReap() {
+        if (reaped || !reapClaim.compareAndSet(false, true)) {
+            return;
+        }
+        int code;
+        ResourceUsage ru;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Pidfd.SIGINFO_SIZE, 8);
+            MemorySegment rusage = arena.allocate(Pidfd.RUSAGE_SIZE, 8);
+            int err = Pidfd.waitid(pidfd, info, Pidfd.WEXITED | Pidfd.WNOHANG, rusage);
+            if (err != 0) {
+                reapClaim.set(false);
+                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0} failed: {1}", pid, Errno.name(err));
+                return;
+            }
+            if (info.get(ValueLayout.JAVA_INT, Pidfd.SI_PID) == 0) {
+                reapClaim.set(false); // not exited yet
+                rearmPidfd();
+                return;
+            }
+            int siCode = info.get(ValueLayout.JAVA_INT, Pidfd.SI_CODE);
+            int status = info.get(ValueLayout.JAVA_INT, Pidfd.SI_STATUS);
+            code = siCode == Pidfd.CLD_EXITED ? status : -status;
+            ru = readUsage(rusage);
+        }
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            returnCode = code;
+            usage = ru;
+            exitNanos = now;
+            reaped = true;
+            reactor.cancel(deadlineTimer);
+            reactor.cancel(graceTimer);
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
+            if (pidfdUsers == 0) {
+                closePidfd();
+            }
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "pid {0} exited with {1} after {2} ms", pid, code,
+                    TimeUnit.NANOSECONDS.toMillis(now - startNanos));
+        }
+        exit.complete(outcome(null, null));
+    }
+
+    private void rearmPidfd() {
+        lock.lock();
+        try {
+            if (!reaped && !pidfdClosed && pidfdInReactor) {
+                reactor.rearm(pidfd, Epoll.EPOLLIN, pidfdToken);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closePidfd() {
+        if (!pidfdClosed) {
+            pidfdClosed = true;
+            Unistd.closeQuietly(pidfd);
+        }
+    }
+
+    private static ResourceUsage readUsage(MemorySegment ru) {
+        Duration user = Duration.ofSeconds(ru.get(ValueLayout.JAVA_LONG, 0), ru.get(ValueLayout.JAVA_LONG, 8) * 1000);
+        Duration sys = Duration.ofSeconds(ru.get(ValueLayout.JAVA_LONG, 16), ru.get(ValueLayout.JAVA_LONG, 24) * 1000);
+        return new ResourceUsage(user, sys,
+                ru.get(ValueLayout.JAVA_LONG, 32) * 1024, // ru_maxrss is in KiB
+                ru.get(ValueLayout.JAVA_LONG, 64), ru.get(ValueLayout.JAVA_LONG, 72),
+                ru.get(ValueLayout.JAVA_LONG, 128), ru.get(ValueLayout.JAVA_LONG, 136));
+    }
+
+    private Outcome outcome(byte[] out, byte[] err) {
+        return new Outcome(returnCode, out, err, pid, Duration.ofNanos(exitNanos - startNanos), usage);
+    }
+
+    /**
+     * Waits for the exit until the deadline. A platform thread polls the child's own pidfd (no
+     * hand-off from the reactor thread); a virtual thread waits on the exit future.
+     */
+    private boolean awaitExit(long deadline) throws InterruptedException {
+        if (reaped) {
+            return true;
+        }
+        if (Thread.currentThread().isVirtual()) {
+            try {
+                if (deadline == Long.MAX_VALUE) {
+                    exit.get();
+                } else {
+                    exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            } catch (TimeoutException e) {
+                return false;
+            }
+            return true;
+        }
+        lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return reaped || awaitExitFuture(deadline);
+            }
+            pidfdUsers++;
+            // The cheap blocking wait: this thread polls the pidfd and reaps; the reactor is not
+            // woken for this exit (a cross-CPU hand-off costs more than the rest of the wait).
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            while (!reaped) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // Bounded slices: an FFM poll does not see Thread.interrupt.
+                int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (Epoll.pollIn(pollfd, pidfd, slice)) {
+                    tryReap();
+                    if (!reaped) {
+                        // another thread claimed the reap and is finishing it
+                        awaitExitFuture(Math.min(deadline, System.nanoTime() + 10_000_000L));
+                    }
+                }
+            }
+            return true;
+        } finally {
+            lock.lock();
+            try {
+                pidfdUsers--;
+                if (!reaped && pidfdUsers == 0 && !pidfdInReactor) {
+                    // timed out or interrupted: async watchers depend on the reactor again
+                    pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+                    pidfdInReactor = true;
+                }
+                if (reaped && pidfdUsers == 0) {
+                    closePidfd();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private boolean awaitExitFuture(long deadline) throws InterruptedException {
+        try {
+            if (deadline == Long.MAX_VALUE) {
+                exit.get();
+            } else {
+                exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    // ================================================================== deadline
+
+    private void deadlinePassed() {
+        if (reaped) {
+            return;
+        }
+        timedOut = true;
+        LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+        killForTimeout(request.killSignal());
+        if (request.killSignal() != Signal.SIGKILL) {
+            graceTimer = reactor.schedule(System.nanoTime() + request.killGrace().toNanos(), () -> {
+                if (!reaped) {
+                    killForTimeout(Signal.SIGKILL);
+                }
+            });
+        }
+        wakeWaiters();
+    }
+
+    private void killForTimeout(Signal s) {
+        Integer group = ownGroup();
+        if (request.killGroupOnTimeout() && group != null) {
+            Signals.killGroup(group, s.number());
+        }
+        sendSignal(s);
+    }
+
+    /** The child's process group when it is not the JVM's, else null. */
+    private Integer ownGroup() {
+        if (request.startNewSession() || Integer.valueOf(0).equals(request.processGroup())) {
+            return (int) pid;
+        }
+        return request.processGroup();
+    }
+
+    private void wakeWaiters() {
+        lock.lock();
+        try {
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ================================================================== channels
+
+    /** One pipe end of the JVM; its I/O runs under the child's lock. */
+    private final class Channel {
+        final int fd;
+        final String name;
+        long token = -1;
+        boolean closed;
+        boolean eof;
+        int ready;
+        MemorySegment buffer;
+        /** For pumped channels: what to do when the reactor says the fd is ready. */
+        Runnable onReady;
+
+        Channel(int fd, String name) {
+            this.fd = fd;
+            this.name = name;
+        }
+
+        MemorySegment buffer() {
+            if (buffer == null) {
+                buffer = Arena.ofAuto().allocate(CHUNK, 8);
+            }
+            return buffer;
+        }
+
+        /** Arms the channel (lock held). */
+        void arm(int events) {
+            if (closed) {
+                return;
+            }
+            if (token < 0) {
+                token = reactor.register(fd, events, this::readyFromReactor);
+            } else {
+                reactor.rearm(fd, events, token);
+            }
+        }
+
+        private void readyFromReactor(int events) {
+            Runnable r;
+            lock.lock();
+            try {
+                ready |= events;
+                generation++;
+                changed.signalAll();
+                r = onReady;
+            } finally {
+                lock.unlock();
+            }
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        /** Closes our end (lock held); {@code atEnd} marks it as a clean end of data. */
+        void close(boolean atEnd) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            eof |= atEnd;
+            if (token >= 0) {
+                reactor.deregister(fd, token);
+            }
+            Unistd.closeQuietly(fd);
+            generation++;
+            changed.signalAll();
+        }
+
+        /** Reads up to len bytes (lock held): >0 read, 0 end of file, -1 nothing now. */
+        int read(byte[] into, int off, int len) {
+            long n = Unistd.read(fd, buffer(), Math.min(len, CHUNK));
+            if (n > 0) {
+                MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
+            } else if (n < 0) {
+                ready &= ~Epoll.EPOLLIN;
+            }
+            return (int) n;
+        }
+
+        /** Writes up to len bytes (lock held): bytes written, or -1 when the pipe is full. */
+        int write(byte[] from, int off, int len) {
+            int chunk = Math.min(len, CHUNK);
+            MemorySegment.copy(from, off, buffer(), ValueLayout.JAVA_BYTE, 0, chunk);
+            long n = Unistd.write(fd, buffer, chunk);
+            if (n < 0) {
+                ready &= ~Epoll.EPOLLOUT;
+            }
+            return (int) n;
+        }
+    }
+
+    /** Waits (lock held) until something changes or the deadline passes; false on the deadline. */
+    private boolean awaitChange(long deadline) throws InterruptedException {
+        long seen = generation;
+        while (seen == generation) {
+            if (deadline == Long.MAX_VALUE) {
+                changed.await();
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+        }
+        return true;
+    }
+
+    private final class PipeInputStream extends InputStream {
+        private final Channel ch;
+
+        PipeInputStream(Channel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            try {
+                lock.lockInterruptibly();
+                try {
+                    while (true) {
+                        if (ch.closed) {
+                            if (ch.eof) {
+                                return -1;
+                            }
+                            throw new IOException("Stream closed");
+                        }
+                        int n = ch.read(b, off, len);
+                        if (n > 0) {
+                            return n;
+                        }
+                        if (n == 0) {
+                            ch.close(true);
+                            return -1;
+                        }
+                        ch.arm(Epoll.EPOLLIN);
+                        awaitChange(Long.MAX_VALUE);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading " + ch.name + " of pid " + pid);
+            } catch (ErrnoException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                ch.close(false);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private final class PipeOutputStream extends OutputStream {
+        private final Channel ch;
+
+        PipeOutputStream(Channel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            try {
+                lock.lockInterruptibly();
+                try {
+                    while (len > 0) {
+                        if (ch.closed) {
+                            throw new IOException("Stream closed");
+                        }
+                        int n;
+                        try {
+                            n = ch.write(b, off, len);
+                        } catch (ErrnoException e) {
+                            if (e.errno() == Errno.EPIPE) {
+                                throw new IOException("Broken pipe", e);
+                            }
+                            throw new IOException(e.getMessage(), e);
+                        }
+                        if (n < 0) {
+                            ch.arm(Epoll.EPOLLOUT);
+                            awaitChange(Long.MAX_VALUE);
+                        } else {
+                            off += n;
+                            len -= n;
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing stdin of pid " + pid);
+            }
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                ch.close(false);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ================================================================== pumps (from / to / lines)
+
+    /** Starts the pumps (lock held): each readiness event runs one short task on a virtual thread. */
+    private void startPumps() {
+        if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
+            pumps.add(pumpInput(stdinChannel, in));
+        }
+        pumpOutput(request.stdout(), stdoutChannel);
+        if (request.stderr() != Redirect.STDOUT) {
+            pumpOutput(request.stderr(), stderrChannel);
+        }
+    }
+
+    private void pumpOutput(Redirect r, Channel ch) {
+        OutputStream out;
+        TextCodec.LineSplitter lines;
+        switch (r) {
+            case Redirect.ToStream(OutputStream o) -> {
+                out = o;
+                lines = null;
+            }
+            case Redirect.Lines(var perLine) -> {
+                out = null;
+                lines = request.text().new LineSplitter(perLine);
+            }
+            default -> {
+                return;
+            }
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pumps.add(done);
+        AtomicBoolean failed = new AtomicBoolean();
+        Runnable task = () -> PumpThreads.start(ch.name + "-" + pid, () -> {
+            byte[] chunk = new byte[CHUNK];
+            while (true) {
+                int n;
+                lock.lock();
+                try {
+                    if (ch.closed) {
+                        n = 0;
+                    } else {
+                        n = ch.read(chunk, 0, chunk.length);
+                        if (n == 0) {
+                            ch.close(true);
+                        } else if (n < 0) {
+                            ch.arm(Epoll.EPOLLIN);
+                            return;
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (n == 0) {
+                    try {
+                        if (lines != null && !failed.get()) {
+                            lines.finish();
+                        } else if (out != null && !failed.get()) {
+                            out.flush();
+                        }
+                    } finally {
+                        done.complete(null);
+                    }
+                    return;
+                }
+                if (!failed.get()) {
+                    try {
+                        if (lines != null) {
+                            lines.feed(chunk, 0, n);
+                        } else {
+                            out.write(chunk, 0, n);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // Keep draining so the child never blocks on a full pipe.
+                        failed.set(true);
+                        LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + ch.name + " failed; discarding the rest", e);
+                    }
+                }
+            }
+        });
+        ch.onReady = task;
+        ch.arm(Epoll.EPOLLIN);
+    }
+
+    private CompletableFuture<Void> pumpInput(Channel ch, InputStream in) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        byte[] chunk = new byte[CHUNK];
+        int[] pending = {0, 0}; // offset, length
+        Runnable task = () -> PumpThreads.start("stdin-" + pid, () -> {
+            while (true) {
+                if (pending[1] == 0) {
+                    int n;
+                    try {
+                        n = in.read(chunk); // may block: this is a virtual thread of its own
+                    } catch (IOException e) {
+                        LOG.log(Level.WARNING, "pid " + pid + ": reading its stdin source failed", e);
+                        n = -1;
+                    }
+                    if (n < 0) {
+                        closeChannel(ch, true);
+                        done.complete(null);
+                        return;
+                    }
+                    pending[0] = 0;
+                    pending[1] = n;
+                }
+                lock.lock();
+                try {
+                    if (ch.closed) {
+                        done.complete(null);
+                        return;
+                    }
+                    int w;
+                    try {
+                        w = ch.write(chunk, pending[0], pending[1]);
+                    } catch (ErrnoException e) {
+                        ch.close(false); // EPIPE: the child stopped reading, as Python ignores
+                        done.complete(null);
+                        return;
+                    }
+                    if (w < 0) {
+                        ch.arm(Epoll.EPOLLOUT);
+                        return;
+                    }
+                    pending[0] += w;
+                    pending[1] -= w;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        ch.onReady = task;
+        ch.arm(Epoll.EPOLLOUT);
+        return done;
+    }
+
+    private void closeChannel(Channel ch, boolean atEnd) {
+        lock.lock();
+        try {
+            ch.close(atEnd);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for the pumps; after a timeout kill, closes what grandchildren still hold after the grace. */
+    private boolean awaitPumps(long deadline) throws InterruptedException {
+        if (pumps.isEmpty()) {
+            return true;
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new));
+        while (true) {
+            long limit = deadline;
+            if (timedOut && reaped) {
+                limit = Math.min(limit, exitNanos + DRAIN_GRACE.toNanos());
+            }
+            try {
+                if (limit == Long.MAX_VALUE) {
+                    all.get();
+                } else {
+                    all.get(Math.max(0, limit - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+                return true;
+            } catch (ExecutionException e) {
+                return true;
+            } catch (TimeoutException e) {
+                if (timedOut && reaped && System.nanoTime() - exitNanos >= DRAIN_GRACE.toNanos()) {
+                    forceClosePipes();
+                    pumps.forEach(p -> p.complete(null));
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private void forceClosePipes() {
+        lock.lock();
+        try {
+            for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
+                if (ch != null && !ch.closed) {
+                    LOG.log(Level.DEBUG, "pid {0}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
+                            pid, ch.name, DRAIN_GRACE);
+                    ch.close(true);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ================================================================== ChildProcess
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdinStream;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return stdoutStream;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return stderrStream;
+    }
+
+    @Override
+    public OptionalInt poll() {
+        if (!reaped) {
+            tryReap();
+        }
+        return reaped ? OptionalInt.of(returnCode) : OptionalInt.empty();
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        if (!awaitExit(deadline) || !awaitPumps(deadline)) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(returnCode);
+    }
+
+    @Override
+    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        lock.lockInterruptibly();
+        try {
+            if (!communicationStarted) {
+                if (input != null && stdinStream == null) {
+                    throw new IllegalStateException(
+                            "input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
+                }
+                communicationStarted = true;
+                pendingInput = input;
+                if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
+                    stdinChannel.close(false);
+                }
+                stdoutCapture = stdoutStream != null ? new ByteArrayOutputStream() : null;
+                stderrCapture = stderrStream != null ? new ByteArrayOutputStream() : null;
+            } else if (input != null) {
+                throw new IllegalStateException("Cannot send input after starting communication");
+            }
+            byte[] chunk = new byte[CHUNK];
+            while (true) {
+                boolean open = false;
+                if (pendingInput != null && stdinStream != null && !stdinChannel.closed) {
+                    open = true;
+                    writeInput();
+                }
+                if (stdoutCapture != null && !stdoutChannel.closed) {
+                    open = true;
+                    drainInto(stdoutChannel, stdoutCapture, chunk);
+                }
+                if (stderrCapture != null && !stderrChannel.closed) {
+                    open = true;
+                    drainInto(stderrChannel, stderrCapture, chunk);
+                }
+                boolean stillOpen = (pendingInput != null && stdinStream != null && !stdinChannel.closed)
+                        || (stdoutCapture != null && !stdoutChannel.closed)
+                        || (stderrCapture != null && !stderrChannel.closed);
+                if (!open || !stillOpen) {
+                    break;
+                }
+                long limit = deadline;
+                if (timedOut && reaped) {
+                    long graceEnd = exitNanos + DRAIN_GRACE.toNanos();
+                    if (System.nanoTime() >= graceEnd) {
+                        forceClosePipes();
+                        break;
+                    }
+                    limit = Math.min(limit, graceEnd);
+                }
+                if (!awaitChange(limit) && System.nanoTime() >= deadline) {
+                    throw partial();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!awaitExit(deadline) || !awaitPumps(deadline)) {
+            throw partial();
+        }
+        lock.lock();
+        try {
+            return outcome(stdoutCapture == null ? null : stdoutCapture.toByteArray(),
+                    stderrCapture == null ? null : stderrCapture.toByteArray());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes pending input until the pipe is full (lock held); EPIPE ends it quietly, as Python. */
+    private void writeInput() {
+        while (inputOffset < pendingInput.length) {
+            int n;
+            try {
+                n = stdinChannel.write(pendingInput, inputOffset, pendingInput.length - inputOffset);
+            } catch (ErrnoException e) {
+                stdinChannel.close(false);
+                pendingInput = null;
+                return;
+            }
+            if (n < 0) {
+                stdinChannel.arm(Epoll.EPOLLOUT);
+                return;
+            }
+            inputOffset += n;
+        }
+        stdinChannel.close(true);
+        pendingInput = null;
+    }
+
+    private static void drainInto(Channel ch, ByteArrayOutputStream capture, byte[] chunk) {
+        while (true) {
+            int n;
+            try {
+                n = ch.read(chunk, 0, chunk.length);
+            } catch (ErrnoException e) {
+                ch.close(true);
+                return;
+            }
+            if (n > 0) {
+                capture.write(chunk, 0, n);
+            } else if (n == 0) {
+                ch.close(true);
+                return;
+            } else {
+                ch.arm(Epoll.EPOLLIN);
+                return;
+            }
+        }
+    }
+
+    private CommunicateTimeout partial() {
+        lock.lock();
+        try {
+            return new CommunicateTimeout(nonEmpty(stdoutCapture), nonEmpty(stderrCapture));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static byte[] nonEmpty(ByteArrayOutputStream b) {
+        return b == null || b.size() == 0 ? null : b.toByteArray();
+    }
+
+    @Override
+    public void sendSignal(Signal signal) {
+        lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return; // never signal a reaped child: its pid may be someone else's now
+            }
+            int err = Pidfd.sendSignal(pidfd, signal.number());
+            if (err != 0 && err != Errno.ESRCH) {
+                throw new ErrnoException("pidfd_send_signal(" + signal + ") to pid " + pid, err);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void signalGroup(Signal signal) {
+        Integer group = ownGroup();
+        if (group == null) {
+            throw new IllegalStateException("pid " + pid + " is in the JVM's own process group; start it with "
+                    + "startNewSession() or processGroup(0) to signal its group");
+        }
+        int err = Signals.killGroup(group, signal.number());
+        if (err != 0 && err != Errno.ESRCH) {
+            throw new ErrnoException("kill(-" + group + ", " + signal + ")", err);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Outcome> onExit() {
+        if (pumps.isEmpty()) {
+            return exit.copy();
+        }
+        return exit.thenCombine(CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new)).exceptionally(t -> null),
+                (o, ignored) -> o);
+    }
+
+    @Override
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("pid " + pid + " is gone"));
+    }
+
+    @Override
+    public void closeStreams() {
+        lock.lock();
+        try {
+            if (stdinStream != null) {
+                stdinChannel.close(false);
+            }
+            if (stdoutStream != null) {
+                stdoutChannel.close(false);
+            }
+            if (stderrStream != null) {
+                stderrChannel.close(false);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

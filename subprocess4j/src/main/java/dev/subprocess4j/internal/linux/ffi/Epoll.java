@@ -1,0 +1,160 @@
+package dev.subprocess4j.internal.linux.ffi;
+
+import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
+import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
+import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
+
+import dev.subprocess4j.internal.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** {@code <sys/epoll.h>}, {@code <sys/eventfd.h>} and {@code <poll.h>}. */
+public final class Epoll {
+    private Epoll() {}
+
+    /** {@code EPOLLIN}. */ public static final int EPOLLIN = 0x001;
+    /** {@code EPOLLOUT}. */ public static final int EPOLLOUT = 0x004;
+    /** {@code EPOLLERR}. */ public static final int EPOLLERR = 0x008;
+    /** {@code EPOLLHUP}. */ public static final int EPOLLHUP = 0x010;
+    /** {@code EPOLLONESHOT}. */ public static final int EPOLLONESHOT = 1 << 30;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final int EPOLL_CTL_MOD = 3;
+    private static final int EPOLL_CLOEXEC = 02000000;
+    private static final int EFD_CLOEXEC = 02000000;
+    private static final int EFD_NONBLOCK = 04000;
+    /** {@code POLLIN}. */ public static final short POLLIN = 0x001;
+
+    /** {@code struct epoll_event} is packed (12 bytes) on x86_64 and 16 bytes on aarch64. */
+    public static final long EVENT_SIZE = Libc.X86_64 ? 12 : 16;
+    private static final long DATA_OFFSET = Libc.X86_64 ? 4 : 8;
+
+    private static final MethodHandle EPOLL_CREATE1 = Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle EPOLL_CTL = Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT = Libc.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ADDRESS, INT, INT));
+    private static final MethodHandle EVENTFD = Libc.withErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle POLL = Libc.withErrno("poll", FunctionDescriptor.of(INT, ADDRESS, LONG, INT));
+
+    /** {@code epoll_create1(EPOLL_CLOEXEC)}. */
+    public static int create() {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int fd = (int) EPOLL_CREATE1.invokeExact(state, EPOLL_CLOEXEC);
+            if (fd < 0) {
+                throw new ErrnoException("epoll_create1", Libc.errno(state));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)}. */
+    public static int eventfd() {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int fd = (int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+            if (fd < 0) {
+                throw new ErrnoException("eventfd", Libc.errno(state));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Adds an fd with an opaque 64-bit token. */
+    public static void add(int epfd, int fd, int events, long token) {
+        ctl(epfd, EPOLL_CTL_ADD, fd, events, token, "epoll_ctl(ADD)");
+    }
+
+    /** Re-arms or changes the events of an fd. */
+    public static void modify(int epfd, int fd, int events, long token) {
+        ctl(epfd, EPOLL_CTL_MOD, fd, events, token, "epoll_ctl(MOD)");
+    }
+
+    /** Removes an fd; ENOENT/EBADF are ignored (already gone). */
+    public static void delete(int epfd, int fd) {
+        try {
+            ctl(epfd, EPOLL_CTL_DEL, fd, 0, 0, "epoll_ctl(DEL)");
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT && e.errno() != Errno.EBADF) {
+                throw e;
+            }
+        }
+    }
+
+    private static void ctl(int epfd, int op, int fd, int events, long token, String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(16, 8);
+            ev.set(INT, 0, events);
+            ev.set(LONG.withByteAlignment(4), DATA_OFFSET, token);
+            MemorySegment state = Libc.errnoState();
+            int rc = (int) EPOLL_CTL.invokeExact(state, epfd, op, fd, ev);
+            if (rc != 0) {
+                throw new ErrnoException(call + " fd " + fd, Libc.errno(state));
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code epoll_wait}.
+     *
+     * @return the number of events in {@code events} (0 on timeout or EINTR)
+     */
+    public static int await(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int n = (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
+            if (n < 0) {
+                int e = Libc.errno(state);
+                if (e == Errno.EINTR) {
+                    return 0;
+                }
+                throw new ErrnoException("epoll_wait", e);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** The events of the i-th entry of an epoll_wait result. */
+    public static int eventsAt(MemorySegment events, int i) {
+        return events.get(INT, i * EVENT_SIZE);
+    }
+
+    /** The token of the i-th entry of an epoll_wait result. */
+    public static long tokenAt(MemorySegment events, int i) {
+        return events.get(LONG.withByteAlignment(4), i * EVENT_SIZE + DATA_OFFSET);
+    }
+
+    /**
+     * {@code poll} on one fd for POLLIN.
+     *
+     * @return true when the fd is readable (or hung up), false on timeout or EINTR
+     */
+    public static boolean pollIn(MemorySegment pollfd, int fd, int timeoutMillis) {
+        try {
+            pollfd.set(INT, 0, fd);
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+            MemorySegment state = Libc.errnoState();
+            int n = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            if (n < 0) {
+                int e = Libc.errno(state);
+                if (e == Errno.EINTR) {
+                    return false;
+                }
+                throw new ErrnoException("poll", e);
+            }
+            return n > 0;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}

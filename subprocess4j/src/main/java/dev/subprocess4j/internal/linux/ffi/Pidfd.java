@@ -1,0 +1,96 @@
+package dev.subprocess4j.internal.linux.ffi;
+
+import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
+import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
+import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Process file descriptors through {@code syscall(2)} (glibc 2.36 has wrappers, older ones do
+ * not): {@code pidfd_open} (Linux 5.3), {@code pidfd_send_signal} (5.1), and the raw
+ * {@code waitid} whose fifth argument returns the child's rusage ({@code P_PIDFD}: Linux 5.4).
+ */
+public final class Pidfd {
+    private Pidfd() {}
+
+    private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_WAITID = Libc.X86_64 ? 247 : 95;
+
+    /** {@code P_PIDFD}. */ public static final int P_PIDFD = 3;
+    /** {@code WEXITED}. */ public static final int WEXITED = 4;
+    /** {@code WNOHANG}. */ public static final int WNOHANG = 1;
+    /** {@code CLD_EXITED}. */ public static final int CLD_EXITED = 1;
+    /** Size of {@code siginfo_t}. */ public static final long SIGINFO_SIZE = 128;
+    /** Size of {@code struct rusage}. */ public static final long RUSAGE_SIZE = 144;
+
+    private static final MethodHandle SYSCALL2 = Libc.withErrno("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL4 = Libc.withErrno("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL5 = Libc.withErrno("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
+
+    /** {@code pidfd_open(pid, 0)}: the fd is close-on-exec. */
+    public static int open(long pid) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            long fd = (long) SYSCALL2.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L);
+            if (fd < 0) {
+                throw new ErrnoException("pidfd_open(" + pid + ")", Libc.errno(state));
+            }
+            return (int) fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code pidfd_send_signal(pidfd, sig, NULL, 0)}.
+     *
+     * @return 0, or the errno (ESRCH once the child has exited)
+     */
+    public static int sendSignal(int pidfd, int signal) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            long rc = (long) SYSCALL4.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal,
+                    MemorySegment.NULL, 0L);
+            return rc == 0 ? 0 : Libc.errno(state);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code waitid(P_PIDFD, pidfd, info, options, rusage)}, the raw system call.
+     *
+     * @return 0 (check {@code si_pid} in info: 0 means not exited yet with WNOHANG), or the errno
+     */
+    public static int waitid(int pidfd, MemorySegment info, int options, MemorySegment rusage) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            while (true) {
+                long rc = (long) SYSCALL5.invokeExact(state, SYS_WAITID, (long) P_PIDFD, (long) pidfd, info,
+                        (long) options, rusage);
+                if (rc == 0) {
+                    return 0;
+                }
+                int e = Libc.errno(state);
+                if (e != dev.subprocess4j.internal.Errno.EINTR) {
+                    return e;
+                }
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Field offsets in {@code siginfo_t} for SIGCHLD (Linux, 64-bit). */
+    public static final long SI_CODE = 8;
+    /** Offset of {@code si_pid}. */ public static final long SI_PID = 16;
+    /** Offset of {@code si_status}. */ public static final long SI_STATUS = 24;
+}

@@ -1,0 +1,29 @@
+package dev.subprocess4j.internal.linux.ffi;
+
+import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** {@code <signal.h>}: {@code kill} for process groups (a child itself is signalled through its pidfd). */
+public final class Signals {
+    private Signals() {}
+
+    private static final MethodHandle KILL = Libc.withErrno("kill", FunctionDescriptor.of(INT, INT, INT));
+
+    /**
+     * {@code kill(-pgid, sig)}: signals every process of a group.
+     *
+     * @return 0 or the errno (ESRCH when the group is empty)
+     */
+    public static int killGroup(int pgid, int signal) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int rc = (int) KILL.invokeExact(state, -pgid, signal);
+            return rc == 0 ? 0 : Libc.errno(state);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.subprocess4j.internal.linux.ffi;
+
+import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
+import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
+import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
+
+import dev.subprocess4j.internal.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** {@code <unistd.h>} and {@code <fcntl.h>}: pipes, reads, writes, closes, flags. */
+public final class Unistd {
+    private Unistd() {}
+
+    /** {@code O_CLOEXEC}. */ public static final int O_CLOEXEC = 02000000;
+    /** {@code O_NONBLOCK}. */ public static final int O_NONBLOCK = 04000;
+    /** {@code O_RDONLY}. */ public static final int O_RDONLY = 0;
+    /** {@code O_WRONLY}. */ public static final int O_WRONLY = 1;
+    /** {@code O_CREAT}. */ public static final int O_CREAT = 0100;
+    /** {@code O_TRUNC}. */ public static final int O_TRUNC = 01000;
+    /** {@code O_APPEND}. */ public static final int O_APPEND = 02000;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int F_GETFD = 1;
+
+    private static final MethodHandle PIPE2 = Libc.withErrno("pipe2", FunctionDescriptor.of(INT, ADDRESS, INT));
+    private static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle READ = Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    private static final MethodHandle WRITE = Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    private static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+            java.lang.foreign.Linker.Option.firstVariadicArg(2));
+
+    /**
+     * {@code pipe2(fds, O_CLOEXEC)}.
+     *
+     * @return {@code {readEnd, writeEnd}}
+     */
+    public static int[] pipe2(int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(INT, 2);
+            MemorySegment state = Libc.errnoState();
+            int rc = (int) PIPE2.invokeExact(state, fds, flags);
+            if (rc != 0) {
+                throw new ErrnoException("pipe2", Libc.errno(state));
+            }
+            return new int[] {fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1)};
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code close(fd)}; EINTR is not retried (Linux closes the fd anyway). */
+    public static void close(int fd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int rc = (int) CLOSE.invokeExact(state, fd);
+            if (rc != 0 && Libc.errno(state) != Errno.EINTR) {
+                throw new ErrnoException("close(" + fd + ")", Libc.errno(state));
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Closes, ignoring errors: for clean-up paths. */
+    public static void closeQuietly(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try {
+            close(fd);
+        } catch (ErrnoException e) {
+            // already closed or EIO: nothing useful to do on a clean-up path
+        }
+    }
+
+    /**
+     * {@code read(fd, buf, len)} on a non-blocking fd.
+     *
+     * @return bytes read, 0 at end of file, -1 when nothing is available now (EAGAIN)
+     */
+    public static long read(int fd, MemorySegment buffer, long length) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buffer, length);
+                if (n >= 0) {
+                    return n;
+                }
+                int e = Libc.errno(state);
+                if (e == Errno.EAGAIN) {
+                    return -1;
+                }
+                if (e != Errno.EINTR) {
+                    throw new ErrnoException("read(" + fd + ")", e);
+                }
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code write(fd, buf, len)} on a non-blocking fd.
+     *
+     * @return bytes written, or -1 when the pipe is full (EAGAIN)
+     * @throws ErrnoException EPIPE when the reader closed its end
+     */
+    public static long write(int fd, MemorySegment buffer, long length) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            while (true) {
+                long n = (long) WRITE.invokeExact(state, fd, buffer, length);
+                if (n >= 0) {
+                    return n;
+                }
+                int e = Libc.errno(state);
+                if (e == Errno.EAGAIN) {
+                    return -1;
+                }
+                if (e != Errno.EINTR) {
+                    throw new ErrnoException("write(" + fd + ")", e);
+                }
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Sets {@code O_NONBLOCK} on an fd. */
+    public static void setNonBlocking(int fd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int flags = (int) FCNTL.invokeExact(state, fd, F_GETFL, 0);
+            if (flags < 0) {
+                throw new ErrnoException("fcntl(F_GETFL)", Libc.errno(state));
+            }
+            if ((int) FCNTL.invokeExact(state, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                throw new ErrnoException("fcntl(F_SETFL)", Libc.errno(state));
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Whether {@code fd} is open in this process. */
+    public static boolean isOpen(int fd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            return (int) FCNTL.invokeExact(state, fd, F_GETFD, 0) >= 0;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}

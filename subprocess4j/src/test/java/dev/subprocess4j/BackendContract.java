@@ -31,4 +31,15 @@ public abstract class BackendContract {
     protected final Command sh(String script) {
         return Subprocess.shell(script).withBackend(backend());
     }
+
+    /**
+     * The return code the backend reports for a child killed by {@code signal} that the library
+     * did not send (the child killed itself, or someone else did): {@code -N}, as Python. A
+     * backend that cannot tell such a death from an exit with {@code 128+N} (the JDK backend,
+     * DESIGN.md "JDK backend") overrides this in its test subclass, where the deviation is
+     * documented.
+     */
+    protected int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
+        return -signal.number();
+    }
 }

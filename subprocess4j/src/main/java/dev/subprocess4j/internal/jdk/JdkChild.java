@@ -46,7 +46,7 @@ final class JdkChild implements ChildProcess {
     private final Set<Signal> sent = EnumSet.noneOf(Signal.class);
     private volatile boolean timedOut;
 
-    /** Pumps of from/to/lines/fd redirects, started with the child. */
+    /** Pumps of to/lines/fd output redirects, started with the child; waits include them. */
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
     private final CompletableFuture<Outcome> exit;
 
@@ -74,13 +74,16 @@ final class JdkChild implements ChildProcess {
     private void startPumps() {
         if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
             OutputStream to = process.getOutputStream();
-            pumps.add(PumpThreads.start("stdin-" + pid, () -> {
+            // Not in pumps, so nothing waits for it: once the child has exited it can take no
+            // more input, and a stream with no data yet (System.in, a socket) must not hold
+            // run()/waitFor(). The pump ends at the stream's end or its next write (EPIPE).
+            PumpThreads.start("stdin-" + pid, () -> {
                 try (to) {
                     in.transferTo(to);
                 } catch (IOException e) {
                     LOG.log(Level.DEBUG, "pid {0} stopped reading stdin: {1}", pid, e.toString());
                 }
-            }));
+            });
         }
         startOutputPump(request.stdout(), process.getInputStream(), "stdout", 1);
         if (request.stderr() != Redirect.STDOUT) {

@@ -623,7 +623,9 @@ final class LinuxChild implements ChildProcess {
     /** Starts the pumps (lock held): each readiness event runs one short task on a virtual thread. */
     private void startPumps() {
         if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
-            pumps.add(pumpInput(stdinChannel, in));
+            // Not waited for: a child may exit without reading its stdin, and the source may
+            // never end (System.in); the pump stops at the child's EPIPE or the source's end.
+            pumpInput(stdinChannel, in);
         }
         pumpOutput(request.stdout(), stdoutChannel);
         if (request.stderr() != Redirect.STDOUT) {
@@ -1019,9 +1021,26 @@ final class LinuxChild implements ChildProcess {
         return timedOut;
     }
 
+    private ProcessHandle handle;
+
+    /**
+     * A handle taken while the child is not yet reaped (so the pid is still ours) and kept: the
+     * JDK's handle remembers the start time, so it never mistakes a recycled pid for the child.
+     */
     @Override
     public ProcessHandle toHandle() {
-        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("pid " + pid + " is gone"));
+        lock.lock();
+        try {
+            if (handle == null) {
+                if (reaped) {
+                    throw new IllegalStateException("pid " + pid + " was already reaped; take toHandle() while it runs");
+                }
+                handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("pid " + pid + " is gone"));
+            }
+            return handle;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -139,15 +139,39 @@ final class JdkChild implements ChildProcess {
     }
 
     private void watchDeadline() throws InterruptedException {
-        long remaining = request.timeout().toNanos() - (System.nanoTime() - startNanos);
+        long remaining = nanos(request.timeout()) - (System.nanoTime() - startNanos);
         if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
             return;
         }
         timedOut = true;
         LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         sendSignal(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(request.killGrace().toNanos(), TimeUnit.NANOSECONDS)) {
+        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
+        }
+    }
+
+    /**
+     * {@code d} in nanoseconds, saturated: {@link Duration#toNanos()} overflows beyond 292 years,
+     * and callers pass {@code ChronoUnit.FOREVER.getDuration()} to mean "no limit".
+     */
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The {@link System#nanoTime()} deadline {@code timeout} from now; {@code Long.MAX_VALUE} for none or beyond reach. */
+    private static long deadlineAfter(Duration timeout) {
+        if (timeout == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.addExact(System.nanoTime(), nanos(timeout));
+        } catch (ArithmeticException beyondReach) {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -209,10 +233,10 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = deadlineAfter(timeout);
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
             return OptionalInt.empty();
         }
         markEnd();
@@ -260,7 +284,7 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = deadlineAfter(timeout);
         List<CompletableFuture<Void>> parts = new ArrayList<>(pumps);
         synchronized (communicateLock) {
             if (!communicationStarted) {
@@ -278,7 +302,7 @@ final class JdkChild implements ChildProcess {
         }
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
             throw timeoutWithPartialOutput();
         }
         markEnd();

@@ -388,6 +388,11 @@ final class JdkChild implements ChildProcess {
                     + " backend (ProcessBuilder sends only SIGTERM and SIGKILL); use the linux-native backend");
         }
         synchronized (sent) {
+            // Once the JDK has reaped the child (isAlive false) the signal is a no-op, and must not be
+            // recorded: an exit status of 128+N would then read as a death by signal N.
+            if (!process.isAlive()) {
+                return;
+            }
             sent.add(signal);
         }
         // Process.destroy does nothing once the JDK has reaped the child: no recycled pid is hit.

@@ -35,7 +35,11 @@ public class TimeoutExpiredException extends SubprocessException {
      * @param stderr the stderr read so far, or {@code null} when none was read
      */
     public TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr) {
-        this(command, timeout, stdout, stderr, TextCodec.DEFAULT);
+        this(command, timeout, copy(stdout), copy(stderr), TextCodec.DEFAULT);
+    }
+
+    private static byte[] copy(byte[] b) {
+        return b == null ? null : b.clone();
     }
 
     TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr, TextCodec text) {

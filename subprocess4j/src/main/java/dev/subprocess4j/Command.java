@@ -450,7 +450,9 @@ public final class Command {
      */
     public Command umask(int mask) {
         if (mask < 0 || mask > 0777) {
-            throw new IllegalArgumentException("umask must be between 0 and 0777: 0" + Integer.toOctalString(mask));
+            // in octal as umasks are written, but a negative value as given (toOctalString would show 037777777777 for -1)
+            throw new IllegalArgumentException("umask must be between 0 and 0777: "
+                    + (mask < 0 ? Integer.toString(mask) : "0" + Integer.toOctalString(mask)));
         }
         return with(s -> s.umask = mask);
     }

@@ -45,7 +45,12 @@ public final class CompletedProcess {
      * @param stderrBytes the captured stderr, or {@code null} when not captured
      */
     public CompletedProcess(List<String> args, int returnCode, byte[] stdoutBytes, byte[] stderrBytes) {
-        this(args, returnCode, stdoutBytes, stderrBytes, -1, Duration.ZERO, null, TextCodec.DEFAULT);
+        // copies: the caller keeps its arrays, and a value must not change under equals/hashCode
+        this(args, returnCode, copy(stdoutBytes), copy(stderrBytes), -1, Duration.ZERO, null, TextCodec.DEFAULT);
+    }
+
+    private static byte[] copy(byte[] b) {
+        return b == null ? null : b.clone();
     }
 
     CompletedProcess(List<String> args, int returnCode, byte[] stdout, byte[] stderr, long pid,

@@ -1,6 +1,7 @@
 package dev.subprocess4j;
 
 import dev.subprocess4j.internal.TextCodec;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -34,7 +35,11 @@ public class TimeoutExpiredException extends SubprocessException {
      * @param stderr the stderr read so far, or {@code null} when none was read
      */
     public TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr) {
-        this(command, timeout, stdout, stderr, TextCodec.DEFAULT);
+        this(command, timeout, copy(stdout), copy(stderr), TextCodec.DEFAULT);
+    }
+
+    private static byte[] copy(byte[] b) {
+        return b == null ? null : b.clone();
     }
 
     TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr, TextCodec text) {
@@ -46,9 +51,25 @@ public class TimeoutExpiredException extends SubprocessException {
         this.text = text;
     }
 
-    /** Seconds as Python prints a float: {@code 0.3}, {@code 5.0}, {@code 1.25}. */
+    /**
+     * Seconds as Python prints a float ({@code repr}): {@code 0.3}, {@code 5.0}, {@code 1.25},
+     * {@code 31536000.0}, {@code 1e-05}. Both languages print the shortest digits that read back
+     * as the same double; Python writes them out in full from 1e-4 up to 1e16, Java only from 1e-3
+     * up to 1e7. Any {@code Duration} works (toNanos() would overflow beyond 292 years).
+     */
     static String seconds(Duration d) {
-        return Double.toString(d.toNanos() / 1e9);
+        double s = BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9)).doubleValue();
+        BigDecimal shortest = new BigDecimal(Double.toString(s)).stripTrailingZeros();
+        double abs = Math.abs(s);
+        if (s == 0 || (abs >= 1e-4 && abs < 1e16)) {
+            String plain = shortest.toPlainString();
+            return plain.contains(".") ? plain : plain + ".0";
+        }
+        String digits = shortest.unscaledValue().abs().toString();
+        int exponent = digits.length() - 1 - shortest.scale();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return (s < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+")
+                + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
     }
 
     /** The argv of the command. */

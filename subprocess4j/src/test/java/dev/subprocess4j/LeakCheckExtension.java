@@ -32,7 +32,8 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
     record Snapshot(int fds, Map<String, Integer> threads, int pumps, long children) {}
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void beforeAll(ExtensionContext context) throws IOException {
+        openJdkLazyFds();
         // The backends' long-lived resources (the reactor thread, its epoll fd and eventfd) are
         // created once per JVM at first use: create them before the first snapshot.
         dev.subprocess4j.internal.BackendSelector.unavailable();
@@ -42,6 +43,15 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             // a broken backend fails the tests themselves
         }
         context.getStore(NS).put("before", snapshot());
+    }
+
+    /**
+     * The JDK opens some fds on first use and keeps them for the JVM's life: the first temporary
+     * file (a {@code @TempDir} too) seeds a {@code SecureRandom}, which opens /dev/random and
+     * /dev/urandom. Open them before the first snapshot so a class using temp files is not blamed.
+     */
+    private static void openJdkLazyFds() throws IOException {
+        Files.delete(Files.createTempFile("subprocess4j-leakcheck", ".tmp"));
     }
 
     @Override

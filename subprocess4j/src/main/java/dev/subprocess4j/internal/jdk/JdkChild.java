@@ -142,15 +142,39 @@ final class JdkChild implements ChildProcess {
     }
 
     private void watchDeadline() throws InterruptedException {
-        long remaining = request.timeout().toNanos() - (System.nanoTime() - startNanos);
+        long remaining = nanos(request.timeout()) - (System.nanoTime() - startNanos);
         if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
             return;
         }
         timedOut = true;
         LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         sendSignal(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(request.killGrace().toNanos(), TimeUnit.NANOSECONDS)) {
+        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
+        }
+    }
+
+    /**
+     * {@code d} in nanoseconds, saturated: {@link Duration#toNanos()} overflows beyond 292 years,
+     * and callers pass {@code ChronoUnit.FOREVER.getDuration()} to mean "no limit".
+     */
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The {@link System#nanoTime()} deadline {@code timeout} from now; {@code Long.MAX_VALUE} for none or beyond reach. */
+    private static long deadlineAfter(Duration timeout) {
+        if (timeout == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.addExact(System.nanoTime(), nanos(timeout));
+        } catch (ArithmeticException beyondReach) {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -212,10 +236,10 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = deadlineAfter(timeout);
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
             return OptionalInt.empty();
         }
         markEnd();
@@ -263,7 +287,7 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = deadlineAfter(timeout);
         List<CompletableFuture<Void>> parts = new ArrayList<>(pumps);
         synchronized (communicateLock) {
             if (!communicationStarted) {
@@ -281,7 +305,7 @@ final class JdkChild implements ChildProcess {
         }
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
             throw timeoutWithPartialOutput();
         }
         markEnd();
@@ -367,6 +391,11 @@ final class JdkChild implements ChildProcess {
                     + " backend (ProcessBuilder sends only SIGTERM and SIGKILL); use the linux-native backend");
         }
         synchronized (sent) {
+            // Once the JDK has reaped the child (isAlive false) the signal is a no-op, and must not be
+            // recorded: an exit status of 128+N would then read as a death by signal N.
+            if (!process.isAlive()) {
+                return;
+            }
             sent.add(signal);
         }
         // Process.destroy does nothing once the JDK has reaped the child: no recycled pid is hit.

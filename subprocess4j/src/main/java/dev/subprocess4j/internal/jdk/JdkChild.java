@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.jdk;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
@@ -142,39 +143,15 @@ final class JdkChild implements ChildProcess {
     }
 
     private void watchDeadline() throws InterruptedException {
-        long remaining = nanos(request.timeout()) - (System.nanoTime() - startNanos);
+        long remaining = Deadlines.nanos(request.timeout()) - (System.nanoTime() - startNanos);
         if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
             return;
         }
         timedOut = true;
         LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         sendSignal(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
+        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
-        }
-    }
-
-    /**
-     * {@code d} in nanoseconds, saturated: {@link Duration#toNanos()} overflows beyond 292 years,
-     * and callers pass {@code ChronoUnit.FOREVER.getDuration()} to mean "no limit".
-     */
-    private static long nanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /** The {@link System#nanoTime()} deadline {@code timeout} from now; {@code Long.MAX_VALUE} for none or beyond reach. */
-    private static long deadlineAfter(Duration timeout) {
-        if (timeout == null) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Math.addExact(System.nanoTime(), nanos(timeout));
-        } catch (ArithmeticException beyondReach) {
-            return Long.MAX_VALUE;
         }
     }
 
@@ -236,10 +213,10 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        long deadline = deadlineAfter(timeout);
+        long deadline = Deadlines.fromNow(timeout);
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(Deadlines.nanos(timeout), TimeUnit.NANOSECONDS)) {
             return OptionalInt.empty();
         }
         markEnd();
@@ -287,7 +264,7 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        long deadline = deadlineAfter(timeout);
+        long deadline = Deadlines.fromNow(timeout);
         List<CompletableFuture<Void>> parts = new ArrayList<>(pumps);
         synchronized (communicateLock) {
             if (!communicationStarted) {
@@ -305,7 +282,7 @@ final class JdkChild implements ChildProcess {
         }
         if (timeout == null) {
             process.waitFor();
-        } else if (!process.waitFor(nanos(timeout), TimeUnit.NANOSECONDS)) {
+        } else if (!process.waitFor(Deadlines.nanos(timeout), TimeUnit.NANOSECONDS)) {
             throw timeoutWithPartialOutput();
         }
         markEnd();

@@ -5,6 +5,7 @@ import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
@@ -107,7 +108,10 @@ final class LinuxChild implements ChildProcess {
             pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
             pidfdInReactor = true;
             if (request.timeout() != null) {
-                deadlineTimer = reactor.schedule(startNanos + request.timeout().toNanos(), this::deadlinePassed);
+                long deadline = Deadlines.after(startNanos, request.timeout());
+                if (deadline != Deadlines.NEVER) {
+                    deadlineTimer = reactor.schedule(deadline, this::deadlinePassed);
+                }
             }
             startPumps();
         } finally {
@@ -303,7 +307,7 @@ final class LinuxChild implements ChildProcess {
         LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         killForTimeout(request.killSignal());
         if (request.killSignal() != Signal.SIGKILL) {
-            graceTimer = reactor.schedule(System.nanoTime() + request.killGrace().toNanos(), () -> {
+            graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
                 if (!reaped) {
                     killForTimeout(Signal.SIGKILL);
                 }
@@ -844,7 +848,7 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = Deadlines.fromNow(timeout);
         if (!awaitExit(deadline) || !awaitPumps(deadline)) {
             return OptionalInt.empty();
         }
@@ -853,7 +857,7 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = Deadlines.fromNow(timeout);
         lock.lockInterruptibly();
         try {
             if (!communicationStarted) {

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Builds the child-setup C code of subprocess4j; run by the Maven build (exec-maven-plugin, phase
+# generate-resources) for the platform it runs on. Usage: build.sh OUTPUT_DIR
+#   OUTPUT_DIR/libsubprocess4j.so     the in-process library (loaded through java.lang.foreign)
+#   OUTPUT_DIR/subprocess4j-helper    the exec'd helper for user/group changes
+# The compiler is $CC, else cc. The helper is linked statically when the C library allows it (a
+# static program starts faster: it is executed once more per spawn that changes credentials).
+set -eu
+src=$(cd "$(dirname "$0")" && pwd)
+out=$1
+cc=${CC:-cc}
+mkdir -p "$out"
+# No build paths in the output (reproducible builds); no debug info; symbols stripped.
+flags="-std=gnu11 -O2 -Wall -Wextra -Werror -fno-strict-aliasing -ffile-prefix-map=$src=. -s"
+
+$cc $flags -fPIC -shared -fvisibility=hidden -o "$out/libsubprocess4j.so.tmp" "$src/spawn.c"
+mv "$out/libsubprocess4j.so.tmp" "$out/libsubprocess4j.so"
+
+if ! $cc $flags -static -o "$out/subprocess4j-helper.tmp" "$src/helper.c" 2>/dev/null; then
+  echo "build.sh: no static C library; linking subprocess4j-helper dynamically" >&2
+  $cc $flags -o "$out/subprocess4j-helper.tmp" "$src/helper.c"
+fi
+mv "$out/subprocess4j-helper.tmp" "$out/subprocess4j-helper"

@@ -1,0 +1,121 @@
+/*
+ * The contract between the JVM and the child-setup C code of subprocess4j: the spawn spec the
+ * JVM fills in (struct sp4j_spec, read by the in-process library libsubprocess4j.so), the
+ * argv of the exec'd helper (subprocess4j-helper, used for credential changes), and the
+ * (step, errno) report a failing child writes to the error pipe before it exits with 127.
+ *
+ * Every value here is also spelled out on the Java side; each block says where. Change both
+ * sides together.
+ */
+#ifndef SP4J_PROTOCOL_H
+#define SP4J_PROTOCOL_H
+
+#include <stdint.h>
+
+/*
+ * The step that failed. Keep in sync with dev.subprocess4j.SpawnException.Step: the numbers
+ * are the ordinals of that enum, in the same order.
+ */
+enum sp4j_step {
+    SP4J_STEP_EXEC = 0,
+    SP4J_STEP_CHDIR = 1,
+    SP4J_STEP_OPEN_REDIRECT = 2,
+    SP4J_STEP_SETSID = 3,
+    SP4J_STEP_SETPGID = 4,
+    SP4J_STEP_RLIMIT = 5,
+    SP4J_STEP_UMASK = 6,
+    SP4J_STEP_SIGNALS = 7,
+    SP4J_STEP_SETGROUPS = 8,
+    SP4J_STEP_SETGID = 9,
+    SP4J_STEP_SETUID = 10,
+    SP4J_STEP_PDEATHSIG = 11,
+    SP4J_STEP_FDS = 12,
+    SP4J_STEP_HELPER = 13
+};
+
+/*
+ * What a failing child writes to the error pipe, in one write (atomic: below PIPE_BUF).
+ * detail says which value failed: the stream (0-2) for OPEN_REDIRECT, the fd for FDS, the
+ * RLIMIT_* resource for RLIMIT, else 0. A successful exec closes the pipe (it is close-on-exec):
+ * the parent reads end-of-file. Keep in sync with ChildSetup.REPORT_* (Java).
+ */
+struct sp4j_report {
+    int32_t step;
+    int32_t error;
+    int32_t detail;
+};
+
+/* flags of struct sp4j_spec. Keep in sync with ChildSetup.FLAG_* (Java). */
+#define SP4J_SETSID           0x01 /* setsid() */
+#define SP4J_SETPGID          0x02 /* setpgid(0, pgid) */
+#define SP4J_UMASK            0x04 /* umask(umask) */
+#define SP4J_RESTORE_SIGNALS  0x08 /* signals 1-31 to SIG_DFL (else only those with handlers) */
+#define SP4J_PDEATHSIG        0x10 /* PR_SET_PDEATHSIG(SIGKILL), then check getppid() */
+#define SP4J_CLOSE_FDS        0x20 /* close every fd >= 3 but pass_fds (and the error pipe) */
+#define SP4J_HELPER           0x40 /* path/argv name the helper: keep the error pipe open over its exec */
+
+/* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
+#define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */
+#define SP4J_REDIRECT_DUP     1 /* dup2(redirect_fd[i], i) */
+#define SP4J_REDIRECT_OPEN    2 /* open(redirect_path[i], redirect_flags[i], 0666), then dup2 onto i */
+#define SP4J_REDIRECT_STDOUT  3 /* dup2(1, 2) once fd 1 is set up (stderr only) */
+
+/*
+ * One spawn, filled in by the JVM. Every field is 8 bytes wide so that the Java side reads its
+ * offsets as (index * 8): keep in sync with ChildSetup.SPEC_* (Java). All memory it points to
+ * stays valid until sp4j_spawn returns.
+ */
+struct sp4j_spec {
+    const char *path;               /*  0: file to execute: the program, or the helper */
+    char *const *argv;              /*  1: its argv, NULL-terminated */
+    char *const *envp;              /*  2: the program's environment, NULL-terminated */
+    const char *cwd;                /*  3: directory to change to, or NULL */
+    int64_t flags;                  /*  4: SP4J_* flags */
+    int64_t pgid;                   /*  5: for SP4J_SETPGID: 0 = a new group */
+    int64_t umask;                  /*  6: for SP4J_UMASK */
+    int64_t parent_pid;             /*  7: the JVM's pid, for the SP4J_PDEATHSIG check */
+    int64_t nrlimits;               /*  8: number of triples in rlimits */
+    const int64_t *rlimits;         /*  9: (resource, soft, hard) triples; -1 = RLIM_INFINITY */
+    int64_t npass_fds;              /* 10: number of fds in pass_fds */
+    const int64_t *pass_fds;        /* 11: fds kept open, ascending */
+    int64_t redirect_kind[3];       /* 12-14: SP4J_REDIRECT_* for fds 0, 1, 2 */
+    int64_t redirect_fd[3];         /* 15-17: source fd for SP4J_REDIRECT_DUP */
+    const char *redirect_path[3];   /* 18-20: file for SP4J_REDIRECT_OPEN */
+    int64_t redirect_flags[3];      /* 21-23: open(2) flags for SP4J_REDIRECT_OPEN */
+};
+#define SP4J_SPEC_FIELDS 24
+
+/*
+ * Starts a child as the spec says. Returns its pid once it has executed the program (or, with
+ * SP4J_HELPER, once the helper has executed it); returns -1 when a step failed, with *report
+ * filled in and the child already reaped. Called through java.lang.foreign by the JVM.
+ */
+int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
+
+/* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
+#define SP4J_PROTOCOL_VERSION 1
+
+/*
+ * The helper's argv, after the in-process child has done every step but the credentials and
+ * PR_SET_PDEATHSIG (which a credential change clears):
+ *
+ *   argv[0]  "subprocess4j-helper"
+ *   argv[1]  SP4J_PROTOCOL_VERSION, in decimal
+ *   argv[2]  the error pipe's fd (the helper sets close-on-exec on it again)
+ *   argv[3]  HELPER_* flags, in decimal
+ *   argv[4]  the parent's pid (for HELPER_PDEATHSIG)
+ *   argv[5]  uid (for HELPER_SETUID)
+ *   argv[6]  gid (for HELPER_SETGID)
+ *   argv[7]  n, the number of supplementary groups (for HELPER_SETGROUPS; 0 drops them all)
+ *   argv[8 .. 8+n)  the supplementary gids
+ *   argv[8+n]       the program to execute
+ *   argv[9+n ..]    its argv, up to the terminating NULL
+ *
+ * The environment of the helper is the program's. Keep in sync with ChildSetup.helperArgv (Java).
+ */
+#define SP4J_HELPER_SETGROUPS 0x1
+#define SP4J_HELPER_SETGID    0x2
+#define SP4J_HELPER_SETUID    0x4
+#define SP4J_HELPER_PDEATHSIG 0x8
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * libsubprocess4j.so: the in-process child-setup path of subprocess4j's Linux backend.
+ *
+ * sp4j_spawn clones the calling process the way glibc's posix_spawn and CPython's
+ * _posixsubprocess do (clone with CLONE_VM | CLONE_VFORK, on a stack of its own): the child
+ * shares the JVM's memory until it executes the program, and the calling thread sleeps until
+ * then. That costs about what posix_spawn costs, and lets the child do what posix_spawn cannot:
+ * resource limits, the umask, passing fds, the parent-death signal.
+ *
+ * Rules for the child (everything reached from child_main), learnt the hard way by a spike:
+ *  - it is async-signal-safe and more: it makes raw system calls only (rawsys.h), never a glibc
+ *    function that could take a lock another JVM thread holds, or write errno (the child shares
+ *    the cloning thread's TLS);
+ *  - every signal is blocked (with the raw rt_sigprocmask) before the clone, so no JVM handler
+ *    ever runs in the child; the child resets the dispositions, then empties the mask just
+ *    before execve;
+ *  - it changes no credential: a CLONE_VM child that changes uid/gid makes the kernel mark the
+ *    whole JVM non-dumpable for good. User and group changes go through the exec'd helper
+ *    (helper.c) instead: this child executes the helper, which changes them in its own memory;
+ *  - errors go to the close-on-exec error pipe as one struct sp4j_report, then exit 127.
+ */
+#define _GNU_SOURCE
+#include "protocol.h"
+#include "rawsys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHILD_STACK_SIZE (64 * 1024)
+#define ALL_SIGNALS (~0UL)
+
+struct child_args {
+    const struct sp4j_spec *spec;
+    int err_fd;
+};
+
+/* ------------------------------------------------------------------ the child (raw syscalls only) */
+
+static void child_fail(int err_fd, int step, long negative_errno, long detail)
+{
+    struct sp4j_report r;
+    r.step = step;
+    r.error = (int32_t)-negative_errno;
+    r.detail = (int32_t)detail;
+    long n;
+    do {
+        n = sp4j_sys3(SYS_write, err_fd, &r, sizeof r);
+    } while (n == -EINTR);
+    for (;;) {
+        sp4j_sys1(SYS_exit_group, 127);
+    }
+}
+
+/* Clears close-on-exec: the fd survives execve. */
+static long child_keep_open(int fd)
+{
+    return sp4j_sys3(SYS_fcntl, fd, F_SETFD, 0);
+}
+
+/*
+ * Closes [from, to] (inclusive): close_range (Linux 5.9), else one close per fd below the limit
+ * (slow, for old kernels only).
+ */
+static void child_close_between(unsigned int from, unsigned int to, unsigned int nofile)
+{
+    if (from > to) {
+        return;
+    }
+    if (sp4j_sys3(SYS_close_range, from, to, 0) == 0) {
+        return;
+    }
+    if (nofile == 0) {
+        return;
+    }
+    if (to >= nofile) {
+        to = nofile - 1;
+    }
+    for (unsigned int fd = from; fd <= to && fd >= from; fd++) {
+        sp4j_sys1(SYS_close, fd);
+    }
+}
+
+/*
+ * Closes every fd >= 3 except the pass_fds (ascending) and the error pipe. nofile is the JVM's
+ * fd limit, read before the child changed its own: the fallback's upper bound.
+ */
+static void child_close_others(const struct sp4j_spec *s, int err_fd, unsigned int nofile)
+{
+    unsigned int from = 3;
+    int64_t i = 0;
+    int err_pending = 1;
+    for (;;) {
+        long keep; /* the next fd to keep, merging pass_fds and the error pipe in order */
+        if (i < s->npass_fds && (!err_pending || s->pass_fds[i] <= err_fd)) {
+            keep = (long)s->pass_fds[i++];
+            if (keep == err_fd) {
+                err_pending = 0;
+            }
+        } else if (err_pending) {
+            keep = err_fd;
+            err_pending = 0;
+        } else {
+            break;
+        }
+        if (keep >= (long)from) {
+            child_close_between(from, (unsigned int)keep - 1, nofile);
+            from = (unsigned int)keep + 1;
+        }
+    }
+    child_close_between(from, ~0U, nofile);
+}
+
+/*
+ * Signal dispositions as posix_spawn's POSIX_SPAWN_SETSIGDEF leaves them: a signal with a
+ * handler goes back to SIG_DFL (the handler is JVM code: it must never run here), except
+ * glibc's two internal real-time signals, which stay ignored; with SP4J_RESTORE_SIGNALS every
+ * signal 1-31 is SIG_DFL, ignored ones too. SIGKILL and SIGSTOP cannot change.
+ */
+static void child_reset_signals(const struct sp4j_spec *s, int err_fd)
+{
+    struct sp4j_kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+    struct sp4j_kernel_sigaction ign = {SIG_IGN, 0, NULL, 0};
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) {
+            continue;
+        }
+        struct sp4j_kernel_sigaction old;
+        long rc = sp4j_sys4(SYS_rt_sigaction, sig, NULL, &old, 8);
+        if (rc < 0) {
+            continue; /* a number this kernel does not have */
+        }
+        const struct sp4j_kernel_sigaction *set = NULL;
+        if ((s->flags & SP4J_RESTORE_SIGNALS) && sig <= 31) {
+            set = old.handler == SIG_DFL ? NULL : &dfl;
+        } else if (old.handler != SIG_DFL && old.handler != SIG_IGN) {
+            set = (sig == 32 || sig == 33) ? &ign : &dfl;
+        }
+        if (set != NULL) {
+            rc = sp4j_sys4(SYS_rt_sigaction, sig, set, NULL, 8);
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_SIGNALS, rc, sig);
+            }
+        }
+    }
+}
+
+/* Sets up fd 0, 1 and 2 of the child. */
+static void child_redirect(const struct sp4j_spec *s, int err_fd)
+{
+    long src[3];
+    long rc;
+    /* A source among 0-2 may be overwritten by an earlier target: move it above 2 first. */
+    for (int i = 0; i < 3; i++) {
+        src[i] = s->redirect_fd[i];
+        if (s->redirect_kind[i] == SP4J_REDIRECT_DUP && src[i] < 3 && src[i] != i) {
+            rc = sp4j_sys3(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_FDS, rc, src[i]);
+            }
+            src[i] = rc;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        switch (s->redirect_kind[i]) {
+        case SP4J_REDIRECT_DUP:
+            rc = src[i] == i ? child_keep_open(i) : sp4j_sys2(SYS_dup2, src[i], i);
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
+            }
+            break;
+        case SP4J_REDIRECT_OPEN:
+            rc = sp4j_sys4(SYS_openat, AT_FDCWD, s->redirect_path[i], s->redirect_flags[i] | O_CLOEXEC, 0666);
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_OPEN_REDIRECT, rc, i);
+            }
+            if (rc == i) {
+                rc = child_keep_open(i);
+            } else {
+                long fd = rc;
+                rc = sp4j_sys2(SYS_dup2, fd, i);
+                sp4j_sys1(SYS_close, fd);
+            }
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_OPEN_REDIRECT, rc, i);
+            }
+            break;
+        case SP4J_REDIRECT_STDOUT:
+            rc = sp4j_sys2(SYS_dup2, 1, i);
+            if (rc < 0) {
+                child_fail(err_fd, SP4J_STEP_FDS, rc, 1);
+            }
+            break;
+        default: /* SP4J_REDIRECT_INHERIT */
+            break;
+        }
+    }
+}
+
+static int child_main(void *arg)
+{
+    const struct child_args *a = arg;
+    const struct sp4j_spec *s = a->spec;
+    int err_fd = a->err_fd;
+    long rc;
+    struct { unsigned long cur, max; } nofile = {1024, 1024};
+    sp4j_sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
+    unsigned int nofile_limit = nofile.cur > (1U << 20) ? (1U << 20) : (unsigned int)nofile.cur;
+
+    if (s->flags & SP4J_SETSID) {
+        rc = sp4j_sys0(SYS_setsid);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_SETSID, rc, 0);
+        }
+    }
+    if (s->flags & SP4J_SETPGID) {
+        rc = sp4j_sys2(SYS_setpgid, 0, s->pgid);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_SETPGID, rc, s->pgid);
+        }
+    }
+    /* setrlimit here, in the child only: the JVM's limits never change. */
+    for (int64_t i = 0; i < s->nrlimits; i++) {
+        struct { unsigned long cur, max; } lim;
+        long resource = (long)s->rlimits[3 * i];
+        lim.cur = (unsigned long)s->rlimits[3 * i + 1]; /* -1 is RLIM_INFINITY */
+        lim.max = (unsigned long)s->rlimits[3 * i + 2];
+        rc = sp4j_sys4(SYS_prlimit64, 0, resource, &lim, 0);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_RLIMIT, rc, resource);
+        }
+    }
+    if (s->flags & SP4J_UMASK) {
+        sp4j_sys1(SYS_umask, s->umask); /* cannot fail */
+    }
+    if (s->cwd != NULL) {
+        rc = sp4j_sys1(SYS_chdir, s->cwd);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_CHDIR, rc, 0);
+        }
+    }
+    child_redirect(s, err_fd);
+    for (int64_t i = 0; i < s->npass_fds; i++) {
+        rc = child_keep_open((int)s->pass_fds[i]);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_FDS, rc, s->pass_fds[i]);
+        }
+    }
+    if (s->flags & SP4J_CLOSE_FDS) {
+        child_close_others(s, err_fd, nofile_limit);
+    }
+    child_reset_signals(s, err_fd);
+
+    if (s->flags & SP4J_HELPER) {
+        /* The helper changes the credentials and reports on the same pipe: keep it open. */
+        rc = child_keep_open(err_fd);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_HELPER, rc, 0);
+        }
+        rc = sp4j_sys3(SYS_execve, s->path, s->argv, s->envp);
+        child_fail(err_fd, SP4J_STEP_HELPER, rc, 0);
+    }
+    if (s->flags & SP4J_PDEATHSIG) {
+        rc = sp4j_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+        if (rc < 0) {
+            child_fail(err_fd, SP4J_STEP_PDEATHSIG, rc, 0);
+        }
+        /* The JVM may have died before the line above: then nobody would kill us. */
+        if (sp4j_sys0(SYS_getppid) != s->parent_pid) {
+            sp4j_sys1(SYS_exit_group, 127);
+        }
+    }
+    unsigned long none = 0;
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+    rc = sp4j_sys3(SYS_execve, s->path, s->argv, s->envp);
+    /* A signal that arrives here is handled by its default action, as in the program. */
+    unsigned long all = ALL_SIGNALS;
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, 8);
+    child_fail(err_fd, SP4J_STEP_EXEC, rc, 0);
+    return 127;
+}
+
+/* ------------------------------------------------------------------ the parent (the JVM's thread) */
+
+static void parent_fail(struct sp4j_report *report, int step, int error, long detail)
+{
+    report->step = step;
+    report->error = error;
+    report->detail = (int32_t)detail;
+}
+
+__attribute__((visibility("default")))
+int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
+{
+    int pipe_fds[2];
+    parent_fail(report, 0, 0, 0);
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        parent_fail(report, SP4J_STEP_FDS, errno, -1);
+        return -1;
+    }
+    /*
+     * A pass fd that was not open when the pipe was made may have become the pipe: then it is
+     * not the caller's fd, and keeping it open would hold the error pipe open in the program.
+     */
+    for (int64_t i = 0; i < spec->npass_fds; i++) {
+        if (spec->pass_fds[i] == pipe_fds[0] || spec->pass_fds[i] == pipe_fds[1]) {
+            close(pipe_fds[0]);
+            close(pipe_fds[1]);
+            parent_fail(report, SP4J_STEP_FDS, EBADF, spec->pass_fds[i]);
+            return -1;
+        }
+    }
+    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        int e = errno;
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        parent_fail(report, SP4J_STEP_EXEC, e, 0);
+        return -1;
+    }
+    struct child_args args = {spec, pipe_fds[1]};
+
+    /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open), so
+       none of the JVM's handlers runs in the child; the child starts with this mask. */
+    unsigned long all = ALL_SIGNALS;
+    unsigned long old = 0;
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+    int pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+
+    munmap(stack, CHILD_STACK_SIZE);
+    close(pipe_fds[1]);
+    if (pid < 0) {
+        close(pipe_fds[0]);
+        parent_fail(report, SP4J_STEP_EXEC, clone_errno, 0);
+        return -1;
+    }
+    /* End of file: the program was executed. Else the child reports, then exits. With the
+       helper this waits until the helper has executed the program. */
+    struct sp4j_report r;
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = read(pipe_fds[0], (char *)&r + got, sizeof r - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(pipe_fds[0]);
+    if (got == 0) {
+        return pid;
+    }
+    if (got == sizeof r) {
+        *report = r;
+    } else {
+        parent_fail(report, SP4J_STEP_HELPER, EPROTO, 0);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return -1;
+}

@@ -82,13 +82,16 @@ struct sp4j_spec {
     int64_t redirect_fd[3];         /* 15-17: source fd for SP4J_REDIRECT_DUP */
     const char *redirect_path[3];   /* 18-20: file for SP4J_REDIRECT_OPEN */
     int64_t redirect_flags[3];      /* 21-23: open(2) flags for SP4J_REDIRECT_OPEN */
+    int64_t err_read_fd;            /* 24: the error pipe (both ends close-on-exec), made by the */
+    int64_t err_write_fd;           /* 25: JVM; sp4j_spawn closes both ends */
 };
-#define SP4J_SPEC_FIELDS 24
+#define SP4J_SPEC_FIELDS 26
 
 /*
- * Starts a child as the spec says. Returns its pid once it has executed the program (or, with
- * SP4J_HELPER, once the helper has executed it); returns -1 when a step failed, with *report
- * filled in and the child already reaped. Called through java.lang.foreign by the JVM.
+ * Starts a child as the spec says. Returns its pid once it has executed the program (with
+ * SP4J_HELPER: once the helper has executed it); returns -1 when a step failed, with *report
+ * filled in and the child already reaped. Closes both ends of the error pipe in every case.
+ * Called through java.lang.foreign by the JVM.
  */
 int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
 

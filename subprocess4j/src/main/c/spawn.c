@@ -299,12 +299,8 @@ static void parent_fail(struct sp4j_report *report, int step, int error, long de
 __attribute__((visibility("default")))
 int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
 {
-    int pipe_fds[2];
+    int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};
     parent_fail(report, 0, 0, 0);
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        parent_fail(report, SP4J_STEP_FDS, errno, -1);
-        return -1;
-    }
     /*
      * A pass fd that was not open when the pipe was made may have become the pipe: then it is
      * not the caller's fd, and keeping it open would hold the error pipe open in the program.

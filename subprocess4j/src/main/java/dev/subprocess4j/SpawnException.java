@@ -22,7 +22,13 @@ import java.util.Objects;
 public class SpawnException extends SubprocessException {
     private static final long serialVersionUID = 1L;
 
-    /** The step of starting a child that failed. */
+    /**
+     * The step of starting a child that failed.
+     *
+     * <p>The order is part of the native backend's protocol: the child-setup C code reports a
+     * step by its ordinal (keep in sync with {@code enum sp4j_step} in
+     * {@code subprocess4j/src/main/c/protocol.h}); add new steps at the end only.
+     */
     public enum Step {
         /** Executing the program ({@code execve}). */ EXEC("exec"),
         /** Changing to the working directory. */ CHDIR("chdir"),

@@ -74,38 +74,37 @@ public final class LinuxBackend implements Backend {
 
     @Override
     public Set<Feature> features() {
-        return EnumSet.of(Feature.SESSIONS, Feature.PROCESS_GROUPS, Feature.KEEP_FDS, Feature.KEEP_SIGNAL_DISPOSITIONS,
-                Feature.ANY_SIGNAL, Feature.ARGV0, Feature.ANY_FD_REDIRECT, Feature.KILL_GROUP, Feature.RESOURCE_USAGE);
+        Set<Feature> features = EnumSet.of(Feature.SESSIONS, Feature.PROCESS_GROUPS, Feature.KEEP_FDS,
+                Feature.KEEP_SIGNAL_DISPOSITIONS, Feature.ANY_SIGNAL, Feature.ARGV0, Feature.ANY_FD_REDIRECT,
+                Feature.KILL_GROUP, Feature.RESOURCE_USAGE);
+        if (ChildSetupSpawner.AVAILABLE) {
+            features.addAll(EnumSet.of(Feature.RLIMITS, Feature.CREDENTIALS, Feature.UMASK, Feature.PASS_FDS,
+                    Feature.KILL_ON_PARENT_EXIT));
+        }
+        return features;
     }
 
-    private static UnsupportedOperationException notYet(String option) {
-        return new UnsupportedOperationException(option + " is not supported by the " + NAME
-                + " backend yet: it needs the child-setup path, which this build does not have");
+    /** An option of the child-setup path on a platform whose C code this build could not compile. */
+    private static UnsupportedOperationException noChildSetup(SpawnRequest r) {
+        String option = !r.rlimits().isEmpty() ? "rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)"
+                : r.user() != null ? "user(" + r.user() + ")"
+                : r.group() != null ? "group(" + r.group() + ")"
+                : r.extraGroups() != null ? "extraGroups(...)"
+                : r.umask() != null ? "umask(0" + Integer.toOctalString(r.umask()) + ")"
+                : r.passFds().length > 0 ? "passFds(" + r.passFds()[0] + ")"
+                : "killOnParentExit()";
+        return new UnsupportedOperationException(option + " is not supported by the " + NAME + " backend on "
+                + ChildSetupFiles.platform() + ": this build of subprocess4j has no child-setup code for it");
     }
 
     @Override
     public ChildProcess start(SpawnRequest r) {
-        if (!r.rlimits().isEmpty()) {
-            throw notYet("rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)");
+        boolean childSetup = ChildSetupSpawner.needed(r);
+        if (childSetup && !ChildSetupSpawner.AVAILABLE) {
+            throw noChildSetup(r);
         }
-        if (r.user() != null) {
-            throw notYet("user(" + r.user() + ")");
-        }
-        if (r.group() != null) {
-            throw notYet("group(" + r.group() + ")");
-        }
-        if (r.extraGroups() != null) {
-            throw notYet("extraGroups(...)");
-        }
-        if (r.umask() != null) {
-            throw notYet("umask(0" + Integer.toOctalString(r.umask()) + ")");
-        }
-        if (r.passFds().length > 0) {
-            throw notYet("passFds(" + r.passFds()[0] + ")");
-        }
-        if (r.killOnParentExit()) {
-            throw notYet("killOnParentExit()");
-        }
+        // Names are resolved before anything is made: an unknown one spawns nothing.
+        Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
         String path = resolveProgram(r);
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
         int[] stdinPipe = null;
@@ -123,53 +122,12 @@ public final class LinuxBackend implements Backend {
             if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
                 stderrPipe = pipe(toClose, 0);
             }
-            MemorySegment fa = Spawn.fileActionsInit(arena);
-            short flags = Spawn.SETSIGMASK;
-            if (r.restoreSignals()) {
-                flags |= Spawn.SETSIGDEF;
+            if (childSetup) {
+                pid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe);
+                closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
+            } else {
+                pid = fastSpawn(r, path, arena, stdinPipe, stdoutPipe, stderrPipe, toClose);
             }
-            if (r.startNewSession()) {
-                flags |= Spawn.SETSID;
-            }
-            if (r.processGroup() != null) {
-                flags |= Spawn.SETPGROUP;
-            }
-            MemorySegment attr = Spawn.attrInit(arena, flags, r.processGroup() == null ? 0 : r.processGroup(), DEFAULT_SIGNALS);
-            int rc;
-            MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
-            try {
-                addInput(fa, arena, r.stdin(), stdinPipe);
-                addOutput(fa, arena, r.stdout(), stdoutPipe, 1);
-                if (r.stderr() == Redirect.STDOUT) {
-                    Spawn.addDup2(fa, 1, 2);
-                } else {
-                    addOutput(fa, arena, r.stderr(), stderrPipe, 2);
-                }
-                if (r.closeFds()) {
-                    addCloseFrom3(fa);
-                }
-                if (r.cwd() != null) {
-                    Spawn.addChdir(fa, cString(arena, r.cwd().toString()));
-                }
-                rc = Spawn.posixSpawn(pidOut, cString(arena, path), fa, attr, argv(arena, r.argv()), envp(arena, r));
-            } finally {
-                Spawn.fileActionsDestroy(fa);
-                Spawn.attrDestroy(attr);
-            }
-            // The child has its copies (or failed): close ours of its ends.
-            if (stdinPipe != null) {
-                closeNow(stdinPipe[0], toClose);
-            }
-            if (stdoutPipe != null) {
-                closeNow(stdoutPipe[1], toClose);
-            }
-            if (stderrPipe != null) {
-                closeNow(stderrPipe[1], toClose);
-            }
-            if (rc != 0) {
-                throw spawnFailure(r, rc, path);
-            }
-            pid = pidOut.get(ValueLayout.JAVA_INT, 0);
         } catch (RuntimeException | Error e) {
             toClose.forEach(Unistd::closeQuietly);
             throw e;
@@ -186,10 +144,67 @@ public final class LinuxBackend implements Backend {
                 stdoutPipe == null ? -1 : stdoutPipe[0],
                 stderrPipe == null ? -1 : stderrPipe[0]);
         if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", pid,
-                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
+            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3}{4})", pid,
+                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME,
+                    childSetup ? ", child-setup path" : "");
         }
         return child;
+    }
+
+    /** The fast path: {@code posix_spawn} of the program itself. */
+    private static int fastSpawn(SpawnRequest r, String path, Arena arena, int[] stdinPipe, int[] stdoutPipe,
+                                 int[] stderrPipe, List<Integer> toClose) {
+        MemorySegment fa = Spawn.fileActionsInit(arena);
+        short flags = Spawn.SETSIGMASK;
+        if (r.restoreSignals()) {
+            flags |= Spawn.SETSIGDEF;
+        }
+        if (r.startNewSession()) {
+            flags |= Spawn.SETSID;
+        }
+        if (r.processGroup() != null) {
+            flags |= Spawn.SETPGROUP;
+        }
+        MemorySegment attr = Spawn.attrInit(arena, flags, r.processGroup() == null ? 0 : r.processGroup(), DEFAULT_SIGNALS);
+        int rc;
+        MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
+        try {
+            addInput(fa, arena, r.stdin(), stdinPipe);
+            addOutput(fa, arena, r.stdout(), stdoutPipe, 1);
+            if (r.stderr() == Redirect.STDOUT) {
+                Spawn.addDup2(fa, 1, 2);
+            } else {
+                addOutput(fa, arena, r.stderr(), stderrPipe, 2);
+            }
+            if (r.closeFds()) {
+                addCloseFrom3(fa);
+            }
+            if (r.cwd() != null) {
+                Spawn.addChdir(fa, cString(arena, r.cwd().toString()));
+            }
+            rc = Spawn.posixSpawn(pidOut, cString(arena, path), fa, attr, argv(arena, r.argv()), envp(arena, r));
+        } finally {
+            Spawn.fileActionsDestroy(fa);
+            Spawn.attrDestroy(attr);
+        }
+        // The child has its copies (or failed): close ours of its ends.
+        closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
+        if (rc != 0) {
+            throw spawnFailure(r, rc, path);
+        }
+        return pidOut.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    private static void closeChildEnds(int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
+        if (stdinPipe != null) {
+            closeNow(stdinPipe[0], toClose);
+        }
+        if (stdoutPipe != null) {
+            closeNow(stdoutPipe[1], toClose);
+        }
+        if (stderrPipe != null) {
+            closeNow(stderrPipe[1], toClose);
+        }
     }
 
     private static boolean needsPipe(Redirect r) {
@@ -266,7 +281,7 @@ public final class LinuxBackend implements Backend {
         return arena.allocateFrom(s, StandardCharsets.UTF_8);
     }
 
-    private static MemorySegment argv(Arena arena, List<String> argv) {
+    static MemorySegment argv(Arena arena, List<String> argv) {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1);
         for (int i = 0; i < argv.size(); i++) {
             array.setAtIndex(ValueLayout.ADDRESS, i, cString(arena, argv.get(i)));
@@ -275,7 +290,7 @@ public final class LinuxBackend implements Backend {
         return array;
     }
 
-    private static MemorySegment envp(Arena arena, SpawnRequest r) {
+    static MemorySegment envp(Arena arena, SpawnRequest r) {
         if (r.environmentInherited()) {
             MemorySegment cached = inheritedEnvp;
             if (cached == null) {

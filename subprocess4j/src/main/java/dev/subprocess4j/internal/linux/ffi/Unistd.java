@@ -29,6 +29,7 @@ public final class Unistd {
     private static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle READ = Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
     private static final MethodHandle WRITE = Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    private static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
     private static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
             java.lang.foreign.Linker.Option.firstVariadicArg(2));
 
@@ -150,6 +151,15 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             return (int) FCNTL.invokeExact(state, fd, F_GETFD, 0) >= 0;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code geteuid()}: the effective uid of the JVM (cannot fail). */
+    public static long geteuid() {
+        try {
+            return Integer.toUnsignedLong((int) GETEUID.invokeExact());
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -1,0 +1,316 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.internal.linux.ffi.Libc;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The child-setup C code on disk: {@code libsubprocess4j.so} and {@code subprocess4j-helper},
+ * shipped in the jar under {@code dev/subprocess4j/native/<platform>/} and extracted at first use
+ * into a private directory, {@code subprocess4j-<euid>-<hash>} under {@code $XDG_RUNTIME_DIR}
+ * (else {@code java.io.tmpdir}).
+ *
+ * <p>Nothing is executed or loaded unless it passes the check: the directory is a real directory
+ * (not a link) owned by the JVM's effective user with mode 0700; each file is a regular file
+ * owned by that user with mode 0500 and the SHA-256 of the copy in the jar. A file that fails is
+ * replaced (written under a temporary name, then renamed over it atomically, so a concurrent JVM
+ * never sees half a file); a directory that fails is removed and made anew; when that is not
+ * possible (another user's directory in a shared {@code /tmp}), the spawn fails with an
+ * {@link IllegalStateException} saying why.
+ *
+ * <p>The check runs before every use. Hashing the files each time would cost more than a spawn,
+ * so after a full check the files' identity is remembered (device, inode, size, owner, mode and
+ * change time, whose nanoseconds no user can set: any write, chmod, chown or replacement changes
+ * it), and the next use compares two {@code lstat}s with it; only a difference brings a full check
+ * again.
+ */
+final class ChildSetupFiles {
+    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
+    static final String LIBRARY = "libsubprocess4j.so";
+    static final String HELPER = "subprocess4j-helper";
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("r-x------");
+    private static final int DIR_MODE_BITS = 0700;
+    private static final int FILE_MODE_BITS = 0500;
+    private static final String IDENTITY = "unix:dev,ino,size,uid,mode,ctime";
+
+    private final Path dir;
+    private final long owner;
+    private final Map<String, byte[]> contents;
+    private final Map<String, byte[]> digests;
+    /** The identity of the directory and of each file at the last full check; null = check fully. */
+    private volatile List<Map<String, Object>> trusted;
+
+    /**
+     * @param base the directory to create the private directory in
+     * @param owner the uid that must own everything (the JVM's effective uid)
+     * @param library the bytes of {@code libsubprocess4j.so}
+     * @param helper the bytes of {@code subprocess4j-helper}
+     */
+    ChildSetupFiles(Path base, long owner, byte[] library, byte[] helper) {
+        this.owner = owner;
+        this.contents = Map.of(LIBRARY, library.clone(), HELPER, helper.clone());
+        this.digests = Map.of(LIBRARY, sha256(library), HELPER, sha256(helper));
+        byte[] both = new byte[library.length + helper.length];
+        System.arraycopy(library, 0, both, 0, library.length);
+        System.arraycopy(helper, 0, both, library.length, helper.length);
+        String hash = HexFormat.of().formatHex(sha256(both), 0, 8);
+        this.dir = base.resolve("subprocess4j-" + owner + "-" + hash);
+    }
+
+    /** The platform directory name in the jar for this JVM: {@code linux-x86_64} or {@code linux-aarch64}. */
+    static String platform() {
+        return "linux-" + (Libc.X86_64 ? "x86_64" : "aarch64");
+    }
+
+    /** Whether the jar holds the C code for this platform (the build had a compiler for it). */
+    static boolean shipped() {
+        return ChildSetupFiles.class.getResource(resource(HELPER)) != null
+                && ChildSetupFiles.class.getResource(resource(LIBRARY)) != null;
+    }
+
+    private static String resource(String name) {
+        return "/dev/subprocess4j/native/" + platform() + "/" + name;
+    }
+
+    /** The files of this jar for this platform, to be extracted under the default base directory. */
+    static ChildSetupFiles fromJar() {
+        return new ChildSetupFiles(defaultBase(), Unistd.geteuid(), read(LIBRARY), read(HELPER));
+    }
+
+    private static byte[] read(String name) {
+        try (InputStream in = ChildSetupFiles.class.getResourceAsStream(resource(name))) {
+            if (in == null) {
+                throw new UnsupportedOperationException("this build of subprocess4j has no child-setup code for "
+                        + platform() + " (" + resource(name) + " is missing from the jar)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code $XDG_RUNTIME_DIR} (private to the user by definition) when usable, else {@code java.io.tmpdir}. */
+    private static Path defaultBase() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isEmpty()) {
+            Path p = Path.of(runtime);
+            if (p.isAbsolute() && Files.isDirectory(p) && Files.isWritable(p)) {
+                return p;
+            }
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** The private directory. */
+    Path directory() {
+        return dir;
+    }
+
+    /** The checked library, extracted when needed. */
+    Path library() {
+        ensure();
+        return dir.resolve(LIBRARY);
+    }
+
+    /** The checked helper, extracted when needed: call right before every use. */
+    Path helper() {
+        ensure();
+        return dir.resolve(HELPER);
+    }
+
+    private void ensure() {
+        List<Map<String, Object>> seen = trusted;
+        if (seen != null && seen.equals(identities())) {
+            return;
+        }
+        synchronized (this) {
+            if (trusted != null && trusted.equals(identities())) {
+                return;
+            }
+            trusted = null;
+            checkOrMakeDirectory();
+            for (String name : List.of(LIBRARY, HELPER)) {
+                checkOrReplaceFile(name);
+            }
+            trusted = identities();
+        }
+    }
+
+    /** The identity of the directory and the files now, or null when one is missing. */
+    private List<Map<String, Object>> identities() {
+        try {
+            return List.of(identity(dir), identity(dir.resolve(LIBRARY)), identity(dir.resolve(HELPER)));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Map<String, Object> identity(Path p) throws IOException {
+        return Files.readAttributes(p, IDENTITY, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private void checkOrMakeDirectory() {
+        String problem = directoryProblem();
+        if (problem == null) {
+            return;
+        }
+        if (!problem.equals("missing")) {
+            LOG.log(Level.WARNING, "{0} {1}: removing it and extracting the child-setup code anew", dir, problem);
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                throw new IllegalStateException("the child-setup directory " + dir + " " + problem
+                        + " and cannot be removed (" + e + "); remove it, or point java.io.tmpdir elsewhere", e);
+            }
+        }
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+        } catch (FileAlreadyExistsException e) {
+            // another JVM made it meanwhile: checked below
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the child-setup directory " + dir + ": " + e, e);
+        }
+        try {
+            if (ownerOf(dir) == owner) {
+                Files.setPosixFilePermissions(dir, DIR_MODE); // the umask may have taken bits away
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String still = directoryProblem();
+        if (still != null) {
+            throw new IllegalStateException("the child-setup directory " + dir + " " + still
+                    + "; remove it, or point java.io.tmpdir elsewhere");
+        }
+    }
+
+    /** Why the directory cannot be trusted, or null when it can. */
+    private String directoryProblem() {
+        try {
+            Map<String, Object> a = identity(dir);
+            int mode = (Integer) a.get("mode");
+            if ((mode & 0170000) != 0040000) {
+                return "is not a directory";
+            }
+            if (((Integer) a.get("uid")).longValue() != owner) {
+                return "is owned by uid " + a.get("uid") + ", not " + owner;
+            }
+            if ((mode & 07777) != DIR_MODE_BITS) {
+                return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0700";
+            }
+            return null;
+        } catch (NoSuchFileException e) {
+            return "missing";
+        } catch (IOException e) {
+            return "cannot be read (" + e + ")";
+        }
+    }
+
+    private void checkOrReplaceFile(String name) {
+        Path file = dir.resolve(name);
+        String problem = fileProblem(name);
+        if (problem == null) {
+            return;
+        }
+        if (!problem.equals("missing")) {
+            LOG.log(Level.WARNING, "{0} {1}: replacing it with the copy in the jar", file, problem);
+        }
+        try {
+            if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(file);
+            }
+            Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(DIR_MODE));
+            try {
+                Files.write(tmp, contents.get(name));
+                Files.setPosixFilePermissions(tmp, FILE_MODE);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot extract " + file + ": " + e, e);
+        }
+        String still = fileProblem(name);
+        if (still != null) {
+            throw new IllegalStateException(file + " " + still + " right after it was extracted");
+        }
+    }
+
+    /** Why the file cannot be trusted, or null when it can. */
+    private String fileProblem(String name) {
+        Path file = dir.resolve(name);
+        try {
+            Map<String, Object> a = identity(file);
+            int mode = (Integer) a.get("mode");
+            if ((mode & 0170000) != 0100000) {
+                return "is not a regular file";
+            }
+            if (((Integer) a.get("uid")).longValue() != owner) {
+                return "is owned by uid " + a.get("uid") + ", not " + owner;
+            }
+            if ((mode & 07777) != FILE_MODE_BITS) {
+                return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0500";
+            }
+            if (!Arrays.equals(sha256(Files.readAllBytes(file)), digests.get(name))) {
+                return "differs from the copy in the jar (SHA-256)";
+            }
+            return null;
+        } catch (NoSuchFileException e) {
+            return "missing";
+        } catch (IOException e) {
+            return "cannot be read (" + e + ")";
+        }
+    }
+
+    private static long ownerOf(Path p) throws IOException {
+        return ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+    }
+
+    /** Removes a file, a link (not its target) or a directory tree. */
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> all = Files.walk(p)) { // walk does not follow links by default
+                for (Path q : all.sorted(Comparator.reverseOrder()).toList()) {
+                    try {
+                        Files.delete(q);
+                    } catch (NoSuchFileException | DirectoryNotEmptyException e) {
+                        // removed meanwhile by another JVM / refilled: the final check decides
+                    }
+                }
+            }
+        } else {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

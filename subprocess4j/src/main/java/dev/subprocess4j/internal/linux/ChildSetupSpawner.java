@@ -1,0 +1,334 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.linux.ffi.ChildSetup;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The child-setup path of the Linux backend: what {@code posix_spawn} cannot do (resource limits,
+ * umask, passed fds, the parent-death signal, user and group changes) done by the library's C
+ * code between the clone and the exec ({@code src/main/c}, DESIGN.md "Child-setup path").
+ *
+ * <p>Two ways, one protocol: {@code sp4j_spawn} of {@code libsubprocess4j.so} clones the JVM
+ * vfork-style and sets the child up in place; when the ids change, that child executes
+ * {@code subprocess4j-helper} instead of the program, which changes them in a process of its own
+ * (a CLONE_VM child that changed them would leave the whole JVM non-dumpable) and then executes
+ * the program. Either reports a failed step as (step, errno) on a close-on-exec pipe; end of file
+ * on it means the program was executed, before {@code start()} returns.
+ *
+ * <p>{@code killOnParentExit}: Linux sends the parent-death signal when the <em>thread</em> that
+ * created the child ends, not the process (man 2 prctl, PR_SET_PDEATHSIG). So those children are
+ * created by one long-lived daemon thread of the library, {@code subprocess4j-spawner}, which
+ * never ends before the JVM does; the caller's thread only waits for it.
+ */
+final class ChildSetupSpawner {
+    private ChildSetupSpawner() {}
+
+    /** Whether this jar holds the C code for this platform, so the options that need it work. */
+    static final boolean AVAILABLE = ChildSetupFiles.shipped();
+
+    /** Whether a request needs the child-setup path rather than {@code posix_spawn}. */
+    static boolean needed(SpawnRequest r) {
+        return !r.rlimits().isEmpty() || r.umask() != null || r.passFds().length > 0 || r.killOnParentExit()
+                || Credentials.requested(r);
+    }
+
+    /** The files and the loaded library, made at first use. */
+    private static final class Native {
+        static final ChildSetupFiles FILES = ChildSetupFiles.fromJar();
+        static final ChildSetup LIBRARY = ChildSetup.load(FILES.library());
+    }
+
+    /** The long-lived thread that spawns children with {@code killOnParentExit}. */
+    private static final class SpawnerThread {
+        static final LinkedBlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
+
+        static {
+            Thread.ofPlatform().name("subprocess4j-spawner").daemon(true).start(SpawnerThread::loop);
+        }
+
+        /** Never returns: its children would get SIGKILL when it ended. */
+        private static void loop() {
+            while (true) {
+                try {
+                    QUEUE.take().run(); // a FutureTask: it keeps what the spawn threw
+                } catch (InterruptedException e) {
+                    // nobody may stop this thread
+                } catch (Throwable t) {
+                    System.getLogger("dev.subprocess4j").log(System.Logger.Level.ERROR, "spawner task failed", t);
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts the child on the child-setup path.
+     *
+     * @param path the program resolved in the child's PATH
+     * @param credentials the ids to switch to, or null
+     * @param stdinPipe the stdin pipe or null; likewise stdoutPipe and stderrPipe
+     * @return the pid of the child, which has executed its program
+     * @throws SpawnException when a step of the set-up failed (the child is reaped)
+     */
+    static int spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
+                     int[] stderrPipe) {
+        // A pass fd that was closed may have been reused for one of our pipes: it is not the caller's.
+        for (int fd : r.passFds()) {
+            for (int[] p : Arrays.asList(stdinPipe, stdoutPipe, stderrPipe)) {
+                if (p != null && (p[0] == fd || p[1] == fd)) {
+                    throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+                }
+            }
+        }
+        if (!r.killOnParentExit()) {
+            return spawnHere(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe);
+        }
+        FutureTask<Integer> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
+                stderrPipe));
+        SpawnerThread.QUEUE.add(task);
+        // Wait without giving up on an interrupt: the child is being made and must be handed over.
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
+                                 int[] stdoutPipe, int[] stderrPipe) {
+        ChildSetup library = Native.LIBRARY;
+        Path helper = credentials != null ? Native.FILES.helper() : null; // checked right before use
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8); // zeroed
+            long flags = 0;
+            long parentPid = ProcessHandle.current().pid();
+            if (credentials != null) {
+                flags |= ChildSetup.FLAG_HELPER;
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, helper.toString()));
+            } else {
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, path));
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r.argv()));
+                if (r.killOnParentExit()) {
+                    flags |= ChildSetup.FLAG_PDEATHSIG;
+                }
+            }
+            spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
+            if (r.cwd() != null) {
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.cwd().toString()));
+            }
+            if (r.startNewSession()) {
+                flags |= ChildSetup.FLAG_SETSID;
+            }
+            if (r.processGroup() != null) {
+                flags |= ChildSetup.FLAG_SETPGID;
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PGID, r.processGroup());
+            }
+            if (r.umask() != null) {
+                flags |= ChildSetup.FLAG_UMASK;
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_UMASK, r.umask());
+            }
+            if (r.restoreSignals()) {
+                flags |= ChildSetup.FLAG_RESTORE_SIGNALS;
+            }
+            if (r.closeFds()) {
+                flags |= ChildSetup.FLAG_CLOSE_FDS;
+            }
+            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PARENT_PID, parentPid);
+            if (!r.rlimits().isEmpty()) {
+                MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.rlimits().size());
+                int i = 0;
+                for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, e.getKey().resource());
+                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, kernelLimit(e.getValue()[0]));
+                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, kernelLimit(e.getValue()[1]));
+                }
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_NRLIMITS, r.rlimits().size());
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_RLIMITS, limits);
+            }
+            if (r.passFds().length > 0) {
+                MemorySegment fds = arena.allocate(ValueLayout.JAVA_LONG, r.passFds().length);
+                for (int i = 0; i < r.passFds().length; i++) {
+                    fds.setAtIndex(ValueLayout.JAVA_LONG, i, r.passFds()[i]); // ascending: Command sorts them
+                }
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_NPASS_FDS, r.passFds().length);
+                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PASS_FDS, fds);
+            }
+            redirect(spec, arena, 0, r.stdin(), stdinPipe == null ? -1 : stdinPipe[0]);
+            redirect(spec, arena, 1, r.stdout(), stdoutPipe == null ? -1 : stdoutPipe[1]);
+            if (r.stderr() == Redirect.STDOUT) {
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
+            } else {
+                redirect(spec, arena, 2, r.stderr(), stderrPipe == null ? -1 : stderrPipe[1]);
+            }
+            MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
+
+            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags);
+
+            // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
+            int[] errorPipe = Unistd.pipe2(Unistd.O_CLOEXEC);
+            try {
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
+                if (credentials != null) {
+                    int helperFlags = credentials.helperFlags() | (r.killOnParentExit() ? ChildSetup.HELPER_PDEATHSIG : 0);
+                    spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
+                            helperArgv(errorPipe[1], helperFlags, parentPid, credentials, path, r)));
+                }
+            } catch (RuntimeException | Error e) {
+                Unistd.closeQuietly(errorPipe[0]);
+                Unistd.closeQuietly(errorPipe[1]);
+                throw e;
+            }
+            int pid = library.spawn(spec, report);
+            if (pid > 0) {
+                return pid;
+            }
+            throw failure(r, path, helper, report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_STEP),
+                    report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_ERROR),
+                    report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_DETAIL));
+        }
+    }
+
+    /** {@link Rlimit#UNLIMITED} is {@code RLIM_INFINITY}, all ones. */
+    private static long kernelLimit(long value) {
+        return value == Rlimit.UNLIMITED ? -1L : value;
+    }
+
+    private static void redirect(MemorySegment spec, Arena arena, int fd, Redirect r, int pipeEnd) {
+        long kind;
+        long source = -1;
+        String path = null;
+        int flags = 0;
+        switch (r) {
+            case Redirect.Standard s when s == Redirect.INHERIT -> kind = ChildSetup.REDIRECT_INHERIT;
+            case Redirect.Standard s when s == Redirect.DEVNULL -> {
+                kind = ChildSetup.REDIRECT_OPEN;
+                path = "/dev/null";
+                flags = fd == 0 ? Unistd.O_RDONLY : Unistd.O_WRONLY;
+            }
+            case Redirect.ReadFile(Path p) -> {
+                kind = ChildSetup.REDIRECT_OPEN;
+                path = p.toAbsolutePath().toString();
+                flags = Unistd.O_RDONLY;
+            }
+            case Redirect.WriteFile(Path p, boolean append) -> {
+                kind = ChildSetup.REDIRECT_OPEN;
+                path = p.toAbsolutePath().toString();
+                flags = Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC);
+            }
+            case Redirect.Fd(int n) -> {
+                kind = ChildSetup.REDIRECT_DUP;
+                source = n;
+            }
+            default -> { // PIPE, from, to, lines: our pipe
+                kind = ChildSetup.REDIRECT_DUP;
+                source = pipeEnd;
+            }
+        }
+        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
+        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
+        if (path != null) {
+            spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_REDIRECT_PATH + 8L * fd, LinuxBackend.cString(arena, path));
+            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_FLAGS + 8L * fd, flags);
+        }
+    }
+
+    /** The helper's argv as protocol.h describes it: keep in sync with protocol.h. */
+    private static List<String> helperArgv(int errorFd, int helperFlags, long parentPid, Credentials c, String path,
+                                           SpawnRequest r) {
+        List<String> argv = new ArrayList<>(10 + c.groups().length + r.argv().size());
+        argv.add(ChildSetupFiles.HELPER);
+        argv.add(Integer.toString(ChildSetup.VERSION));
+        argv.add(Integer.toString(errorFd));
+        argv.add(Integer.toString(helperFlags));
+        argv.add(Long.toString(parentPid));
+        argv.add(Long.toString(Math.max(c.uid(), 0)));
+        argv.add(Long.toString(Math.max(c.gid(), 0)));
+        argv.add(Integer.toString(c.groups().length));
+        for (long g : c.groups()) {
+            argv.add(Long.toString(g));
+        }
+        argv.add(path);
+        argv.addAll(r.argv());
+        return argv;
+    }
+
+    /** The exception for a step the child reported. */
+    private static SpawnException failure(SpawnRequest r, String path, Path helper, int stepNumber, int errno,
+                                          int detail) {
+        // The report's step numbers are the ordinals of SpawnException.Step: keep in sync with protocol.h.
+        SpawnException.Step step = stepNumber >= 0 && stepNumber < SpawnException.Step.values().length
+                ? SpawnException.Step.values()[stepNumber] : SpawnException.Step.HELPER;
+        String subject = switch (step) {
+            case EXEC -> r.program().contains("/") ? path : r.program();
+            case CHDIR -> String.valueOf(r.cwd());
+            case OPEN_REDIRECT -> redirectSubject(r, detail);
+            case FDS -> "fd " + detail;
+            case RLIMIT -> rlimitSubject(r, detail);
+            case UMASK -> "0" + Integer.toOctalString(r.umask() == null ? 0 : r.umask());
+            case SIGNALS -> "signal " + detail;
+            case SETSID -> r.program();
+            case SETPGID -> "process group " + detail;
+            case SETGROUPS -> r.extraGroups() == null ? "[]" : r.extraGroups().toString();
+            case SETGID -> r.group() != null ? r.group() : r.user() + " (primary group " + Integer.toUnsignedLong(detail) + ")";
+            case SETUID -> String.valueOf(r.user());
+            case PDEATHSIG -> r.program();
+            case HELPER -> String.valueOf(helper);
+        };
+        return new SpawnException(step, errno, r.program(), subject);
+    }
+
+    private static String redirectSubject(SpawnRequest r, int fd) {
+        Redirect redirect = fd == 0 ? r.stdin() : fd == 1 ? r.stdout() : r.stderr();
+        return switch (redirect) {
+            case Redirect.ReadFile(Path p) -> p.toString();
+            case Redirect.WriteFile(Path p, boolean append) -> p.toString();
+            default -> "/dev/null";
+        };
+    }
+
+    private static String rlimitSubject(SpawnRequest r, int resource) {
+        for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+            if (e.getKey().resource() == resource) {
+                return "rlimit(" + e.getKey() + ", " + limitText(e.getValue()[0]) + ", " + limitText(e.getValue()[1]) + ")";
+            }
+        }
+        return "resource " + resource;
+    }
+
+    private static String limitText(long v) {
+        return v == Rlimit.UNLIMITED ? "UNLIMITED" : Long.toString(v);
+    }
+}

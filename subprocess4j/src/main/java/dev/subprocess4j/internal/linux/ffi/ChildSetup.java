@@ -1,0 +1,75 @@
+package dev.subprocess4j.internal.linux.ffi;
+
+import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
+import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * {@code src/main/c/protocol.h}: the library's own child-setup code, {@code sp4j_spawn} of
+ * {@code libsubprocess4j.so}, and the layout of what it reads and reports. Every constant here
+ * is keep in sync with protocol.h.
+ */
+public final class ChildSetup {
+    /** Fields of {@code struct sp4j_spec}, each 8 bytes wide: keep in sync with protocol.h. */
+    public static final long SPEC_PATH = 0, SPEC_ARGV = 8, SPEC_ENVP = 16, SPEC_CWD = 24, SPEC_FLAGS = 32,
+            SPEC_PGID = 40, SPEC_UMASK = 48, SPEC_PARENT_PID = 56, SPEC_NRLIMITS = 64, SPEC_RLIMITS = 72,
+            SPEC_NPASS_FDS = 80, SPEC_PASS_FDS = 88, SPEC_REDIRECT_KIND = 96, SPEC_REDIRECT_FD = 120,
+            SPEC_REDIRECT_PATH = 144, SPEC_REDIRECT_FLAGS = 168, SPEC_ERR_READ_FD = 192, SPEC_ERR_WRITE_FD = 200;
+    /** {@code sizeof(struct sp4j_spec)}: {@code SP4J_SPEC_FIELDS * 8}. */
+    public static final long SPEC_SIZE = 26 * 8;
+
+    /** {@code SP4J_*} flags of the spec: keep in sync with protocol.h. */
+    public static final long FLAG_SETSID = 0x01, FLAG_SETPGID = 0x02, FLAG_UMASK = 0x04,
+            FLAG_RESTORE_SIGNALS = 0x08, FLAG_PDEATHSIG = 0x10, FLAG_CLOSE_FDS = 0x20, FLAG_HELPER = 0x40;
+
+    /** {@code SP4J_REDIRECT_*}: keep in sync with protocol.h. */
+    public static final long REDIRECT_INHERIT = 0, REDIRECT_DUP = 1, REDIRECT_OPEN = 2, REDIRECT_STDOUT = 3;
+
+    /** {@code SP4J_HELPER_*} flags of the helper's argv[3]: keep in sync with protocol.h. */
+    public static final int HELPER_SETGROUPS = 0x1, HELPER_SETGID = 0x2, HELPER_SETUID = 0x4, HELPER_PDEATHSIG = 0x8;
+
+    /** {@code SP4J_PROTOCOL_VERSION}, the helper's argv[1]: keep in sync with protocol.h. */
+    public static final int VERSION = 1;
+
+    /** {@code struct sp4j_report}: three int32 (step, error, detail); keep in sync with protocol.h. */
+    public static final long REPORT_STEP = 0, REPORT_ERROR = 4, REPORT_DETAIL = 8, REPORT_SIZE = 12;
+
+    private final MethodHandle spawn;
+
+    private ChildSetup(MethodHandle spawn) {
+        this.spawn = spawn;
+    }
+
+    /**
+     * Loads {@code libsubprocess4j.so} for the life of the JVM. The caller has checked the file
+     * (owner, mode, hash) first.
+     */
+    public static ChildSetup load(Path library) {
+        SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
+        MemorySegment symbol = lookup.find("sp4j_spawn")
+                .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_spawn not found in " + library));
+        // No Linker.Option.critical: the call lasts until the child has executed its program, and
+        // a critical call would hold off the garbage collector for all that time.
+        return new ChildSetup(Libc.LINKER.downcallHandle(symbol, FunctionDescriptor.of(INT, ADDRESS, ADDRESS)));
+    }
+
+    /**
+     * {@code sp4j_spawn(spec, report)}: starts the child and returns once it has executed its
+     * program. Takes over (closes) both ends of the spec's error pipe.
+     *
+     * @return the pid, or -1 when a step failed ({@code report} says which; the child is reaped)
+     */
+    public int spawn(MemorySegment spec, MemorySegment report) {
+        try {
+            return (int) spawn.invokeExact(spec, report);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}

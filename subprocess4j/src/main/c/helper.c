@@ -1,10 +1,11 @@
 /*
  * subprocess4j-helper: the credential step of subprocess4j's child-setup path.
  *
- * The in-process child (spawn.c) has done every other step (session, limits, umask, directory,
- * fds, signal dispositions) and executes this program instead of the target, with the target's
+ * The in-process child (spawn.c) has done every other step (session, umask, directory, fds,
+ * signal dispositions) and executes this program instead of the target, with the target's
  * environment and the argv described in protocol.h. Here, in a process of its own (no memory
- * shared with the JVM any more), it sets the supplementary groups, then the gid, then the uid
+ * shared with the JVM any more), it sets the resource limits (here, so that they bind the
+ * program and not this helper), the supplementary groups, then the gid, then the uid
  * (last: after it the others are no longer allowed), arranges the parent-death signal (which a
  * credential change clears), and executes the target. A failure is reported on the error pipe
  * as struct sp4j_report, then the helper exits with 127.
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_GROUPS 65536 /* NGROUPS_MAX of Linux since 2.6.4 */
@@ -65,6 +67,15 @@ static unsigned long number(const char *text)
     return value;
 }
 
+/* A limit: a decimal number, or -1 for RLIM_INFINITY. */
+static rlim_t limit(const char *text)
+{
+    if (text != NULL && strcmp(text, "-1") == 0) {
+        return RLIM_INFINITY;
+    }
+    return (rlim_t)number(text);
+}
+
 /* Whether the process already has exactly these supplementary groups (in any order). */
 static int has_groups(const gid_t *wanted, int n)
 {
@@ -86,7 +97,7 @@ static int has_groups(const gid_t *wanted, int n)
 
 int main(int argc, char **argv, char **envp)
 {
-    if (argc < 10) {
+    if (argc < 11) {
         _exit(127); /* not started by subprocess4j: no pipe to report to */
     }
     err_fd = (int)number(argv[2]);
@@ -101,14 +112,30 @@ int main(int argc, char **argv, char **envp)
     uid_t uid = (uid_t)number(argv[5]);
     gid_t gid = (gid_t)number(argv[6]);
     unsigned long ngroups = number(argv[7]);
-    if (ngroups > MAX_GROUPS || (unsigned long)argc < 10 + ngroups) {
+    if (ngroups > MAX_GROUPS || (unsigned long)argc < 11 + ngroups) {
         fail(SP4J_STEP_HELPER, EINVAL, 0);
     }
     for (unsigned long i = 0; i < ngroups; i++) {
         groups[i] = (gid_t)number(argv[8 + i]);
     }
-    char *program = argv[8 + ngroups];
-    char **program_argv = &argv[9 + ngroups];
+    unsigned long nlimits = number(argv[8 + ngroups]);
+    if (nlimits > 64 || (unsigned long)argc < 11 + ngroups + 3 * nlimits) {
+        fail(SP4J_STEP_HELPER, EINVAL, 0);
+    }
+    char **limits = &argv[9 + ngroups];
+    char *program = argv[9 + ngroups + 3 * nlimits];
+    char **program_argv = &argv[10 + ngroups + 3 * nlimits];
+
+    /* The program's resource limits, here so that they do not bind the helper itself. */
+    for (unsigned long i = 0; i < nlimits; i++) {
+        int resource = (int)number(limits[3 * i]);
+        struct rlimit lim;
+        lim.rlim_cur = limit(limits[3 * i + 1]);
+        lim.rlim_max = limit(limits[3 * i + 2]);
+        if (setrlimit(resource, &lim) != 0) {
+            fail(SP4J_STEP_RLIMIT, errno, resource);
+        }
+    }
 
     /* setgroups needs CAP_SETGID; without it, having the right groups already is fine. */
     if ((flags & SP4J_HELPER_SETGROUPS) && setgroups(ngroups, groups) != 0) {

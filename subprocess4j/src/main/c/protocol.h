@@ -110,11 +110,16 @@ int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
  *   argv[5]  uid (for HELPER_SETUID)
  *   argv[6]  gid (for HELPER_SETGID)
  *   argv[7]  n, the number of supplementary groups (for HELPER_SETGROUPS; 0 drops them all)
- *   argv[8 .. 8+n)  the supplementary gids
- *   argv[8+n]       the program to execute
- *   argv[9+n ..]    its argv, up to the terminating NULL
+ *   argv[8 .. 8+n)      the supplementary gids
+ *   argv[8+n]           m, the number of resource limits
+ *   argv[9+n .. 9+n+3m) (resource, soft, hard) triples; -1 is RLIM_INFINITY
+ *   argv[9+n+3m]        the program to execute
+ *   argv[10+n+3m ..]    its argv, up to the terminating NULL
  *
- * The environment of the helper is the program's. Keep in sync with ChildSetup.helperArgv (Java).
+ * The resource limits are set by the helper, not by the in-process child (whose spec then has
+ * none), so that they bind the program and not the helper: an address-space or stack limit too
+ * small for the helper would otherwise kill it before it could report anything.
+ * The environment of the helper is the program's. Keep in sync with ChildSetupSpawner.helperArgv (Java).
  */
 #define SP4J_HELPER_SETGROUPS 0x1
 #define SP4J_HELPER_SETGID    0x2

@@ -48,10 +48,35 @@ final class ChildSetupSpawner {
                 || Credentials.requested(r);
     }
 
-    /** The files and the loaded library, made at first use. */
-    private static final class Native {
-        static final ChildSetupFiles FILES = ChildSetupFiles.fromJar();
-        static final ChildSetup LIBRARY = ChildSetup.load(FILES.library());
+    /** The files, made at first use. */
+    private static ChildSetupFiles files;
+    /** The loaded library, once it was extracted and checked. */
+    private static volatile ChildSetup library;
+
+    /** The extracted files of this jar (for tests of their checks, too). */
+    static synchronized ChildSetupFiles files() {
+        if (files == null) {
+            files = ChildSetupFiles.fromJar();
+        }
+        return files;
+    }
+
+    /**
+     * The library, loaded at first use. A failure (say a directory that cannot be made) is
+     * thrown to that spawn and tried again by the next one.
+     */
+    private static ChildSetup library() {
+        ChildSetup loaded = library;
+        if (loaded == null) {
+            synchronized (ChildSetupSpawner.class) {
+                loaded = library;
+                if (loaded == null) {
+                    loaded = ChildSetup.load(files().library());
+                    library = loaded;
+                }
+            }
+        }
+        return loaded;
     }
 
     /** The long-lived thread that spawns children with {@code killOnParentExit}. */
@@ -128,8 +153,8 @@ final class ChildSetupSpawner {
 
     private static int spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
                                  int[] stdoutPipe, int[] stderrPipe) {
-        ChildSetup library = Native.LIBRARY;
-        Path helper = credentials != null ? Native.FILES.helper() : null; // checked right before use
+        ChildSetup library = library();
+        Path helper = credentials != null ? files().helper() : null; // checked right before every use
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8); // zeroed
             long flags = 0;
@@ -166,7 +191,7 @@ final class ChildSetupSpawner {
                 flags |= ChildSetup.FLAG_CLOSE_FDS;
             }
             spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PARENT_PID, parentPid);
-            if (!r.rlimits().isEmpty()) {
+            if (!r.rlimits().isEmpty() && credentials == null) { // else the helper sets them: see helperArgv
                 MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.rlimits().size());
                 int i = 0;
                 for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
@@ -265,10 +290,13 @@ final class ChildSetupSpawner {
         }
     }
 
-    /** The helper's argv as protocol.h describes it: keep in sync with protocol.h. */
+    /**
+     * The helper's argv as protocol.h describes it: keep in sync with protocol.h. The resource
+     * limits go here, not into the spec, so that they bind the program and not the helper.
+     */
     private static List<String> helperArgv(int errorFd, int helperFlags, long parentPid, Credentials c, String path,
                                            SpawnRequest r) {
-        List<String> argv = new ArrayList<>(10 + c.groups().length + r.argv().size());
+        List<String> argv = new ArrayList<>(11 + c.groups().length + 3 * r.rlimits().size() + r.argv().size());
         argv.add(ChildSetupFiles.HELPER);
         argv.add(Integer.toString(ChildSetup.VERSION));
         argv.add(Integer.toString(errorFd));
@@ -279,6 +307,12 @@ final class ChildSetupSpawner {
         argv.add(Integer.toString(c.groups().length));
         for (long g : c.groups()) {
             argv.add(Long.toString(g));
+        }
+        argv.add(Integer.toString(r.rlimits().size()));
+        for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+            argv.add(Integer.toString(e.getKey().resource()));
+            argv.add(Long.toString(kernelLimit(e.getValue()[0])));
+            argv.add(Long.toString(kernelLimit(e.getValue()[1])));
         }
         argv.add(path);
         argv.addAll(r.argv());

@@ -1,0 +1,166 @@
+package dev.subprocess4j.internal.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.subprocess4j.LeakCheckExtension;
+import dev.subprocess4j.Subprocess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checks of the extracted child-setup code: nothing that fails them (mode, owner, content, a
+ * link in place of the directory) is ever used; it is replaced first.
+ */
+@ExtendWith(LeakCheckExtension.class)
+@Timeout(60)
+class ChildSetupFilesTest {
+    private static final byte[] LIBRARY = "pretend this is libsubprocess4j.so".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] HELPER = "pretend this is subprocess4j-helper".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path base;
+
+    private ChildSetupFiles files() {
+        return new ChildSetupFiles(base, uid(), LIBRARY, HELPER);
+    }
+
+    @Test
+    void extractsIntoAPrivateDirectoryNamedAfterTheOwnerAndTheHash() throws IOException {
+        ChildSetupFiles files = files();
+        Path helper = files.helper();
+        Path dir = files.directory();
+        assertThat(dir.getFileName().toString()).matches("subprocess4j-" + uid() + "-[0-9a-f]{16}");
+        assertThat(mode(dir)).isEqualTo("rwx------");
+        assertThat(owner(dir)).isEqualTo(uid());
+        assertThat(helper).isEqualTo(dir.resolve("subprocess4j-helper"));
+        assertThat(mode(helper)).isEqualTo("r-x------");
+        assertThat(Files.readAllBytes(helper)).isEqualTo(HELPER);
+        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(p -> p.getFileName().toString()).sorted().toList())
+                    .as("no temporary file left").containsExactly("libsubprocess4j.so", "subprocess4j-helper");
+        }
+    }
+
+    @Test
+    void otherContentGetsAnotherDirectory() {
+        ChildSetupFiles other = new ChildSetupFiles(base, uid(), LIBRARY, "another helper".getBytes(StandardCharsets.UTF_8));
+        assertThat(other.directory()).isNotEqualTo(files().directory());
+    }
+
+    @Test
+    void aTamperedFileIsReplacedBeforeItsNextUse() throws IOException {
+        ChildSetupFiles files = files();
+        Path helper = files.helper();
+        byte[] evil = Arrays.copyOf("#!/bin/sh\necho pwned\n".getBytes(StandardCharsets.UTF_8), HELPER.length);
+        Files.write(helper, evil); // same size, same mode, same owner: only the content differs
+        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
+        Files.write(files.library(), "x".getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
+    }
+
+    @Test
+    void aFileWithTheWrongModeIsReplaced() throws IOException {
+        ChildSetupFiles files = files();
+        Path helper = files.helper();
+        Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThat(mode(files.helper())).isEqualTo("r-x------");
+        assertThat(Files.readAllBytes(helper)).isEqualTo(HELPER);
+    }
+
+    @Test
+    void aFileOwnedBySomeoneElseIsReplaced() throws IOException {
+        ChildSetupFiles files = files();
+        Path helper = files.helper();
+        Files.setOwner(helper, nobody());
+        assertThat(owner(files.helper())).isEqualTo(uid());
+    }
+
+    @Test
+    void aDirectoryWithTheWrongModeIsMadeAnewAndWhatOthersPutThereIsGone() throws IOException {
+        ChildSetupFiles files = files();
+        Path dir = files.directory();
+        files.helper();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path planted = Files.writeString(dir.resolve("planted"), "by someone else");
+        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
+        assertThat(mode(dir)).isEqualTo("rwx------");
+        assertThat(planted).doesNotExist();
+    }
+
+    @Test
+    void aDirectoryOwnedBySomeoneElseIsMadeAnew() throws IOException {
+        ChildSetupFiles files = files();
+        Path dir = files.directory();
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.write(dir.resolve("subprocess4j-helper"), HELPER);
+        Files.setOwner(dir, nobody());
+        files.helper();
+        assertThat(owner(dir)).isEqualTo(uid());
+        assertThat(mode(dir.resolve("subprocess4j-helper"))).isEqualTo("r-x------");
+    }
+
+    @Test
+    void aLinkInPlaceOfTheDirectoryIsNeitherFollowedNorUsed() throws IOException {
+        ChildSetupFiles files = files();
+        Path elsewhere = Files.createDirectory(base.resolve("elsewhere"));
+        Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
+        Path fake = Files.write(elsewhere.resolve("subprocess4j-helper"), HELPER);
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("r-x------"));
+        Files.createSymbolicLink(files.directory(), elsewhere);
+        Path helper = files.helper();
+        assertThat(Files.isSymbolicLink(files.directory())).isFalse();
+        assertThat(Files.isDirectory(files.directory(), LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(helper.toRealPath()).isEqualTo(files.directory().resolve("subprocess4j-helper").toRealPath());
+        assertThat(fake).as("the link's target is left alone").exists();
+    }
+
+    @Test
+    void theSpawnerNeverExecutesATamperedHelper() throws IOException {
+        Path helper = ChildSetupSpawner.files().helper();
+        Path marker = base.resolve("helper-was-run");
+        String script = "#!/bin/sh\necho tampered > " + marker + "\n";
+        try {
+            Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
+            Files.writeString(helper, script);
+            Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("r-x------"));
+            String out = Subprocess.command("id", "-u").user("nobody").captureOutput().run().stdout();
+            assertThat(out).isEqualTo("65534\n");
+            assertThat(marker).doesNotExist();
+            assertThat(Files.readString(helper, StandardCharsets.ISO_8859_1)).isNotEqualTo(script);
+        } finally {
+            ChildSetupSpawner.files().helper(); // whatever happened, leave a good one
+        }
+    }
+
+    private static long uid() {
+        return dev.subprocess4j.internal.linux.ffi.Unistd.geteuid();
+    }
+
+    private static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static long owner(Path p) throws IOException {
+        return ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+    }
+
+    private static UserPrincipal nobody() throws IOException {
+        return base().getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    }
+
+    private static Path base() {
+        return Path.of("/");
+    }
+}

@@ -11,6 +11,13 @@
  *       reason any other is unavailable is logged at DEBUG.</li>
  * </ul>
  *
+ * <h2>Native code</h2>
+ * The options that need code in the child between fork and exec ({@code rlimit}, {@code umask},
+ * {@code passFds}, {@code killOnParentExit}, {@code user}, {@code group}, {@code extraGroups}) use
+ * C code shipped in this jar, extracted at first use to {@code subprocess4j-<euid>-<hash>} under
+ * {@code $XDG_RUNTIME_DIR}, else {@code java.io.tmpdir}: a directory of mode 0700 owned by the
+ * JVM's user, checked (owner, mode, SHA-256) before every use.
+ *
  * <h2>Native access</h2>
  * The Linux backend calls the C library through {@code java.lang.foreign}; run with
  * {@code --enable-native-access=dev.subprocess4j} (module path) or

@@ -54,9 +54,21 @@ import java.util.concurrent.CompletableFuture;
  * an environment key or value (a value is never shown, only its key), {@code =} in an environment
  * key, a negative timeout or grace, a soft limit above the hard one, a passed fd below 3, an
  * umask outside 0–0777, a redirect that does not fit the stream, and {@code input(...)} together
- * with a stdin other than {@code PIPE}. Options the backend cannot honour make {@link #run()} and
- * {@link #start()} throw {@link UnsupportedOperationException} naming the option and the backend.
- * A child that cannot be started raises {@link SpawnException}.
+ * with a stdin other than {@code PIPE}. An unknown user or group name makes {@link #run()} and
+ * {@link #start()} throw {@link IllegalArgumentException} naming it, before anything is started.
+ * Options the backend cannot honour make them throw {@link UnsupportedOperationException} naming
+ * the option and the backend. A child that cannot be started raises {@link SpawnException}, whose
+ * step says what failed (the exec, the directory, a redirect, a limit, a user change...).
+ *
+ * <h2>Platform behaviour</h2>
+ * On Linux (the {@code linux-native} backend) a command without {@link #rlimit}, {@link #umask},
+ * {@link #passFds}, {@link #killOnParentExit()}, {@link #user}, {@link #group} or
+ * {@link #extraGroups} is started with {@code posix_spawn}. Those options need code in the child
+ * between fork and exec, which the library ships as C compiled into its jar and extracts at first
+ * use to a private directory (owned by the JVM's user, mode 0700, under {@code $XDG_RUNTIME_DIR}
+ * or {@code java.io.tmpdir}), checked before every use: a limit, the umask, passed fds and the
+ * kill on parent exit cost about what a plain spawn costs; a user or group change runs the
+ * library's helper program first (one more exec). The jdk backend refuses them all.
  *
  * <h2>Program lookup</h2>
  * A bare program name is looked up in {@code PATH} of the environment the child will get
@@ -419,21 +431,49 @@ public final class Command {
     /**
      * Runs the child as this user (name or numeric uid). Without {@link #group(String)} the child
      * gets the user's primary group, and no supplementary group unless {@link #extraGroups} names
-     * them. An unknown name fails at {@code run()}/{@code start()} with
-     * {@link IllegalArgumentException}.
+     * them (Python keeps the parent's). Default: the JVM's user.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: names are looked up in the JVM with {@code getpwnam_r} (every NSS source
+     * answers); an unknown name, or a numeric uid without a password entry and without
+     * {@code group(...)}, fails at {@code run()}/{@code start()} with
+     * {@link IllegalArgumentException} before anything is started. The ids change in the library's
+     * exec'd helper, {@code subprocess4j-helper}, which then executes the program: real, effective
+     * and saved ids all change, so the program cannot switch back. That costs one more exec per
+     * spawn (about 1.7&times; a plain spawn) and keeps the JVM dumpable, which a change in a child
+     * sharing the JVM's memory would not. The jdk backend refuses this option.
+     *
+     * @throws IllegalArgumentException (here) for an empty name, or one holding a NUL, a colon or
+     *     a newline
      */
     public Command user(String nameOrUid) {
         Validation.checkName(nameOrUid, "user");
         return with(s -> s.user = nameOrUid);
     }
 
-    /** Runs the child with this group (name or numeric gid). */
+    /**
+     * Runs the child with this group (name or numeric gid) as its real, effective and saved gid.
+     * Alone (without {@link #user(String)}) it changes the gid only, as Python's {@code group=}.
+     * Default: the user's primary group after {@code user(...)}, else the JVM's.
+     *
+     * <h4>Platform behaviour</h4>
+     * As {@link #user(String)}: looked up with {@code getpwnam_r}'s sibling {@code getgrnam_r},
+     * changed by the exec'd helper; refused by the jdk backend.
+     */
     public Command group(String nameOrGid) {
         Validation.checkName(nameOrGid, "group");
         return with(s -> s.group = nameOrGid);
     }
 
-    /** The child's supplementary groups (names or numeric gids); none when called with no argument. */
+    /**
+     * The child's supplementary groups (names or numeric gids); none when called with no argument.
+     * Default: none after {@code user(...)}, else the JVM's.
+     *
+     * <h4>Platform behaviour</h4>
+     * As {@link #user(String)}: changed by the exec'd helper with {@code setgroups}, which needs
+     * privilege (an unprivileged JVM may only name the groups it already has); refused by the jdk
+     * backend.
+     */
     public Command extraGroups(String... groups) {
         Objects.requireNonNull(groups, "extraGroups");
         for (String g : groups) {
@@ -444,7 +484,12 @@ public final class Command {
     }
 
     /**
-     * The child's umask.
+     * The child's umask. Default: the JVM's.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: set in the child by the library's C code between the clone and the exec
+     * (the JVM's umask never changes), at about the cost of a plain spawn. Refused by the jdk
+     * backend.
      *
      * @throws IllegalArgumentException outside 0–0777
      */
@@ -459,7 +504,15 @@ public final class Command {
 
     /**
      * A resource limit set in the child only (never in the JVM). {@link Rlimit#UNLIMITED} is
-     * {@code RLIM_INFINITY}.
+     * {@code RLIM_INFINITY}. Default: the JVM's limits.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: {@code setrlimit} in the child, by the library's C code between the clone and
+     * the exec (with {@link #user(String)}: by the exec'd helper, so the limit binds the program
+     * and not the helper), at about the cost of a plain spawn. Raising a hard limit needs
+     * {@code CAP_SYS_RESOURCE}; without it that fails as a {@link SpawnException} with step
+     * {@code RLIMIT} and {@code EPERM}. A limit the program exceeds ends it as the kernel says
+     * (CPU: SIGXCPU, read as {@code -24}; FSIZE: SIGXFSZ). Refused by the jdk backend.
      *
      * @throws IllegalArgumentException for a negative value or a soft limit above the hard one
      */
@@ -480,7 +533,12 @@ public final class Command {
 
     /**
      * File descriptors of the JVM kept open in the child, at the same numbers; all others but 0–2
-     * are closed. Python's {@code pass_fds}.
+     * are closed. Python's {@code pass_fds}. Default: none.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: the child clears close-on-exec on them (the JVM's own fds keep it) and
+     * closes every other fd from 3 with {@code close_range}; an fd that is not open fails as a
+     * {@link SpawnException} with step {@code FDS} and {@code EBADF}. Refused by the jdk backend.
      *
      * @throws IllegalArgumentException for a number below 3
      */
@@ -505,7 +563,18 @@ public final class Command {
         return with(s -> s.restoreSignals = restore);
     }
 
-    /** The child gets SIGKILL when the JVM dies ({@code PR_SET_PDEATHSIG}, Linux). */
+    /**
+     * The child gets SIGKILL when the JVM dies, however it dies (even by SIGKILL). Default: off;
+     * a child outlives the JVM, as in Python.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: {@code PR_SET_PDEATHSIG(SIGKILL)} in the child, after any user change (which
+     * clears it), followed by a check that the JVM is still its parent. Linux sends the signal
+     * when the <em>thread</em> that created the child ends, not the process, so these children
+     * are created by the library's long-lived daemon thread {@code subprocess4j-spawner}, never by
+     * the calling thread: a child started from a short-lived thread lives as long as the JVM.
+     * Only the child is killed, not its own children. Refused by the jdk backend.
+     */
     public Command killOnParentExit() {
         return with(s -> s.killOnParentExit = true);
     }

@@ -21,7 +21,7 @@ public class ChildSetupBench {
         contenders.put("fast path /bin/true", Subprocess.command("/bin/true"));
         contenders.put("rlimit(NOFILE)", Subprocess.command("/bin/true").rlimit(Rlimit.NOFILE, 256, 256));
         contenders.put("umask(027)", Subprocess.command("/bin/true").umask(027));
-        contenders.put("passFds(0-2 dup)", Subprocess.command("/bin/true").passFds(passable()));
+        contenders.put("passFds(lowest fd > 2)", Subprocess.command("/bin/true").passFds(passable()));
         contenders.put("killOnParentExit()", Subprocess.command("/bin/true").killOnParentExit());
         contenders.put("user(nobody)", Subprocess.command("/bin/true").user("nobody"));
         contenders.put("user+group+extraGroups", Subprocess.command("/bin/true").user("nobody").group("daemon")
@@ -33,11 +33,24 @@ public class ChildSetupBench {
                 c.run();
             }
         }
+        // Call by call, round robin: every contender runs once per step, so drift (other load, the
+        // CPU's clock) hurts all of them alike; medians per round, then the median of the rounds.
         Map<String, List<Double>> us = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>(contenders.keySet());
         for (int round = 0; round < ROUNDS; round++) {
-            for (Map.Entry<String, Command> e : contenders.entrySet()) {
-                us.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(perCall(e.getValue()));
+            Map<String, double[]> t = new LinkedHashMap<>();
+            names.forEach(n -> t.put(n, new double[CALLS]));
+            for (int i = 0; i < CALLS; i++) {
+                for (String n : names) {
+                    long a = System.nanoTime();
+                    contenders.get(n).run();
+                    t.get(n)[i] = (System.nanoTime() - a) / 1e3;
+                }
             }
+            t.forEach((n, v) -> {
+                Arrays.sort(v);
+                us.computeIfAbsent(n, k -> new ArrayList<>()).add(v[CALLS / 2]);
+            });
         }
         double fast = median(us.get("fast path /bin/true"));
         us.forEach((k, v) -> System.out.printf("%-26s %8.1f us/call  %.3fx the fast path%n", k, median(v),
@@ -49,17 +62,6 @@ public class ChildSetupBench {
         try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
             return fds.mapToInt(p -> Integer.parseInt(p.getFileName().toString())).filter(fd -> fd > 2).min().orElseThrow();
         }
-    }
-
-    static double perCall(Command c) {
-        double[] t = new double[CALLS];
-        for (int i = 0; i < CALLS; i++) {
-            long a = System.nanoTime();
-            c.run();
-            t[i] = (System.nanoTime() - a) / 1e3;
-        }
-        Arrays.sort(t);
-        return t[CALLS / 2];
     }
 
     static double median(List<Double> v) {

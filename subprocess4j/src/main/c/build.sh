@@ -1,14 +1,24 @@
 #!/bin/sh
 # Builds the child-setup C code of subprocess4j; run by the Maven build (exec-maven-plugin, phase
-# generate-resources) for the platform it runs on. Usage: build.sh OUTPUT_DIR
+# generate-resources). Usage: build.sh OUTPUT_DIR [CROSS_COMPILER]
 #   OUTPUT_DIR/libsubprocess4j.so     the in-process library (loaded through java.lang.foreign)
 #   OUTPUT_DIR/subprocess4j-helper    the exec'd helper for user/group changes
-# The compiler is $CC, else cc. The helper is linked statically when the C library allows it (a
-# static program starts faster: it is executed once more per spawn that changes credentials).
+# Without CROSS_COMPILER: for the machine's own platform with $CC, else cc. With it (e.g.
+# aarch64-linux-gnu-gcc): for that platform when that compiler is installed, else nothing (the
+# jar then lacks that platform, whose options needing this code are refused at run time).
+# The helper is linked statically when the C library allows it (a static program starts faster:
+# it is executed once more per spawn that changes credentials).
 set -eu
 src=$(cd "$(dirname "$0")" && pwd)
 out=$1
 cc=${CC:-cc}
+if [ $# -ge 2 ]; then
+  if ! command -v "$2" >/dev/null 2>&1; then
+    echo "build.sh: no $2, so no child-setup code for $(basename "$out")"
+    exit 0
+  fi
+  cc=$2
+fi
 mkdir -p "$out"
 # No build paths in the output (reproducible builds); no debug info; symbols stripped.
 flags="-std=gnu11 -O2 -Wall -Wextra -Werror -fno-strict-aliasing -ffile-prefix-map=$src=. -s"

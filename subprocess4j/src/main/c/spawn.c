@@ -171,7 +171,7 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
     for (int i = 0; i < 3; i++) {
         switch (s->redirect_kind[i]) {
         case SP4J_REDIRECT_DUP:
-            rc = src[i] == i ? child_keep_open(i) : sp4j_sys2(SYS_dup2, src[i], i);
+            rc = src[i] == i ? child_keep_open(i) : sp4j_sys3(SYS_dup3, src[i], i, 0);
             if (rc < 0) {
                 child_fail(err_fd, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
             }
@@ -185,7 +185,7 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
                 rc = child_keep_open(i);
             } else {
                 long fd = rc;
-                rc = sp4j_sys2(SYS_dup2, fd, i);
+                rc = sp4j_sys3(SYS_dup3, fd, i, 0); /* fd != i here; dup3 is on every architecture, dup2 not */
                 sp4j_sys1(SYS_close, fd);
             }
             if (rc < 0) {
@@ -193,7 +193,7 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
             }
             break;
         case SP4J_REDIRECT_STDOUT:
-            rc = sp4j_sys2(SYS_dup2, 1, i);
+            rc = sp4j_sys3(SYS_dup3, 1, i, 0);
             if (rc < 0) {
                 child_fail(err_fd, SP4J_STEP_FDS, rc, 1);
             }

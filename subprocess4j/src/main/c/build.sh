@@ -19,6 +19,10 @@ if [ $# -ge 2 ]; then
   fi
   cc=$2
 fi
+if ! command -v "$cc" >/dev/null 2>&1; then
+  echo "build.sh: no C compiler ($cc) to build subprocess4j's child-setup code: install one (Debian: apt-get install gcc), or set CC" >&2
+  exit 1
+fi
 mkdir -p "$out"
 # No build paths in the output (reproducible builds); no debug info; symbols stripped.
 flags="-std=gnu11 -O2 -Wall -Wextra -Werror -fno-strict-aliasing -ffile-prefix-map=$src=. -s"

@@ -215,6 +215,23 @@ class LinuxChildSetupTest extends BackendContract {
         assertThat(ProcessHandle.current().children()).as("no zombie, no child").isEmpty();
     }
 
+    @Test
+    void aHelperThatCannotBeExecutedIsStepHelper() {
+        // 8 MB of arguments: above what execve takes (a quarter of the stack limit, at most 6 MB),
+        // so the exec of the helper, the first of the two, fails.
+        List<String> argv = new java.util.ArrayList<>(List.of("true"));
+        String chunk = "x".repeat(100_000);
+        for (int i = 0; i < 80; i++) {
+            argv.add(chunk);
+        }
+        SpawnException e = thrown(SpawnException.class,
+                () -> Subprocess.command(argv).withBackend(backend()).user("nobody").run());
+        assertThat(e.step()).isEqualTo(SpawnException.Step.HELPER);
+        assertThat(e.errnoName()).isEqualTo("E2BIG");
+        assertThat(e.getMessage()).startsWith("Argument list too long (helper): '").endsWith("subprocess4j-helper'");
+        assertThat(ProcessHandle.current().children()).isEmpty();
+    }
+
     // ---- users and groups ---------------------------------------------------------------------------
 
     @Test

@@ -10,8 +10,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code kill-on-parent-exit}: starts {@code sleep 1000} three times: with
  *       {@code killOnParentExit()} from the main thread, with it from a short-lived thread that
- *       has ended by the time the line is printed, and without it. Prints
- *       {@code pids <main> <short-lived> <without>}, then sleeps until killed.</li>
+ *       has ended by the time the line is printed, without it, and with it as user nobody. Prints
+ *       {@code pids <main> <short-lived> <without> <nobody>}, then sleeps until killed.</li>
  *   <li>{@code unprivileged}: run as an ordinary user; tries the credential changes such a user
  *       may not make and prints {@code <case>=<step>/<errno name>} for each, or {@code <case>=ok:<output>}.</li>
  * </ul>
@@ -35,7 +35,9 @@ public final class ChildSetupTestMain {
         Thread shortLived = Thread.ofPlatform().name("short-lived").start(() -> fromThread[0] = sleep.killOnParentExit().start());
         shortLived.join(); // its thread has ended: the child must live on as long as this JVM
         Popen without = sleep.start();
-        System.out.println("pids " + fromMain.pid() + " " + fromThread[0].pid() + " " + without.pid());
+        Popen asNobody = sleep.killOnParentExit().user("nobody").start(); // set by the helper, after the user change
+        System.out.println("pids " + fromMain.pid() + " " + fromThread[0].pid() + " " + without.pid() + " "
+                + asNobody.pid());
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
     }

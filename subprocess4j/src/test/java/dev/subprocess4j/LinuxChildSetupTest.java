@@ -356,11 +356,13 @@ class LinuxChildSetupTest extends BackendContract {
                     assertThat(alive(pids[1])).as("run %d: the child of a thread that has ended lives while its JVM lives",
                             run).isTrue();
                     assertThat(alive(pids[0])).isTrue();
+                    assertThat(alive(pids[3])).as("run %d: the child that changed its user", run).isTrue();
                     jvm.kill();
                     assertThat(jvm.waitFor()).isEqualTo(-9);
                     long killedAt = System.nanoTime();
                     awaitDeath(pids[0], killedAt, run);
                     awaitDeath(pids[1], killedAt, run);
+                    awaitDeath(pids[3], killedAt, run);
                     assertThat(alive(pids[2])).as("run %d: a child without killOnParentExit outlives the JVM", run).isTrue();
                 } finally {
                     for (long pid : pids) {

@@ -440,7 +440,7 @@ public final class Command {
      * {@link IllegalArgumentException} before anything is started. The ids change in the library's
      * exec'd helper, {@code subprocess4j-helper}, which then executes the program: real, effective
      * and saved ids all change, so the program cannot switch back. That costs one more exec per
-     * spawn (about 1.7&times; a plain spawn) and keeps the JVM dumpable, which a change in a child
+     * spawn (about 1.8&times; a plain spawn) and keeps the JVM dumpable, which a change in a child
      * sharing the JVM's memory would not. The jdk backend refuses this option.
      *
      * @throws IllegalArgumentException (here) for an empty name, or one holding a NUL, a colon or

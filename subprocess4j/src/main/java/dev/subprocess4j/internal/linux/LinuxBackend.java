@@ -174,6 +174,10 @@ public final class LinuxBackend implements Backend {
                 throw spawnFailure(r, rc, path);
             }
             pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+        } catch (ErrnoException e) {
+            // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
+            toClose.forEach(Unistd::closeQuietly);
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), e.call(), e);
         } catch (RuntimeException | Error e) {
             toClose.forEach(Unistd::closeQuietly);
             throw e;

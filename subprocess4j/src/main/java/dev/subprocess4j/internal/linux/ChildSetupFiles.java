@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -57,7 +58,8 @@ final class ChildSetupFiles {
 
     private final Path dir;
     private final long owner;
-    private final Map<String, byte[]> contents;
+    /** Reads a file's bytes from where they ship (the jar), again whenever one must be extracted. */
+    private final Function<String, byte[]> source;
     private final Map<String, byte[]> digests;
     /** The identity of the directory and of each file at the last full check; null = check fully. */
     private volatile List<Map<String, Object>> trusted;
@@ -65,12 +67,13 @@ final class ChildSetupFiles {
     /**
      * @param base the directory to create the private directory in
      * @param owner the uid that must own everything (the JVM's effective uid)
-     * @param library the bytes of {@code libsubprocess4j.so}
-     * @param helper the bytes of {@code subprocess4j-helper}
+     * @param source the bytes of {@code libsubprocess4j.so} and {@code subprocess4j-helper} by name
      */
-    ChildSetupFiles(Path base, long owner, byte[] library, byte[] helper) {
+    ChildSetupFiles(Path base, long owner, Function<String, byte[]> source) {
         this.owner = owner;
-        this.contents = Map.of(LIBRARY, library.clone(), HELPER, helper.clone());
+        this.source = source;
+        byte[] library = source.apply(LIBRARY);
+        byte[] helper = source.apply(HELPER);
         this.digests = Map.of(LIBRARY, sha256(library), HELPER, sha256(helper));
         byte[] both = new byte[library.length + helper.length];
         System.arraycopy(library, 0, both, 0, library.length);
@@ -96,7 +99,7 @@ final class ChildSetupFiles {
 
     /** The files of this jar for this platform, to be extracted under the default base directory. */
     static ChildSetupFiles fromJar() {
-        return new ChildSetupFiles(defaultBase(), Unistd.geteuid(), read(LIBRARY), read(HELPER));
+        return new ChildSetupFiles(defaultBase(), Unistd.geteuid(), ChildSetupFiles::read);
     }
 
     private static byte[] read(String name) {
@@ -244,7 +247,11 @@ final class ChildSetupFiles {
             }
             Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(DIR_MODE));
             try {
-                Files.write(tmp, contents.get(name));
+                byte[] bytes = source.apply(name);
+                if (!Arrays.equals(sha256(bytes), digests.get(name))) {
+                    throw new IllegalStateException("the copy of " + name + " in the jar changed while the JVM ran");
+                }
+                Files.write(tmp, bytes);
                 Files.setPosixFilePermissions(tmp, FILE_MODE);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

@@ -31,7 +31,7 @@ class ChildSetupFilesTest {
     Path base;
 
     private ChildSetupFiles files() {
-        return new ChildSetupFiles(base, uid(), LIBRARY, HELPER);
+        return new ChildSetupFiles(base, uid(), name -> name.equals("subprocess4j-helper") ? HELPER : LIBRARY);
     }
 
     @Test
@@ -54,7 +54,9 @@ class ChildSetupFilesTest {
 
     @Test
     void otherContentGetsAnotherDirectory() {
-        ChildSetupFiles other = new ChildSetupFiles(base, uid(), LIBRARY, "another helper".getBytes(StandardCharsets.UTF_8));
+        byte[] anotherHelper = "another helper".getBytes(StandardCharsets.UTF_8);
+        ChildSetupFiles other = new ChildSetupFiles(base, uid(),
+                name -> name.equals("subprocess4j-helper") ? anotherHelper : LIBRARY);
         assertThat(other.directory()).isNotEqualTo(files().directory());
     }
 

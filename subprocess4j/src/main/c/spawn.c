@@ -204,6 +204,10 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
     }
 }
 
+/*
+ * The child, from the clone to the exec: it shares the JVM's memory, so it must be
+ * async-signal-safe and more: raw system calls only, no allocation, no lock, no errno.
+ */
 static int child_main(void *arg)
 {
     const struct child_args *a = arg;

@@ -126,7 +126,7 @@ class LinuxChildSetupTest extends BackendContract {
         int writeEnd = passed[1];
         try {
             CompletedProcess r = sh("echo through-the-pipe > /proc/self/fd/" + writeEnd + "; ls /proc/self/fd")
-                    .passFds(writeEnd).captureOutput().run();
+                    .passFds(writeEnd).stdin(Redirect.DEVNULL).captureOutput().run();
             assertThat(r.returnCode()).as(r.stderr()).isZero();
             Unistd.close(writeEnd);
             passed[1] = -1;

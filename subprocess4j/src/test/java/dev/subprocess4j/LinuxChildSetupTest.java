@@ -324,6 +324,7 @@ class LinuxChildSetupTest extends BackendContract {
                     "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp, "-cp", classes.toString(),
                     ChildSetupTestMain.class.getName(), "unprivileged")
                     .user("nobody").clearEnv().putEnv("PATH", "/usr/bin:/bin").putEnv("LANG", "C.UTF-8")
+                    .stdin(Redirect.DEVNULL)
                     .captureOutput().timeout(Duration.ofSeconds(50)).run();
             assertThat(r.returnCode()).as(r.stderr()).isZero();
             assertThat(r.stdout().strip().split(" ")).containsExactly(
@@ -348,7 +349,8 @@ class LinuxChildSetupTest extends BackendContract {
             long[] pids;
             try (Popen jvm = cmd(javaBin(), "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                     "--enable-native-access=ALL-UNNAMED", "-cp", cp, ChildSetupTestMain.class.getName(),
-                    "kill-on-parent-exit").stdout(Redirect.PIPE).timeout(Duration.ofSeconds(60)).start()) {
+                    "kill-on-parent-exit").stdin(Redirect.DEVNULL).stdout(Redirect.PIPE).timeout(Duration.ofSeconds(60))
+                    .start()) {
                 String line = new BufferedReader(new InputStreamReader(jvm.stdout(), StandardCharsets.UTF_8)).readLine();
                 assertThat(line).as("run %d", run).startsWith("pids ");
                 pids = Arrays.stream(line.substring(5).split(" ")).mapToLong(Long::parseLong).toArray();

@@ -76,7 +76,8 @@ class LinuxChildSetupTest extends BackendContract {
         assertThat(r.returnCode()).as("killed by SIGXCPU at the soft limit (SIGKILL at the hard one)")
                 .isIn(-Signal.SIGXCPU.number(), -Signal.SIGKILL.number());
         assertThat(r.usage().orElseThrow().userCpu().plus(r.usage().orElseThrow().systemCpu()))
-                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+                .as("it ran about its second of CPU (rusage is sampled coarser than the limit)")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(500));
     }
 
     @Test

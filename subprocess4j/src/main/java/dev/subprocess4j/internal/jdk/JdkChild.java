@@ -102,16 +102,28 @@ final class JdkChild implements ChildProcess {
             }
             case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
                 TextCodec.LineSplitter lines = request.text().new LineSplitter(perLine);
+                boolean consumerOk = true;
                 try (from) {
                     byte[] buffer = new byte[CHUNK];
                     int n;
                     while ((n = from.read(buffer)) > 0) {
-                        lines.feed(buffer, 0, n);
+                        if (consumerOk) {
+                            try {
+                                lines.feed(buffer, 0, n);
+                            } catch (RuntimeException e) {
+                                // Keep draining so the child never blocks on a full pipe.
+                                consumerOk = false;
+                                LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + name
+                                        + " lines failed; discarding the rest", e);
+                            }
+                        }
                     }
                 } catch (IOException e) {
                     LOG.log(Level.DEBUG, "pid {0} {1} closed: {2}", pid, name, e.toString());
                 }
-                lines.finish();
+                if (consumerOk) {
+                    lines.finish();
+                }
             }));
             default -> { } // PIPE is the caller's; the rest is set up by ProcessBuilder
         }

@@ -448,6 +448,17 @@ final class LinuxChild implements ChildProcess {
             return (int) n;
         }
 
+        /** Reads up to a chunk through a caller's native buffer (lock held): as {@link #read(byte[], int, int)}. */
+        int read(MemorySegment through, byte[] into) {
+            long n = Unistd.read(fd, through, Math.min(into.length, CHUNK));
+            if (n > 0) {
+                MemorySegment.copy(through, ValueLayout.JAVA_BYTE, 0, into, 0, (int) n);
+            } else if (n < 0) {
+                ready &= ~Epoll.EPOLLIN;
+            }
+            return (int) n;
+        }
+
         /** Writes up to len bytes (lock held): bytes written, or -1 when the pipe is full. */
         int write(byte[] from, int off, int len) {
             int chunk = Math.min(len, CHUNK);
@@ -1013,7 +1024,12 @@ final class LinuxChild implements ChildProcess {
 
     /** Completed (lock held) when input is done and the captured pipes are at their end or closed. */
     private CompletableFuture<Void> asyncIo;
-    private byte[] asyncChunk;
+    /**
+     * The reactor thread's scratch for asynchronous reads: one for every child, so a thousand
+     * children in flight do not hold a chunk each. Touched on the reactor thread only.
+     */
+    private static final byte[] REACTOR_CHUNK = new byte[CHUNK];
+    private static final MemorySegment REACTOR_BUFFER = Arena.global().allocate(CHUNK, 8);
     private EpollReactor.Timer drainTimer;
     /** The most a reactor event reads or writes for one stream before it serves the others. */
     private static final int ASYNC_CHUNKS_PER_EVENT = 4;
@@ -1044,7 +1060,6 @@ final class LinuxChild implements ChildProcess {
             stdoutCapture = stdoutStream != null ? new ByteArrayOutputStream() : null;
             stderrCapture = stderrStream != null ? new ByteArrayOutputStream() : null;
             asyncIo = new CompletableFuture<>();
-            asyncChunk = new byte[CHUNK];
             Runnable step = this::asyncStep;
             if (stdinStream != null) {
                 stdinChannel.onReady = step;
@@ -1055,7 +1070,8 @@ final class LinuxChild implements ChildProcess {
             if (stderrCapture != null) {
                 stderrChannel.onReady = step;
             }
-            asyncStepLocked();
+            // Reads happen on the reactor thread only (its scratch buffer): arm, and let it come.
+            asyncStepLocked(false);
             if (timedOut && reaped) {
                 scheduleDrainGrace();
             }
@@ -1083,14 +1099,22 @@ final class LinuxChild implements ChildProcess {
     private void asyncStep() {
         lock.lock();
         try {
-            asyncStepLocked();
+            asyncStepLocked(reactor.isReactorThread());
         } finally {
             lock.unlock();
         }
     }
 
-    /** One bounded round of input and output (lock held); arms what is not finished. */
+    /** Re-evaluates after channels were closed by another path (lock held; no read needed). */
     private void asyncStepLocked() {
+        asyncStepLocked(false);
+    }
+
+    /**
+     * One bounded round of input and output (lock held); arms what is not finished. Without
+     * {@code read} (off the reactor thread) the open output channels are only armed.
+     */
+    private void asyncStepLocked(boolean read) {
         if (asyncIo == null || asyncIo.isDone()) {
             return;
         }
@@ -1101,8 +1125,8 @@ final class LinuxChild implements ChildProcess {
                 pending = true;
             }
         }
-        pending |= readBounded(stdoutChannel, stdoutCapture);
-        pending |= readBounded(stderrChannel, stderrCapture);
+        pending |= readBounded(stdoutChannel, stdoutCapture, read);
+        pending |= readBounded(stderrChannel, stderrCapture, read);
         if (!pending) {
             asyncIo.complete(null);
         }
@@ -1133,20 +1157,20 @@ final class LinuxChild implements ChildProcess {
     }
 
     /** Reads a bounded part of a captured stream (lock held); true while the stream is not done. */
-    private boolean readBounded(Channel ch, ByteArrayOutputStream capture) {
+    private boolean readBounded(Channel ch, ByteArrayOutputStream capture, boolean read) {
         if (capture == null || ch.closed) {
             return false;
         }
-        for (int i = 0; i < ASYNC_CHUNKS_PER_EVENT; i++) {
+        for (int i = 0; read && i < ASYNC_CHUNKS_PER_EVENT; i++) {
             int n;
             try {
-                n = ch.read(asyncChunk, 0, asyncChunk.length);
+                n = ch.read(REACTOR_BUFFER, REACTOR_CHUNK);
             } catch (ErrnoException e) {
                 ch.close(true);
                 return false;
             }
             if (n > 0) {
-                capture.write(asyncChunk, 0, n);
+                capture.write(REACTOR_CHUNK, 0, n);
             } else if (n == 0) {
                 ch.close(true);
                 return false;

@@ -10,10 +10,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$root/.mvn/find-jdk.sh" || exit 125
 
 jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
+# The jar's own time is the reproducible-build timestamp, so a stamp file marks the last build.
+stamp=$root/subprocess4j-cli/target/.sp-built
 stale() {
-  [ -f "$jar" ] || return 0
+  [ -f "$jar" ] && [ -f "$stamp" ] || return 0
   [ -n "$(find "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
-      "$root/subprocess4j/src/main" "$root/subprocess4j-cli/src/main" -newer "$jar" -print -quit)" ]
+      "$root/subprocess4j/src/main" "$root/subprocess4j-cli/src/main" -newer "$stamp" -print -quit)" ]
 }
 if stale; then
   echo "sp: building (first use or sources changed)..." >&2
@@ -22,7 +24,11 @@ if stale; then
     echo "sp: the build failed; see the Maven output above." >&2
     exit 125
   fi
+  touch "$stamp"
+  rm -f "$root/subprocess4j-cli/target/sp.jsa"
 fi
 
+# A dynamic AppCDS archive, written at the first run after a build, cuts the JVM's start-up.
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-  -Xshare:auto -jar "$jar" "$@"
+  -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$root/subprocess4j-cli/target/sp.jsa" -Xlog:cds=off \
+  -jar "$jar" "$@"

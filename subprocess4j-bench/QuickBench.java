@@ -58,7 +58,7 @@ public class QuickBench {
                 med.get("library echo captured") / med.get("C loop echo captured"),
                 med.get("ProcessBuilder echo captured") / med.get("library echo captured"));
         fdScaling(libTrue);
-        scale();
+        scale(args[1]);
         throughput();
     }
 
@@ -129,10 +129,14 @@ public class QuickBench {
     }
 
     /** P4: N concurrent sleep children. */
-    static void scale() throws Exception {
+    static void scale(String cscale) throws Exception {
         for (int[] spec : new int[][] {{1000, 1}, {5000, 1}, {10000, 0}}) {
             int n = spec[0];
             boolean piped = spec[1] == 1;
+            String c = Subprocess.command(cscale, String.valueOf(n), piped ? "pipe" : "null")
+                    .stdout(Redirect.PIPE).run().stdout().strip();
+            System.out.printf("P4 %5d children (%s): C loop started all in %s s, reaped all at %s s%n",
+                    n, piped ? "stdout piped" : "DEVNULL", c.split(" ")[0], c.split(" ")[1]);
             int before = threads();
             Command sleep = Subprocess.command("sleep", "2").stdout(piped ? Redirect.PIPE : Redirect.DEVNULL);
             List<Popen> all = new ArrayList<>(n);

@@ -8,6 +8,7 @@ root=$(dirname "$here")
 out=$here/target
 mkdir -p "$out"
 cc -O2 -o "$out/cloop" "$here/cloop.c"
+cc -O2 -o "$out/cscale" "$here/cscale.c"
 if [ ! -d "$root/subprocess4j/target/classes/dev" ]; then
   (cd "$root" && ./mvnw -q -B -DskipTests -pl subprocess4j package)
 fi
@@ -16,4 +17,4 @@ ulimit -n "$limit"
 echo "machine: $(nproc) cores, $(uname -r), $(ldd --version | head -n 1), fd limit $limit"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss256k \
   -Dcalls="${1:-200}" -Drounds="${2:-5}" \
-  -cp "$root/subprocess4j/target/classes" "$here/QuickBench.java" "$out/cloop"
+  -cp "$root/subprocess4j/target/classes" "$here/QuickBench.java" "$out/cloop" "$out/cscale"

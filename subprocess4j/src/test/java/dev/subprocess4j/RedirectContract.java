@@ -557,4 +557,21 @@ public abstract class RedirectContract extends BackendContract {
         assertThatCode(() -> cmd("cat").input("x").stdin(Redirect.PIPE)).doesNotThrowAnyException();
         assertThat(cmd("cat").stdin(Redirect.PIPE).input("x").stdout(Redirect.PIPE).run().stdout()).isEqualTo("x");
     }
+
+    @Test
+    void aLinesConsumerThatThrowsStopsDeliveryButTheChildStillRunsToTheEnd() {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletedProcess r = sh("i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done; echo done >&2")
+                .stdout(Redirect.lines(line -> {
+                    seen.add(line);
+                    if (seen.size() == 3) {
+                        throw new IllegalStateException("consumer gave up");
+                    }
+                }))
+                .stderr(Redirect.PIPE)
+                .run();
+        assertThat(r.returnCode()).as("the child was not blocked or killed by SIGPIPE").isZero();
+        assertThat(r.stderr()).isEqualTo("done\n");
+        assertThat(seen).containsExactly("line0", "line1", "line2");
+    }
 }

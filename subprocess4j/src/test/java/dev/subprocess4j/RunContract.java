@@ -452,4 +452,16 @@ public abstract class RunContract extends BackendContract {
         new Random(seed).nextBytes(b);
         return b;
     }
+
+    @Test
+    void aChildWhosePopenIsDroppedUnwaitedIsStillReaped() throws Exception {
+        long pid = cmd("/bin/true").start().pid(); // dropped at once, never waited for
+        java.nio.file.Path stat = java.nio.file.Path.of("/proc/" + pid + "/stat");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (java.nio.file.Files.exists(stat) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(stat).as("pid %d was never reaped (a zombie)", pid).doesNotExist();
+    }
 }

@@ -50,6 +50,11 @@ final class Json {
         return raw(name, String.format(Locale.ROOT, "%.6f", d.toNanos() / 1e9));
     }
 
+    /** A nested object field, written as given (it must already be valid JSON), or {@code null}. */
+    Json object(String name, Json value) {
+        return raw(name, value == null ? "null" : value.toString());
+    }
+
     private Json raw(String name, String json) {
         if (!empty) {
             text.append(", ");

@@ -74,7 +74,8 @@ public final class Main implements Callable<Integer> {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, out.charset()), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
         CommandLine sp = new CommandLine(new Main())
-                .addSubcommand(new CommandLine(new RunCommand(out, err)));
+                .addSubcommand(new CommandLine(new RunCommand(out, err)))
+                .addSubcommand(new CommandLine(new BenchCommand(out, err)));
         sp.setOut(outWriter)
                 .setErr(errWriter)
                 // Every argument from COMMAND on is the command's, even one that looks like an

@@ -33,8 +33,13 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         // Written out because COMMAND is declared optional (see the field) but is required.
         customSynopsis = {
-            "sp run [-hV] [--capture] [--json] [--cwd=DIR] [--timeout=DURATION]",
-            "              [--env=KEY=VALUE]... [--] COMMAND [ARG...]",
+            "sp run [-hV] [--capture] [--json] [--shell] [--cwd=DIR]",
+            "       [--timeout=DURATION] [--kill-signal=SIG] [--kill-grace=DURATION]",
+            "       [--env=KEY=VALUE]... [--unset-env=KEY]... [--clear-env]",
+            "       [--new-session] [--user=USER] [--group=GROUP] [--extra-groups=G,...]",
+            "       [--umask=MODE] [--rlimit=RES=SOFT[:HARD]]... [--pass-fd=FD]...",
+            "       [--kill-on-parent-exit] [--stdin=FILE] [--stdout=FILE]",
+            "       [--stderr=FILE|stdout] [--] COMMAND [ARG...]",
         },
         descriptionHeading = "%n",
         description = {
@@ -60,6 +65,9 @@ import picocli.CommandLine.Spec;
             "  sp run --timeout 5s -- make test",
             "  sp run --capture --json -- sh -c 'echo out; echo err >&2; exit 3'",
             "  sp run --cwd /tmp --env LANG=C.UTF-8 --env OPTS=a=b -- env",
+            "  sp run --new-session --timeout 10s --kill-signal TERM --kill-grace 2s -- ./server",
+            "  sp run --rlimit NOFILE=64:128 --rlimit CPU=10 --umask 077 --json -- ./job",
+            "  sp run --shell -- 'ls | wc -l'",
         })
 final class RunCommand implements Callable<Integer> {
     /** Exit status for a timeout, as coreutils {@code timeout}. */
@@ -77,7 +85,8 @@ final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = {"Kill the command with SIGKILL when it runs longer than this, and exit with 124.",
+            description = {"Kill the command (--kill-signal, then SIGKILL after --kill-grace) when it runs longer"
+                    + " than this, and exit with 124.",
                 "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: no timeout."})
     private Duration timeout;
 
@@ -105,6 +114,63 @@ final class RunCommand implements Callable<Integer> {
                 "Without --capture the command's own output comes first on the same stdout."})
     private boolean json;
 
+    @Option(names = "--kill-signal", paramLabel = "SIG", converter = SignalConverter.class,
+            description = "The signal sent when --timeout passes (KILL, TERM, INT, SIGTERM, 15...). Default: KILL.")
+    private Signal killSignal;
+
+    @Option(names = "--kill-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After --kill-signal, how long to wait before SIGKILL. Default: 5s.")
+    private Duration killGrace;
+
+    @Option(names = "--unset-env", paramLabel = "KEY", description = "Remove a variable from the command's environment; repeatable.")
+    private List<String> unsetEnv = new ArrayList<>();
+
+    @Option(names = "--clear-env", description = "Start from an empty environment (then --env adds to it).")
+    private boolean clearEnv;
+
+    @Option(names = "--new-session", description = {"Run the command in a new session (setsid): its own process group,"
+            + " no controlling terminal. --timeout then kills the whole group."})
+    private boolean newSession;
+
+    @Option(names = "--user", paramLabel = "USER", description = "Run as this user (name or uid); its primary group unless --group.")
+    private String user;
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "Run with this group (name or gid).")
+    private String group;
+
+    @Option(names = "--extra-groups", paramLabel = "G,...", split = ",",
+            description = "The supplementary groups (names or gids); none unless given.")
+    private List<String> extraGroups;
+
+    @Option(names = "--umask", paramLabel = "MODE", converter = OctalConverter.class,
+            description = "The command's umask, in octal (022, 077).")
+    private Integer umask;
+
+    @Option(names = "--rlimit", paramLabel = "RES=SOFT[:HARD]", converter = RlimitSetting.Converter.class,
+            description = {"A resource limit set in the command only; repeatable. RES is NOFILE, CPU, AS, FSIZE, NPROC,"
+                    + " CORE, STACK, DATA, MEMLOCK...; SOFT and HARD are numbers or 'unlimited'; HARD defaults to SOFT."})
+    private List<RlimitSetting> rlimits = new ArrayList<>();
+
+    @Option(names = "--pass-fd", paramLabel = "FD", description = "Keep this fd (3 or more) open in the command; repeatable.")
+    private List<Integer> passFds = new ArrayList<>();
+
+    @Option(names = "--kill-on-parent-exit", description = "Kill the command (SIGKILL) if sp dies.")
+    private boolean killOnParentExit;
+
+    @Option(names = "--stdin", paramLabel = "FILE", description = "Read the command's stdin from FILE.")
+    private Path stdinFile;
+
+    @Option(names = "--stdout", paramLabel = "FILE", description = "Write the command's stdout to FILE (created or truncated).")
+    private Path stdoutFile;
+
+    @Option(names = "--stderr", paramLabel = "FILE|stdout",
+            description = "Write the command's stderr to FILE, or to the same place as its stdout with 'stdout'.")
+    private String stderrTarget;
+
+    @Option(names = "--shell", description = {"COMMAND is one shell script, run by /bin/sh -c (its ARGs become $0, $1...).",
+            "Quote untrusted values: without --shell no shell is involved."})
+    private boolean shell;
+
     // Optional for picocli only so that an unknown option is reported before a missing COMMAND
     // (picocli checks required parameters first); call() requires it.
     @Parameters(index = "0", paramLabel = "COMMAND", arity = "0..1", hideParamSyntax = true,
@@ -128,6 +194,9 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Missing required parameter: 'COMMAND'");
         }
         List<String> argv = new ArrayList<>();
+        if (shell) {
+            argv.addAll(List.of("/bin/sh", "-c"));
+        }
         argv.add(program);
         argv.addAll(args);
         Command command;
@@ -173,11 +242,57 @@ final class RunCommand implements Callable<Integer> {
         if (cwd != null) {
             c = c.cwd(cwd);
         }
+        if (clearEnv) {
+            c = c.clearEnv();
+        }
+        for (String key : unsetEnv) {
+            c = c.removeEnv(key);
+        }
         for (EnvAssignment e : env) {
             c = c.putEnv(e.key(), e.value());
         }
         if (capture) {
             c = c.captureOutput();
+        }
+        if (stdinFile != null) {
+            c = c.stdin(dev.subprocess4j.Redirect.read(stdinFile));
+        }
+        if (stdoutFile != null) {
+            c = c.stdout(dev.subprocess4j.Redirect.file(stdoutFile));
+        }
+        if (stderrTarget != null) {
+            c = c.stderr(stderrTarget.equals("stdout") ? dev.subprocess4j.Redirect.STDOUT
+                    : dev.subprocess4j.Redirect.file(Path.of(stderrTarget)));
+        }
+        if (newSession) {
+            c = c.startNewSession();
+        }
+        if (user != null) {
+            c = c.user(user);
+        }
+        if (group != null) {
+            c = c.group(group);
+        }
+        if (extraGroups != null) {
+            c = c.extraGroups(extraGroups.toArray(String[]::new));
+        }
+        if (umask != null) {
+            c = c.umask(umask);
+        }
+        for (RlimitSetting r : rlimits) {
+            c = c.rlimit(r.resource(), r.soft(), r.hard());
+        }
+        if (!passFds.isEmpty()) {
+            c = c.passFds(passFds.stream().mapToInt(Integer::intValue).toArray());
+        }
+        if (killOnParentExit) {
+            c = c.killOnParentExit();
+        }
+        if (killSignal != null) {
+            c = c.killSignal(killSignal);
+        }
+        if (killGrace != null) {
+            c = c.killGrace(killGrace);
         }
         // Without a timeout here: the deadline is applied by await(), which keeps the pid and
         // the exit details that run()'s TimeoutExpiredException does not carry.
@@ -189,10 +304,10 @@ final class RunCommand implements Callable<Integer> {
      * JSON report; both null when not captured) and, after a timeout, its message.
      */
     private record Outcome(int returnCode, long pid, Duration elapsed, byte[] stdoutBytes, byte[] stderrBytes,
-                           String stdout, String stderr, String timeoutMessage) {
+                           String stdout, String stderr, String timeoutMessage, dev.subprocess4j.ResourceUsage usage) {
         static Outcome of(CompletedProcess r, String timeoutMessage) {
             return new Outcome(r.returnCode(), r.pid(), r.elapsed(), r.stdoutBytes(), r.stderrBytes(),
-                    r.stdout(), r.stderr(), timeoutMessage);
+                    r.stdout(), r.stderr(), timeoutMessage, r.usage().orElse(null));
         }
 
         boolean timedOut() {
@@ -216,7 +331,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return Outcome.of(popen.communicate(null, timeout), null);
         } catch (TimeoutExpiredException expired) {
-            popen.kill();
+            killForTimeout(popen);
             try {
                 return Outcome.of(popen.communicate(null, DRAIN_GRACE), expired.getMessage());
             } catch (TimeoutExpiredException stillOpen) {
@@ -228,9 +343,36 @@ final class RunCommand implements Callable<Integer> {
                 byte[] err = capture ? orEmpty(stillOpen.stderrBytes()) : null;
                 return new Outcome(returnCode, popen.pid(), Duration.ofNanos(System.nanoTime() - startNanos),
                         out, err, capture ? orEmpty(stillOpen.stdout()) : null,
-                        capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage());
+                        capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage(), null);
             }
         }
+    }
+
+    /**
+     * --kill-signal (default SIGKILL) to the command, and to its whole group after --new-session;
+     * SIGKILL after --kill-grace when it is still running.
+     */
+    private void killForTimeout(Popen popen) {
+        Signal first = killSignal == null ? Signal.SIGKILL : killSignal;
+        signal(popen, first);
+        if (first != Signal.SIGKILL) {
+            try {
+                popen.waitFor(killGrace == null ? Duration.ofSeconds(5) : killGrace);
+            } catch (TimeoutExpiredException stillRunning) {
+                signal(popen, Signal.SIGKILL);
+            }
+        }
+    }
+
+    private void signal(Popen popen, Signal s) {
+        if (newSession) {
+            try {
+                popen.signalGroup(s);
+            } catch (UnsupportedOperationException | IllegalStateException noGroup) {
+                // the backend cannot signal groups: the child alone gets it below
+            }
+        }
+        popen.sendSignal(s);
     }
 
     private static byte[] orEmpty(byte[] b) {
@@ -253,10 +395,22 @@ final class RunCommand implements Callable<Integer> {
                     .field("timed_out", r.timedOut())
                     .field("stdout", r.stdout())
                     .field("stderr", r.stderr())
+                    .object("rusage", r.usage() == null ? null : new Json()
+                            .seconds("user_cpu", r.usage().userCpu())
+                            .seconds("system_cpu", r.usage().systemCpu())
+                            .field("max_rss_bytes", r.usage().maxRssBytes())
+                            .field("minor_faults", r.usage().minorFaults())
+                            .field("major_faults", r.usage().majorFaults())
+                            .field("voluntary_context_switches", r.usage().voluntaryContextSwitches())
+                            .field("involuntary_context_switches", r.usage().involuntaryContextSwitches()))
                     .field("backend", Subprocess.backend()));
         } else if (capture) {
-            out.write(r.stdoutBytes(), 0, r.stdoutBytes().length);
-            err.write(r.stderrBytes(), 0, r.stderrBytes().length);
+            if (r.stdoutBytes() != null) { // null when --stdout sent it to a file
+                out.write(r.stdoutBytes(), 0, r.stdoutBytes().length);
+            }
+            if (r.stderrBytes() != null) {
+                err.write(r.stderrBytes(), 0, r.stderrBytes().length);
+            }
         }
         out.flush();
         err.flush();

@@ -347,7 +347,7 @@ class SpRunTest {
 
         Map<String, Object> json = run.json();
         assertThat(json.keySet()).containsExactly(
-                "args", "returncode", "signal", "pid", "elapsed", "timed_out", "stdout", "stderr", "backend");
+                "args", "returncode", "signal", "pid", "elapsed", "timed_out", "stdout", "stderr", "rusage", "backend");
         assertThat(json)
                 .containsEntry("args", List.of("sh", "-c", "echo out; echo err >&2; exit 3"))
                 .containsEntry("returncode", new BigDecimal(3))

@@ -38,12 +38,17 @@ public final class BackendSelector {
             }
             try {
                 return LinuxBackend.INSTANCE;
-            } catch (IllegalCallerException e) {
-                UNAVAILABLE.put("linux-native", "native access is denied (--illegal-native-access=deny or a module "
-                        + "without --enable-native-access): " + e.getMessage());
             } catch (Throwable t) {
-                Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
-                UNAVAILABLE.put("linux-native", cause.toString());
+                Throwable cause = t;
+                while (cause instanceof ExceptionInInitializerError && cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                if (cause instanceof IllegalCallerException) {
+                    UNAVAILABLE.put("linux-native", "native access is denied (--illegal-native-access=deny, or a module "
+                            + "without --enable-native-access): " + cause.getMessage());
+                } else {
+                    UNAVAILABLE.put("linux-native", cause.toString());
+                }
             }
             return null;
         }
@@ -56,8 +61,11 @@ public final class BackendSelector {
             } else {
                 chosen = byName(forced.strip());
             }
+            // On Linux a fallback to the jdk backend loses features: say so where users look.
+            Level level = System.getProperty("os.name", "").equals("Linux") && chosen == JdkBackend.INSTANCE
+                    && (forced == null || forced.isBlank()) ? Level.INFO : Level.DEBUG;
             UNAVAILABLE.forEach((name, why) ->
-                    LOG.log(Level.DEBUG, "backend {0} unavailable: {1}", name, why));
+                    LOG.log(level, "subprocess4j: backend {0} unavailable, using {1}: {2}", name, chosen.name(), why));
             LOG.log(Level.DEBUG, "using backend {0}", chosen.name());
             return chosen;
         }

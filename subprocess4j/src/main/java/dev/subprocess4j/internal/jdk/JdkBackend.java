@@ -43,7 +43,7 @@ public final class JdkBackend implements Backend {
 
     static final String NAME = "jdk";
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
-    private static final Pattern ERROR_NUMBER = Pattern.compile("error=(\\d+)");
+    private static final Pattern ERROR_NUMBER = Pattern.compile("error[=:] ?(\\d+)");
 
     private JdkBackend() {}
 
@@ -373,8 +373,13 @@ public final class JdkBackend implements Backend {
     private static SpawnException spawnFailure(SpawnRequest r, IOException e) {
         String message = String.valueOf(e.getMessage());
         boolean exec = message.startsWith("Cannot run program");
+        int errno = errnoOf(e);
+        if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
+            // Out of fds for the pipes: not the program's fault.
+            return new SpawnException(SpawnException.Step.FDS, errno, r.program(), "pipes for " + r.program(), e);
+        }
         SpawnException.Step step = exec ? SpawnException.Step.EXEC : SpawnException.Step.OPEN_REDIRECT;
-        return new SpawnException(step, errnoOf(e), r.program(), exec ? r.program() : message, e);
+        return new SpawnException(step, errno, r.program(), exec ? r.program() : message, e);
     }
 
     private static ProcessBuilder.Redirect inputRedirect(Redirect redirect) {

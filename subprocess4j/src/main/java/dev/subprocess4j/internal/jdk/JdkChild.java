@@ -102,17 +102,17 @@ final class JdkChild implements ChildProcess {
             }
             case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
                 TextCodec.LineSplitter lines = request.text().new LineSplitter(perLine);
-                boolean consumerOk = true;
+                boolean delivering = true;
                 try (from) {
                     byte[] buffer = new byte[CHUNK];
                     int n;
                     while ((n = from.read(buffer)) > 0) {
-                        if (consumerOk) {
+                        if (delivering) {
                             try {
                                 lines.feed(buffer, 0, n);
                             } catch (RuntimeException e) {
                                 // Keep draining so the child never blocks on a full pipe.
-                                consumerOk = false;
+                                delivering = false;
                                 LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + name
                                         + " lines failed; discarding the rest", e);
                             }
@@ -121,7 +121,7 @@ final class JdkChild implements ChildProcess {
                 } catch (IOException e) {
                     LOG.log(Level.DEBUG, "pid {0} {1} closed: {2}", pid, name, e.toString());
                 }
-                if (consumerOk) {
+                if (delivering) {
                     lines.finish();
                 }
             }));

@@ -134,7 +134,9 @@ public final class LinuxBackend implements Backend {
             if (r.processGroup() != null) {
                 flags |= Spawn.SETPGROUP;
             }
-            MemorySegment attr = Spawn.attrInit(arena, flags, r.processGroup() == null ? 0 : r.processGroup(), DEFAULT_SIGNALS);
+            boolean sharedAttr = r.processGroup() == null;
+            MemorySegment attr = sharedAttr ? Spawn.sharedAttr(flags, DEFAULT_SIGNALS)
+                    : Spawn.attrInit(arena, flags, r.processGroup(), DEFAULT_SIGNALS);
             int rc;
             MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
             try {
@@ -154,7 +156,9 @@ public final class LinuxBackend implements Backend {
                 rc = Spawn.posixSpawn(pidOut, cString(arena, path), fa, attr, argv(arena, r.argv()), envp(arena, r));
             } finally {
                 Spawn.fileActionsDestroy(fa);
-                Spawn.attrDestroy(attr);
+                if (!sharedAttr) {
+                    Spawn.attrDestroy(attr);
+                }
             }
             // The child has its copies (or failed): close ours of its ends.
             if (stdinPipe != null) {
@@ -170,6 +174,10 @@ public final class LinuxBackend implements Backend {
                 throw spawnFailure(r, rc, path);
             }
             pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+        } catch (ErrnoException e) {
+            // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
+            toClose.forEach(Unistd::closeQuietly);
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), e.call(), e);
         } catch (RuntimeException | Error e) {
             toClose.forEach(Unistd::closeQuietly);
             throw e;

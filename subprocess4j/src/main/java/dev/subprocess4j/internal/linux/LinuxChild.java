@@ -378,7 +378,6 @@ final class LinuxChild implements ChildProcess {
         boolean closed;
         boolean eof;
         int ready;
-        MemorySegment buffer;
         /** For pumped channels: what to do when the reactor says the fd is ready. */
         Runnable onReady;
 
@@ -387,12 +386,6 @@ final class LinuxChild implements ChildProcess {
             this.name = name;
         }
 
-        MemorySegment buffer() {
-            if (buffer == null) {
-                buffer = Arena.ofAuto().allocate(CHUNK, 8);
-            }
-            return buffer;
-        }
 
         /** Arms the channel (lock held). */
         void arm(int events) {
@@ -439,13 +432,18 @@ final class LinuxChild implements ChildProcess {
 
         /** Reads up to len bytes (lock held): >0 read, 0 end of file, -1 nothing now. */
         int read(byte[] into, int off, int len) {
-            long n = Unistd.read(fd, buffer(), Math.min(len, CHUNK));
-            if (n > 0) {
-                MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
-            } else if (n < 0) {
-                ready &= ~Epoll.EPOLLIN;
+            MemorySegment buffer = ScratchBuffers.borrow();
+            try {
+                long n = Unistd.read(fd, buffer, Math.min(len, ScratchBuffers.SIZE));
+                if (n > 0) {
+                    MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
+                } else if (n < 0) {
+                    ready &= ~Epoll.EPOLLIN;
+                }
+                return (int) n;
+            } finally {
+                ScratchBuffers.release(buffer);
             }
-            return (int) n;
         }
 
         /** Reads up to a chunk through a caller's native buffer (lock held): as {@link #read(byte[], int, int)}. */
@@ -461,13 +459,18 @@ final class LinuxChild implements ChildProcess {
 
         /** Writes up to len bytes (lock held): bytes written, or -1 when the pipe is full. */
         int write(byte[] from, int off, int len) {
-            int chunk = Math.min(len, CHUNK);
-            MemorySegment.copy(from, off, buffer(), ValueLayout.JAVA_BYTE, 0, chunk);
-            long n = Unistd.write(fd, buffer, chunk);
-            if (n < 0) {
-                ready &= ~Epoll.EPOLLOUT;
+            int chunk = Math.min(len, ScratchBuffers.SIZE);
+            MemorySegment buffer = ScratchBuffers.borrow();
+            try {
+                MemorySegment.copy(from, off, buffer, ValueLayout.JAVA_BYTE, 0, chunk);
+                long n = Unistd.write(fd, buffer, chunk);
+                if (n < 0) {
+                    ready &= ~Epoll.EPOLLOUT;
+                }
+                return (int) n;
+            } finally {
+                ScratchBuffers.release(buffer);
             }
-            return (int) n;
         }
     }
 

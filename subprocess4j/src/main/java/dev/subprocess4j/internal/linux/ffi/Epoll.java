@@ -30,6 +30,8 @@ public final class Epoll {
     /** {@code struct epoll_event} is packed (12 bytes) on x86_64 and 16 bytes on aarch64. */
     public static final long EVENT_SIZE = Libc.X86_64 ? 12 : 16;
     private static final long DATA_OFFSET = Libc.X86_64 ? 4 : 8;
+    /** The 64-bit data field is only 4-byte aligned in the packed x86_64 struct; a constant, so its VarHandle is made once. */
+    private static final java.lang.foreign.ValueLayout.OfLong DATA = LONG.withByteAlignment(4);
 
     private static final MethodHandle EPOLL_CREATE1 = Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle EPOLL_CTL = Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS));
@@ -90,7 +92,7 @@ public final class Epoll {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ev = arena.allocate(16, 8);
             ev.set(INT, 0, events);
-            ev.set(LONG.withByteAlignment(4), DATA_OFFSET, token);
+            ev.set(DATA, DATA_OFFSET, token);
             MemorySegment state = Libc.errnoState();
             int rc = (int) EPOLL_CTL.invokeExact(state, epfd, op, fd, ev);
             if (rc != 0) {
@@ -130,7 +132,7 @@ public final class Epoll {
 
     /** The token of the i-th entry of an epoll_wait result. */
     public static long tokenAt(MemorySegment events, int i) {
-        return events.get(LONG.withByteAlignment(4), i * EVENT_SIZE + DATA_OFFSET);
+        return events.get(DATA, i * EVENT_SIZE + DATA_OFFSET);
     }
 
     /** {@code POLLOUT}. */ public static final short POLLOUT = 0x004;

@@ -172,6 +172,20 @@ public final class Spawn {
         return attr;
     }
 
+    private static final java.util.concurrent.ConcurrentHashMap<Short, MemorySegment> SHARED_ATTRS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A {@code posix_spawnattr_t} for these flags (without SETPGROUP), built once and shared:
+     * {@code posix_spawn} only reads it, and building one costs some thirty calls. Never destroy it.
+     */
+    public static MemorySegment sharedAttr(short flags, int[] defaultSignals) {
+        if ((flags & SETPGROUP) != 0) {
+            throw new IllegalArgumentException("a process group is per call: use attrInit");
+        }
+        return SHARED_ATTRS.computeIfAbsent(flags, f -> attrInit(Arena.global(), f, 0, defaultSignals));
+    }
+
     /** {@code posix_spawnattr_destroy}. */
     public static void attrDestroy(MemorySegment attr) {
         try {

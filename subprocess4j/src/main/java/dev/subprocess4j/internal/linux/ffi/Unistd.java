@@ -21,7 +21,6 @@ public final class Unistd {
     /** {@code O_CREAT}. */ public static final int O_CREAT = 0100;
     /** {@code O_TRUNC}. */ public static final int O_TRUNC = 01000;
     /** {@code O_APPEND}. */ public static final int O_APPEND = 02000;
-    private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int F_GETFD = 1;
 
@@ -129,15 +128,14 @@ public final class Unistd {
         }
     }
 
-    /** Sets {@code O_NONBLOCK} on an fd. */
+    /**
+     * Sets {@code O_NONBLOCK} on a pipe end we just made: its only other status flags are the
+     * access mode, which {@code F_SETFL} ignores, so no {@code F_GETFL} is needed.
+     */
     public static void setNonBlocking(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            int flags = (int) FCNTL.invokeExact(state, fd, F_GETFL, 0);
-            if (flags < 0) {
-                throw new ErrnoException("fcntl(F_GETFL)", Libc.errno(state));
-            }
-            if ((int) FCNTL.invokeExact(state, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+            if ((int) FCNTL.invokeExact(state, fd, F_SETFL, O_NONBLOCK) < 0) {
                 throw new ErrnoException("fcntl(F_SETFL)", Libc.errno(state));
             }
         } catch (Throwable t) {

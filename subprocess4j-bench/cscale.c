@@ -1,0 +1,55 @@
+/* The floor for P4: start N `sleep 2` children from one thread (stdout to /dev/null, or to a
+ * pipe per child with "pipe"), print seconds to start all and to reap all.
+ * Usage: cscale N [pipe] */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]);
+    int piped = argc > 2 && strcmp(argv[2], "pipe") == 0;
+    char *args[] = {"/bin/sleep", "2", NULL};
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int *fds = calloc(n, sizeof(int));
+    double a = now();
+    for (int i = 0; i < n; i++) {
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        int p[2] = {-1, -1};
+        if (piped) {
+            if (pipe2(p, O_CLOEXEC)) { perror("pipe2"); return 1; }
+            posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+        } else {
+            posix_spawn_file_actions_adddup2(&fa, devnull, 1);
+        }
+        pid_t pid;
+        if (posix_spawn(&pid, "/bin/sleep", &fa, NULL, args, environ)) { perror("posix_spawn"); return 1; }
+        posix_spawn_file_actions_destroy(&fa);
+        if (piped) {
+            close(p[1]);
+            fds[i] = p[0];
+        }
+    }
+    double started = now() - a;
+    for (int i = 0; i < n; i++) {
+        int st;
+        wait(&st);
+    }
+    printf("%.2f %.2f\n", started, now() - a);
+    for (int i = 0; i < n && piped; i++) close(fds[i]);
+    return 0;
+}

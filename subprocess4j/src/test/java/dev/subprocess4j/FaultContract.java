@@ -1,0 +1,67 @@
+package dev.subprocess4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Faults from the outside: early closes on both sides, a close during communicate, no fds left. */
+public abstract class FaultContract extends BackendContract {
+
+    @Test
+    void aConsumerThatClosesStdoutEarlyEndsTheChildWithSigpipe() throws Exception {
+        try (Popen p = cmd("yes").stdout(Redirect.PIPE).start()) {
+            InputStream out = p.stdout();
+            assertThat(out.readNBytes(10_000)).hasSize(10_000);
+            out.close();
+            assertThat(p.waitFor()).isEqualTo(returnCodeForSignalNotSentByTheLibrary(Signal.SIGPIPE));
+        }
+    }
+
+    @Test
+    void aChildThatClosesStdinEarlyStillGivesItsOutputAndNoError() {
+        byte[] input = new byte[64 << 20];
+        CompletedProcess r = cmd("head", "-c", "10").input(input).captureOutput().run();
+        assertThat(r.returnCode()).isZero();
+        assertThat(r.stdoutBytes()).hasSize(10);
+    }
+
+    @Test
+    @Timeout(30)
+    void closeDuringCommunicateEndsBothCallsWithoutHangingOrLeaking() throws Exception {
+        Popen p = sh("echo started; exec sleep 1").captureOutput().start();
+        CompletableFuture<Object> communicating = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.communicate();
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        Thread.sleep(200);
+        p.close(); // closes our pipe ends, then waits for the exit
+        assertThat(p.returnCode()).hasValue(0);
+        Object result = communicating.get(10, TimeUnit.SECONDS);
+        if (result instanceof CompletedProcess r) {
+            assertThat(r.returnCode()).isZero();
+        } else {
+            assertThat(result).isInstanceOf(RuntimeException.class);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void runningOutOfFdsIsACleanSpawnErrorAndTheJvmRecovers() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String script = "ulimit -n 64 && exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" "
+                + FdExhaustionMain.class.getName() + " " + backend().name();
+        CompletedProcess r = Subprocess.command("/bin/sh", "-c", script, java, System.getProperty("java.class.path"))
+                .captureOutput().timeout(Duration.ofSeconds(50)).run();
+        assertThat(r.returnCode()).as("stderr: %s", r.stderr()).isZero();
+        assertThat(r.stdout()).contains("spawn-error errno=EMFILE step=FDS").contains("after: recovered");
+    }
+}

@@ -1,0 +1,16 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.jdk.JdkBackend;
+
+class JdkFaultContractTest extends FaultContract {
+    @Override
+    protected Backend backend() {
+        return JdkBackend.INSTANCE;
+    }
+
+    @Override
+    protected int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
+        return 128 + signal.number();
+    }
+}

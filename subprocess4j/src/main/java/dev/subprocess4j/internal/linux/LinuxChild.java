@@ -446,17 +446,6 @@ final class LinuxChild implements ChildProcess {
             }
         }
 
-        /** Reads up to a chunk through a caller's native buffer (lock held): as {@link #read(byte[], int, int)}. */
-        int read(MemorySegment through, byte[] into) {
-            long n = Unistd.read(fd, through, Math.min(into.length, CHUNK));
-            if (n > 0) {
-                MemorySegment.copy(through, ValueLayout.JAVA_BYTE, 0, into, 0, (int) n);
-            } else if (n < 0) {
-                ready &= ~Epoll.EPOLLIN;
-            }
-            return (int) n;
-        }
-
         /** Writes up to len bytes (lock held): bytes written, or -1 when the pipe is full. */
         int write(byte[] from, int off, int len) {
             int chunk = Math.min(len, ScratchBuffers.SIZE);
@@ -1032,7 +1021,6 @@ final class LinuxChild implements ChildProcess {
      * children in flight do not hold a chunk each. Touched on the reactor thread only.
      */
     private static final byte[] REACTOR_CHUNK = new byte[CHUNK];
-    private static final MemorySegment REACTOR_BUFFER = Arena.global().allocate(CHUNK, 8);
     private EpollReactor.Timer drainTimer;
     /** The most a reactor event reads or writes for one stream before it serves the others. */
     private static final int ASYNC_CHUNKS_PER_EVENT = 4;
@@ -1167,7 +1155,7 @@ final class LinuxChild implements ChildProcess {
         for (int i = 0; read && i < ASYNC_CHUNKS_PER_EVENT; i++) {
             int n;
             try {
-                n = ch.read(REACTOR_BUFFER, REACTOR_CHUNK);
+                n = ch.read(REACTOR_CHUNK, 0, REACTOR_CHUNK.length);
             } catch (ErrnoException e) {
                 ch.close(true);
                 return false;

@@ -623,19 +623,31 @@ public final class Command {
     }
 
     /**
-     * Runs the command without blocking the caller; the future completes as {@link #run()} returns
-     * or fails with what it throws.
+     * Starts the command and returns at once; the future completes as {@link #run()} would return,
+     * or fails with what it would throw ({@link SpawnException}, {@link TimeoutExpiredException},
+     * {@link CalledProcessException}, {@link UnsupportedOperationException}).
+     *
+     * <p>No thread waits for the child on the native backend: its reactor writes the input, reads
+     * the piped output and sees the exit. The future completes, and runs the callbacks attached
+     * to it, on a new virtual thread: never on the reactor thread. The JDK backend communicates
+     * on a virtual thread per run. Cancelling the future kills the child (SIGKILL) and closes its
+     * pipes; it is still reaped.
+     *
+     * {@snippet :
+     * List<CompletableFuture<CompletedProcess>> runs = files.stream()
+     *         .map(f -> Subprocess.command("gzip", "-k", f.toString()).check().runAsync())
+     *         .toList();
+     * CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).join();
+     * }
      */
     public CompletableFuture<CompletedProcess> runAsync() {
-        CompletableFuture<CompletedProcess> f = new CompletableFuture<>();
-        Thread.ofVirtual().name("subprocess4j-run-" + spec.argv.getFirst()).start(() -> {
-            try {
-                f.complete(run());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f;
+        Popen p;
+        try {
+            p = start();
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return p.runToEndAsync();
     }
 
     /** The argv, argv[0] included. */
@@ -645,6 +657,67 @@ public final class Command {
 
     TextCodec text() {
         return new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
+    }
+
+    // ---- for Pipeline and ProcessPool ---------------------------------------------------------
+
+    Redirect stdinValue() {
+        return spec.stdin;
+    }
+
+    Redirect stdoutValue() {
+        return spec.stdout;
+    }
+
+    boolean hasInput() {
+        return spec.inputBytes != null || spec.inputText != null;
+    }
+
+    boolean checkValue() {
+        return spec.check;
+    }
+
+    /** Whether the command asks for a session or process group of its own. */
+    boolean wantsOwnGroup() {
+        return spec.startNewSession || spec.processGroup != null;
+    }
+
+    /** The backend set with {@link #withBackend}, or {@code null} for the JVM's. */
+    Backend backendValue() {
+        return spec.backend;
+    }
+
+    Backend backend() {
+        return spec.backend != null ? spec.backend : BackendSelector.get();
+    }
+
+    /**
+     * This command as a pipeline stage: the pipeline's own stdin, input, stdout, stderr and
+     * timeout replace the command's where given ({@code null} keeps the command's); the timeout
+     * becomes the shorter of both. No validation: the pipeline validated them.
+     */
+    Command asStage(Redirect stdin, byte[] inputBytes, String inputText, Redirect stdout, Redirect stderr, Duration timeout) {
+        return with(s -> {
+            if (stdin != null) {
+                s.stdin = stdin;
+                s.inputBytes = null;
+                s.inputText = null;
+            }
+            if (inputBytes != null || inputText != null) {
+                s.stdin = Redirect.PIPE;
+                s.inputBytes = inputBytes;
+                s.inputText = inputText;
+            }
+            if (stdout != null) {
+                s.stdout = stdout;
+            }
+            if (stderr != null) {
+                s.stderr = stderr;
+            }
+            if (timeout != null && (s.timeout == null || timeout.compareTo(s.timeout) < 0)) {
+                s.timeout = timeout;
+            }
+        });
     }
 
     byte[] toInputBytes() {

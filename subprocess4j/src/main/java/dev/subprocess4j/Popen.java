@@ -1,5 +1,6 @@
 package dev.subprocess4j;
 
+import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Outcome;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A running child, from {@link Command#start()}.
@@ -168,6 +170,56 @@ public final class Popen implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link Command#runAsync()}: communicates without blocking; the future completes on a
+     * {@link Callbacks} thread as {@link Command#run()} would return or throw. Cancelling it
+     * kills the child and closes its pipes.
+     */
+    CompletableFuture<CompletedProcess> runToEndAsync() {
+        CompletableFuture<CompletedProcess> result = new CompletableFuture<>();
+        CompletableFuture<Outcome> io;
+        try {
+            io = child.communicateAsync(command.toInputBytes());
+        } catch (RuntimeException | Error e) {
+            child.sendSignal(Signal.SIGKILL); // as run(): never leave the child behind
+            child.closeStreams();
+            return CompletableFuture.failedFuture(e);
+        }
+        io.whenComplete((o, t) -> {
+            child.closeStreams();
+            if (t != null) {
+                result.completeExceptionally(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+                return;
+            }
+            CompletedProcess r = completed(o);
+            if (child.timedOut()) {
+                result.completeExceptionally(new TimeoutExpiredException(command.argv(), command.timeoutValue(),
+                        emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()), text));
+            } else if (command.checkValue() && r.returnCode() != 0) {
+                result.completeExceptionally(new CalledProcessException(r));
+            } else {
+                result.complete(r);
+            }
+        });
+        result.whenComplete((r, t) -> {
+            if (result.isCancelled()) {
+                child.sendSignal(Signal.SIGKILL);
+                child.closeStreams();
+            }
+        });
+        return result;
+    }
+
+    /** Closes the JVM's pipe ends without waiting (a pool's shutdown, after the drain grace). */
+    void closePipes() {
+        child.closeStreams();
+    }
+
+    /** Whether the command's deadline passed and the child was killed for it. */
+    boolean timedOut() {
+        return child.timedOut();
+    }
+
     /** {@link Command#run()}'s wait: to the end, then the command's own deadline decides. */
     CompletedProcess communicateToEnd() {
         CompletedProcess r;
@@ -228,11 +280,14 @@ public final class Popen implements AutoCloseable {
     }
 
     /**
-     * Completes when the child has exited, with its return code, pid, run time and usage (no
-     * output: the pipes belong to the caller). Callbacks never run on the library's I/O thread.
+     * Completes when the child has exited (and its {@code to}/{@code lines} redirects were
+     * delivered), with its return code, pid, run time and usage (no output: the pipes belong to
+     * the caller). No thread waits for the child on the native backend (its reactor sees the
+     * exit); the future completes on a new virtual thread, never on the reactor thread, and runs
+     * the callbacks attached to it there.
      */
     public CompletableFuture<CompletedProcess> onExit() {
-        return child.onExit().thenApplyAsync(this::completed);
+        return child.onExit().thenApplyAsync(this::completed, Callbacks.EXECUTOR);
     }
 
     /** A {@link ProcessHandle} for the child. */

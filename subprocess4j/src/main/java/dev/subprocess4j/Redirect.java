@@ -78,16 +78,35 @@ public sealed interface Redirect
         return new FromStream(in);
     }
 
-    /** Output pumped into a stream (stdout or stderr); the stream is flushed, not closed. */
+    /**
+     * Output pumped into a stream (stdout or stderr); the stream is flushed, not closed. Writes
+     * happen on a library virtual thread, in order, one at a time; a slow stream slows the child
+     * (back-pressure), and after a failed write the rest is read and discarded.
+     */
     static Redirect to(OutputStream out) {
         return new ToStream(out);
     }
 
     /**
      * Output split into lines, each handed to {@code perLine} without its terminator (the last,
-     * unterminated line too), all before {@code run()} or {@code waitFor()} returns. Lines are
-     * decoded with the command's encoding; the consumer runs on a library thread, never on the
-     * reactor, and is called by one thread at a time.
+     * unterminated line too), all before {@code run()} or {@code waitFor()} returns.
+     *
+     * <p>Lines are decoded with the command's encoding (a character split across two reads is
+     * put together) and end at {@code \n}, and with universal newlines also at {@code \r\n} and
+     * {@code \r}. The lines of one stream arrive in order, to one call at a time, on a library
+     * virtual thread, never on the reactor thread. While the consumer is busy nothing more is
+     * read, so a slow consumer slows the child through the full pipe and memory stays bounded
+     * (the pipe and one 64 KiB chunk), whatever the size of the output. A consumer that throws
+     * gets no more lines: the rest of the stream is read and discarded, so the child never
+     * blocks, and the exception is logged at WARNING.
+     *
+     * {@snippet :
+     * Subprocess.command("make", "-j8")
+     *         .stdout(Redirect.lines(line -> log.info(line)))
+     *         .stderr(Redirect.lines(line -> log.warn(line)))
+     *         .check()
+     *         .run();
+     * }
      */
     static Redirect lines(Consumer<String> perLine) {
         return new Lines(perLine);

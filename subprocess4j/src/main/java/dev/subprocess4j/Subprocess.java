@@ -106,6 +106,16 @@ public final class Subprocess {
         return new StatusOutput(r.returnCode(), out);
     }
 
+    /**
+     * A pipeline of {@code stages}, each one's stdout joined to the next one's stdin by a pipe
+     * between the children (the shell's {@code a | b | c}, without a shell).
+     *
+     * @throws IllegalArgumentException for no stage, or stages that cannot be joined (see {@link Pipeline})
+     */
+    public static Pipeline pipeline(Command... stages) {
+        return Pipeline.of(java.util.Arrays.asList(stages));
+    }
+
     /** The backend this JVM uses: {@code linux-native} or {@code jdk}. */
     public static String backend() {
         return BackendSelector.get().name();

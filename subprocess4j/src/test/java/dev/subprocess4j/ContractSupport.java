@@ -88,4 +88,22 @@ final class ContractSupport {
     static Duration since(long startNanos) {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
+
+    /**
+     * Bytes allocated so far by every thread of the JVM ({@code com.sun.management.ThreadMXBean}),
+     * reached reflectively: the test module does not read {@code java.management}.
+     */
+    static long totalAllocatedBytes() {
+        try {
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            return (long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getTotalThreadAllocatedBytes").invoke(bean);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the allocated bytes", e);
+        }
+    }
+
+    /** The live platform threads of the JVM (virtual threads are not counted). */
+    static int platformThreads() {
+        return Thread.getAllStackTraces().size();
+    }
 }

@@ -47,6 +47,32 @@ public interface ChildProcess {
      */
     Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException;
 
+    /**
+     * Starts communicating without blocking: writes {@code input} (or closes a piped stdin when
+     * it is {@code null}), reads the piped stdout and stderr to their end, and completes once the
+     * child has exited and every stream is done, with the captured output. After a kill for the
+     * command's deadline, pipes still held open by grandchildren are closed after a bounded grace
+     * (check {@link #timedOut()}). Can be called once, instead of {@link #communicate}.
+     *
+     * <p>This default runs the blocking {@link #communicate} on one virtual thread; the native
+     * backend drives it from its reactor instead, with no thread per child.
+     *
+     * @param input bytes for stdin or {@code null}
+     * @return completes with the outcome, on a {@link Callbacks} thread
+     */
+    default CompletableFuture<Outcome> communicateAsync(byte[] input) {
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        PumpThreads.start("communicate-" + pid(), () -> {
+            try {
+                Outcome o = communicate(input, null);
+                Callbacks.EXECUTOR.execute(() -> result.complete(o)); // dependents run off the pump thread
+            } catch (Throwable t) {
+                Callbacks.EXECUTOR.execute(() -> result.completeExceptionally(t));
+            }
+        });
+        return result;
+    }
+
     /** Sends a signal to the child; nothing when it was already reaped. */
     void sendSignal(Signal signal);
 

@@ -69,4 +69,20 @@ public record SpawnRequest(
     public String program() {
         return executable != null ? executable.toString() : argv.getFirst();
     }
+
+    /**
+     * This request as one stage of a pipeline: other stdin and stdout (the pipes that join the
+     * stages), and the process group the stages share.
+     *
+     * @param stdin where stdin comes from
+     * @param stdout where stdout goes
+     * @param processGroup the group to join (0 = a new one), or {@code null}
+     * @param killGroupOnTimeout whether the deadline kill goes to that group
+     * @return the changed copy
+     */
+    public SpawnRequest asPipelineStage(Redirect stdin, Redirect stdout, Integer processGroup, boolean killGroupOnTimeout) {
+        return new SpawnRequest(argv, executable, cwd, environment, environmentInherited, stdin, stdout, stderr, input,
+                timeout, killSignal, killGrace, killGroupOnTimeout, startNewSession, processGroup, user, group,
+                extraGroups, umask, rlimits, passFds, closeFds, restoreSignals, killOnParentExit, text);
+    }
 }

@@ -64,6 +64,101 @@ public final class JdkBackend implements Backend {
 
     @Override
     public ChildProcess start(SpawnRequest r) {
+        ProcessBuilder pb = builder(r);
+        long startNanos = System.nanoTime();
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw spawnFailure(r, e);
+        }
+        return started(process, r, startNanos);
+    }
+
+    private static JdkChild started(Process process, SpawnRequest r, long startNanos) {
+        JdkChild child = new JdkChild(process, r, startNanos);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", process.pid(),
+                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
+        }
+        return child;
+    }
+
+    /**
+     * Starts the stages of a pipeline with {@link ProcessBuilder#startPipeline}: the JDK joins
+     * each stage's stdout to the next one's stdin with a pipe between the children and closes
+     * its copies. Every stage is checked (options, directory, redirect files, that its program
+     * is found) before the first one starts, so a bad stage fails with nothing started; should a
+     * spawn still fail, the JDK kills and waits for the stages it had started.
+     *
+     * @param stages the stages, with the first stage's stdin and the last one's stdout as the
+     *     pipeline wants them; the others are replaced by the joining pipes
+     * @return the started children, in stage order
+     */
+    public List<ChildProcess> startPipeline(List<SpawnRequest> stages) {
+        int n = stages.size();
+        List<ProcessBuilder> builders = new ArrayList<>(n);
+        List<SpawnRequest> views = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SpawnRequest r = stages.get(i);
+            checkFound(r);
+            ProcessBuilder pb = builder(r);
+            if (i > 0) {
+                pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+            }
+            if (i < n - 1) {
+                pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+            }
+            builders.add(pb);
+            // What the child object sees: the joined ends are not the JVM's (nothing to pump or close).
+            views.add(r.asPipelineStage(i > 0 ? Redirect.INHERIT : r.stdin(), i < n - 1 ? Redirect.INHERIT : r.stdout(),
+                    r.processGroup(), r.killGroupOnTimeout()));
+        }
+        long startNanos = System.nanoTime();
+        List<Process> processes;
+        try {
+            processes = ProcessBuilder.startPipeline(builders);
+        } catch (IOException e) {
+            // "Cannot run program "name"...": blame the stage that names it
+            String message = String.valueOf(e.getMessage());
+            SpawnRequest failed = stages.stream()
+                    .filter(r -> message.contains('"' + resolveProgram(r) + '"'))
+                    .findFirst().orElse(stages.getFirst());
+            throw spawnFailure(failed, e);
+        }
+        List<ChildProcess> children = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            children.add(started(processes.get(i), views.get(i), startNanos));
+        }
+        return children;
+    }
+
+    /**
+     * Fails with ENOENT or EACCES when a bare program name is not found in the child's PATH,
+     * without changing argv[0] (the JDK then searches the same PATH).
+     */
+    private static void checkFound(SpawnRequest r) {
+        String program = r.program();
+        if (program.contains("/") || !program.equals(resolveProgram(r))) {
+            return; // a path, or found in a PATH of the child's own (resolveProgram throws when not)
+        }
+        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
+        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        boolean denied = false;
+        for (String dir : childPath.split(":", -1)) {
+            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return;
+                }
+                denied = true;
+            }
+        }
+        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+    }
+
+    /** Checks the request and builds its {@link ProcessBuilder}. */
+    private static ProcessBuilder builder(SpawnRequest r) {
         checkSupported(r);
         checkEncodable(r);
         String program = resolveProgram(r);
@@ -88,19 +183,7 @@ public final class JdkBackend implements Backend {
         } else {
             pb.redirectError(outputRedirect(r.stderr(), 2));
         }
-        long startNanos = System.nanoTime();
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw spawnFailure(r, e);
-        }
-        JdkChild child = new JdkChild(process, r, startNanos);
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", process.pid(),
-                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
-        }
-        return child;
+        return pb;
     }
 
     private static void checkSupported(SpawnRequest r) {

@@ -126,6 +126,11 @@ final class EpollReactor {
         }
     }
 
+    /** Whether the calling thread is the reactor's. */
+    boolean isReactorThread() {
+        return Thread.currentThread() == thread;
+    }
+
     private void wake() {
         if (Thread.currentThread() == thread) {
             return;

@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
@@ -85,6 +86,15 @@ final class LinuxChild implements ChildProcess {
     private final InputStream stderrStream;
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
 
+    // ---- reaps held back while a pipeline is being spawned
+    /**
+     * Set by {@link LinuxPipeline} around the spawns of its stages: a child started by this thread
+     * meanwhile is not reaped until {@link #releaseReap()}, so a first stage that exits at once
+     * stays a zombie and its process group, which the later stages join, still exists.
+     */
+    static final ThreadLocal<List<LinuxChild>> HOLD_REAPS = new ThreadLocal<>();
+    private volatile boolean reapHeld;
+
     // ---- communicate
     private boolean communicationStarted;
     private byte[] pendingInput;
@@ -103,6 +113,11 @@ final class LinuxChild implements ChildProcess {
         this.stdinStream = request.stdin() == Redirect.PIPE ? new PipeOutputStream(stdinChannel) : null;
         this.stdoutStream = request.stdout() == Redirect.PIPE ? new PipeInputStream(stdoutChannel) : null;
         this.stderrStream = request.stderr() == Redirect.PIPE ? new PipeInputStream(stderrChannel) : null;
+        List<LinuxChild> holder = HOLD_REAPS.get();
+        if (holder != null) {
+            reapHeld = true;
+            holder.add(this);
+        }
         lock.lock();
         try {
             pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
@@ -123,7 +138,7 @@ final class LinuxChild implements ChildProcess {
 
     /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
     private void tryReap() {
-        if (reaped || !reapClaim.compareAndSet(false, true)) {
+        if (reapHeld || reaped || !reapClaim.compareAndSet(false, true)) {
             return;
         }
         int code;
@@ -165,6 +180,9 @@ final class LinuxChild implements ChildProcess {
             }
             generation++;
             changed.signalAll();
+            if (timedOut && (asyncIo != null || !pumps.isEmpty())) {
+                scheduleDrainGrace();
+            }
         } finally {
             lock.unlock();
         }
@@ -173,6 +191,14 @@ final class LinuxChild implements ChildProcess {
                     TimeUnit.NANOSECONDS.toMillis(now - startNanos));
         }
         exit.complete(outcome(null, null));
+    }
+
+    /** Lets the child be reaped again after a pipeline's spawns (see {@link #HOLD_REAPS}). */
+    void releaseReap() {
+        if (reapHeld) {
+            reapHeld = false;
+            tryReap(); // reaps it when it exited meanwhile, else arms its pidfd again
+        }
     }
 
     private void rearmPidfd() {
@@ -814,6 +840,7 @@ final class LinuxChild implements ChildProcess {
                     ch.close(true);
                 }
             }
+            asyncStepLocked();
         } finally {
             lock.unlock();
         }
@@ -985,6 +1012,181 @@ final class LinuxChild implements ChildProcess {
         return b == null || b.size() == 0 ? null : b.toByteArray();
     }
 
+    // ================================================================== asynchronous communicate
+
+    /** Completed (lock held) when input is done and the captured pipes are at their end or closed. */
+    private CompletableFuture<Void> asyncIo;
+    /**
+     * The reactor thread's scratch for asynchronous reads: one for every child, so a thousand
+     * children in flight do not hold a chunk each. Touched on the reactor thread only.
+     */
+    private static final byte[] REACTOR_CHUNK = new byte[CHUNK];
+    private EpollReactor.Timer drainTimer;
+    /** The most a reactor event reads or writes for one stream before it serves the others. */
+    private static final int ASYNC_CHUNKS_PER_EVENT = 4;
+
+    /**
+     * Communicates without a thread: the reactor reports readiness, and this child reads the
+     * piped output into memory and writes its input on the reactor thread, in bounded steps
+     * (at most {@value #ASYNC_CHUNKS_PER_EVENT} chunks of 64 KiB per stream and event, so one busy
+     * child does not starve the others). No user code runs there: the outcome is built and the
+     * future completed on a {@link Callbacks} thread.
+     */
+    @Override
+    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
+        lock.lock();
+        try {
+            if (communicationStarted) {
+                throw new IllegalStateException("communication with pid " + pid + " already started");
+            }
+            if (input != null && stdinStream == null) {
+                throw new IllegalStateException(
+                        "input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
+            }
+            communicationStarted = true;
+            pendingInput = input;
+            if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
+                stdinChannel.close(false);
+            }
+            stdoutCapture = stdoutStream != null ? new ByteArrayOutputStream() : null;
+            stderrCapture = stderrStream != null ? new ByteArrayOutputStream() : null;
+            asyncIo = new CompletableFuture<>();
+            Runnable step = this::asyncStep;
+            if (stdinStream != null) {
+                stdinChannel.onReady = step;
+            }
+            if (stdoutCapture != null) {
+                stdoutChannel.onReady = step;
+            }
+            if (stderrCapture != null) {
+                stderrChannel.onReady = step;
+            }
+            // Reads happen on the reactor thread only (its scratch buffer): arm, and let it come.
+            asyncStepLocked(false);
+            if (timedOut && reaped) {
+                scheduleDrainGrace();
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<CompletableFuture<?>> parts = new ArrayList<>();
+        parts.add(asyncIo);
+        parts.add(exit);
+        for (CompletableFuture<Void> p : pumps) {
+            parts.add(p.exceptionally(t -> null));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApplyAsync(ignored -> {
+            lock.lock();
+            try {
+                return outcome(stdoutCapture == null ? null : stdoutCapture.toByteArray(),
+                        stderrCapture == null ? null : stderrCapture.toByteArray());
+            } finally {
+                lock.unlock();
+            }
+        }, Callbacks.EXECUTOR);
+    }
+
+    /** A readiness event of a communicated stream (reactor thread). */
+    private void asyncStep() {
+        lock.lock();
+        try {
+            asyncStepLocked(reactor.isReactorThread());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Re-evaluates after channels were closed by another path (lock held; no read needed). */
+    private void asyncStepLocked() {
+        asyncStepLocked(false);
+    }
+
+    /**
+     * One bounded round of input and output (lock held); arms what is not finished. Without
+     * {@code read} (off the reactor thread) the open output channels are only armed.
+     */
+    private void asyncStepLocked(boolean read) {
+        if (asyncIo == null || asyncIo.isDone()) {
+            return;
+        }
+        boolean pending = false;
+        if (pendingInput != null && !stdinChannel.closed) {
+            if (!writeInputBounded()) {
+                stdinChannel.arm(Epoll.EPOLLOUT);
+                pending = true;
+            }
+        }
+        pending |= readBounded(stdoutChannel, stdoutCapture, read);
+        pending |= readBounded(stderrChannel, stderrCapture, read);
+        if (!pending) {
+            asyncIo.complete(null);
+        }
+    }
+
+    /** Writes a bounded part of the input (lock held); true when the input is done. */
+    private boolean writeInputBounded() {
+        for (int i = 0; i < ASYNC_CHUNKS_PER_EVENT && inputOffset < pendingInput.length; i++) {
+            int n;
+            try {
+                n = stdinChannel.write(pendingInput, inputOffset, pendingInput.length - inputOffset);
+            } catch (ErrnoException e) {
+                stdinChannel.close(false); // EPIPE: the child stopped reading, ignored as Python does
+                pendingInput = null;
+                return true;
+            }
+            if (n < 0) {
+                return false;
+            }
+            inputOffset += n;
+        }
+        if (inputOffset < pendingInput.length) {
+            return false; // more to write: the pipe is ready again at once, after the others had their turn
+        }
+        stdinChannel.close(true);
+        pendingInput = null;
+        return true;
+    }
+
+    /** Reads a bounded part of a captured stream (lock held); true while the stream is not done. */
+    private boolean readBounded(Channel ch, ByteArrayOutputStream capture, boolean read) {
+        if (capture == null || ch.closed) {
+            return false;
+        }
+        for (int i = 0; read && i < ASYNC_CHUNKS_PER_EVENT; i++) {
+            int n;
+            try {
+                n = ch.read(REACTOR_CHUNK, 0, REACTOR_CHUNK.length);
+            } catch (ErrnoException e) {
+                ch.close(true);
+                return false;
+            }
+            if (n > 0) {
+                capture.write(REACTOR_CHUNK, 0, n);
+            } else if (n == 0) {
+                ch.close(true);
+                return false;
+            } else {
+                break;
+            }
+        }
+        ch.arm(Epoll.EPOLLIN);
+        return true;
+    }
+
+    /**
+     * After a deadline kill, closes (on the reactor thread) what grandchildren still hold open a
+     * bounded grace after the exit, so asynchronous waits and pumps always finish (lock held).
+     */
+    private void scheduleDrainGrace() {
+        if (drainTimer != null) {
+            return;
+        }
+        drainTimer = reactor.schedule(Deadlines.after(exitNanos, DRAIN_GRACE), () -> {
+            forceClosePipes();
+            pumps.forEach(p -> p.complete(null));
+        });
+    }
+
     @Override
     public void sendSignal(Signal signal) {
         lock.lock();
@@ -1063,6 +1265,7 @@ final class LinuxChild implements ChildProcess {
             if (stderrStream != null) {
                 stderrChannel.close(false);
             }
+            asyncStepLocked();
         } finally {
             lock.unlock();
         }

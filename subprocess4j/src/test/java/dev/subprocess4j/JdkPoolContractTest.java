@@ -1,0 +1,11 @@
+package dev.subprocess4j;
+
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.jdk.JdkBackend;
+
+class JdkPoolContractTest extends PoolContract {
+    @Override
+    protected Backend backend() {
+        return JdkBackend.INSTANCE;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.subprocess4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.BackendSelector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class LinuxPipelineContractTest extends PipelineContract {
+    @Override
+    protected Backend backend() {
+        return BackendSelector.byName("linux-native");
+    }
+
+    @Test
+    @Timeout(30)
+    void everyStageJoinsOneNewProcessGroupLedByTheFirst() throws Exception {
+        // field 5 of /proc/PID/stat is the process group
+        String script = "awk '{print $5}' /proc/$$/stat > ";
+        PipelineResult r = Subprocess.pipeline(sh(script + dir.resolve("g1") + "; echo $$"),
+                sh(script + dir.resolve("g2") + "; cat"), sh(script + dir.resolve("g3") + "; cat"))
+                .stdout(Redirect.PIPE).run();
+        long leader = Long.parseLong(r.stdout().strip());
+        assertThat(leader).isEqualTo(r.stages().getFirst().pid());
+        for (String g : List.of("g1", "g2", "g3")) {
+            assertThat(Long.parseLong(Files.readString(dir.resolve(g)).strip())).as(g).isEqualTo(leader);
+        }
+        long jvmGroup = Long.parseLong(Files.readString(Path.of("/proc/self/stat")).split(" ")[4]);
+        assertThat(leader).isNotEqualTo(jvmGroup);
+    }
+}

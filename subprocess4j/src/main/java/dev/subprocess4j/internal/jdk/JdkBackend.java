@@ -6,27 +6,18 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The backend on {@link ProcessBuilder}: every platform, Python's semantics where the JDK allows,
@@ -43,7 +34,6 @@ public final class JdkBackend implements Backend {
 
     static final String NAME = "jdk";
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
-    private static final Pattern ERROR_NUMBER = Pattern.compile("error[=:] ?(\\d+)");
 
     private JdkBackend() {}
 
@@ -283,91 +273,29 @@ public final class JdkBackend implements Backend {
      */
     private static String resolveProgram(SpawnRequest r) {
         String program = r.program();
-        if (program.contains("/")) {
+        if (program.contains("/") || SpawnChecks.childPath(r).equals(System.getenv("PATH"))) {
             return program;
         }
-        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
-        if (childPath.equals(System.getenv("PATH"))) {
-            return program;
-        }
-        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
-        boolean denied = false;
-        for (String dir : childPath.split(":", -1)) {
-            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-                denied = true;
-            }
-        }
-        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+        return SpawnChecks.resolveProgram(r);
     }
 
     /** {@code ProcessBuilder} reports a bad directory as an exec failure; check it first (as Go does). */
     private static void checkCwd(SpawnRequest r) {
-        Path cwd = r.cwd();
-        if (cwd == null) {
-            return;
-        }
-        int errno = 0;
-        try {
-            BasicFileAttributes a = Files.readAttributes(cwd, BasicFileAttributes.class);
-            if (!a.isDirectory()) {
-                errno = Errno.ENOTDIR;
-            } else if (!Files.isExecutable(cwd)) {
-                errno = Errno.EACCES;
-            }
-        } catch (IOException e) {
-            errno = errnoOf(e);
-        }
-        if (errno != 0) {
-            throw new SpawnException(SpawnException.Step.CHDIR, errno, r.program(), cwd.toString());
+        SpawnException e = SpawnChecks.cwdFailure(r);
+        if (e != null) {
+            throw e;
         }
     }
 
     private static void checkRedirectFiles(SpawnRequest r) {
-        if (r.stdin() instanceof Redirect.ReadFile(Path path)) {
-            probe(r, path, StandardOpenOption.READ);
-        }
-        for (Redirect out : List.of(r.stdout(), r.stderr())) {
-            if (out instanceof Redirect.WriteFile(Path path, boolean append)) {
-                probe(r, path, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                        append ? StandardOpenOption.APPEND : StandardOpenOption.WRITE);
-            }
-        }
-    }
-
-    private static void probe(SpawnRequest r, Path path, OpenOption... options) {
-        if (Files.isDirectory(path)) {
-            throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, Errno.EISDIR, r.program(), path.toString());
-        }
-        try (FileChannel ignored = FileChannel.open(path, options)) {
-            // only checking that it opens
-        } catch (IOException e) {
-            throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, errnoOf(e), r.program(), path.toString(), e);
+        SpawnException e = SpawnChecks.redirectFailure(r);
+        if (e != null) {
+            throw e;
         }
     }
 
     static int errnoOf(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return Errno.ENOENT;
-        }
-        if (e instanceof AccessDeniedException) {
-            return Errno.EACCES;
-        }
-        String text = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
-        Matcher m = ERROR_NUMBER.matcher(text);
-        if (m.find()) {
-            return Integer.parseInt(m.group(1));
-        }
-        for (int n = 1; n < 134; n++) {
-            String message = Errno.message(n);
-            if (!message.startsWith("Unknown") && text.toLowerCase(Locale.ROOT).contains(message.toLowerCase(Locale.ROOT))) {
-                return n;
-            }
-        }
-        return Errno.EIO;
+        return SpawnChecks.errnoOf(e);
     }
 
     private static SpawnException spawnFailure(SpawnRequest r, IOException e) {

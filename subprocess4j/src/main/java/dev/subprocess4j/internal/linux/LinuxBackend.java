@@ -5,6 +5,7 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
@@ -15,15 +16,9 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -105,7 +100,7 @@ public final class LinuxBackend implements Backend {
         }
         // Names are resolved before anything is made: an unknown one spawns nothing.
         Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
-        String path = resolveProgram(r);
+        String path = SpawnChecks.resolveProgram(r);
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
         int[] stdinPipe = null;
         int[] stdoutPipe = null;
@@ -320,51 +315,17 @@ public final class LinuxBackend implements Backend {
         return array;
     }
 
-    /** A bare name is looked up in the child's PATH (as execvpe: EACCES only if that is all that was found). */
-    private static String resolveProgram(SpawnRequest r) {
-        String program = r.program();
-        if (program.contains("/")) {
-            return program;
-        }
-        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
-        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
-        boolean denied = false;
-        for (String dir : childPath.split(":", -1)) {
-            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-                denied = true;
-            }
-        }
-        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
-    }
-
     /**
      * {@code posix_spawn} reports one errno for all its steps; find the step by checking the
      * directory and the redirect files, else it was the exec.
      */
     private static SpawnException spawnFailure(SpawnRequest r, int errno, String path) {
-        if (r.cwd() != null) {
-            int e = cwdProblem(r.cwd());
-            if (e != 0) {
-                return new SpawnException(SpawnException.Step.CHDIR, e, r.program(), r.cwd().toString());
-            }
+        SpawnException known = SpawnChecks.cwdFailure(r);
+        if (known == null) {
+            known = SpawnChecks.redirectFailure(r);
         }
-        if (r.stdin() instanceof Redirect.ReadFile(Path p)) {
-            int e = openProblem(p, StandardOpenOption.READ);
-            if (e != 0) {
-                return new SpawnException(SpawnException.Step.OPEN_REDIRECT, e, r.program(), p.toString());
-            }
-        }
-        for (Redirect out : List.of(r.stdout(), r.stderr())) {
-            if (out instanceof Redirect.WriteFile(Path p, boolean append)) {
-                int e = openProblem(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-                if (e != 0) {
-                    return new SpawnException(SpawnException.Step.OPEN_REDIRECT, e, r.program(), p.toString());
-                }
-            }
+        if (known != null) {
+            return known;
         }
         for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
             if (any instanceof Redirect.Fd(int fd) && !Unistd.isOpen(fd)) {
@@ -372,45 +333,5 @@ public final class LinuxBackend implements Backend {
             }
         }
         return new SpawnException(SpawnException.Step.EXEC, errno, r.program(), r.program().contains("/") ? path : r.program());
-    }
-
-    private static int cwdProblem(Path cwd) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(cwd, BasicFileAttributes.class);
-            if (!a.isDirectory()) {
-                return Errno.ENOTDIR;
-            }
-            return Files.isExecutable(cwd) ? 0 : Errno.EACCES;
-        } catch (IOException e) {
-            return errnoOf(e);
-        }
-    }
-
-    private static int openProblem(Path p, OpenOption... options) {
-        if (Files.isDirectory(p)) {
-            return Errno.EISDIR;
-        }
-        try (FileChannel ignored = FileChannel.open(p, options)) {
-            return 0;
-        } catch (IOException e) {
-            return errnoOf(e);
-        }
-    }
-
-    private static int errnoOf(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return Errno.ENOENT;
-        }
-        if (e instanceof AccessDeniedException) {
-            return Errno.EACCES;
-        }
-        String text = String.valueOf(e.getMessage());
-        for (int n = 1; n < 134; n++) {
-            String m = Errno.message(n);
-            if (!m.startsWith("Unknown") && text.contains(m)) {
-                return n;
-            }
-        }
-        return Errno.EIO;
     }
 }

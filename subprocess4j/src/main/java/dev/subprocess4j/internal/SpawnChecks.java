@@ -1,0 +1,140 @@
+package dev.subprocess4j.internal;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.SpawnException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What both backends check in the parent: the program lookup in the child's PATH, and, to name
+ * the step of a failed spawn, the working directory and the redirect files.
+ */
+public final class SpawnChecks {
+    private SpawnChecks() {}
+
+    /** The PATH of a child whose environment has none, as Python's {@code os.defpath}. */
+    public static final String DEFAULT_PATH = "/bin:/usr/bin";
+    private static final Pattern ERROR_NUMBER = Pattern.compile("error[=:] ?(\\d+)");
+
+    /** The PATH the child gets. */
+    public static String childPath(SpawnRequest r) {
+        return r.environment().getOrDefault("PATH", DEFAULT_PATH);
+    }
+
+    /**
+     * The program to execute: a name with {@code /} as is; a bare name looked up in the child's
+     * PATH (relative entries against the child's directory), as {@code execvpe} does: the first
+     * executable regular file wins, EACCES when only non-executable ones were found.
+     *
+     * @throws SpawnException EXEC with ENOENT or EACCES when nothing can be executed
+     */
+    public static String resolveProgram(SpawnRequest r) {
+        String program = r.program();
+        if (program.contains("/")) {
+            return program;
+        }
+        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        boolean denied = false;
+        for (String dir : childPath(r).split(":", -1)) {
+            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+                denied = true;
+            }
+        }
+        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+    }
+
+    /** Why the child could not change to {@code cwd}: an errno, or 0 when it could. */
+    public static int cwdProblem(Path cwd) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(cwd, BasicFileAttributes.class);
+            if (!a.isDirectory()) {
+                return Errno.ENOTDIR;
+            }
+            return Files.isExecutable(cwd) ? 0 : Errno.EACCES;
+        } catch (IOException e) {
+            return errnoOf(e);
+        }
+    }
+
+    /** The CHDIR failure for the request's directory, or null when there is none. */
+    public static SpawnException cwdFailure(SpawnRequest r) {
+        if (r.cwd() == null) {
+            return null;
+        }
+        int errno = cwdProblem(r.cwd());
+        return errno == 0 ? null : new SpawnException(SpawnException.Step.CHDIR, errno, r.program(), r.cwd().toString());
+    }
+
+    /** The OPEN_REDIRECT failure of the first redirect file that cannot be opened, or null. */
+    public static SpawnException redirectFailure(SpawnRequest r) {
+        if (r.stdin() instanceof Redirect.ReadFile(Path p)) {
+            SpawnException e = openFailure(r, p, StandardOpenOption.READ);
+            if (e != null) {
+                return e;
+            }
+        }
+        for (Redirect out : List.of(r.stdout(), r.stderr())) {
+            if (out instanceof Redirect.WriteFile(Path p, boolean append)) {
+                SpawnException e = openFailure(r, p, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.WRITE);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static SpawnException openFailure(SpawnRequest r, Path p, OpenOption... options) {
+        int errno;
+        if (Files.isDirectory(p)) {
+            errno = Errno.EISDIR;
+        } else {
+            try (FileChannel ignored = FileChannel.open(p, options)) {
+                return null;
+            } catch (IOException e) {
+                errno = errnoOf(e);
+            }
+        }
+        return new SpawnException(SpawnException.Step.OPEN_REDIRECT, errno, r.program(), p.toString());
+    }
+
+    /** The errno behind an I/O exception of the JDK, from its type, an {@code error=N} or its text. */
+    public static int errnoOf(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return Errno.ENOENT;
+        }
+        if (e instanceof AccessDeniedException) {
+            return Errno.EACCES;
+        }
+        String text = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+        Matcher m = ERROR_NUMBER.matcher(text);
+        if (m.find()) {
+            return Integer.parseInt(m.group(1));
+        }
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (int n = 1; n < 134; n++) {
+            String message = Errno.message(n);
+            if (!message.startsWith("Unknown") && lower.contains(message.toLowerCase(Locale.ROOT))) {
+                return n;
+            }
+        }
+        return Errno.EIO;
+    }
+}

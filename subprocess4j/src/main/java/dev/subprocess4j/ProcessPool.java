@@ -252,7 +252,13 @@ public final class ProcessPool implements AutoCloseable {
             never.add(j.command);
         }
         for (Job j : toKill) {
-            kill(j);
+            try {
+                kill(j);
+            } catch (RuntimeException e) {
+                // e.g. EPERM for a child running as another user: the others must still be killed
+                System.getLogger("dev.subprocess4j").log(System.Logger.Level.WARNING,
+                        "shutdownNow could not kill " + j.command, e);
+            }
         }
         return never;
     }
@@ -342,13 +348,17 @@ public final class ProcessPool implements AutoCloseable {
         // frees the slot, starts what the slot allows, then completes the caller's future.
         run.whenComplete((r, t) -> {
             freeSlot(job);
-            startWhatFits();
-            if (t != null) {
-                job.future.completeExceptionally(t);
-            } else {
-                job.future.complete(r);
+            try {
+                if (t != null) {
+                    job.future.completeExceptionally(t);
+                } else {
+                    job.future.complete(r);
+                }
+            } finally {
+                settle(job);
+                // Last: a failure while starting the next job must not leave this one incomplete.
+                startWhatFits();
             }
-            settle(job);
         });
     }
 

@@ -156,7 +156,13 @@ final class EpollReactor {
                     }
                     IntConsumer h = handlers.get(token);
                     if (h != null) {
-                        h.accept(Epoll.eventsAt(events, i));
+                        // One failing handler must not drop the other events of this batch: every
+                        // registration is one-shot, so a dropped event would never come again.
+                        try {
+                            h.accept(Epoll.eventsAt(events, i));
+                        } catch (Throwable t) {
+                            LOG.log(Level.ERROR, "subprocess4j-reactor: a handler failed (continuing)", t);
+                        }
                     }
                 }
                 runDueTimers();

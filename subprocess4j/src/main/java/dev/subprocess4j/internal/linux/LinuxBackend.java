@@ -9,6 +9,7 @@ import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
+import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Spawn;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
@@ -135,13 +136,24 @@ public final class LinuxBackend implements Backend {
         try {
             pidfd = Pidfd.open(pid);
         } catch (ErrnoException e) {
+            // The child runs but we hold no handle on it: end it rather than leave a zombie.
+            Signals.killAndReap(pid);
             toClose.forEach(Unistd::closeQuietly);
             throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
         }
-        LinuxChild child = new LinuxChild(r, pid, pidfd, startNanos,
-                stdinPipe == null ? -1 : stdinPipe[1],
-                stdoutPipe == null ? -1 : stdoutPipe[0],
-                stderrPipe == null ? -1 : stderrPipe[0]);
+        LinuxChild child;
+        try {
+            child = new LinuxChild(r, pid, pidfd, startNanos,
+                    stdinPipe == null ? -1 : stdinPipe[1],
+                    stdoutPipe == null ? -1 : stdoutPipe[0],
+                    stderrPipe == null ? -1 : stderrPipe[0]);
+        } catch (RuntimeException | Error e) {
+            // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
+            Signals.killAndReap(pid);
+            Unistd.closeQuietly(pidfd);
+            toClose.forEach(Unistd::closeQuietly);
+            throw e;
+        }
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3}{4})", pid,
                     dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME,

@@ -147,20 +147,28 @@ final class LinuxChild implements ChildProcess {
             MemorySegment info = arena.allocate(Pidfd.SIGINFO_SIZE, 8);
             MemorySegment rusage = arena.allocate(Pidfd.RUSAGE_SIZE, 8);
             int err = Pidfd.waitid(pidfd, info, Pidfd.WEXITED | Pidfd.WNOHANG, rusage);
-            if (err != 0) {
+            if (err == Errno.ECHILD || err == Errno.EINVAL) {
+                // Someone else reaped it (SIGCHLD set to SIG_IGN auto-reaps), or the kernel lacks
+                // P_PIDFD: the status is lost for good. As CPython does, report 0.
+                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0} failed: {1}; its exit status is lost, reporting 0",
+                        pid, Errno.name(err));
+                code = 0;
+                ru = null;
+            } else if (err != 0) {
                 reapClaim.set(false);
                 LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0} failed: {1}", pid, Errno.name(err));
+                rearmPidfd();
                 return;
-            }
-            if (info.get(ValueLayout.JAVA_INT, Pidfd.SI_PID) == 0) {
+            } else if (info.get(ValueLayout.JAVA_INT, Pidfd.SI_PID) == 0) {
                 reapClaim.set(false); // not exited yet
                 rearmPidfd();
                 return;
+            } else {
+                int siCode = info.get(ValueLayout.JAVA_INT, Pidfd.SI_CODE);
+                int status = info.get(ValueLayout.JAVA_INT, Pidfd.SI_STATUS);
+                code = siCode == Pidfd.CLD_EXITED ? status : -status;
+                ru = readUsage(rusage);
             }
-            int siCode = info.get(ValueLayout.JAVA_INT, Pidfd.SI_CODE);
-            int status = info.get(ValueLayout.JAVA_INT, Pidfd.SI_STATUS);
-            code = siCode == Pidfd.CLD_EXITED ? status : -status;
-            ru = readUsage(rusage);
         }
         long now = System.nanoTime();
         lock.lock();
@@ -169,6 +177,10 @@ final class LinuxChild implements ChildProcess {
             usage = ru;
             exitNanos = now;
             reaped = true;
+            if (request.stdin() instanceof Redirect.FromStream && stdinChannel != null && !stdinChannel.closed) {
+                // Nobody reads it any more; a source that never ends must not keep the fd open.
+                stdinChannel.close(false);
+            }
             reactor.cancel(deadlineTimer);
             reactor.cancel(graceTimer);
             if (pidfdInReactor) {
@@ -325,21 +337,36 @@ final class LinuxChild implements ChildProcess {
 
     // ================================================================== deadline
 
+    /**
+     * The deadline: under the lock, so a reap cannot slip between the check and the state change
+     * (the reap then sees {@code timedOut} and arms the drain grace, and cancels the grace timer).
+     */
     private void deadlinePassed() {
-        if (reaped) {
-            return;
+        lock.lock();
+        try {
+            if (reaped) {
+                return;
+            }
+            timedOut = true;
+            LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+            killForTimeout(request.killSignal());
+            if (request.killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
+                    lock.lock();
+                    try {
+                        if (!reaped) {
+                            killForTimeout(Signal.SIGKILL);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                });
+            }
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
-        timedOut = true;
-        LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
-        killForTimeout(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL) {
-            graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
-                if (!reaped) {
-                    killForTimeout(Signal.SIGKILL);
-                }
-            });
-        }
-        wakeWaiters();
     }
 
     private void killForTimeout(Signal s) {
@@ -487,11 +514,10 @@ final class LinuxChild implements ChildProcess {
             pollEvents[i] = events[i] == Epoll.EPOLLOUT ? Epoll.POLLOUT : Epoll.POLLIN;
         }
         int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        MemorySegment pollfds = pollScratch();
         lock.unlock();
-        try {
+        try (Arena arena = Arena.ofConfined()) { // per call: several threads may poll one child
             // A channel closed meanwhile makes poll return at once (POLLNVAL): the caller re-checks.
-            Epoll.pollAny(pollfds, fds, pollEvents, count, slice);
+            Epoll.pollAny(arena.allocate(8L * count, 8), fds, pollEvents, count, slice);
         } finally {
             lock.lock();
         }
@@ -499,15 +525,6 @@ final class LinuxChild implements ChildProcess {
             throw new InterruptedException();
         }
         return true;
-    }
-
-    private MemorySegment pollScratch;
-
-    private MemorySegment pollScratch() {
-        if (pollScratch == null) {
-            pollScratch = Arena.ofAuto().allocate(8 * 3, 8);
-        }
-        return pollScratch;
     }
 
     private boolean awaitIo(Channel ch, int events, long deadline) throws InterruptedException {
@@ -724,7 +741,7 @@ final class LinuxChild implements ChildProcess {
                         } else {
                             out.write(chunk, 0, n);
                         }
-                    } catch (IOException | RuntimeException e) {
+                    } catch (Throwable e) { // an Error from a consumer too: a dead pump would block the child
                         // Keep draining so the child never blocks on a full pipe.
                         failed.set(true);
                         LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + ch.name + " failed; discarding the rest", e);
@@ -746,7 +763,7 @@ final class LinuxChild implements ChildProcess {
                     int n;
                     try {
                         n = in.read(chunk); // may block: this is a virtual thread of its own
-                    } catch (IOException e) {
+                    } catch (Throwable e) { // the child must still see the end of its stdin
                         LOG.log(Level.WARNING, "pid " + pid + ": reading its stdin source failed", e);
                         n = -1;
                     }

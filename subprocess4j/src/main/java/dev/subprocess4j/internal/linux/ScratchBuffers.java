@@ -15,6 +15,8 @@ final class ScratchBuffers {
     private static final int KEEP = 64;
     private static final ConcurrentLinkedQueue<MemorySegment> IDLE = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger IDLE_COUNT = new AtomicInteger();
+    /** Buffers ever taken from the global arena (never freed): at most {@link #KEEP}. */
+    private static final AtomicInteger GLOBAL_ALLOCATED = new AtomicInteger();
 
     private ScratchBuffers() {}
 
@@ -24,7 +26,11 @@ final class ScratchBuffers {
             IDLE_COUNT.decrementAndGet();
             return b;
         }
-        return IDLE_COUNT.get() < KEEP ? Arena.global().allocate(SIZE, 8) : Arena.ofAuto().allocate(SIZE, 8);
+        if (GLOBAL_ALLOCATED.incrementAndGet() <= KEEP) {
+            return Arena.global().allocate(SIZE, 8);
+        }
+        GLOBAL_ALLOCATED.decrementAndGet();
+        return Arena.ofAuto().allocate(SIZE, 8); // a burst beyond KEEP: freed by the GC when dropped
     }
 
     static void release(MemorySegment b) {

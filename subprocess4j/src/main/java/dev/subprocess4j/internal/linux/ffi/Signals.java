@@ -11,6 +11,25 @@ public final class Signals {
     private Signals() {}
 
     private static final MethodHandle KILL = Libc.withErrno("kill", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle WAITPID = Libc.withErrno("waitpid",
+            FunctionDescriptor.of(INT, INT, java.lang.foreign.ValueLayout.ADDRESS, INT));
+
+    /**
+     * SIGKILL to a child we could not take a pidfd of, then a blocking {@code waitpid} for it:
+     * safe only for a child of ours that nobody has reaped (its pid cannot be reused before).
+     */
+    public static void killAndReap(int pid) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int ignored = (int) KILL.invokeExact(state, pid, 9);
+            while ((int) WAITPID.invokeExact(state, pid, MemorySegment.NULL, 0) < 0
+                    && Libc.errno(state) == dev.subprocess4j.internal.Errno.EINTR) {
+                // retry
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
 
     /**
      * {@code kill(-pgid, sig)}: signals every process of a group.

@@ -75,6 +75,7 @@ public final class Main implements Callable<Integer> {
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
         CommandLine sp = new CommandLine(new Main())
                 .addSubcommand(new CommandLine(new RunCommand(out, err)))
+                .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
                 .addSubcommand(new CommandLine(new BenchCommand(out, err)));
         sp.setOut(outWriter)
                 .setErr(errWriter)

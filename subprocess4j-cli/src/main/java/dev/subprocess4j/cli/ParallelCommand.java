@@ -538,8 +538,8 @@ final class ParallelCommand implements Callable<Integer> {
             long now = System.nanoTime();
             int notRun = pending.size();
             int succeeded = finished - failed;
-            err.printf(Locale.ROOT, "sp: %d jobs, %d succeeded, %d failed, %d retries used, %d not run;"
-                            + " wall %s, child CPU %s%n",
+            err.printf(Locale.ROOT, "sp: %d jobs, %d succeeded, %d failed, %d retries used, %d not run%n"
+                            + "sp: wall %s, child CPU %s%n",
                     all.size(), succeeded, failed, retriesUsed, notRun, seconds(Duration.ofNanos(now - startNanos)) + "s",
                     cpuKnown ? seconds(cpu) + "s" : "n/a");
             List<Job> slowest = all.stream().filter(j -> j.finished)

@@ -524,7 +524,12 @@ final class ParallelCommand implements Callable<Integer> {
 
         String barLine(long now, int columns) {
             String text = " " + status(now);
-            int width = Math.max(10, Math.min(60, columns - text.length() - 3));
+            int width = Math.min(60, columns - text.length() - 3);
+            if (width < 5) {
+                // Too narrow for a bar: the counts matter more.
+                String counts = text.strip();
+                return counts.length() >= columns ? counts.substring(0, Math.max(1, columns - 1)) : counts;
+            }
             int filled = all.isEmpty() ? width : (int) ((long) width * finished / all.size());
             StringBuilder sb = new StringBuilder("[");
             for (int i = 0; i < width; i++) {

@@ -2,12 +2,18 @@ package dev.subprocess4j.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Shlex;
+import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.cli.SpRunTest.Sp;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -303,6 +309,37 @@ class SpParallelTest {
         assertThat(ParallelCommand.duration(4.6)).isEqualTo("5s");
         assertThat(ParallelCommand.duration(185)).isEqualTo("3m05s");
         assertThat(ParallelCommand.duration(3720)).isEqualTo("1h02m");
+    }
+
+    // ---- under a real terminal ----------------------------------------------------------------
+
+    /**
+     * End to end under a pseudo-terminal made by util-linux {@code script}: sp runs in its own JVM
+     * (this test's class path), sees a terminal on stderr with {@code --progress auto} and draws
+     * the live bar; the job output and the summary come out clean between redraws.
+     */
+    @Test
+    @Timeout(120)
+    void underATerminalAutoDrawsTheLiveBar() throws IOException {
+        Path script = Path.of("/usr/bin/script");
+        assumeTrue(Files.isExecutable(script), "util-linux script is not installed");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String sp = Shlex.join(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "parallel", "-j", "2",
+                jobs("sleep 0.3", "sleep 0.2", "false", "echo hello").toString()));
+        CompletedProcess r = Subprocess.command(script.toString(), "-q", "-e", "-c", sp, "/dev/null")
+                .putEnv("COLUMNS", "72").stdin(Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(90)).run();
+        String tty = new String(r.stdoutBytes(), UTF_8).replace("\r\n", "\n"); // bytes: stdout() would turn \r into \n
+        assertThat(r.returnCode()).as(tty).isEqualTo(1);
+        assertThat(tty).contains("\r\u001b[2K[").containsPattern("\\] 4/4 done, 0 running, 1 failed, \\d+\\.\\d jobs/s")
+                .contains("\r\u001b[2Khello\n")
+                .contains("\r\u001b[2Ksp: 4 jobs, 3 succeeded, 1 failed, 0 retries used, 0 not run\n")
+                .contains("sp: slowest:\n");
+        for (String frame : tty.split("\r")) {
+            if (frame.startsWith("\u001b[2K[")) {
+                assertThat(frame).hasSizeLessThan(72 + "\u001b[2K".length());
+            }
+        }
     }
 
     // ---- bad usage ----------------------------------------------------------------------------

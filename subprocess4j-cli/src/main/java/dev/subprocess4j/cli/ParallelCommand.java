@@ -524,7 +524,10 @@ final class ParallelCommand implements Callable<Integer> {
 
         String barLine(long now, int columns) {
             String text = " " + status(now);
-            int width = Math.min(60, columns - text.length() - 3);
+            // Sized for the longest text this run can show, so the bar does not jump as counts grow.
+            int widest = String.format(Locale.ROOT, " %d/%d done, %d running, %d failed, 9999.9 jobs/s, ETA 99m59s",
+                    all.size(), all.size(), maxJobs, all.size()).length();
+            int width = Math.min(60, columns - Math.max(widest, text.length()) - 3);
             if (width < 5) {
                 // Too narrow for a bar: the counts matter more.
                 String counts = text.strip();

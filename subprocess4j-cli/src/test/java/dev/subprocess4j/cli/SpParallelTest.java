@@ -279,11 +279,15 @@ class SpParallelTest {
         assertThat(r.out()).isEqualTo("echo out\tout\n");
         int bars = err.split("\r\u001b\\[2K\\[", -1).length - 1;
         assertThat(bars).isGreaterThanOrEqualTo(4);
+        List<Integer> barEnds = new ArrayList<>();
         for (String frame : err.split("\r")) {
             if (frame.startsWith("\u001b[2K[")) {
                 assertThat(frame).hasSizeLessThan(80 + "\u001b[2K".length()).doesNotContain("\n");
+                barEnds.add(frame.indexOf(']'));
             }
         }
+        // The bar keeps one width while the counts change.
+        assertThat(barEnds).containsOnly(barEnds.getFirst());
     }
 
     @Test

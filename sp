@@ -20,7 +20,7 @@ stale() {
 if stale; then
   echo "sp: building (first use or sources changed)..." >&2
   if ! (cd "$root" && ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
-        -pl subprocess4j-cli -am package >&2); then
+        -pl subprocess4j-cli -am package </dev/null >&2); then
     echo "sp: the build failed; see the Maven output above." >&2
     exit 125
   fi

@@ -55,7 +55,8 @@ final class Json {
         return raw(name, value == null ? "null" : value.toString());
     }
 
-    private Json raw(String name, String json) {
+    /** A field whose value is written as given (it must already be valid JSON). */
+    Json raw(String name, String json) {
         if (!empty) {
             text.append(", ");
         }

@@ -45,7 +45,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Runs programs with subprocess4j: Python's subprocess semantics for Java.",
         commandListHeading = "%nCommands:%n",
         footerHeading = "%n",
-        footer = "Run 'sp run --help' for the options and the exit status of 'sp run'.")
+        footer = "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
+                + " examples and exit status.")
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
     static final int EXIT_USAGE = 2;
@@ -75,6 +76,7 @@ public final class Main implements Callable<Integer> {
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
         CommandLine sp = new CommandLine(new Main())
                 .addSubcommand(new CommandLine(new RunCommand(out, err)))
+                .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
                 .addSubcommand(new CommandLine(new BenchCommand(out, err)));
         sp.setOut(outWriter)
                 .setErr(errWriter)

@@ -1,0 +1,389 @@
+package dev.subprocess4j.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Shlex;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.cli.SpRunTest.Sp;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sp parallel} in-process through {@link Main#execute}, with the job list in a file (the
+ * jobs' stdin is /dev/null and their output is captured, so Surefire's streams are not touched).
+ */
+class SpParallelTest {
+    @TempDir
+    Path dir;
+
+    private Path jobs(String... lines) throws IOException {
+        Path f = dir.resolve("jobs-" + System.nanoTime() + ".txt");
+        Files.writeString(f, String.join("\n", lines) + "\n");
+        return f;
+    }
+
+    private static Sp sp(String... args) {
+        return SpRunTest.sp(args);
+    }
+
+    /** {@code sp parallel --progress never ARGS... FILE}. */
+    private Sp parallel(Path file, String... options) {
+        List<String> args = new ArrayList<>(List.of("parallel", "--progress", "never"));
+        args.addAll(List.of(options));
+        args.add(file.toString());
+        return sp(args.toArray(String[]::new));
+    }
+
+    // ---- exit status --------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void exitStatusIsTheNumberOfFailedJobs() throws IOException {
+        assertThat(parallel(jobs("true", "true"), "-j", "2").status()).isZero();
+        Sp two = parallel(jobs("true", "false", "sh -c 'exit 3'", "# a comment", "", "   ", "true"), "-j", "2");
+        assertThat(two.status()).isEqualTo(2);
+        assertThat(two.err()).contains("sp: 4 jobs, 2 succeeded, 2 failed, 0 retries used, 0 not run\n");
+    }
+
+    @Test
+    @Timeout(120)
+    void exitStatusIsCappedAt101() throws IOException {
+        String[] lines = Collections.nCopies(102, "false").toArray(String[]::new);
+        Sp many = parallel(jobs(lines), "-j", "2");
+        assertThat(many.status()).isEqualTo(101);
+        assertThat(many.err()).contains("102 jobs, 0 succeeded, 102 failed");
+    }
+
+    // ---- output -------------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void outputOfEachJobIsPrintedWholeNotInterleaved() throws IOException {
+        Sp r = parallel(jobs(
+                "sh -c 'echo a1; sleep 0.2; echo a2; sleep 0.2; echo a3; echo ea >&2'",
+                "sh -c 'echo b1; sleep 0.1; echo b2; sleep 0.1; echo b3; echo eb >&2'",
+                "sh -c 'echo c1; sleep 0.15; echo c2; sleep 0.15; echo c3; echo ec >&2'"), "-j", "3");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("a1\na2\na3\n", "b1\nb2\nb3\n", "c1\nc2\nc3\n").hasLineCount(9);
+        // Completion order: b, c, a.
+        assertThat(r.out()).isEqualTo("b1\nb2\nb3\nc1\nc2\nc3\na1\na2\na3\n");
+        assertThat(r.err()).startsWith("eb\nec\nea\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void keepOrderPrintsInTheOrderOfTheLines() throws IOException {
+        Path f = jobs("sh -c 'sleep 0.4; echo first'", "sh -c 'sleep 0.2; echo second'", "echo third");
+        assertThat(parallel(f, "-j", "3").out()).isEqualTo("third\nsecond\nfirst\n");
+        assertThat(parallel(f, "-j", "3", "--keep-order").out()).isEqualTo("first\nsecond\nthird\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void tagPrefixesEachLineWithTheCommandLine() throws IOException {
+        Sp r = parallel(jobs("printf 'x\\ny\\n'", "sh -c 'echo oops >&2'", "printf 'no newline'"), "-j", "1", "--tag");
+        assertThat(r.out()).isEqualTo("printf 'x\\ny\\n'\tx\nprintf 'x\\ny\\n'\ty\nprintf 'no newline'\tno newline\n");
+        assertThat(r.err()).startsWith("sh -c 'echo oops >&2'\toops\n");
+        assertThat(parallel(jobs("echo plain"), "-j", "1").out()).isEqualTo("plain\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void shellRunsEachLineWithBinSh() throws IOException {
+        Sp r = parallel(jobs("echo one | tr o 0; echo $((1+2))"), "--shell");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).isEqualTo("0ne\n3\n");
+        // Without --shell the same line is words: echo prints them.
+        assertThat(parallel(jobs("echo one | tr o 0")).out()).isEqualTo("one | tr o 0\n");
+    }
+
+    // ---- retries, halt, timeout ---------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void retriesRunAFailedJobAgain() throws IOException {
+        Path marker = dir.resolve("marker");
+        String flaky = "if [ -e " + marker + " ]; then echo ok; else touch " + marker + "; echo failing; exit 1; fi";
+        Sp withoutRetries = parallel(jobs(flaky), "--shell");
+        assertThat(withoutRetries.status()).isEqualTo(1);
+        Files.delete(marker);
+
+        Sp r = parallel(jobs(flaky), "--shell", "--retries", "2", "--json");
+        assertThat(r.status()).isZero();
+        Map<String, Object> json = JsonParser.parseObject(r.out());
+        assertThat(json).containsEntry("attempts", new BigDecimal(2)).containsEntry("stdout", "ok\n");
+        assertThat(r.err()).contains("1 succeeded, 0 failed, 1 retries used");
+
+        Sp exhausted = parallel(jobs("false"), "--retries", "2", "--json");
+        assertThat(exhausted.status()).isEqualTo(1);
+        assertThat(JsonParser.parseObject(exhausted.out())).containsEntry("attempts", new BigDecimal(3));
+        assertThat(exhausted.err()).contains("2 retries used");
+    }
+
+    @Test
+    @Timeout(60)
+    void haltOnErrorStartsNoNewJobAfterAFailure() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("false"));
+        for (int i = 1; i <= 4; i++) {
+            lines.add("touch " + dir.resolve("ran" + i));
+        }
+        Sp halted = parallel(jobs(lines.toArray(String[]::new)), "-j", "1", "--halt-on-error");
+        assertThat(halted.status()).isEqualTo(1);
+        assertThat(halted.err()).contains("5 jobs, 0 succeeded, 1 failed, 0 retries used, 4 not run");
+        for (int i = 1; i <= 4; i++) {
+            assertThat(dir.resolve("ran" + i)).doesNotExist();
+        }
+
+        Sp all = parallel(jobs(lines.toArray(String[]::new)), "-j", "1");
+        assertThat(all.status()).isEqualTo(1);
+        for (int i = 1; i <= 4; i++) {
+            assertThat(dir.resolve("ran" + i)).exists();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void haltOnErrorLetsRunningJobsFinish() throws IOException {
+        Path done = dir.resolve("slow-done");
+        Sp r = parallel(jobs("sh -c 'sleep 0.5; touch " + done + "; echo slow'", "false", "touch " + dir.resolve("late")),
+                "-j", "2", "--halt-on-error", "--keep-order");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(done).exists();
+        assertThat(dir.resolve("late")).doesNotExist();
+        assertThat(r.out()).isEqualTo("slow\n");
+        assertThat(r.err()).contains("1 succeeded, 1 failed, 0 retries used, 1 not run");
+    }
+
+    @Test
+    @Timeout(60)
+    void timeoutKillsASlowJobAndCountsItAsFailed() throws IOException {
+        long start = System.nanoTime();
+        Sp r = parallel(jobs("sleep 5", "echo quick"), "--timeout", "300ms", "--json");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(millis).isLessThan(4_000);
+        List<Map<String, Object>> lines = r.out().lines().map(JsonParser::parseObject).toList();
+        Map<String, Object> slow = lines.stream().filter(j -> j.get("line").equals(new BigDecimal(1))).findFirst().orElseThrow();
+        assertThat(slow).containsEntry("timed_out", true).containsEntry("returncode", null);
+        assertThat((String) slow.get("error")).contains("timed out");
+    }
+
+    // ---- JSON ---------------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void jsonWritesOneObjectPerJobWithTheFields() throws IOException {
+        Sp r = parallel(jobs("sh -c 'echo out; echo err >&2; exit 3'", "echo 'two words'"), "-j", "1", "--json");
+        assertThat(r.status()).isEqualTo(1);
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        Map<String, Object> first = JsonParser.parseObject(lines.get(0));
+        assertThat(first).containsKeys("line", "command", "args", "returncode", "signal", "elapsed", "attempts",
+                "timed_out", "stdout", "stderr", "cpu", "error");
+        assertThat(first).containsEntry("line", new BigDecimal(1))
+                .containsEntry("args", List.of("sh", "-c", "echo out; echo err >&2; exit 3"))
+                .containsEntry("returncode", new BigDecimal(3)).containsEntry("signal", null)
+                .containsEntry("attempts", new BigDecimal(1)).containsEntry("timed_out", false)
+                .containsEntry("stdout", "out\n").containsEntry("stderr", "err\n");
+        assertThat((BigDecimal) first.get("elapsed")).isNotNegative();
+        Map<String, Object> second = JsonParser.parseObject(lines.get(1));
+        assertThat(second).containsEntry("line", new BigDecimal(2)).containsEntry("args", List.of("echo", "two words"))
+                .containsEntry("returncode", BigDecimal.ZERO).containsEntry("stdout", "two words\n");
+        // The raw output is not printed besides the JSON; the summary stays on stderr.
+        assertThat(r.err()).doesNotContain("err\n").contains("sp: 2 jobs, 1 succeeded, 1 failed");
+    }
+
+    @Test
+    @Timeout(60)
+    void jsonReportsASignalDeath() throws IOException {
+        Map<String, Object> j = JsonParser.parseObject(parallel(jobs("sh -c 'kill -9 $$'"), "--json").out());
+        if (j.get("signal") != null) {
+            assertThat(j).containsEntry("signal", "SIGKILL").containsEntry("returncode", new BigDecimal(-9));
+        } else {
+            assertThat(j).containsEntry("returncode", new BigDecimal(137)); // the JDK backend cannot tell
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aProgramThatCannotStartFailsItsJob() throws IOException {
+        Sp r = parallel(jobs("/nonexistent/program", "true"));
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("sp: line 1: ").contains("/nonexistent/program");
+    }
+
+    // ---- summary ------------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void summaryNamesTheSlowestThreeJobs() throws IOException {
+        Sp r = parallel(jobs("sleep 0.5", "true", "sleep 0.3", "sleep 0.1"), "-j", "4");
+        String err = r.err();
+        assertThat(err).containsPattern("wall \\d+\\.\\d{3}s, child CPU (\\d+\\.\\d{3}s|n/a)");
+        assertThat(err).containsPattern("(?s)sp: slowest:\nsp: +0\\.5\\d\\ds  line 1: sleep 0.5\n"
+                + "sp: +0\\.3\\d\\ds  line 3: sleep 0.3\nsp: +0\\.1\\d\\ds  line 4: sleep 0.1\n");
+        assertThat(err).doesNotContain("line 2: true");
+    }
+
+    // ---- concurrency --------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void jobsBoundsTheConcurrency() throws IOException {
+        Path log = dir.resolve("log");
+        String[] lines = IntStream.range(0, 8)
+                .mapToObj(i -> "echo start >> " + log + "; sleep 0.2; echo end >> " + log)
+                .toArray(String[]::new);
+        long start = System.nanoTime();
+        assertThat(parallel(jobs(lines), "-j", "3", "--shell").status()).isZero();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        int now = 0;
+        int max = 0;
+        for (String event : Files.readAllLines(log)) {
+            now += event.equals("start") ? 1 : -1;
+            max = Math.max(max, now);
+        }
+        assertThat(max).isBetween(2, 3);
+        assertThat(millis).isGreaterThanOrEqualTo(3 * 200); // 8 jobs of 0.2 s, 3 at a time: 3 rounds
+    }
+
+    // ---- progress -----------------------------------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void progressAlwaysDrawsALiveBarThenTheSummary() throws IOException {
+        Sp r = sp("parallel", "-j", "2", "--progress", "always", "--tag",
+                jobs("sleep 0.3", "sleep 0.2", "false", "echo out").toString());
+        assertThat(r.status()).isEqualTo(1);
+        String err = r.err();
+        assertThat(err).contains("\r\u001b[2K[").contains("4/4 done, 0 running, 1 failed").contains("jobs/s, ETA");
+        assertThat(err).containsPattern("\\[[=> ]+\\] 0/4 done, 2 running");
+        // The bar is cleared before the summary, and before any job output.
+        assertThat(err).contains("\r\u001b[2Ksp: 4 jobs, 3 succeeded, 1 failed");
+        assertThat(r.out()).isEqualTo("echo out\tout\n");
+        int bars = err.split("\r\u001b\\[2K\\[", -1).length - 1;
+        assertThat(bars).isGreaterThanOrEqualTo(4);
+        List<Integer> barEnds = new ArrayList<>();
+        for (String frame : err.split("\r")) {
+            if (frame.startsWith("\u001b[2K[")) {
+                assertThat(frame).hasSizeLessThan(80 + "\u001b[2K".length()).doesNotContain("\n");
+                barEnds.add(frame.indexOf(']'));
+            }
+        }
+        // The bar keeps one width while the counts change.
+        assertThat(barEnds).containsOnly(barEnds.getFirst());
+    }
+
+    @Test
+    @Timeout(60)
+    void progressNeverPrintsOnlyTheSummary() throws IOException {
+        Sp r = sp("parallel", "--progress", "never", "--progress-interval", "50ms", jobs("sleep 0.3").toString());
+        assertThat(r.err()).doesNotContain("\r").doesNotContain("done,").startsWith("sp: 1 jobs, 1 succeeded");
+    }
+
+    @Test
+    @Timeout(60)
+    void progressAutoWithoutATerminalPrintsPlainLines() throws IOException {
+        assertThat(ParallelCommand.stderrIsTerminal()).isFalse();
+        Sp r = sp("parallel", "--progress-interval", "100ms", "-j", "1", jobs("sleep 0.3", "sleep 0.3").toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.err()).doesNotContain("\r").doesNotContain("\u001b")
+                .containsPattern("(?m)^sp: [0-2]/2 done, 1 running, 0 failed, \\d+\\.\\d jobs/s, ETA \\S+$")
+                .contains("sp: 2 jobs, 2 succeeded");
+    }
+
+    @Test
+    void etaAndDurationsAreShort() {
+        assertThat(ParallelCommand.duration(4.6)).isEqualTo("5s");
+        assertThat(ParallelCommand.duration(185)).isEqualTo("3m05s");
+        assertThat(ParallelCommand.duration(3720)).isEqualTo("1h02m");
+    }
+
+    // ---- under a real terminal ----------------------------------------------------------------
+
+    /**
+     * End to end under a pseudo-terminal made by util-linux {@code script}: sp runs in its own JVM
+     * (this test's class path), sees a terminal on stderr with {@code --progress auto} and draws
+     * the live bar; the job output and the summary come out clean between redraws.
+     */
+    @Test
+    @Timeout(120)
+    void underATerminalAutoDrawsTheLiveBar() throws IOException {
+        Path script = Path.of("/usr/bin/script");
+        assumeTrue(Files.isExecutable(script), "util-linux script is not installed");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String sp = Shlex.join(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "parallel", "-j", "2",
+                jobs("sleep 0.3", "sleep 0.2", "false", "echo hello").toString()));
+        CompletedProcess r = Subprocess.command(script.toString(), "-q", "-e", "-c", sp, "/dev/null")
+                .putEnv("COLUMNS", "72").stdin(Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(90)).run();
+        String tty = new String(r.stdoutBytes(), UTF_8).replace("\r\n", "\n"); // bytes: stdout() would turn \r into \n
+        assertThat(r.returnCode()).as(tty).isEqualTo(1);
+        assertThat(tty).contains("\r\u001b[2K[").containsPattern("\\] 4/4 done, 0 running, 1 failed, \\d+\\.\\d jobs/s")
+                .contains("\r\u001b[2Khello\n")
+                .contains("\r\u001b[2Ksp: 4 jobs, 3 succeeded, 1 failed, 0 retries used, 0 not run\n")
+                .contains("sp: slowest:\n");
+        for (String frame : tty.split("\r")) {
+            if (frame.startsWith("\u001b[2K[")) {
+                assertThat(frame).hasSizeLessThan(72 + "\u001b[2K".length());
+            }
+        }
+    }
+
+    // ---- bad usage ----------------------------------------------------------------------------
+
+    @Test
+    @Timeout(30)
+    void badInputsExitWith2NamingTheBadValue() throws IOException {
+        Path ok = jobs("true");
+        Sp badJ = sp("parallel", "-j", "0", ok.toString());
+        assertThat(badJ.status()).isEqualTo(2);
+        assertThat(badJ.err()).startsWith("sp: -j must be 1 or more: '0'\n");
+        Sp notNumber = sp("parallel", "-j", "many", ok.toString());
+        assertThat(notNumber.status()).isEqualTo(2);
+        assertThat(notNumber.err()).contains("'many'");
+        Sp badRetries = sp("parallel", "--retries", "-1", ok.toString());
+        assertThat(badRetries.status()).isEqualTo(2);
+        assertThat(badRetries.err()).contains("'-1'");
+        Sp badTimeout = sp("parallel", "--timeout", "soon", ok.toString());
+        assertThat(badTimeout.status()).isEqualTo(2);
+        assertThat(badTimeout.err()).startsWith("sp: ").contains("'soon' is not a duration");
+        Sp badProgress = sp("parallel", "--progress", "sometimes", ok.toString());
+        assertThat(badProgress.status()).isEqualTo(2);
+        assertThat(badProgress.err()).contains("'sometimes'");
+        Sp missing = sp("parallel", dir.resolve("missing.txt").toString());
+        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.err()).isEqualTo("sp: cannot read FILE '" + dir.resolve("missing.txt") + "': no such file\n");
+        Path badLine = jobs("true", "# fine", "echo 'unclosed", "true");
+        Sp line = sp("parallel", badLine.toString());
+        assertThat(line.status()).isEqualTo(2);
+        assertThat(line.err()).isEqualTo("sp: line 3: No closing quotation: echo 'unclosed\n");
+        assertThat(line.out()).isEmpty();
+    }
+
+    @Test
+    @Timeout(30)
+    void helpHasExamples() {
+        Sp help = sp("parallel", "--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("Examples:", "sp parallel -j 8", "--keep-order", "--halt-on-error", "%p");
+        assertThat(new String(help.outBytes(), UTF_8)).doesNotContain("picocli WARN");
+        assertThat(help.err()).isEmpty();
+    }
+}

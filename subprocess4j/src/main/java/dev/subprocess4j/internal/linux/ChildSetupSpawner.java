@@ -222,7 +222,7 @@ final class ChildSetupSpawner {
             spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags);
 
             // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
-            int[] errorPipe = Unistd.pipe2(Unistd.O_CLOEXEC);
+            int[] errorPipe = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // never 0-2, which the child redirects
             try {
                 spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
                 spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);

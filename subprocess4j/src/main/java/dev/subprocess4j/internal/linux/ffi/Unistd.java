@@ -22,6 +22,7 @@ public final class Unistd {
     /** {@code O_TRUNC}. */ public static final int O_TRUNC = 01000;
     /** {@code O_APPEND}. */ public static final int O_APPEND = 02000;
     private static final int F_SETFL = 4;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int F_GETFD = 1;
 
     private static final MethodHandle PIPE2 = Libc.withErrno("pipe2", FunctionDescriptor.of(INT, ADDRESS, INT));
@@ -47,6 +48,33 @@ public final class Unistd {
             }
             return new int[] {fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1)};
         } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * A pipe whose two ends are numbered {@code minFd} or above (close-on-exec): when the JVM runs
+     * with some of fds 0-2 closed, a plain pipe could take their numbers, and the child's own
+     * redirects onto 0-2 would then overwrite it.
+     */
+    public static int[] pipe2Above(int minFd, int flags) {
+        int[] p = pipe2(flags);
+        try {
+            for (int i = 0; i < 2; i++) {
+                if (p[i] < minFd) {
+                    MemorySegment state = Libc.errnoState();
+                    int moved = (int) FCNTL.invokeExact(state, p[i], F_DUPFD_CLOEXEC, minFd);
+                    if (moved < 0) {
+                        throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Libc.errno(state));
+                    }
+                    closeQuietly(p[i]);
+                    p[i] = moved;
+                }
+            }
+            return p;
+        } catch (Throwable t) {
+            closeQuietly(p[0]);
+            closeQuietly(p[1]);
             throw Libc.rethrow(t);
         }
     }

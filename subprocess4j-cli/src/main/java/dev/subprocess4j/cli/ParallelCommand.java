@@ -110,7 +110,8 @@ final class ParallelCommand implements Callable<Integer> {
     private Integer jobs;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = {"Kill a job (SIGKILL) that runs longer than this; it counts as failed.",
+            description = {"Kill a job (SIGKILL; on the native backend its whole process group, the job runs in a"
+                    + " session of its own) that runs longer than this; it counts as failed.",
                 "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: none."})
     private Duration timeout;
 
@@ -324,6 +325,11 @@ final class ParallelCommand implements Callable<Integer> {
             Command c = Subprocess.command(job.argv).stdin(Redirect.DEVNULL).captureOutput();
             if (timeout != null) {
                 c = c.timeout(timeout);
+                if (Subprocess.backend().equals("linux-native")) {
+                    // Its own session, so the timeout kills the job's whole group: a `sh -c` job's
+                    // grandchildren too. The jdk backend cannot make sessions; it kills the job alone.
+                    c = c.startNewSession();
+                }
             }
             job.attempts++;
             job.startNanos = System.nanoTime();

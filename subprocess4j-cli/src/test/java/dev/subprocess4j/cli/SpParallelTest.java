@@ -184,6 +184,36 @@ class SpParallelTest {
         assertThat((String) slow.get("error")).contains("timed out");
     }
 
+    @Test
+    @Timeout(60)
+    void timeoutOnTheNativeBackendAlsoKillsTheJobsGrandchildren() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        Sp r = parallel(jobs("sh -c 'sleep 30 & echo $! > " + pidFile + "; wait'"), "--timeout", "500ms");
+        assertThat(r.status()).isEqualTo(1);
+        long grandchild = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (running(grandchild) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        boolean alive = running(grandchild);
+        if (alive) {
+            ProcessHandle.of(grandchild).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        if (dev.subprocess4j.Subprocess.backend().equals("linux-native")) {
+            assertThat(alive).as("grandchild %d outlived the job's timeout", grandchild).isFalse();
+        }
+    }
+
+    /** Gone, or a zombie waiting for whoever reaps orphans here. */
+    private static boolean running(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     // ---- JSON ---------------------------------------------------------------------------------
 
     @Test

@@ -77,7 +77,8 @@ public final class Main implements Callable<Integer> {
         CommandLine sp = new CommandLine(new Main())
                 .addSubcommand(new CommandLine(new RunCommand(out, err)))
                 .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
-                .addSubcommand(new CommandLine(new BenchCommand(out, err)));
+                .addSubcommand(new CommandLine(new BenchCommand(out, err)))
+                .addSubcommand(new CommandLine(new CompletionCommand(out)));
         sp.setOut(outWriter)
                 .setErr(errWriter)
                 // Every argument from COMMAND on is the command's, even one that looks like an

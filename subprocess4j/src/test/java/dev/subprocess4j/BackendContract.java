@@ -34,12 +34,11 @@ public abstract class BackendContract {
 
     /**
      * The return code the backend reports for a child killed by {@code signal} that the library
-     * did not send (the child killed itself, or someone else did): {@code -N}, as Python. A
-     * backend that cannot tell such a death from an exit with {@code 128+N} (the JDK backend,
-     * DESIGN.md "JDK backend") overrides this in its test subclass, where the deviation is
-     * documented.
+     * did not send (the child killed itself, or someone else did): {@code -N}, as Python; the JDK
+     * backend cannot tell such a death from an exit with {@code 128+N} and reports that
+     * (DESIGN.md "JDK backend", docs/semantics.md).
      */
-    protected int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
-        return -signal.number();
+    protected final int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
+        return backend().name().equals("jdk") ? 128 + signal.number() : -signal.number();
     }
 }

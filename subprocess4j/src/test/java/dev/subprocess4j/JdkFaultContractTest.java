@@ -8,9 +8,4 @@ class JdkFaultContractTest extends FaultContract {
     protected Backend backend() {
         return JdkBackend.INSTANCE;
     }
-
-    @Override
-    protected int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
-        return 128 + signal.number();
-    }
 }

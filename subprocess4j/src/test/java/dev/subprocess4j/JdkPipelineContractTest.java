@@ -8,10 +8,4 @@ class JdkPipelineContractTest extends PipelineContract {
     protected Backend backend() {
         return JdkBackend.INSTANCE;
     }
-
-    /** The JDK reports a death by signal N as 128+N; only signals the library sent become -N (DESIGN.md). */
-    @Override
-    protected int returnCodeForSignalNotSentByTheLibrary(Signal signal) {
-        return 128 + signal.number();
-    }
 }

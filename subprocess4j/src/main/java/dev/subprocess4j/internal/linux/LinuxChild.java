@@ -997,7 +997,17 @@ final class LinuxChild implements ChildProcess {
 
     /** Reads what is there (lock held); true at end of file. */
     private static boolean drainInto(Channel ch, ByteArrayOutputStream capture, byte[] chunk) {
-        while (true) {
+        return readUpTo(ch, capture, chunk, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Reads at most {@code maxChunks} chunks of what is there into {@code capture} (lock held).
+     *
+     * @return true at end of file (the channel is then closed); false when the pipe is empty for
+     *     now or the bound was reached
+     */
+    private static boolean readUpTo(Channel ch, ByteArrayOutputStream capture, byte[] chunk, int maxChunks) {
+        for (int i = 0; i < maxChunks; i++) {
             int n;
             try {
                 n = ch.read(chunk, 0, chunk.length);
@@ -1014,6 +1024,7 @@ final class LinuxChild implements ChildProcess {
                 return false;
             }
         }
+        return false;
     }
 
     private CommunicateTimeout partial() {
@@ -1169,22 +1180,8 @@ final class LinuxChild implements ChildProcess {
         if (capture == null || ch.closed) {
             return false;
         }
-        for (int i = 0; read && i < ASYNC_CHUNKS_PER_EVENT; i++) {
-            int n;
-            try {
-                n = ch.read(REACTOR_CHUNK, 0, REACTOR_CHUNK.length);
-            } catch (ErrnoException e) {
-                ch.close(true);
-                return false;
-            }
-            if (n > 0) {
-                capture.write(REACTOR_CHUNK, 0, n);
-            } else if (n == 0) {
-                ch.close(true);
-                return false;
-            } else {
-                break;
-            }
+        if (read && readUpTo(ch, capture, REACTOR_CHUNK, ASYNC_CHUNKS_PER_EVENT)) {
+            return false;
         }
         ch.arm(Epoll.EPOLLIN);
         return true;

@@ -44,6 +44,18 @@ class GuideSnippetsTest {
                 .contains(text));
     }
 
+    @Test
+    void everySectionEndsWithItsPythonEquivalentInOneLine() throws IOException {
+        String guide = Files.readString(root().resolve("docs/guide.md"));
+        String[] sections = guide.split("(?m)^## ");
+        assertThat(sections).hasSizeGreaterThan(1);
+        for (int i = 1; i < sections.length; i++) {
+            List<String> lines = sections[i].strip().lines().filter(l -> !l.isBlank()).toList();
+            assertThat(lines.getLast()).as("the last line of section '%s'", lines.getFirst())
+                    .startsWith("Python equivalent: ");
+        }
+    }
+
     private static List<String> javaBlocks() throws IOException {
         String guide = Files.readString(root().resolve("docs/guide.md"));
         List<String> blocks = new ArrayList<>();

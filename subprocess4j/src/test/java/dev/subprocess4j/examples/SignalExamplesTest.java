@@ -63,6 +63,7 @@ class SignalExamplesTest {
                 Thread.sleep(10);
             }
             assertThat(state(orphan)).isEqualTo('Z');
+            assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive)).hasValue(true); // says the JDK
             p.kill();
         }
 

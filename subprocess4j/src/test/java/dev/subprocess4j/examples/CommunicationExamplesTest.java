@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -77,6 +79,18 @@ class CommunicationExamplesTest {
         CompletedProcess words = Subprocess.command("wc", "-w").stdin(Redirect.read(report)).captureOutput().run();
         assertThat(words.stdout()).isEqualTo("3\n");
         // end::ipc-file[]
+    }
+
+    @Test
+    void outputLineByLine() {
+        // tag::ipc-lines[]
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Subprocess.command("printf", "one\\ntwo\\nthree")
+                .stdout(Redirect.lines(lines::add))      // called for each line, as it arrives
+                .check()
+                .run();
+        assertThat(lines).containsExactly("one", "two", "three"); // all of them before run() returns
+        // end::ipc-lines[]
     }
 
     @Test

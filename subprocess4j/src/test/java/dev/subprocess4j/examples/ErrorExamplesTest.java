@@ -60,9 +60,9 @@ class ErrorExamplesTest {
         TimeoutExpiredException slow = catchThrowableOfType(TimeoutExpiredException.class,
                 () -> Subprocess.command("sh", "-c", "echo started; exec sleep 10")
                         .captureOutput()
-                        .timeout(Duration.ofMillis(300))
+                        .timeout(Duration.ofMillis(500))
                         .run());
-        assertThat(slow).hasMessage("Command '[sh, -c, echo started; exec sleep 10]' timed out after 0.3 seconds");
+        assertThat(slow).hasMessage("Command '[sh, -c, echo started; exec sleep 10]' timed out after 0.5 seconds");
         assertThat(slow.stdout()).isEqualTo("started\n");
         // end::errors[]
     }
@@ -76,7 +76,7 @@ class ErrorExamplesTest {
                 () -> Subprocess.command("sh", "-c", "sleep 30 & echo $!; wait")
                         .startNewSession()            // and so killGroupOnTimeout(true)
                         .stdout(Redirect.PIPE)
-                        .timeout(Duration.ofMillis(300))
+                        .timeout(Duration.ofMillis(500))
                         .run());
         long grandchild = Long.parseLong(e.stdout().strip());
         assertThat(state(grandchild)).isIn('Z', '-');   // dead: a zombie for init to reap, or gone
@@ -90,7 +90,7 @@ class ErrorExamplesTest {
         TimeoutExpiredException e = catchThrowableOfType(TimeoutExpiredException.class,
                 () -> Subprocess.shell("trap 'echo cleaning up; exit 0' TERM; echo working; while true; do sleep 0.05; done")
                         .stdout(Redirect.PIPE)
-                        .timeout(Duration.ofMillis(300))
+                        .timeout(Duration.ofMillis(500))
                         .killSignal(Signal.SIGTERM)
                         .killGrace(Duration.ofSeconds(2))
                         .run());

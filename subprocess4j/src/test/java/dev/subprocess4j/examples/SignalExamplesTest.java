@@ -54,9 +54,10 @@ class SignalExamplesTest {
     @Test
     void zombiesAndReaping() throws Exception {
         // tag::zombie[]
-        // sh starts `true` in the background, then becomes `sleep` (exec), which never waits
-        // for it: the exited `true` stays a zombie until its parent is gone.
-        try (Popen p = Subprocess.command("sh", "-c", "/bin/true & echo $!; exec sleep 10")
+        // sh starts a short sleep in the background, then becomes a long one (exec), which
+        // never waits for it: once the short one has exited, it stays a zombie until its parent
+        // is gone. (Had it exited before the exec, sh could have reaped it.)
+        try (Popen p = Subprocess.command("sh", "-c", "sleep 0.3 & echo $!; exec sleep 10")
                 .stdout(Redirect.PIPE).start()) {
             long orphan = Long.parseLong(new BufferedReader(new InputStreamReader(p.stdout(), UTF_8)).readLine());
             for (int i = 0; i < 500 && state(orphan) != 'Z'; i++) {

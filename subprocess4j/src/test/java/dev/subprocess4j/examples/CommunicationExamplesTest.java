@@ -22,6 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,6 +71,25 @@ class CommunicationExamplesTest {
             assertThat(writer.waitFor()).isZero();
         }
         // end::fifo[]
+    }
+
+    /** Backs the guide's warning: a FIFO as a file redirect holds start() until a reader opens it. */
+    @Test
+    void aFifoAsARedirectBlocksStartUntilTheOtherEndOpens() throws Exception {
+        Path fifo = tmp.resolve("channel");
+        Subprocess.checkCall("mkfifo", fifo.toString());
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Integer> writer = threads.submit(() -> {
+                try (Popen p = Subprocess.command("echo", "late").stdout(Redirect.file(fifo)).start()) {
+                    return p.waitFor();
+                }
+            });
+            Thread.sleep(300);
+            assertThat(writer.isDone()).isFalse();   // still in start(): the child blocks in open()
+            CompletedProcess reader = Subprocess.command("cat", fifo.toString()).captureOutput().run();
+            assertThat(reader.stdout()).isEqualTo("late\n");
+            assertThat(writer.get(5, TimeUnit.SECONDS)).isZero();
+        }
     }
 
     @Test

@@ -57,6 +57,21 @@ class SecurityExamplesTest {
         // end::env-hygiene[]
     }
 
+    /** Backs the guide: redirect files and the directory are set up before the ids change. */
+    @Test
+    void redirectsAndTheDirectoryAreSetUpBeforeTheIdsChange() throws IOException {
+        assumeTrue(Subprocess.checkOutput("id", "-u").equals("0\n"), "needs root");
+        Path out = tmp.resolve("out.txt");     // in root's 0700 temporary directory
+        CompletedProcess r = Subprocess.command("sh", "-c", "id -u; ls . || echo cannot list")
+                .user("nobody")
+                .cwd(tmp)
+                .stdout(Redirect.file(out))
+                .stderr(Redirect.DEVNULL)
+                .run();
+        assertThat(r.returnCode()).isZero();
+        assertThat(Files.readString(out)).isEqualTo("65534\ncannot list\n");
+    }
+
     @Test
     void dropPrivilegesForTheChildOnly() throws IOException {
         assumeTrue(Subprocess.checkOutput("id", "-u").equals("0\n"), "needs root");

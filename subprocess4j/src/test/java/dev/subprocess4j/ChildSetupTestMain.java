@@ -8,10 +8,10 @@ import java.util.List;
  * of results and, in some modes, waits to be killed.
  *
  * <ul>
- *   <li>{@code kill-on-parent-exit}: starts {@code sleep 1000} three times: with
- *       {@code killOnParentExit()} from the main thread, with it from a short-lived thread that
- *       has ended by the time the line is printed, without it, and with it as user nobody. Prints
- *       {@code pids <main> <short-lived> <without> <nobody>}, then sleeps until killed.</li>
+ *   <li>{@code kill-on-parent-exit N}: starts N {@code sleep 1000} with {@code killOnParentExit()}
+ *       (one from a short-lived thread that has ended by the time the pids are printed, two as user
+ *       nobody, the rest from the main thread) and N without it. Prints {@code kill <pids>} and
+ *       {@code keep <pids>}, then sleeps until killed.</li>
  *   <li>{@code unprivileged}: run as an ordinary user; tries the credential changes such a user
  *       may not make and prints {@code <case>=<step>/<errno name>} for each, or {@code <case>=ok:<output>}.</li>
  * </ul>
@@ -21,23 +21,31 @@ public final class ChildSetupTestMain {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "kill-on-parent-exit" -> killOnParentExit();
+            case "kill-on-parent-exit" -> killOnParentExit(Integer.parseInt(args[1]));
             case "unprivileged" -> unprivileged();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    private static void killOnParentExit() throws Exception {
+    private static void killOnParentExit(int count) throws Exception {
         Command sleep = Subprocess.command("sleep", "1000").stdin(Redirect.DEVNULL).stdout(Redirect.DEVNULL)
                 .stderr(Redirect.DEVNULL);
-        Popen fromMain = sleep.killOnParentExit().start();
+        List<Popen> kill = new ArrayList<>();
         Popen[] fromThread = new Popen[1];
         Thread shortLived = Thread.ofPlatform().name("short-lived").start(() -> fromThread[0] = sleep.killOnParentExit().start());
         shortLived.join(); // its thread has ended: the child must live on as long as this JVM
-        Popen without = sleep.start();
-        Popen asNobody = sleep.killOnParentExit().user("nobody").start(); // set by the helper, after the user change
-        System.out.println("pids " + fromMain.pid() + " " + fromThread[0].pid() + " " + without.pid() + " "
-                + asNobody.pid());
+        kill.add(fromThread[0]);
+        kill.add(sleep.killOnParentExit().user("nobody").start()); // set by the helper, after the user change
+        kill.add(sleep.killOnParentExit().rlimit(Rlimit.CORE, 0, 0).user("nobody").group("daemon").start());
+        while (kill.size() < count) {
+            kill.add(sleep.killOnParentExit().start());
+        }
+        List<Popen> keep = new ArrayList<>();
+        while (keep.size() < count) {
+            keep.add(sleep.start());
+        }
+        System.out.println("kill " + String.join(" ", kill.stream().map(p -> Long.toString(p.pid())).toList()));
+        System.out.println("keep " + String.join(" ", keep.stream().map(p -> Long.toString(p.pid())).toList()));
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
     }

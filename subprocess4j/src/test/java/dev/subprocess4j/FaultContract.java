@@ -54,6 +54,35 @@ public abstract class FaultContract extends BackendContract {
     }
 
     @Test
+    @Timeout(30)
+    void aChildKilledInTheMiddleOfItsLargeOutputEndsCommunicateWithWhatWasWritten() throws Exception {
+        try (Popen p = cmd("yes", "0123456789").stdout(Redirect.PIPE).stderr(Redirect.PIPE).start()) {
+            byte[] first = p.stdout().readNBytes(1 << 20); // the child is writing without pause
+            assertThat(first).hasSize(1 << 20);
+            p.kill();
+            long start = System.nanoTime();
+            CompletedProcess r = p.communicate(null, Duration.ofSeconds(20));
+            assertThat(ContractSupport.since(start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(r.returnCode()).isEqualTo(-9);
+            // the rest is whatever sat in the pipe when it died: whole lines of the same text
+            String all = new String(first, java.nio.charset.StandardCharsets.US_ASCII)
+                    + new String(r.stdoutBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(all.substring(0, all.lastIndexOf('\n') + 1).replace("0123456789\n", "")).isEmpty();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aChildThatDiesWhileWeWriteSixtyFourMebibytesToItEndsCommunicateWithItsDeathNotAnError() {
+        byte[] input = new byte[64 << 20];
+        // reads 1 MiB of the input, then kills itself while the JVM is still writing
+        CompletedProcess r = sh("head -c 1048576 >/dev/null; echo read; kill -9 $$").input(input).captureOutput()
+                .timeout(Duration.ofSeconds(50)).run();
+        assertThat(r.returnCode()).isEqualTo(returnCodeForSignalNotSentByTheLibrary(Signal.SIGKILL));
+        assertThat(r.stdout()).isEqualTo("read\n");
+    }
+
+    @Test
     @Timeout(60)
     void runningOutOfFdsIsACleanSpawnErrorAndTheJvmRecovers() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -272,6 +272,23 @@ abstract class PipelineContract extends BackendContract {
     }
 
     @Test
+    @Timeout(30)
+    void aStageGivenByAMissingPathLeavesNoFdBehind() {
+        int fdsBefore = LeakCheckExtension.openFds();
+        for (String missing : List.of("/nonexistent/stage", dir.resolve("missing").toString())) {
+            SpawnException e = ContractSupport.thrown(SpawnException.class,
+                    () -> Subprocess.pipeline(cmd("echo", "x"), cmd(missing), cmd("cat")).run());
+            assertThat(e.errnoName()).isEqualTo("ENOENT");
+            assertThat(e.program()).isEqualTo(missing);
+        }
+        SpawnException notExecutable = ContractSupport.thrown(SpawnException.class,
+                () -> Subprocess.pipeline(cmd("echo", "x"), cmd(dir.toString())).run());
+        assertThat(notExecutable.errnoName()).isEqualTo("EACCES");
+        assertThat(ProcessHandle.current().children().count()).as("children left").isZero();
+        assertThat(LeakCheckExtension.openFds()).as("fds after the failed pipelines").isLessThanOrEqualTo(fdsBefore);
+    }
+
+    @Test
     @Timeout(60)
     void aFirstStageThatExitsAtOnceDoesNotBreakTheStart() {
         for (int i = 0; i < 40; i++) {

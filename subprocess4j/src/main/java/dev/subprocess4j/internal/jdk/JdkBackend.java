@@ -125,15 +125,29 @@ public final class JdkBackend implements Backend {
 
     /**
      * Fails with ENOENT or EACCES when a bare program name is not found in the child's PATH,
-     * without changing argv[0] (the JDK then searches the same PATH).
+     * without changing argv[0] (the JDK then searches the same PATH), or when a program given by
+     * its path is missing or not executable. This matters beyond the message: when
+     * {@code ProcessBuilder.startPipeline} fails to start a stage it kills the stages before it,
+     * but keeps its own copy of the pipe that was to feed the failed stage open (JDK 25): an fd
+     * leaked per failed pipeline.
      */
     private static void checkFound(SpawnRequest r) {
         String program = r.program();
-        if (program.contains("/") || !program.equals(resolveProgram(r))) {
-            return; // a path, or found in a PATH of the child's own (resolveProgram throws when not)
+        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        if (program.contains("/")) {
+            Path file = base.resolve(program);
+            if (!Files.exists(file)) {
+                throw new SpawnException(SpawnException.Step.EXEC, Errno.ENOENT, program, program);
+            }
+            if (!Files.isRegularFile(file) || !Files.isExecutable(file)) {
+                throw new SpawnException(SpawnException.Step.EXEC, Errno.EACCES, program, program);
+            }
+            return;
+        }
+        if (!program.equals(resolveProgram(r))) {
+            return; // found in a PATH of the child's own (resolveProgram throws when not)
         }
         String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
-        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
         boolean denied = false;
         for (String dir : childPath.split(":", -1)) {
             Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);

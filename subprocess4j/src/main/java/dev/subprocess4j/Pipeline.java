@@ -123,6 +123,10 @@ public final class Pipeline {
                 throw new IllegalArgumentException(name + " asks for a session or process group of its own; "
                         + "the stages of a pipeline share one");
             }
+            if (!(c.launcher() instanceof LocalLauncher)) {
+                throw new UnsupportedOperationException(name + " runs on the " + c.launcher().name()
+                        + " launcher: pipelines run on this machine only");
+            }
             if (c.backendValue() != backend) {
                 throw new IllegalArgumentException(name + " runs on another backend than stage 1");
             }

@@ -54,6 +54,7 @@ final class SshServer implements AutoCloseable {
                 ""), UTF_8);
         Popen sshd = Subprocess.command(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString())
                 .stdin(Redirect.DEVNULL).stdout(Redirect.DEVNULL).stderr(Redirect.append(dir.resolve("sshd.log")))
+                .killOnParentExit() // a killed test JVM leaves no sshd behind
                 .start();
         SshServer server = new SshServer(dir, port, sshd);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

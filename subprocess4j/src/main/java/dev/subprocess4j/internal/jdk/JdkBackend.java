@@ -68,7 +68,7 @@ public final class JdkBackend implements Backend {
     private static JdkChild started(Process process, SpawnRequest r, long startNanos) {
         JdkChild child = new JdkChild(process, r, startNanos);
         if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3})", process.pid(),
+            LOG.log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3})", process.pid(),
                     dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
         }
         return child;

@@ -82,7 +82,7 @@ final class JdkChild implements ChildProcess {
                 try (to) {
                     in.transferTo(to);
                 } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "pid {0} stopped reading stdin: {1}", pid, e.toString());
+                    LOG.log(Level.DEBUG, "pid {0,number,#} stopped reading stdin: {1}", pid, e.toString());
                 }
             });
         }
@@ -119,7 +119,7 @@ final class JdkChild implements ChildProcess {
                         }
                     }
                 } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "pid {0} {1} closed: {2}", pid, name, e.toString());
+                    LOG.log(Level.DEBUG, "pid {0,number,#} {1} closed: {2}", pid, name, e.toString());
                 }
                 if (delivering) {
                     lines.finish();
@@ -147,7 +147,7 @@ final class JdkChild implements ChildProcess {
                 }
             }
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "pid {0} output closed: {1}", pid, e.toString());
+            LOG.log(Level.DEBUG, "pid {0,number,#} output closed: {1}", pid, e.toString());
         }
         if (targetOk) {
             to.flush();
@@ -160,7 +160,7 @@ final class JdkChild implements ChildProcess {
             return;
         }
         timedOut = true;
-        LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+        LOG.log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         sendSignal(request.killSignal());
         if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
@@ -170,7 +170,7 @@ final class JdkChild implements ChildProcess {
     private void logExit() {
         markEnd();
         if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "pid {0} exited with {1} after {2} ms", pid, returnCodeNow(),
+            LOG.log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, returnCodeNow(),
                     TimeUnit.NANOSECONDS.toMillis(endNanos.get() - startNanos));
         }
     }
@@ -261,7 +261,7 @@ final class JdkChild implements ChildProcess {
                 return true; // a failed pump has logged why; its stream is finished either way
             } catch (TimeoutException e) {
                 if (timedOut && System.nanoTime() - endNanos.get() >= DRAIN_GRACE.toNanos()) {
-                    LOG.log(Level.DEBUG, "pid {0}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
+                    LOG.log(Level.DEBUG, "pid {0,number,#}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
                             pid, DRAIN_GRACE);
                     closeStreams();
                     return true;
@@ -330,7 +330,7 @@ final class JdkChild implements ChildProcess {
                         in.write(input);
                     } catch (IOException e) {
                         // The child closed its stdin (EPIPE): ignored, as Python does.
-                        LOG.log(Level.DEBUG, "pid {0} did not read all its input: {1}", pid, e.toString());
+                        LOG.log(Level.DEBUG, "pid {0,number,#} did not read all its input: {1}", pid, e.toString());
                     }
                 });
             }

@@ -155,7 +155,7 @@ public final class LinuxBackend implements Backend {
             throw e;
         }
         if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0}: {1} (cwd {2}, backend {3}{4})", pid,
+            LOG.log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3}{4})", pid,
                     dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME,
                     childSetup ? ", child-setup path" : "");
         }

@@ -150,13 +150,13 @@ final class LinuxChild implements ChildProcess {
             if (err == Errno.ECHILD || err == Errno.EINVAL) {
                 // Someone else reaped it (SIGCHLD set to SIG_IGN auto-reaps), or the kernel lacks
                 // P_PIDFD: the status is lost for good. As CPython does, report 0.
-                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0} failed: {1}; its exit status is lost, reporting 0",
+                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}; its exit status is lost, reporting 0",
                         pid, Errno.name(err));
                 code = 0;
                 ru = null;
             } else if (err != 0) {
                 reapClaim.set(false);
-                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0} failed: {1}", pid, Errno.name(err));
+                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
                 rearmPidfd();
                 return;
             } else if (info.get(ValueLayout.JAVA_INT, Pidfd.SI_PID) == 0) {
@@ -199,7 +199,7 @@ final class LinuxChild implements ChildProcess {
             lock.unlock();
         }
         if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "pid {0} exited with {1} after {2} ms", pid, code,
+            LOG.log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
                     TimeUnit.NANOSECONDS.toMillis(now - startNanos));
         }
         exit.complete(outcome(null, null));
@@ -348,7 +348,7 @@ final class LinuxChild implements ChildProcess {
                 return;
             }
             timedOut = true;
-            LOG.log(Level.DEBUG, "pid {0} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+            LOG.log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
             killForTimeout(request.killSignal());
             if (request.killSignal() != Signal.SIGKILL) {
                 graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
@@ -852,7 +852,7 @@ final class LinuxChild implements ChildProcess {
         try {
             for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
                 if (ch != null && !ch.closed) {
-                    LOG.log(Level.DEBUG, "pid {0}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
+                    LOG.log(Level.DEBUG, "pid {0,number,#}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
                             pid, ch.name, DRAIN_GRACE);
                     ch.close(true);
                 }

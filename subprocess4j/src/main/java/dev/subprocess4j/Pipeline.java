@@ -279,7 +279,7 @@ public final class Pipeline {
             Outcome o = io.get(i).join();
             Command c = effective.get(i);
             results.add(new CompletedProcess(c.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                    o.usage(), c.text()));
+                    o.usage(), c.text(), Launcher.local()));
         }
         for (int i = 0; i < n; i++) {
             if (children.get(i).timedOut()) {

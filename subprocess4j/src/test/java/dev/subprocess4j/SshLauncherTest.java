@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -251,6 +255,53 @@ class SshLauncherTest {
             assertThat(jvm.waitFor()).isEqualTo(-9);
             // the lifeline's stdin closes with the JVM: the remote side kills the program's group
             assertThat(waitGone(remotePid, Duration.ofSeconds(5))).as("remote pid %d gone", remotePid).isTrue();
+        }
+    }
+
+    @Test
+    void aPoolAcrossTwoHostsUsesBoth(@TempDir Path dir2) throws Exception {
+        try (SshServer second = SshServer.start(dir2)) {
+            Map<Launcher, Integer> hosts = new LinkedHashMap<>();
+            hosts.put(ssh, 2);
+            hosts.put(second.launcher(), 2);
+            try (ProcessPool pool = ProcessPool.across(hosts)) {
+                assertThat(pool.maxConcurrency()).isEqualTo(4);
+                List<Command> jobs = IntStream.range(0, 16)
+                        .mapToObj(i -> Subprocess.command("sh", "-c", "sleep 0.2; echo " + i).stdin(Redirect.DEVNULL)
+                                .captureOutput())
+                        .toList();
+                List<CompletedProcess> done = pool.invokeAll(jobs).stream().map(f -> f.join()).toList();
+                assertThat(done).extracting(r -> r.stdout().strip())
+                        .containsExactlyElementsOf(IntStream.range(0, 16).mapToObj(Integer::toString).toList());
+                Map<String, Long> perHost = done.stream().collect(java.util.stream.Collectors.groupingBy(
+                        r -> r.launcher().name(), java.util.stream.Collectors.counting()));
+                assertThat(perHost).containsOnlyKeys(ssh.name(), second.launcher().name());
+                assertThat(perHost.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(4));
+            }
+        }
+    }
+
+    @Test
+    void aHostThatCannotBeReachedIsTakenOutAndItsJobsRunElsewhere() throws Exception {
+        SshLauncher dead = server.launcher().port(server.port() + 1);
+        assertThat(SshServer.listeningPorts()).doesNotContain(server.port() + 1);
+        Map<Launcher, Integer> hosts = new LinkedHashMap<>();
+        hosts.put(dead, 4);
+        hosts.put(ssh, 2);
+        try (ProcessPool pool = ProcessPool.across(hosts)) {
+            List<Command> jobs = IntStream.range(0, 10)
+                    .mapToObj(i -> Subprocess.command("echo", Integer.toString(i)).stdin(Redirect.DEVNULL).captureOutput())
+                    .toList();
+            List<CompletedProcess> done = pool.invokeAll(jobs).stream().map(f -> f.join()).toList();
+            assertThat(done).allSatisfy(r -> assertThat(r.launcher()).isEqualTo(ssh));
+            assertThat(done).extracting(r -> r.stdout().strip())
+                    .containsExactlyElementsOf(IntStream.range(0, 10).mapToObj(Integer::toString).toList());
+        }
+        try (ProcessPool allDead = ProcessPool.across(Map.of(dead, 2))) {
+            List<CompletableFuture<CompletedProcess>> fs = allDead.invokeAll(
+                    Collections.nCopies(5, Subprocess.command("true").stdin(Redirect.DEVNULL)));
+            assertThat(fs).allSatisfy(f -> assertThatThrownBy(f::join).hasCauseInstanceOf(SpawnException.class)
+                    .cause().satisfies(e -> assertThat(((SpawnException) e).step()).isEqualTo(SpawnException.Step.CONNECT)));
         }
     }
 

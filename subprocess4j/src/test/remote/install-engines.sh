@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the engines the remote-launcher tests start: OpenSSH's server (and client).
+# Installs the engines the remote-launcher tests start: OpenSSH's server (and client); with the
+# argument "slurm" also Slurm and munge (for slurm-single-node.sh).
 # Debian packages only; nothing in /etc is changed beyond what the packages install: the tests
 # start their own sshd with its own configuration, host key and port in a temporary directory.
 # Run as root (the tests run it themselves when /usr/sbin/sshd is missing and they are root).
@@ -8,8 +9,12 @@ need=""
 [ -x /usr/sbin/sshd ] || need="$need openssh-server"
 command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
 command -v setsid >/dev/null 2>&1 || need="$need util-linux"
+if [ "${1:-}" = slurm ]; then
+  [ -x /usr/sbin/slurmctld ] || need="$need slurm-wlm"
+  [ -x /usr/sbin/munged ] || need="$need munge"
+fi
 if [ -z "$need" ]; then
-  echo "install-engines.sh: openssh-server and openssh-client are installed"
+  echo "install-engines.sh: everything asked for is installed"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -639,6 +639,10 @@ public final class Command {
             refuseRemote(ssh);
             return new Popen(this, ssh.start(request, spec.inheritEnv, spec.envChanges, backend));
         }
+        if (spec.launcher instanceof SlurmLauncher slurm) {
+            refuseRemote(slurm);
+            return new Popen(this, slurm.start(request, spec.inheritEnv, spec.envChanges, backend));
+        }
         return new Popen(this, backend.start(request));
     }
 

@@ -2,7 +2,8 @@ package dev.subprocess4j;
 
 /**
  * Where a {@link Command} runs: on this machine ({@link #local()}, the default) or on another
- * host through an existing engine ({@link SshLauncher}).
+ * host or cluster through an existing engine: OpenSSH ({@link SshLauncher}) or Slurm
+ * ({@link SlurmLauncher}).
  *
  * <p>A command keeps its meaning on every launcher: argv reaches the program byte for byte (no
  * shell unless asked for), stdin, stdout and stderr stream or are captured as locally, the return
@@ -18,7 +19,7 @@ package dev.subprocess4j;
  *         .on(build).timeout(Duration.ofMinutes(30)).captureOutput().run();
  * }
  */
-public sealed interface Launcher permits LocalLauncher, SshLauncher {
+public sealed interface Launcher permits LocalLauncher, SshLauncher, SlurmLauncher {
 
     /** This machine, through the JVM's backend ({@link Subprocess#backend()}); the default. */
     static Launcher local() {

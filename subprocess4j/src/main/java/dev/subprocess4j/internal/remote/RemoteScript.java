@@ -51,6 +51,62 @@ final class RemoteScript {
         s.append("f=\"$d/").append(token).append("\"\n");
         s.append("put() { printf '%s\\n' \"$2\" > \"$f.$1.tmp\" && mv -f \"$f.$1.tmp\" \"$f.$1\"; }\n");
         s.append("fail() { put err \"$1 $2\"; exit 127; }\n");
+        prelude(s, argv, cwd, umask, inheritEnv, envChanges);
+        s.append("exec 3<&0\n");
+        List<String> words = envWords(inheritEnv, envChanges);
+        words.add("setsid");
+        words.add("--");
+        words.addAll(argv);
+        for (String w : words) {
+            s.append(Shlex.quote(w)).append(' ');
+        }
+        s.append("0<&3 3<&- &\n");
+        s.append("""
+                j=$!
+                exec 3<&-
+                put pid "$j"
+                wait "$j" 2>/dev/null; c=$?
+                put rc "$c"
+                exit "$c"
+                """);
+        return s.toString();
+    }
+
+    /** The comment a Slurm job gets when its program cannot be started: then {@code ERRNO STEP}. */
+    static final String SLURM_ERROR_MARK = "subprocess4j:err";
+
+    /**
+     * The script a Slurm task runs ({@code srun ... /bin/sh -c <script>}): the same checks as the
+     * ssh supervisor, then {@code exec} of the program (so Slurm records its real exit status and
+     * signal). A spawn error is written into the job's comment ({@link #SLURM_ERROR_MARK}) before
+     * {@code exit 127}.
+     */
+    static String slurmTask(List<String> argv, Path cwd, Integer umask, boolean inheritEnv, Map<String, String> envChanges) {
+        StringBuilder s = new StringBuilder(512);
+        s.append("fail() { scontrol update JobId=\"$SLURM_JOB_ID\" Comment=\"" + SLURM_ERROR_MARK
+                + " $1 $2\" >/dev/null 2>&1; exit 127; }\n");
+        prelude(s, argv, cwd, umask, inheritEnv, envChanges);
+        List<String> words = envWords(inheritEnv, envChanges);
+        if (words.isEmpty()) {
+            words.add("env");
+            words.add("--");
+        }
+        if (argv.getFirst().contains("=")) {
+            // env would read the program as an assignment
+            words.addAll(List.of("/bin/sh", "-c", "exec \"$@\"", "sh"));
+        }
+        words.addAll(argv);
+        s.append("exec ");
+        for (String w : words) {
+            s.append(Shlex.quote(w)).append(' ');
+        }
+        s.append('\n');
+        return s.toString();
+    }
+
+    /** cwd, umask, and the program lookup in the PATH the program will get; {@code fail ERRNO STEP} on error. */
+    private static void prelude(StringBuilder s, List<String> argv, Path cwd, Integer umask, boolean inheritEnv,
+            Map<String, String> envChanges) {
         if (cwd != null) {
             s.append("c=").append(Shlex.quote(cwd.toString())).append('\n');
             s.append("cd -- \"$c\" 2>/dev/null || { [ -e \"$c\" ] || fail ENOENT chdir; "
@@ -59,7 +115,6 @@ final class RemoteScript {
         if (umask != null) {
             s.append("umask ").append(String.format("%04o", umask)).append('\n');
         }
-        // The program is looked up in the PATH the program itself will get, as locally.
         String path = envChanges.containsKey("PATH") ? envChanges.get("PATH") : null;
         s.append("p=").append(Shlex.quote(argv.getFirst())).append('\n');
         if (path != null) {
@@ -84,8 +139,11 @@ final class RemoteScript {
                 [ -e "$x" ] || fail ENOENT exec
                 [ ! -d "$x" ] || fail EACCES exec
                 [ -x "$x" ] || fail EACCES exec
-                exec 3<&0
                 """);
+    }
+
+    /** {@code env [-i] [-u K]... [K=V]...}, or nothing when the environment is not changed. */
+    private static List<String> envWords(boolean inheritEnv, Map<String, String> envChanges) {
         List<String> words = new ArrayList<>();
         if (!inheritEnv || !envChanges.isEmpty()) {
             words.add("env");
@@ -99,28 +157,14 @@ final class RemoteScript {
                     words.add(k);
                 }
             });
+            words.add("--"); // a program named -x is not an option of env
             envChanges.forEach((k, v) -> {
                 if (v != null) {
                     words.add(k + "=" + v);
                 }
             });
         }
-        words.add("setsid");
-        words.add("--");
-        words.addAll(argv);
-        for (String w : words) {
-            s.append(Shlex.quote(w)).append(' ');
-        }
-        s.append("0<&3 3<&- &\n");
-        s.append("""
-                j=$!
-                exec 3<&-
-                put pid "$j"
-                wait "$j" 2>/dev/null; c=$?
-                put rc "$c"
-                exit "$c"
-                """);
-        return s.toString();
+        return words;
     }
 
     /** The lifeline session's script for {@code token}. */

@@ -1,9 +1,0 @@
-#!/bin/sh
-# Jobs per second through SshLauncher vs plain ssh in a shell loop, over one shared connection to
-# a test sshd on 127.0.0.1. Usage: subprocess4j/src/test/remote/measure-ssh.sh [jobs per round]
-set -eu
-cd "$(dirname "$0")/../../.."            # the subprocess4j module
-. ../.mvn/find-jdk.sh
-(cd .. && ./mvnw -B -q -pl subprocess4j test-compile >/dev/null)
-cp=target/classes:target/test-classes
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.subprocess4j.SshThroughputMain "${1:-200}"

@@ -115,6 +115,7 @@ public final class Command {
         Duration killGrace = Duration.ofSeconds(5);
         Boolean killGroupOnTimeout;
         Backend backend;
+        Launcher launcher = Launcher.local();
 
         @Override
         protected Spec clone() {
@@ -579,6 +580,21 @@ public final class Command {
         return with(s -> s.killOnParentExit = true);
     }
 
+    /**
+     * Runs the command through {@code launcher}: {@link Launcher#local()} (the default) or another
+     * host ({@link SshLauncher}). What a launcher cannot honour is refused when the command starts,
+     * with {@link UnsupportedOperationException} naming the option and the launcher.
+     */
+    public Command on(Launcher launcher) {
+        Objects.requireNonNull(launcher, "launcher");
+        return with(s -> s.launcher = launcher);
+    }
+
+    /** Where the command runs; {@link Launcher#local()} unless {@link #on(Launcher)} said otherwise. */
+    public Launcher launcher() {
+        return spec.launcher;
+    }
+
     /** Runs on a given backend; for the library's own tests. */
     Command withBackend(Backend backend) {
         Objects.requireNonNull(backend, "backend");
@@ -619,6 +635,14 @@ public final class Command {
     public Popen start() {
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
         SpawnRequest request = toRequest();
+        if (spec.launcher instanceof SshLauncher ssh) {
+            refuseRemote(ssh);
+            return new Popen(this, ssh.start(request, spec.inheritEnv, spec.envChanges, backend));
+        }
+        if (spec.launcher instanceof SlurmLauncher slurm) {
+            refuseRemote(slurm);
+            return new Popen(this, slurm.start(request, spec.inheritEnv, spec.envChanges, backend));
+        }
         return new Popen(this, backend.start(request));
     }
 
@@ -648,6 +672,41 @@ public final class Command {
             return CompletableFuture.failedFuture(e);
         }
         return p.runToEndAsync();
+    }
+
+    /** Throws for the options a remote launcher cannot honour, naming the option and the launcher. */
+    private void refuseRemote(Launcher l) {
+        String refused = null;
+        if (spec.passFds.length > 0) {
+            refused = "passFds";
+        } else if (!spec.closeFds) {
+            refused = "closeFds(false)";
+        } else if (spec.executable != null) {
+            refused = "executable";
+        } else if (spec.processGroup != null) {
+            refused = "processGroup";
+        } else if (spec.user != null) {
+            refused = "user";
+        } else if (spec.group != null) {
+            refused = "group";
+        } else if (spec.extraGroups != null) {
+            refused = "extraGroups";
+        } else if (!spec.rlimits.isEmpty()) {
+            refused = "rlimit";
+        } else if (!spec.restoreSignals) {
+            refused = "restoreSignals(false)";
+        } else if (spec.killOnParentExit) {
+            refused = "killOnParentExit (a remote command dies with the JVM anyway)";
+        } else {
+            for (Redirect r : List.of(spec.stdin, spec.stdout, spec.stderr)) {
+                if (r instanceof Redirect.Fd fd && fd.fd() > 2) {
+                    refused = "Redirect.fd(" + fd.fd() + ")";
+                }
+            }
+        }
+        if (refused != null) {
+            throw new UnsupportedOperationException(refused + " is not supported on the " + l.name() + " launcher");
+        }
     }
 
     /** The argv, argv[0] included. */

@@ -33,6 +33,7 @@ public final class CompletedProcess {
     private final long pid;
     private final Duration elapsed;
     private final ResourceUsage usage;
+    private final Launcher launcher;
     private final TextCodec text;
 
     /**
@@ -46,7 +47,8 @@ public final class CompletedProcess {
      */
     public CompletedProcess(List<String> args, int returnCode, byte[] stdoutBytes, byte[] stderrBytes) {
         // copies: the caller keeps its arrays, and a value must not change under equals/hashCode
-        this(args, returnCode, copy(stdoutBytes), copy(stderrBytes), -1, Duration.ZERO, null, TextCodec.DEFAULT);
+        this(args, returnCode, copy(stdoutBytes), copy(stderrBytes), -1, Duration.ZERO, null, TextCodec.DEFAULT,
+                Launcher.local());
     }
 
     private static byte[] copy(byte[] b) {
@@ -54,7 +56,8 @@ public final class CompletedProcess {
     }
 
     CompletedProcess(List<String> args, int returnCode, byte[] stdout, byte[] stderr, long pid,
-                     Duration elapsed, ResourceUsage usage, TextCodec text) {
+                     Duration elapsed, ResourceUsage usage, TextCodec text, Launcher launcher) {
+        this.launcher = Objects.requireNonNull(launcher, "launcher");
         this.args = List.copyOf(args);
         this.returnCode = returnCode;
         this.stdout = stdout;
@@ -63,6 +66,14 @@ public final class CompletedProcess {
         this.elapsed = Objects.requireNonNull(elapsed, "elapsed");
         this.usage = usage;
         this.text = Objects.requireNonNull(text, "text");
+    }
+
+    /**
+     * Where the child ran: {@link Launcher#local()}, or the launcher a {@link ProcessPool}
+     * spreading over several hosts chose.
+     */
+    public Launcher launcher() {
+        return launcher;
     }
 
     /** The argv the child was started with. */

@@ -123,6 +123,10 @@ public final class Pipeline {
                 throw new IllegalArgumentException(name + " asks for a session or process group of its own; "
                         + "the stages of a pipeline share one");
             }
+            if (!(c.launcher() instanceof LocalLauncher)) {
+                throw new UnsupportedOperationException(name + " runs on the " + c.launcher().name()
+                        + " launcher: pipelines run on this machine only");
+            }
             if (c.backendValue() != backend) {
                 throw new IllegalArgumentException(name + " runs on another backend than stage 1");
             }
@@ -275,7 +279,7 @@ public final class Pipeline {
             Outcome o = io.get(i).join();
             Command c = effective.get(i);
             results.add(new CompletedProcess(c.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                    o.usage(), c.text()));
+                    o.usage(), c.text(), Launcher.local()));
         }
         for (int i = 0; i < n; i++) {
             if (children.get(i).timedOut()) {

@@ -247,7 +247,7 @@ public final class Popen implements AutoCloseable {
 
     CompletedProcess completed(Outcome o) {
         return new CompletedProcess(command.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                o.usage(), text);
+                o.usage(), text, command.launcher());
     }
 
     /**

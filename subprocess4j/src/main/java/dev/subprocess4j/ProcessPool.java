@@ -1,10 +1,12 @@
 package dev.subprocess4j;
 
+import dev.subprocess4j.internal.Callbacks;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +46,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * communicates with each child on a virtual thread. {@link #submit(Command)} starts the command
  * on the calling thread when a slot is free.
  *
+ * <h2>Several hosts</h2>
+ * {@link #across(Map)} spreads the commands over several launchers, each with its own number of
+ * slots (GNU parallel's {@code --sshlogin N/host}): each command runs on the launcher with the
+ * most free slots relative to its size, and {@link CompletedProcess#launcher()} tells which one.
+ * A launcher whose host cannot be reached ({@link SpawnException} with step
+ * {@link SpawnException.Step#CONNECT}) is taken out of the pool for good, and the command is
+ * queued again at the front for the others; when the last one is taken out, that command and
+ * every queued one fail with the exception. Remote commands are started on a virtual thread each,
+ * so one slow handshake does not hold the others back.
+ * {@snippet :
+ * Map<Launcher, Integer> hosts = new LinkedHashMap<>();
+ * hosts.put(SshLauncher.to("build-1"), 8);
+ * hosts.put(SshLauncher.to("build-2"), 4);
+ * hosts.put(Launcher.local(), 2);
+ * try (ProcessPool pool = ProcessPool.across(hosts)) {
+ *     pool.invokeAll(commands);
+ * }
+ * }
+ *
  * <h2>Defaults</h2>
  * No limit but the one given; the commands' own timeouts; no check unless a command has one.
  *
@@ -68,6 +89,8 @@ public final class ProcessPool implements AutoCloseable {
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
 
     private final int maxConcurrency;
+    /** The launchers of {@link #across}, or {@code null}: then each command runs where it says. */
+    private final List<Slots> slots;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -85,14 +108,55 @@ public final class ProcessPool implements AutoCloseable {
         CompletableFuture<CompletedProcess> run;
         Popen popen;
         boolean settled;
+        Slots slots; // where it runs, with across()
 
         Job(Command command) {
             this.command = command;
         }
     }
 
-    private ProcessPool(int maxConcurrency) {
+    /** One launcher of {@link #across} and its slots; guarded by the pool's lock. */
+    private static final class Slots {
+        final Launcher launcher;
+        final int max;
+        int running;
+        boolean down;
+
+        Slots(Launcher launcher, int max) {
+            this.launcher = launcher;
+            this.max = max;
+        }
+    }
+
+    private ProcessPool(int maxConcurrency, List<Slots> slots) {
         this.maxConcurrency = maxConcurrency;
+        this.slots = slots;
+    }
+
+    /**
+     * A pool that spreads its commands over several launchers, {@code slotsPerLauncher} running
+     * at once on each (in the map's order for ties). A command's own launcher is replaced by the
+     * one chosen.
+     *
+     * @throws IllegalArgumentException for an empty map or a count below 1
+     */
+    public static ProcessPool across(Map<? extends Launcher, Integer> slotsPerLauncher) {
+        Objects.requireNonNull(slotsPerLauncher, "slotsPerLauncher");
+        if (slotsPerLauncher.isEmpty()) {
+            throw new IllegalArgumentException("a pool needs at least one launcher");
+        }
+        List<Slots> list = new ArrayList<>();
+        int total = 0;
+        for (Map.Entry<? extends Launcher, Integer> e : slotsPerLauncher.entrySet()) {
+            Launcher l = Objects.requireNonNull(e.getKey(), "launcher");
+            Integer n = Objects.requireNonNull(e.getValue(), "slots");
+            if (n < 1) {
+                throw new IllegalArgumentException("slots must be 1 or more: " + n + " for " + l.name());
+            }
+            list.add(new Slots(l, n));
+            total = Math.addExact(total, n);
+        }
+        return new ProcessPool(total, List.copyOf(list));
     }
 
     /**
@@ -104,7 +168,7 @@ public final class ProcessPool implements AutoCloseable {
         if (n < 1) {
             throw new IllegalArgumentException("maxConcurrency must be 1 or more: " + n);
         }
-        return new ProcessPool(n);
+        return new ProcessPool(n, null);
     }
 
     /**
@@ -312,20 +376,52 @@ public final class ProcessPool implements AutoCloseable {
                 if (killed || running.size() >= maxConcurrency || queue.isEmpty()) {
                     return;
                 }
+                Slots chosen = null;
+                if (slots != null) {
+                    chosen = freest();
+                    if (chosen == null) {
+                        return;
+                    }
+                    chosen.running++;
+                }
                 job = queue.poll();
+                job.slots = chosen;
                 running.add(job);
             } finally {
                 lock.unlock();
             }
-            launch(job);
+            if (job.slots != null && !(job.slots.launcher instanceof LocalLauncher)) {
+                Job remote = job;
+                Callbacks.EXECUTOR.execute(() -> launch(remote)); // a handshake must not hold the others
+            } else {
+                launch(job);
+            }
         }
+    }
+
+    /** The live launcher with the most free slots relative to its size, or {@code null}. */
+    private Slots freest() {
+        Slots best = null;
+        for (Slots s : slots) {
+            if (!s.down && s.running < s.max
+                    && (best == null || (long) s.running * best.max < (long) best.running * s.max)) {
+                best = s;
+            }
+        }
+        return best;
     }
 
     private void launch(Job job) {
         Popen p;
         try {
-            p = job.command.start();
+            Command c = job.slots != null ? job.command.on(job.slots.launcher) : job.command;
+            p = c.start();
         } catch (RuntimeException | Error e) {
+            if (job.slots != null && e instanceof SpawnException se && se.step() == SpawnException.Step.CONNECT
+                    && takeOut(job, se)) {
+                startWhatFits();
+                return;
+            }
             freeSlot(job);
             job.future.completeExceptionally(e);
             settle(job);
@@ -363,10 +459,45 @@ public final class ProcessPool implements AutoCloseable {
     }
 
     /** The job's child is gone: one more may start. */
+    /**
+     * Takes the launcher of {@code job} out of the pool and queues the job again at the front.
+     * When no launcher is left, fails every queued job with {@code cause} and returns
+     * {@code false} (the caller fails this one).
+     */
+    private boolean takeOut(Job job, SpawnException cause) {
+        List<Job> orphans;
+        lock.lock();
+        try {
+            if (!job.slots.down) {
+                job.slots.down = true;
+                System.getLogger("dev.subprocess4j").log(System.Logger.Level.WARNING,
+                        "taking " + job.slots.launcher.name() + " out of the pool: " + cause.getMessage());
+            }
+            if (slots.stream().anyMatch(s -> !s.down) && !killed) {
+                running.remove(job);
+                job.slots.running--;
+                job.slots = null;
+                queue.addFirst(job);
+                return true;
+            }
+            orphans = new ArrayList<>(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Job j : orphans) {
+            j.future.completeExceptionally(cause);
+            settle(j);
+        }
+        return false;
+    }
+
     private void freeSlot(Job job) {
         lock.lock();
         try {
-            running.remove(job);
+            if (running.remove(job) && job.slots != null) {
+                job.slots.running--;
+            }
         } finally {
             lock.unlock();
         }

@@ -43,7 +43,8 @@ public class SpawnException extends SubprocessException {
         /** Setting the user id. */ SETUID("setuid"),
         /** Arranging the kill on parent exit. */ PDEATHSIG("pdeathsig"),
         /** Setting up file descriptors (redirects, passFds, closing the rest). */ FDS("fds"),
-        /** Starting the child-setup helper. */ HELPER("helper");
+        /** Starting the child-setup helper. */ HELPER("helper"),
+        /** Reaching another host (a remote {@link Launcher}: ssh could not connect or log in). */ CONNECT("connect");
 
         private final String label;
 

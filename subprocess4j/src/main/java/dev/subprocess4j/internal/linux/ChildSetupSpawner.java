@@ -339,7 +339,7 @@ final class ChildSetupSpawner {
             case SETGID -> r.group() != null ? r.group() : r.user() + " (primary group " + Integer.toUnsignedLong(detail) + ")";
             case SETUID -> String.valueOf(r.user());
             case PDEATHSIG -> r.program();
-            case HELPER -> String.valueOf(helper);
+            case HELPER, CONNECT -> String.valueOf(helper);
         };
         return new SpawnException(step, errno, r.program(), subject);
     }

@@ -1,0 +1,315 @@
+package dev.subprocess4j.internal.remote;
+
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.Callbacks;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.PumpThreads;
+import dev.subprocess4j.internal.SpawnRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A command running as a Slurm job step: a local {@code srun} carries stdin, stdout and stderr
+ * and exits with the task's exit code; {@code scancel --name} delivers signals to every process
+ * of the step; a small local guard ({@code sh}, not tied to the JVM) cancels the job when the JVM
+ * dies before the command ends. The exit status of a signal death and a spawn error (written
+ * into the job's comment by the task script, see {@link RemoteScript#slurmTask}) are read back
+ * with {@code squeue}/{@code scontrol} when the exit code asks for it.
+ */
+public final class SlurmChild implements ChildProcess {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration GUARD_GRACE = Duration.ofSeconds(5);
+
+    private final SlurmTarget target;
+    private final String jobName;
+    private final ChildProcess srun;
+    private final ChildProcess guard;
+    private final SpawnRequest request;
+    private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
+    private volatile boolean timedOut;
+    private Integer returnCode; // guarded by this
+    private SpawnException spawnError; // guarded by this
+
+    private SlurmChild(SlurmTarget target, String jobName, ChildProcess srun, ChildProcess guard, SpawnRequest request) {
+        this.target = target;
+        this.jobName = jobName;
+        this.srun = srun;
+        this.guard = guard;
+        this.request = request;
+    }
+
+    /**
+     * Submits {@code r} with srun.
+     *
+     * @param inheritEnv whether the JVM's environment (Slurm's default export) is the base
+     * @param envChanges the variables to set, a {@code null} value removing one
+     * @param backend the local backend that runs srun
+     */
+    public static ChildProcess start(SlurmTarget target, SpawnRequest r, boolean inheritEnv,
+            Map<String, String> envChanges, Backend backend) {
+        long startNanos = System.nanoTime();
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        String jobName = "subprocess4j-" + HexFormat.of().formatHex(b);
+        String script = RemoteScript.slurmTask(r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges);
+        boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
+        Map<String, String> env = clientEnvironment(target);
+        ChildProcess guard = backend.start(local(List.of("/bin/sh", "-c",
+                "read -r x || exec \"$0\" --quiet --name=\"$1\"", target.scancel(), jobName), env,
+                Redirect.PIPE, Redirect.DEVNULL, Redirect.DEVNULL, null, false, r));
+        ChildProcess srun;
+        try {
+            srun = backend.start(local(target.srunArgv(jobName, List.of("/bin/sh", "-c", script, "sh")), env,
+                    r.stdin(), r.stdout(), r.stderr(), r.input(), pdeath, r));
+        } catch (RuntimeException | Error e) {
+            guard.closeStreams(); // end of file: it cancels a job that never existed, harmlessly
+            try {
+                guard.waitFor(null);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
+        SlurmChild child = new SlurmChild(target, jobName, srun, guard, r);
+        if (r.timeout() != null) {
+            child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
+        }
+        return child;
+    }
+
+    private static Map<String, String> clientEnvironment(SlurmTarget target) {
+        if (target.slurmConf() == null) {
+            return System.getenv();
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("SLURM_CONF", target.slurmConf().toString());
+        return Map.copyOf(env);
+    }
+
+    private static SpawnRequest local(List<String> argv, Map<String, String> env, Redirect in, Redirect out, Redirect err,
+            byte[] input, boolean killOnParentExit, SpawnRequest user) {
+        return new SpawnRequest(argv, null, null, env, env == System.getenv(), in, out, err, input, null,
+                Signal.SIGKILL, Duration.ZERO, false, false, null, null, null, null, null, Map.of(), new int[0], true,
+                true, killOnParentExit, user.text());
+    }
+
+    private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
+        PumpThreads.start("slurm-deadline-" + srun.pid(), () -> {
+            try {
+                long left = timeout.toNanos() - (System.nanoTime() - startNanos);
+                if (srun.waitFor(Duration.ofNanos(Math.max(0, left))).isPresent()) {
+                    return;
+                }
+                timedOut = true;
+                signal(killSignal);
+                if (killSignal != Signal.SIGKILL && srun.waitFor(killGrace).isPresent()) {
+                    return;
+                }
+                signal(Signal.SIGKILL);
+                if (srun.waitFor(Duration.ofSeconds(1).plus(killGrace)).isEmpty()) {
+                    cancel();
+                    srun.sendSignal(Signal.SIGKILL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private CompletedProcess client(String... argv) {
+        dev.subprocess4j.Command c = Subprocess.command(List.of(argv)).stdin(Redirect.DEVNULL).captureOutput();
+        if (target.slurmConf() != null) {
+            c = c.putEnv("SLURM_CONF", target.slurmConf().toString());
+        }
+        return c.run();
+    }
+
+    private void signal(Signal s) {
+        synchronized (this) {
+            if (returnCode != null) {
+                return;
+            }
+            sentSignals.add(s.number());
+        }
+        client(target.scancel(), "--quiet", "--name=" + jobName, "--signal=" + s.name().substring(3));
+    }
+
+    private void cancel() {
+        client(target.scancel(), "--quiet", "--name=" + jobName);
+    }
+
+    /** {@code id|comment} of the job from squeue, or {@code null}. */
+    private String[] jobInfo() {
+        CompletedProcess r = client(target.squeue(), "--noheader", "--states=all", "--name=" + jobName, "--format=%i|%k");
+        String line = r.stdout().strip();
+        if (r.returnCode() != 0 || line.isEmpty()) {
+            return null;
+        }
+        return line.lines().findFirst().orElse("").split("\\|", 2);
+    }
+
+    /** The signal of a finished job from scontrol's {@code ExitCode=E:S}, or 0. */
+    private int exitSignal(String jobId) {
+        CompletedProcess r = client(target.scontrol(), "show", "job", jobId);
+        for (String word : r.stdout().split("\\s+")) {
+            if (word.startsWith("ExitCode=") && word.contains(":")) {
+                try {
+                    return Integer.parseInt(word.substring(word.indexOf(':') + 1));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Maps srun's exit to the program's return code, once; throws the spawn error if there was one. */
+    private synchronized int finish(int srunCode) {
+        if (returnCode == null) {
+            int rc = srunCode;
+            if (rc == 127 || rc > 128) {
+                String[] info = jobInfo();
+                if (rc == 127 && info != null && info.length > 1 && info[1].startsWith(RemoteScript.SLURM_ERROR_MARK)) {
+                    String[] parts = info[1].substring(RemoteScript.SLURM_ERROR_MARK.length()).trim().split(" ");
+                    int errno = Errno.number(parts[0]);
+                    SpawnException.Step step = parts.length > 1 && parts[1].equals("chdir")
+                            ? SpawnException.Step.CHDIR : SpawnException.Step.EXEC;
+                    String subject = step == SpawnException.Step.CHDIR ? request.cwd().toString() : request.program();
+                    spawnError = new SpawnException(step, errno < 0 ? Errno.EIO : errno, request.program(),
+                            subject + "' on '" + target.name());
+                } else if (rc > 128 && sentSignals.contains(rc - 128)) {
+                    rc = -(rc - 128);
+                } else if (rc > 128 && info != null) {
+                    int sig = exitSignal(info[0]);
+                    if (sig > 0) {
+                        rc = -sig;
+                    }
+                }
+            }
+            returnCode = rc;
+            endGuard();
+        }
+        if (spawnError != null) {
+            SpawnException e = spawnError;
+            spawnError = null; // raised once, as a local start() would; later calls see 127
+            throw e;
+        }
+        return returnCode;
+    }
+
+    private void endGuard() {
+        try {
+            OutputStream out = guard.stdin();
+            out.write("done\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            // the guard is gone
+        }
+        guard.closeStreams();
+        try {
+            if (guard.waitFor(GUARD_GRACE).isEmpty()) {
+                guard.sendSignal(Signal.SIGKILL);
+                guard.waitFor(null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Outcome mapped(Outcome o) {
+        return new Outcome(finish(o.returnCode()), o.stdout(), o.stderr(), o.pid(), o.elapsed(), null);
+    }
+
+    @Override
+    public long pid() {
+        return srun.pid();
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return srun.stdin();
+    }
+
+    @Override
+    public InputStream stdout() {
+        return srun.stdout();
+    }
+
+    @Override
+    public InputStream stderr() {
+        return srun.stderr();
+    }
+
+    @Override
+    public OptionalInt poll() {
+        OptionalInt rc = srun.poll();
+        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+        OptionalInt rc = srun.waitFor(timeout);
+        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
+    }
+
+    @Override
+    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
+        return mapped(srun.communicate(input, timeout));
+    }
+
+    @Override
+    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
+        return srun.communicateAsync(input).thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public void sendSignal(Signal signal) {
+        signal(signal);
+    }
+
+    @Override
+    public void signalGroup(Signal signal) {
+        signal(signal);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> onExit() {
+        return srun.onExit().thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        throw new UnsupportedOperationException("toHandle() is not available on the " + target.name()
+                + " launcher: the process runs on a cluster node");
+    }
+
+    @Override
+    public void closeStreams() {
+        srun.closeStreams();
+    }
+}

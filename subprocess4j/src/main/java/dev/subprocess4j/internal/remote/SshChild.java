@@ -1,0 +1,387 @@
+package dev.subprocess4j.internal.remote;
+
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.Callbacks;
+import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.PumpThreads;
+import dev.subprocess4j.internal.SpawnRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A command running on another host through OpenSSH: a local {@code ssh} process carries the
+ * command's stdin, stdout and stderr (the <em>data session</em>), a second one on the same shared
+ * connection carries signals and the exit status (the <em>lifeline</em>); see
+ * {@link RemoteScript}. The local processes are ordinary children of the JVM's backend.
+ */
+public final class SshChild implements ChildProcess {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** How long the lifeline may still report the pid after the data session ended. */
+    private static final Duration START_GRACE = Duration.ofSeconds(10);
+    /** How long a finished lifeline may take to exit before it is killed. */
+    private static final Duration LIFELINE_GRACE = Duration.ofSeconds(5);
+
+    private final SshTarget target;
+    private final ChildProcess data;
+    private final ChildProcess lifeline;
+    private final long remotePid;
+    private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
+    private final OutputStream control;
+    private final InputStream replies;
+    private volatile boolean timedOut;
+    private Integer returnCode; // guarded by this
+
+    private SshChild(SshTarget target, ChildProcess data, ChildProcess lifeline, long remotePid) {
+        this.target = target;
+        this.data = data;
+        this.lifeline = lifeline;
+        this.remotePid = remotePid;
+        this.control = lifeline.stdin();
+        this.replies = lifeline.stdout();
+    }
+
+    /**
+     * Starts {@code r} on the host of {@code target}.
+     *
+     * @param inheritEnv whether the remote login environment is the base of the program's
+     * @param envChanges the variables to set, a {@code null} value removing one
+     * @param backend the local backend that runs the {@code ssh} processes
+     * @throws SpawnException when ssh cannot connect, or the remote program or directory is
+     *     missing (with the errno a local spawn would give)
+     */
+    public static ChildProcess start(SshTarget target, SpawnRequest r, boolean inheritEnv,
+            Map<String, String> envChanges, Backend backend) {
+        long startNanos = System.nanoTime();
+        String token = HexFormat.of().formatHex(randomBytes());
+        String supervisor = RemoteScript.supervisor(token, r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges);
+        boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
+        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdin(),
+                r.stdout(), r.stderr(), r.input(), pdeath, r));
+        ChildProcess lifeline;
+        try {
+            lifeline = backend.start(local(target.argv(RemoteScript.commandLine(RemoteScript.lifeline(token))),
+                    Redirect.PIPE, Redirect.PIPE, Redirect.PIPE, null, pdeath, r));
+        } catch (RuntimeException | Error e) {
+            abandon(data);
+            throw e;
+        }
+        String first;
+        try {
+            first = firstLine(data, lifeline);
+        } catch (RuntimeException | Error e) {
+            abandon(data);
+            abandon(lifeline);
+            throw e;
+        }
+        if (first != null && first.startsWith("pid ")) {
+            long pid;
+            try {
+                pid = Long.parseLong(first.substring(4).trim());
+            } catch (NumberFormatException e) {
+                pid = -1;
+            }
+            if (pid > 0) {
+                SshChild child = new SshChild(target, data, lifeline, pid);
+                if (r.timeout() != null) {
+                    child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
+                }
+                return child;
+            }
+        }
+        if (first != null && first.startsWith("err ")) {
+            String[] parts = first.substring(4).trim().split(" ");
+            int errno = Errno.number(parts[0]);
+            SpawnException.Step step = parts.length > 1 && parts[1].equals("chdir")
+                    ? SpawnException.Step.CHDIR : SpawnException.Step.EXEC;
+            abandon(data);
+            abandon(lifeline);
+            String subject = step == SpawnException.Step.CHDIR ? r.cwd().toString() : r.program();
+            throw new SpawnException(step, errno < 0 ? Errno.EIO : errno, r.program(), subject + "' on '" + target.name());
+        }
+        String why = errorText(lifeline, first);
+        abandon(data);
+        abandon(lifeline);
+        throw new SpawnException(SpawnException.Step.CONNECT, errnoOf(why), r.program(), target.name() + "': '" + why);
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static SpawnRequest local(List<String> argv, Redirect in, Redirect out, Redirect err, byte[] input,
+            boolean killOnParentExit, SpawnRequest user) {
+        return new SpawnRequest(argv, null, null, System.getenv(), true, in, out, err, input, null, Signal.SIGKILL,
+                Duration.ZERO, false, false, null, null, null, null, null, Map.of(), new int[0], true, true,
+                killOnParentExit, user.text());
+    }
+
+    /**
+     * Reads the lifeline's first line: {@code pid N}, {@code err ERRNO STEP}, or {@code null} when
+     * it ended without one (ssh could not connect). When the data session ends first, the lifeline
+     * gets {@link #START_GRACE} to answer before it is killed.
+     */
+    private static String firstLine(ChildProcess data, ChildProcess lifeline) {
+        CompletableFuture<String> line = new CompletableFuture<>();
+        InputStream in = lifeline.stdout();
+        PumpThreads.start("ssh-lifeline-" + lifeline.pid(), () -> {
+            try {
+                line.complete(readLine(in));
+            } catch (IOException e) {
+                line.complete(null);
+            }
+        });
+        try {
+            CompletableFuture.anyOf(line, data.onExit()).get();
+            if (!line.isDone()) {
+                try {
+                    return line.get(START_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    lifeline.sendSignal(Signal.SIGKILL);
+                }
+            }
+            return line.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting a command over ssh", e);
+        } catch (ExecutionException e) {
+            return null;
+        }
+    }
+
+    /** One line without its newline, or {@code null} at end of file. Reads byte by byte: no read-ahead. */
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(32);
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
+            }
+            if (c == '\n') {
+                return b.toString(StandardCharsets.UTF_8);
+            }
+            if (b.size() < 4096) {
+                b.write(c);
+            }
+        }
+    }
+
+    /** The first line ssh wrote to the lifeline's stderr, for the error message. */
+    private static String errorText(ChildProcess lifeline, String first) {
+        String text = "";
+        try {
+            lifeline.sendSignal(Signal.SIGKILL);
+            byte[] err = lifeline.stderr().readAllBytes();
+            text = new String(err, StandardCharsets.UTF_8).strip();
+        } catch (IOException | RuntimeException e) {
+            // fall through with what we have
+        }
+        String firstErr = text.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+        if (firstErr.isEmpty()) {
+            firstErr = first != null ? "unexpected answer '" + first + "'" : "ssh ended without starting the command";
+        }
+        return firstErr;
+    }
+
+    private static int errnoOf(String sshError) {
+        String e = sshError.toLowerCase(java.util.Locale.ROOT);
+        if (e.contains("connection refused")) {
+            return Errno.ECONNREFUSED;
+        }
+        if (e.contains("permission denied") || e.contains("host key verification failed")) {
+            return Errno.EACCES;
+        }
+        if (e.contains("could not resolve") || e.contains("no route") || e.contains("name or service not known")) {
+            return Errno.EHOSTUNREACH;
+        }
+        if (e.contains("timed out")) {
+            return Errno.ETIMEDOUT;
+        }
+        return Errno.EIO;
+    }
+
+    /** Kills and reaps a local ssh process that will not be handed to the caller. */
+    private static void abandon(ChildProcess p) {
+        try {
+            p.sendSignal(Signal.SIGKILL);
+            p.closeStreams();
+            p.waitFor(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // already gone
+        }
+    }
+
+    private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
+        PumpThreads.start("ssh-deadline-" + remotePid, () -> {
+            try {
+                long left = timeout.toNanos() - (System.nanoTime() - startNanos);
+                if (data.waitFor(Duration.ofNanos(Math.max(0, left))).isPresent()) {
+                    return;
+                }
+                timedOut = true;
+                send("killpg", killSignal);
+                if (killSignal != Signal.SIGKILL && data.waitFor(killGrace).isPresent()) {
+                    return;
+                }
+                send("killpg", Signal.SIGKILL);
+                if (data.waitFor(Duration.ofSeconds(1).plus(killGrace)).isEmpty()) {
+                    data.sendSignal(Signal.SIGKILL); // the connection hangs: give up on the remote side
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** Sends one control line; returns the reply, or {@code null} when the lifeline is gone. */
+    private synchronized String ask(String line) {
+        try {
+            control.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            control.flush();
+            return readLine(replies);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void send(String op, Signal s) {
+        synchronized (this) {
+            if (returnCode != null) {
+                return; // finished: never signal a pid that may be reused
+            }
+            sentSignals.add(s.number());
+            ask(op + " " + s.name().substring(3));
+        }
+    }
+
+    /** Maps the data session's exit to the program's return code, once, and ends the lifeline. */
+    private synchronized int finish(int sshCode) {
+        if (returnCode != null) {
+            return returnCode;
+        }
+        String reply = ask("rc");
+        int rc = sshCode;
+        if (reply != null && reply.startsWith("rc ") && !reply.equals("rc none")) {
+            try {
+                rc = Integer.parseInt(reply.substring(3).trim());
+            } catch (NumberFormatException e) {
+                rc = sshCode;
+            }
+            if (rc > 128 && sentSignals.contains(rc - 128)) {
+                rc = -(rc - 128);
+            }
+        }
+        returnCode = rc;
+        lifeline.closeStreams(); // end of file: the lifeline cleans up and exits
+        try {
+            if (lifeline.waitFor(LIFELINE_GRACE).isEmpty()) {
+                lifeline.sendSignal(Signal.SIGKILL);
+                lifeline.waitFor(null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return rc;
+    }
+
+    private Outcome mapped(Outcome o) {
+        return new Outcome(finish(o.returnCode()), o.stdout(), o.stderr(), remotePid, o.elapsed(), null);
+    }
+
+    @Override
+    public long pid() {
+        return remotePid;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return data.stdin();
+    }
+
+    @Override
+    public InputStream stdout() {
+        return data.stdout();
+    }
+
+    @Override
+    public InputStream stderr() {
+        return data.stderr();
+    }
+
+    @Override
+    public OptionalInt poll() {
+        OptionalInt rc = data.poll();
+        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+        OptionalInt rc = data.waitFor(timeout);
+        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
+    }
+
+    @Override
+    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
+        return mapped(data.communicate(input, timeout));
+    }
+
+    @Override
+    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
+        return data.communicateAsync(input).thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public void sendSignal(Signal signal) {
+        send("kill", signal);
+    }
+
+    @Override
+    public void signalGroup(Signal signal) {
+        send("killpg", signal);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> onExit() {
+        return data.onExit().thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        throw new UnsupportedOperationException("toHandle() is not available on the " + target.name()
+                + " launcher: the process runs on another host");
+    }
+
+    @Override
+    public void closeStreams() {
+        data.closeStreams();
+    }
+}

@@ -1,0 +1,238 @@
+package dev.subprocess4j;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link SlurmLauncher} against a real single-node Slurm ({@link SlurmCluster}) on this machine,
+ * so the tests can also look at the job's processes in {@code /proc}.
+ */
+@ExtendWith(LeakCheckExtension.class)
+@Timeout(60)
+class SlurmLauncherTest {
+    @TempDir
+    static Path dir;
+    static SlurmCluster cluster;
+    static SlurmLauncher slurm;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = SlurmCluster.start(dir);
+        slurm = cluster.launcher();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static Command job(String... argv) {
+        return Subprocess.command(List.of(argv)).on(slurm).stdin(Redirect.DEVNULL);
+    }
+
+    @Test
+    void runsAndCapturesWithTheProgramsExitCode() {
+        CompletedProcess r = job("sh", "-c", "echo out; echo err >&2; exit 3").captureOutput().run();
+        assertThat(r.returnCode()).isEqualTo(3);
+        assertThat(r.stdout()).isEqualTo("out\n");
+        assertThat(r.stderr()).contains("err\n"); // srun adds its own "task 0: Exited with exit code 3" line
+        assertThat(r.launcher()).isEqualTo(slurm);
+        assertThat(job("true").run().returnCode()).isZero();
+    }
+
+    @Test
+    void stdinStreamsThrough_oneMiBEachWay() {
+        byte[] data = new byte[1 << 20];
+        new Random(11).nextBytes(data);
+        CompletedProcess r = Subprocess.command("cat").on(slurm).input(data).captureOutput().run();
+        assertThat(r.returnCode()).isZero();
+        assertThat(r.stdoutBytes()).isEqualTo(data);
+    }
+
+    @Test
+    void environmentCwdAndUmaskApplyOnTheNode() {
+        CompletedProcess r = job("sh", "-c", "printf '%s|%s|' \"$SP4J_B\" \"${SP4J_GONE-unset}\"; pwd; umask")
+                .putEnv("SP4J_B", "x y $(z)").removeEnv("SP4J_GONE").cwd(Path.of("/usr/share")).umask(0077)
+                .captureOutput().run();
+        assertThat(r.stdout()).isEqualTo("x y $(z)|unset|/usr/share\n0077\n");
+        CompletedProcess cleared = job("/usr/bin/env").clearEnv().putEnv("ONLY", "this").captureOutput().run();
+        assertThat(cleared.stdout()).isEqualTo("ONLY=this\n");
+    }
+
+    @Test
+    void missingProgramAndMissingCwdAreSpawnExceptions() {
+        assertThatThrownBy(() -> job("/nonexistent/sp4j-prog").captureOutput().run())
+                .isInstanceOfSatisfying(SpawnException.class, e -> {
+                    assertThat(e.errnoName()).isEqualTo("ENOENT");
+                    assertThat(e.step()).isEqualTo(SpawnException.Step.EXEC);
+                    assertThat(e.getMessage()).contains("/nonexistent/sp4j-prog");
+                });
+        assertThatThrownBy(() -> job("true").cwd(Path.of("/nonexistent-sp4j")).captureOutput().run())
+                .isInstanceOfSatisfying(SpawnException.class, e -> {
+                    assertThat(e.step()).isEqualTo(SpawnException.Step.CHDIR);
+                    assertThat(e.errnoName()).isEqualTo("ENOENT");
+                });
+        // a program that exits 127 by itself is not a spawn error
+        assertThat(job("sh", "-c", "exit 127").captureOutput().run().returnCode()).isEqualTo(127);
+    }
+
+    @Test
+    void signalDeathsAreNegativeEvenWhenTheLibraryDidNotSendThem() {
+        assertThat(job("sh", "-c", "kill -USR1 $$").captureOutput().run().returnCode()).isEqualTo(-10);
+        assertThat(job("sh", "-c", "exit 138").captureOutput().run().returnCode()).isEqualTo(138);
+    }
+
+    @Test
+    void terminateAndKillReachTheJob() throws Exception {
+        try (Popen p = job("sh", "-c", "echo ready; exec sleep 30").stdout(Redirect.PIPE).start()) {
+            assertThat(new String(readLine(p.stdout()), UTF_8)).isEqualTo("ready");
+            p.terminate();
+            assertThat(p.waitFor()).isEqualTo(-15);
+        }
+        // kill() is Slurm's cancel of the step: SIGTERM, then SIGKILL after the cluster's KillWait
+        try (Popen p = job("sh", "-c", "echo ready; exec sleep 30").stdout(Redirect.PIPE).start()) {
+            assertThat(new String(readLine(p.stdout()), UTF_8)).isEqualTo("ready");
+            p.kill();
+            assertThat(p.waitFor()).isEqualTo(-15);
+        }
+        try (Popen p = job("sh", "-c", "echo ready; exec sleep 30").stdout(Redirect.PIPE).start()) {
+            assertThat(new String(readLine(p.stdout()), UTF_8)).isEqualTo("ready");
+            p.sendSignal(Signal.SIGUSR2);
+            assertThat(p.waitFor()).isEqualTo(-12);
+        }
+    }
+
+    @Test
+    void timeoutKillsEveryProcessOfTheJobWithPartialOutput() throws Exception {
+        Command c = job("sh", "-c", "sleep 300 & echo $!; echo partial; wait").captureOutput()
+                .timeout(Duration.ofSeconds(2)).killSignal(Signal.SIGTERM).killGrace(Duration.ofSeconds(2));
+        TimeoutExpiredException e = org.junit.jupiter.api.Assertions.assertThrows(TimeoutExpiredException.class, c::run);
+        String out = new String(e.stdoutBytes(), UTF_8);
+        assertThat(out).endsWith("partial\n");
+        long grandchild = Long.parseLong(out.lines().findFirst().orElseThrow());
+        assertThat(waitGone(grandchild, Duration.ofSeconds(5))).as("grandchild %d gone", grandchild).isTrue();
+    }
+
+    @Test
+    void theJobIsCancelledWhenTheJvmIsKilled() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (Popen jvm = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                        System.getProperty("java.class.path"), SlurmDeathMain.class.getName(), cluster.conf().toString())
+                .stdin(Redirect.DEVNULL).stdout(Redirect.PIPE).start()) {
+            long taskPid = Long.parseLong(new String(readLine(jvm.stdout()), UTF_8).strip());
+            assertThat(Path.of("/proc", Long.toString(taskPid))).exists();
+            jvm.kill();
+            assertThat(jvm.waitFor()).isEqualTo(-9);
+            assertThat(waitGone(taskPid, Duration.ofSeconds(10))).as("job task %d gone", taskPid).isTrue();
+        }
+    }
+
+    @Test
+    void optionsThatCannotWorkOnSlurmAreRefused() {
+        assertThatThrownBy(() -> job("true").rlimit(Rlimit.NOFILE, 64, 64).run())
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("rlimit").hasMessageContaining(slurm.name());
+        assertThatThrownBy(() -> SlurmLauncher.create().partition("a b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a b'");
+        assertThatThrownBy(() -> SlurmLauncher.create().option("-x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'-x'");
+    }
+
+    @Test
+    void partitionTimeLimitCpusAndMemoryReachSrun() {
+        SlurmLauncher sized = slurm.partition("debug").timeLimit(Duration.ofSeconds(90)).cpus(1).memoryMiB(64);
+        CompletedProcess r = Subprocess.command("sh", "-c", "scontrol show job $SLURM_JOB_ID").on(sized)
+                .stdin(Redirect.DEVNULL).captureOutput().run();
+        assertThat(r.returnCode()).isZero();
+        assertThat(r.stdout()).contains("Partition=debug").contains("TimeLimit=00:02:00").contains("MinMemoryNode=64M");
+    }
+
+    record ArgvCase(int index, List<String> args) {
+        @Override
+        public String toString() {
+            return PropertySeed.describe(index, args.size() + " args");
+        }
+    }
+
+    static Stream<ArgvCase> argvCases() {
+        List<String> tricky = List.of("", " ", "$(touch /tmp/sp4j-slurm-pwned)", "`id`", "a;b", "'", "\"", "\\",
+                "\n", "é😀", "a=b", "--", "-x", "%s", "!");
+        return IntStream.range(0, 15).mapToObj(i -> {
+            if (i == 0) {
+                return new ArgvCase(0, tricky);
+            }
+            Random r = PropertySeed.random("slurm-argv", i);
+            List<String> args = new ArrayList<>();
+            String specials = " \t\n\"'\\$`;&|<>(){}[]*?!#~=%^";
+            for (int k = 0, n = 1 + r.nextInt(6); k < n; k++) {
+                StringBuilder sb = new StringBuilder();
+                for (int j = 0, len = r.nextInt(20); j < len; j++) {
+                    sb.appendCodePoint(r.nextBoolean() ? specials.charAt(r.nextInt(specials.length()))
+                            : r.nextBoolean() ? 'a' + r.nextInt(26) : 0x80 + r.nextInt(0x2000));
+                }
+                args.add(sb.toString());
+            }
+            return new ArgvCase(i, args);
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("argvCases")
+    void anyArgvReachesTheProgramByteForByte(ArgvCase c) {
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "printf '%s\\0' \"$@\"", "sh"));
+        argv.addAll(c.args());
+        CompletedProcess r = job(argv.toArray(String[]::new)).stdout(Redirect.PIPE).run();
+        assertThat(r.returnCode()).as(c::toString).isZero();
+        String out = new String(r.stdoutBytes(), UTF_8);
+        assertThat(Arrays.asList(out.substring(0, out.length() - 1).split("\0", -1))).as(c::toString).isEqualTo(c.args());
+        assertThat(Path.of("/tmp/sp4j-slurm-pwned")).doesNotExist();
+    }
+
+    private static byte[] readLine(InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            b.write(c);
+        }
+        return b.toByteArray();
+    }
+
+    private static boolean waitGone(long pid, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
+            try {
+                String s = Files.readString(stat);
+                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (java.io.IOException e) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+}

@@ -146,11 +146,23 @@ final class BenchCommand implements Callable<Integer> {
         String libName = micros.keySet().iterator().next();
         double libMedian = stats.get(libName)[0];
         if (json) {
-            Json j = new Json().field("command", argv).field("calls", calls).field("backend", Subprocess.backend());
-            stats.forEach((name, s) -> j.object(name, new Json()
-                    .field("median_us", Math.round(s[0])).field("p90_us", Math.round(s[1])).field("mean_us", Math.round(s[2]))
-                    .field("ratio_to_subprocess4j", String.format(java.util.Locale.ROOT, "%.2f", s[0] / libMedian))));
-            out.println(j);
+            byte[] line = Json.line(g -> {
+                g.writeStartObject();
+                Json.strings(g, "command", argv);
+                g.writeNumberProperty("calls", calls);
+                g.writeStringProperty("backend", Subprocess.backend());
+                stats.forEach((name, s) -> {
+                    g.writeObjectPropertyStart(name);
+                    g.writeNumberProperty("median_us", Math.round(s[0]));
+                    g.writeNumberProperty("p90_us", Math.round(s[1]));
+                    g.writeNumberProperty("mean_us", Math.round(s[2]));
+                    // A string, as since the first release: "1.00", never 1 or 1.0000001.
+                    g.writeStringProperty("ratio_to_subprocess4j", String.format(java.util.Locale.ROOT, "%.2f", s[0] / libMedian));
+                    g.writeEndObject();
+                });
+                g.writeEndObject();
+            });
+            out.write(line, 0, line.length);
             return;
         }
         out.printf("%d calls of %s, interleaved in rounds of %d (%d warm-up calls each)%n", calls,

@@ -44,9 +44,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
         descriptionHeading = "%n",
         description = "Runs programs with subprocess4j: Python's subprocess semantics for Java.",
         commandListHeading = "%nCommands:%n",
-        footerHeading = "%n",
-        footer = "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
-                + " examples and exit status.")
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  sp run --timeout 10s --rlimit NOFILE=256 --capture --json -- make test",
+            "  sp parallel -j 8 --timeout 1m --retries 1 jobs.txt",
+            "  sp bench",
+            "  source <(sp completion bash)",
+            "",
+            "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
+                    + " examples and exit status; 'man sp-run' once the man pages are installed.",
+        })
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
     static final int EXIT_USAGE = 2;
@@ -74,11 +81,7 @@ public final class Main implements Callable<Integer> {
     static int execute(String[] args, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, out.charset()), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
-        CommandLine sp = new CommandLine(new Main())
-                .addSubcommand(new CommandLine(new RunCommand(out, err)))
-                .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
-                .addSubcommand(new CommandLine(new BenchCommand(out, err)))
-                .addSubcommand(new CommandLine(new CompletionCommand(out)));
+        CommandLine sp = commandLine(out, err);
         sp.setOut(outWriter)
                 .setErr(errWriter)
                 // Every argument from COMMAND on is the command's, even one that looks like an
@@ -99,6 +102,19 @@ public final class Main implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * sp's whole command tree (sp and every subcommand, with their options), writing to
+     * {@code out} and {@code err}; sp parallel reads its jobs from the JVM's stdin. Also what the
+     * build generates the man pages from, and what the tests list the options of.
+     */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return new CommandLine(new Main())
+                .addSubcommand(new CommandLine(new RunCommand(out, err)))
+                .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
+                .addSubcommand(new CommandLine(new BenchCommand(out, err)))
+                .addSubcommand(new CommandLine(new CompletionCommand(out)));
     }
 
     /** Bad usage: one line naming the problem, then the usage of the command it concerns, on stderr. */

@@ -162,13 +162,15 @@ class SpLauncherIT {
 
     @Test
     @Timeout(120)
-    void runLoadsNeitherJacksonNorJline() throws IOException {
+    void runLoadsNeitherJacksonNorJlineNorTheOtherSubcommands() throws IOException {
         Path log = dir.resolve("classes.log");
         Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), "run", "--", "true");
         assertThat(r.status()).isZero();
         String classes = Files.readString(log);
         assertThat(classes).contains("dev.subprocess4j.cli.RunCommand").doesNotContain("tools.jackson")
-                .doesNotContain("org.jline");
+                .doesNotContain("org.jline")
+                // Nor the other subcommands' models: picocli builds only the one that runs.
+                .doesNotContain("dev.subprocess4j.cli.ParallelCommand").doesNotContain("dev.subprocess4j.cli.BenchCommand");
     }
 
     // ---- sp parallel --------------------------------------------------------------------------

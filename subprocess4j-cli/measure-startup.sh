@@ -12,7 +12,8 @@ jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
 jsa=$root/subprocess4j-cli/target/sp.jsa
 "$root/sp" run -- true          # builds when needed, then writes the AppCDS archive
 "$root/sp" run -- true          # runs with it
-java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+# As ./sp runs it (native access from the manifest).
+java=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 
 declare -A names=(
   [a]="/bin/true"

@@ -1,50 +1,87 @@
 package dev.subprocess4j.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import org.jline.terminal.Terminal;
-import org.jline.terminal.TerminalBuilder;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jline.terminal.spi.SystemStream;
+import org.jline.terminal.spi.TerminalProvider;
 import org.jline.utils.Curses;
+import org.jline.utils.InfoCmp;
 import org.jline.utils.InfoCmp.Capability;
 
 /**
- * The terminal on sp's stderr, through JLine: its current width (the {@code TIOCGWINSZ} ioctl, man
- * 2 ioctl_tty) and its terminfo {@code cr} and {@code el} capabilities for redrawing the bar.
+ * The terminal on sp's stderr, through JLine: whether fd 2 is one, its current width (the
+ * {@code TIOCGWINSZ} ioctl, man 2 ioctl_tty) and, from the terminfo entry of {@code $TERM}, its
+ * {@code cr} and {@code el} sequences for redrawing the bar.
  *
- * <p>Only {@code sp parallel} loads this class, and only when it draws the bar on a terminal, so
- * JLine's classes (and its native provider) never cost {@code sp run} any start-up time.
+ * <p>JLine's terminal provider is used directly rather than a {@code TerminalBuilder} system
+ * terminal: that one also wants stdin to be the terminal, and {@code sp parallel} often reads its
+ * jobs from a pipe. The bar goes to stderr, so stderr alone decides.
+ *
+ * <p>Only {@code sp parallel} loads this class, and only when stderr may be a terminal, so JLine's
+ * classes (and its native provider) never cost {@code sp run} any start-up time.
  */
 final class JlineBarTerminal implements BarTerminal {
-    private final Terminal terminal;
+    /** JLine's providers, best first: java.lang.foreign (sp has native access), then stty/tput. */
+    private static final String[] PROVIDERS = {"ffm", "exec"};
+
+    private final TerminalProvider provider;
     private final String clearLine;
 
-    private JlineBarTerminal(Terminal terminal) {
-        this.terminal = terminal;
-        String cr = terminal.getStringCapability(Capability.carriage_return);
-        String el = terminal.getStringCapability(Capability.clr_eol);
-        this.clearLine = el == null ? null : Curses.tputs(cr == null ? "\r" : cr) + Curses.tputs(el);
+    private JlineBarTerminal(TerminalProvider provider, String clearLine) {
+        this.provider = provider;
+        this.clearLine = clearLine;
     }
 
-    /** The terminal on stderr; its type from $TERM ({@code ansi} when unset). */
-    static BarTerminal open() {
-        try {
-            Terminal t = TerminalBuilder.builder()
-                    .system(true)
-                    .systemOutput(TerminalBuilder.SystemOutput.SysErr)
-                    // sp only writes; Ctrl-C and friends keep the JVM's own handling (shutdown
-                    // hooks kill the jobs), so JLine installs no signal handler.
-                    .nativeSignals(false)
-                    .signalHandler(Terminal.SignalHandler.SIG_DFL)
-                    .build();
-            return new JlineBarTerminal(t);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The terminal on stderr, or empty when stderr is not one (or no provider works here). */
+    static Optional<BarTerminal> open() {
+        for (String name : PROVIDERS) {
+            TerminalProvider p;
+            try {
+                p = TerminalProvider.load(name);
+            } catch (IOException | RuntimeException | LinkageError unavailable) {
+                continue; // such as ffm without native access: the next provider
+            }
+            if (!p.isSystemStream(SystemStream.Error)) {
+                return Optional.empty();
+            }
+            return Optional.of(new JlineBarTerminal(p, clearLine(System.getenv("TERM"))));
         }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code cr} then {@code el} of terminal {@code type} ({@code ansi} when unset), or null when
+     * its terminfo entry has no {@code el} (such as {@code dumb}) or is unknown.
+     */
+    static String clearLine(String type) {
+        String t = type == null || type.isBlank() ? "ansi" : type;
+        String entry;
+        try {
+            // JLine's own entries for the common types (xterm, screen, ansi, dumb...), else infocmp(1).
+            entry = InfoCmp.getInfoCmp(t);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        Map<Capability, String> strings = new EnumMap<>(Capability.class);
+        InfoCmp.parseInfoCmp(entry, EnumSet.noneOf(Capability.class), new HashMap<>(), strings);
+        String el = strings.get(Capability.clr_eol);
+        if (el == null) {
+            return null;
+        }
+        String cr = strings.getOrDefault(Capability.carriage_return, "\r");
+        return Curses.tputs(cr) + Curses.tputs(el);
     }
 
     @Override
     public int width() {
-        int w = terminal.getWidth();
+        int w = provider.systemStreamWidth(SystemStream.Error);
         // A pseudo-terminal nobody sized reports 0 columns.
         return w >= 20 ? w : BarTerminal.columnsFromEnvironment(80);
     }
@@ -56,10 +93,6 @@ final class JlineBarTerminal implements BarTerminal {
 
     @Override
     public void close() {
-        try {
-            terminal.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        // Nothing was opened: the provider asks fd 2 each time.
     }
 }

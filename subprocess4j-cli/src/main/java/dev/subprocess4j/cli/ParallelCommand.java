@@ -280,11 +280,11 @@ final class ParallelCommand implements Callable<Integer> {
             return null;
         }
         if (stderrMayBeTerminal()) {
-            BarTerminal t = JlineBarTerminal.open();
-            if (t.clearLine() != null) {
-                return t;
+            java.util.Optional<BarTerminal> t = JlineBarTerminal.open();
+            if (t.isPresent() && t.get().clearLine() != null) {
+                return t.get();
             }
-            t.close(); // such as TERM=dumb: it cannot clear a line
+            t.ifPresent(BarTerminal::close); // such as TERM=dumb: it cannot clear a line
         }
         return progress == Progress.ALWAYS ? BarTerminal.ansi() : null;
     }

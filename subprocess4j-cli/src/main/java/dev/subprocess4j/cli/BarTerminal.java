@@ -9,10 +9,7 @@ interface BarTerminal extends AutoCloseable {
     /** The width in columns at this moment (a terminal may have been resized since the last call). */
     int width();
 
-    /**
-     * What moves to the start of the line and clears it, or null when the terminal cannot clear a
-     * line (such as {@code TERM=dumb}): then no live bar is drawn.
-     */
+    /** What moves to the start of the line and clears it. */
     String clearLine();
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jline.terminal.spi.SystemStream;
@@ -26,7 +27,7 @@ import org.jline.utils.InfoCmp.Capability;
  */
 final class JlineBarTerminal implements BarTerminal {
     /** JLine's providers, best first: java.lang.foreign (sp has native access), then stty/tput. */
-    private static final String[] PROVIDERS = {"ffm", "exec"};
+    private static final List<String> PROVIDERS = List.of("ffm", "exec");
 
     private final TerminalProvider provider;
     private final String clearLine;
@@ -36,7 +37,10 @@ final class JlineBarTerminal implements BarTerminal {
         this.clearLine = clearLine;
     }
 
-    /** The terminal on stderr, or empty when stderr is not one (or no provider works here). */
+    /**
+     * The terminal on stderr; empty when stderr is not one, when it cannot clear a line (such as
+     * {@code TERM=dumb}) or when no JLine provider works here.
+     */
     static Optional<BarTerminal> open() {
         for (String name : PROVIDERS) {
             TerminalProvider p;
@@ -48,35 +52,36 @@ final class JlineBarTerminal implements BarTerminal {
             if (!p.isSystemStream(SystemStream.Error)) {
                 return Optional.empty();
             }
-            return Optional.of(new JlineBarTerminal(p, clearLine(System.getenv("TERM"))));
+            TerminalProvider provider = p;
+            return clearLine(System.getenv("TERM")).map(clear -> new JlineBarTerminal(provider, clear));
         }
         return Optional.empty();
     }
 
     /**
-     * {@code cr} then {@code el} of terminal {@code type} ({@code ansi} when unset), or null when
-     * its terminfo entry has no {@code el} (such as {@code dumb}) or is unknown.
+     * {@code cr} then {@code el} of terminal {@code type} ({@code ansi} when unset); empty when its
+     * terminfo entry has no {@code el} (such as {@code dumb}) or is unknown.
      */
-    static String clearLine(String type) {
+    static Optional<String> clearLine(String type) {
         String t = type == null || type.isBlank() ? "ansi" : type;
         String entry;
         try {
             // JLine's own entries for the common types (xterm, screen, ansi, dumb...), else infocmp(1).
             entry = InfoCmp.getInfoCmp(t);
-        } catch (IOException | RuntimeException e) {
-            return null;
+        } catch (IOException | RuntimeException unknownType) {
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return Optional.empty();
         }
         Map<Capability, String> strings = new EnumMap<>(Capability.class);
         InfoCmp.parseInfoCmp(entry, EnumSet.noneOf(Capability.class), new HashMap<>(), strings);
         String el = strings.get(Capability.clr_eol);
         if (el == null) {
-            return null;
+            return Optional.empty();
         }
         String cr = strings.getOrDefault(Capability.carriage_return, "\r");
-        return Curses.tputs(cr) + Curses.tputs(el);
+        return Optional.of(Curses.tputs(cr) + Curses.tputs(el));
     }
 
     @Override

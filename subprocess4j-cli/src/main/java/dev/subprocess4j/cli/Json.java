@@ -105,6 +105,7 @@ final class Json {
 
     /** Jackson's standard escapes, plus U+2028 and U+2029, which JavaScript reads as line breaks. */
     private static final class LineSeparatorEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
         private static final SerializableString LS = new SerializedString("\\u2028");
         private static final SerializableString PS = new SerializedString("\\u2029");
         private final int[] ascii = standardAsciiEscapesForJSON();

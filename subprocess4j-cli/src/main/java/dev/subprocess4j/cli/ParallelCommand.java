@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -272,21 +273,20 @@ final class ParallelCommand implements Callable<Integer> {
     }
 
     /**
-     * Where the live bar is drawn, or null for none: on a terminal that can clear a line, through
-     * JLine; with --progress always anywhere else, with ANSI sequences.
+     * Where the live bar is drawn, if anywhere: on a terminal that can clear a line, through JLine;
+     * with --progress always anywhere else, with ANSI sequences.
      */
-    private BarTerminal barTerminal() {
+    private Optional<BarTerminal> barTerminal() {
         if (progress == Progress.NEVER) {
-            return null;
+            return Optional.empty();
         }
         if (stderrMayBeTerminal()) {
-            java.util.Optional<BarTerminal> t = JlineBarTerminal.open();
-            if (t.isPresent() && t.get().clearLine() != null) {
-                return t.get();
+            Optional<BarTerminal> t = JlineBarTerminal.open();
+            if (t.isPresent()) {
+                return t;
             }
-            t.ifPresent(BarTerminal::close); // such as TERM=dumb: it cannot clear a line
         }
-        return progress == Progress.ALWAYS ? BarTerminal.ansi() : null;
+        return progress == Progress.ALWAYS ? Optional.of(BarTerminal.ansi()) : Optional.empty();
     }
 
     /** The state of one {@code sp parallel} run. */
@@ -295,7 +295,8 @@ final class ParallelCommand implements Callable<Integer> {
         final int maxJobs;
         final ArrayDeque<Job> pending;
         final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
-        final BarTerminal terminal;
+        /** Where the live bar goes; empty for no bar. */
+        final Optional<BarTerminal> terminal;
         final boolean bar;
         final boolean plain;
         final long startNanos = System.nanoTime();
@@ -316,7 +317,7 @@ final class ParallelCommand implements Callable<Integer> {
             this.maxJobs = maxJobs;
             this.pending = new ArrayDeque<>(all);
             this.terminal = barTerminal();
-            this.bar = terminal != null;
+            this.bar = terminal.isPresent();
             this.plain = progress == Progress.AUTO && !bar;
         }
 
@@ -339,9 +340,9 @@ final class ParallelCommand implements Callable<Integer> {
             }
             if (bar) {
                 if (barShown) {
-                    err.print(terminal.clearLine());
+                    err.print(terminal.orElseThrow().clearLine());
                 }
-                terminal.close();
+                terminal.orElseThrow().close();
             }
             flushInOrder(true);
             summary();
@@ -468,7 +469,7 @@ final class ParallelCommand implements Callable<Integer> {
                 return;
             }
             if (bar && barShown) {
-                err.print(terminal.clearLine());
+                err.print(terminal.orElseThrow().clearLine());
                 err.flush();
                 barShown = false;
             }
@@ -541,7 +542,8 @@ final class ParallelCommand implements Callable<Integer> {
                 return;
             }
             lastDrawNanos = now;
-            err.print(terminal.clearLine() + barLine(now, terminal.width()));
+            BarTerminal t = terminal.orElseThrow();
+            err.print(t.clearLine() + barLine(now, t.width()));
             err.flush();
             barShown = true;
         }

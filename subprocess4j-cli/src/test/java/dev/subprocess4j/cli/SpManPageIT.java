@@ -1,6 +1,7 @@
 package dev.subprocess4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.subprocess4j.CompletedProcess;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +28,11 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 class SpManPageIT {
     private static final Path MAN = Path.of("target", "man");
+
+    @BeforeAll
+    static void manPagesWereBuilt() {
+        assumeFalse(Boolean.getBoolean("sp.man.skip"), "the build ran with -Dsp.man.skip=true");
+    }
 
     private static CommandLine command(List<String> path) {
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());

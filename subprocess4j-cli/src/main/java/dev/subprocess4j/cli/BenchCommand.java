@@ -146,11 +146,7 @@ final class BenchCommand implements Callable<Integer> {
         String libName = micros.keySet().iterator().next();
         double libMedian = stats.get(libName)[0];
         if (json) {
-            Json j = new Json().field("command", argv).field("calls", calls).field("backend", Subprocess.backend());
-            stats.forEach((name, s) -> j.object(name, new Json()
-                    .field("median_us", Math.round(s[0])).field("p90_us", Math.round(s[1])).field("mean_us", Math.round(s[2]))
-                    .field("ratio_to_subprocess4j", String.format(java.util.Locale.ROOT, "%.2f", s[0] / libMedian))));
-            out.println(j);
+            JsonReport.write(out, argv, calls, stats, libMedian);
             return;
         }
         out.printf("%d calls of %s, interleaved in rounds of %d (%d warm-up calls each)%n", calls,
@@ -158,5 +154,30 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("%-34s %10s %10s %10s %10s%n", "", "median", "p90", "mean", "vs sp4j");
         stats.forEach((name, s) -> out.printf("%-34s %8.0fus %8.0fus %8.0fus %9.2fx%n", name, s[0], s[1], s[2],
                 s[0] / libMedian));
+    }
+
+    /** The --json report; a class of its own so that Jackson is loaded only with --json. */
+    private static final class JsonReport {
+        private JsonReport() {}
+
+        static void write(PrintStream out, List<String> argv, int calls, Map<String, double[]> stats, double libMedian) {
+            Json.write(out, g -> {
+                g.writeStartObject();
+                Json.strings(g, "command", argv);
+                g.writeNumberProperty("calls", calls);
+                g.writeStringProperty("backend", Subprocess.backend());
+                stats.forEach((name, s) -> {
+                    g.writeObjectPropertyStart(name);
+                    g.writeNumberProperty("median_us", Math.round(s[0]));
+                    g.writeNumberProperty("p90_us", Math.round(s[1]));
+                    g.writeNumberProperty("mean_us", Math.round(s[2]));
+                    // A string, as since the first release: "1.00", never 1 or 1.0000001.
+                    g.writeStringProperty("ratio_to_subprocess4j",
+                            String.format(java.util.Locale.ROOT, "%.2f", s[0] / libMedian));
+                    g.writeEndObject();
+                });
+                g.writeEndObject();
+            });
+        }
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "Prints a completion script for SHELL (bash; zsh loads it through bashcompinit).",
         footerHeading = "%nExamples:%n",
-        footer = {"  source <(./sp completion bash)", "  ./sp completion bash > /etc/bash_completion.d/sp"})
+        footer = {"  sp completion bash > /etc/bash_completion.d/sp", "  source <(sp completion bash)"})
 final class CompletionCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

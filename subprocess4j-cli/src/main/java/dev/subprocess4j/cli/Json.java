@@ -1,107 +1,127 @@
 package dev.subprocess4j.cli;
 
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
+import tools.jackson.core.JsonEncoding;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.StreamWriteFeature;
+import tools.jackson.core.io.CharacterEscapes;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.json.JsonWriteFeature;
 
 /**
- * Writes one flat JSON object (RFC 8259) field by field, in the order the fields are added.
+ * sp's JSON output: one compact object per line (JSON Lines), UTF-8, written with Jackson's
+ * streaming generator ({@code tools.jackson.core}).
  *
- * <p>Strings are escaped by {@link #quote(String)}: {@code "} and {@code \}, every control
- * character (U+0000–U+001F), U+2028/U+2029 (so the output is also valid JavaScript) and any
- * unpaired surrogate (which has no UTF-8 form) become escapes; all other characters, non-ASCII
- * included, stay as they are and reach the output as UTF-8.
+ * <p>The generator escapes {@code "}, {@code \} and every control character (U+0000–U+001F);
+ * sp adds escapes for U+2028/U+2029 (so a line is also valid JavaScript) and keeps {@code /} as
+ * it is (Jackson 3 escapes it by default). Every other character, non-ASCII included, reaches the
+ * output as UTF-8; a character outside the BMP as its 4-byte UTF-8 form, not as two escapes.
  */
 final class Json {
-    private final StringBuilder text = new StringBuilder("{");
-    private boolean empty = true;
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(JsonWriteFeature.ESCAPE_FORWARD_SLASHES)
+            .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            // 0.000000 rather than 0E-6 for a zero duration.
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .characterEscapes(new LineSeparatorEscapes())
+            .build();
 
-    /** A string field, {@code null} written as JSON {@code null}. */
-    Json field(String name, String value) {
-        return raw(name, value == null ? "null" : quote(value));
+    private Json() {}
+
+    /** What writes one JSON value to the generator it is given. */
+    @FunctionalInterface
+    interface Body {
+        void write(JsonGenerator g);
     }
 
-    /** An integer field. */
-    Json field(String name, long value) {
-        return raw(name, Long.toString(value));
+    /** The JSON value that {@code body} writes, as UTF-8 bytes followed by one {@code \n}. */
+    static byte[] line(Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), bytes, JsonEncoding.UTF8)) {
+            body.write(g);
+        }
+        bytes.write('\n');
+        return bytes.toByteArray();
     }
 
-    /** A boolean field. */
-    Json field(String name, boolean value) {
-        return raw(name, Boolean.toString(value));
+    /** Writes the {@link #line} that {@code body} writes to {@code out}. */
+    static void write(java.io.PrintStream out, Body body) {
+        byte[] b = line(body);
+        out.write(b, 0, b.length);
+    }
+
+    /** {@link #line} as a string, without the line break: for tests and messages. */
+    static String text(Body body) {
+        byte[] b = line(body);
+        return new String(b, 0, b.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A string property, or {@code null}. */
+    static void string(JsonGenerator g, String name, String value) {
+        if (value == null) {
+            g.writeNullProperty(name);
+        } else {
+            g.writeStringProperty(name, value);
+        }
     }
 
     /** An array of strings. */
-    Json field(String name, List<String> values) {
-        StringBuilder array = new StringBuilder("[");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                array.append(", ");
-            }
-            array.append(quote(values.get(i)));
+    static void strings(JsonGenerator g, String name, List<String> values) {
+        g.writeArrayPropertyStart(name);
+        for (String v : values) {
+            g.writeString(v);
         }
-        return raw(name, array.append(']').toString());
+        g.writeEndArray();
+    }
+
+    /** An integer property, or {@code null}. */
+    static void integer(JsonGenerator g, String name, Integer value) {
+        if (value == null) {
+            g.writeNullProperty(name);
+        } else {
+            g.writeNumberProperty(name, value.intValue());
+        }
     }
 
     /**
-     * A number of seconds with a fractional part (microsecond precision), as Python prints a float
-     * of seconds: {@code 0.301234}, {@code 5.000000}. Never in exponent form.
+     * A number of seconds with {@code decimals} decimal places, as Python prints a float of
+     * seconds ({@code 0.301234}, {@code 5.000000}), never in exponent form; {@code null} for null.
      */
-    Json seconds(String name, java.time.Duration d) {
-        return raw(name, String.format(Locale.ROOT, "%.6f", d.toNanos() / 1e9));
-    }
-
-    /** A nested object field, written as given (it must already be valid JSON), or {@code null}. */
-    Json object(String name, Json value) {
-        return raw(name, value == null ? "null" : value.toString());
-    }
-
-    /** A field whose value is written as given (it must already be valid JSON). */
-    Json raw(String name, String json) {
-        if (!empty) {
-            text.append(", ");
+    static void seconds(JsonGenerator g, String name, Duration d, int decimals) {
+        if (d == null) {
+            g.writeNullProperty(name);
+        } else {
+            g.writeNumberProperty(name, BigDecimal.valueOf(d.toNanos(), 9).setScale(decimals, RoundingMode.HALF_EVEN));
         }
-        empty = false;
-        text.append(quote(name)).append(": ").append(json);
-        return this;
     }
 
-    /** The object, on one line (no line break inside: every control character is escaped). */
-    @Override
-    public String toString() {
-        return text + "}";
-    }
+    /** Jackson's standard escapes, plus U+2028 and U+2029, which JavaScript reads as line breaks. */
+    private static final class LineSeparatorEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private static final SerializableString LS = new SerializedString("\\u2028");
+        private static final SerializableString PS = new SerializedString("\\u2029");
+        private final int[] ascii = standardAsciiEscapesForJSON();
 
-    /** {@code s} as a JSON string literal, quotes included. */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-                        unicodeEscape(sb, c);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        sb.append(c).append(s.charAt(++i)); // a valid pair: one code point, kept as is
-                    } else if (Character.isSurrogate(c)) {
-                        unicodeEscape(sb, c); // unpaired: no UTF-8 form, so only an escape keeps it
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
         }
-        return sb.append('"').toString();
-    }
 
-    private static void unicodeEscape(StringBuilder sb, char c) {
-        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return switch (ch) {
+                case '\u2028' -> LS;
+                case '\u2029' -> PS;
+                default -> null;
+            };
+        }
     }
 }

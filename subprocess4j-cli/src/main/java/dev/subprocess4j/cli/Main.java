@@ -12,6 +12,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -44,9 +45,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
         descriptionHeading = "%n",
         description = "Runs programs with subprocess4j: Python's subprocess semantics for Java.",
         commandListHeading = "%nCommands:%n",
-        footerHeading = "%n",
-        footer = "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
-                + " examples and exit status.")
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  sp run --timeout 10s --rlimit NOFILE=256 --capture --json -- make test",
+            "  sp parallel -j 8 --timeout 1m --retries 1 jobs.txt",
+            "  sp bench",
+            "  source <(sp completion bash)",
+            "",
+            "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
+                    + " examples and exit status; 'man sp-run' once the man pages are installed.",
+        })
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
     static final int EXIT_USAGE = 2;
@@ -74,11 +82,8 @@ public final class Main implements Callable<Integer> {
     static int execute(String[] args, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, out.charset()), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
-        CommandLine sp = new CommandLine(new Main())
-                .addSubcommand(new CommandLine(new RunCommand(out, err)))
-                .addSubcommand(new CommandLine(new ParallelCommand(out, err, System.in)))
-                .addSubcommand(new CommandLine(new BenchCommand(out, err)))
-                .addSubcommand(new CommandLine(new CompletionCommand(out)));
+        CommandLine sp = args.length > 0 && FAST_PATHS.contains(args[0])
+                ? commandLine(out, err, args[0]) : commandLine(out, err);
         sp.setOut(outWriter)
                 .setErr(errWriter)
                 // Every argument from COMMAND on is the command's, even one that looks like an
@@ -99,6 +104,42 @@ public final class Main implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * The subcommands that run without the others' models: picocli reads every annotated field of
+     * a command when it builds its model, and on {@code sp run} that is start-up time spent on
+     * nothing. {@code completion} needs the whole tree; {@code sp --help} and misspelled commands
+     * get it too.
+     */
+    private static final java.util.Set<String> FAST_PATHS = java.util.Set.of("run", "parallel", "bench");
+
+    /**
+     * sp's whole command tree (sp and every subcommand, with their options), writing to
+     * {@code out} and {@code err}; sp parallel reads its jobs from the JVM's stdin. Also what the
+     * build generates the man pages from, and what the tests list the options of.
+     */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine sp = new CommandLine(new Main());
+        for (String name : List.of("run", "parallel", "bench", "completion")) {
+            sp.addSubcommand(subcommand(name, out, err));
+        }
+        return sp;
+    }
+
+    /** sp with only the subcommand {@code name}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err, String name) {
+        return new CommandLine(new Main()).addSubcommand(subcommand(name, out, err));
+    }
+
+    private static CommandLine subcommand(String name, PrintStream out, PrintStream err) {
+        return new CommandLine(switch (name) {
+            case "run" -> new RunCommand(out, err);
+            case "parallel" -> new ParallelCommand(out, err, System.in);
+            case "bench" -> new BenchCommand(out, err);
+            case "completion" -> new CompletionCommand(out);
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        });
     }
 
     /** Bad usage: one line naming the problem, then the usage of the command it concerns, on stderr. */

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -83,7 +84,6 @@ import picocli.CommandLine.TypeConversionException;
 final class ParallelCommand implements Callable<Integer> {
     /** GNU parallel's cap: the exit status counts failed jobs up to this. */
     static final int MAX_EXIT = 101;
-    private static final String CLEAR_LINE = "\r\u001b[2K";
     /** How often the live bar is redrawn while nothing finishes. */
     private static final long BAR_REDRAW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -116,7 +116,9 @@ final class ParallelCommand implements Callable<Integer> {
     private Duration timeout;
 
     @Option(names = "--retries", paramLabel = "K",
-            description = "Run a failed job again, up to K more times; its last attempt counts. Default: 0.")
+            description = {"Run a failed job again, up to K more times; its last attempt counts. Default: 0.",
+                "A retry starts as soon as a slot is free, with no delay (as GNU parallel --retries): for a"
+                        + " service that needs time to recover, put the wait in the job (sh -c 'sleep 1; ...' or --shell)."})
     private int retries;
 
     @Option(names = "--halt-on-error",
@@ -130,7 +132,8 @@ final class ParallelCommand implements Callable<Integer> {
     @Option(names = "--json",
             description = {"Print one JSON line per job on stdout instead of its output: line, command, args,"
                     + " returncode (-N for signal N, null when it did not run to its end), signal, elapsed (seconds),"
-                    + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error."})
+                    + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error,"
+                    + " tag (with --tag the text it prefixes to output lines, else null)."})
     private boolean json;
 
     @Option(names = "--shell", description = "Run each line with /bin/sh -c instead of splitting it into words.")
@@ -143,7 +146,8 @@ final class ParallelCommand implements Callable<Integer> {
     @Option(names = "--progress", paramLabel = "WHEN", converter = ProgressConverter.class,
             description = {"auto (default): a live bar on stderr when it is a terminal, else a progress line"
                     + " every 2 s; always: the live bar even when stderr is not a terminal; never: no progress.",
-                "The bar's width is $COLUMNS, or 80."})
+                "On a terminal the bar is as wide as the terminal and drawn with its own terminfo sequences"
+                        + " (none under TERM=dumb); elsewhere it is $COLUMNS (or 80) wide, in ANSI."})
     private Progress progress = Progress.AUTO;
 
     /** For tests: the period of the plain progress lines. */
@@ -253,10 +257,36 @@ final class ParallelCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether stderr is a terminal, as far as the JVM can tell (JDK 22+: Console.isTerminal()). */
-    static boolean stderrIsTerminal() {
-        java.io.Console c = System.console();
-        return c != null && c.isTerminal();
+    /**
+     * Whether fd 2 may be a terminal: it names a terminal device in /proc/self/fd (man 5 proc). A
+     * cheap test that loads no terminal library; {@link JlineBarTerminal} then asks the terminal
+     * itself. (Console.isTerminal() looks at stdin and stdout, not at stderr where the bar goes.)
+     */
+    static boolean stderrMayBeTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException noProc) {
+            java.io.Console c = System.console();
+            return c != null && c.isTerminal();
+        }
+    }
+
+    /**
+     * Where the live bar is drawn, if anywhere: on a terminal that can clear a line, through JLine;
+     * with --progress always anywhere else, with ANSI sequences.
+     */
+    private Optional<BarTerminal> barTerminal() {
+        if (progress == Progress.NEVER) {
+            return Optional.empty();
+        }
+        if (stderrMayBeTerminal()) {
+            Optional<BarTerminal> t = JlineBarTerminal.open();
+            if (t.isPresent()) {
+                return t;
+            }
+        }
+        return progress == Progress.ALWAYS ? Optional.of(BarTerminal.ansi()) : Optional.empty();
     }
 
     /** The state of one {@code sp parallel} run. */
@@ -265,6 +295,8 @@ final class ParallelCommand implements Callable<Integer> {
         final int maxJobs;
         final ArrayDeque<Job> pending;
         final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
+        /** Where the live bar goes; empty for no bar. */
+        final Optional<BarTerminal> terminal;
         final boolean bar;
         final boolean plain;
         final long startNanos = System.nanoTime();
@@ -284,7 +316,8 @@ final class ParallelCommand implements Callable<Integer> {
             this.all = all;
             this.maxJobs = maxJobs;
             this.pending = new ArrayDeque<>(all);
-            this.bar = progress == Progress.ALWAYS || (progress == Progress.AUTO && stderrIsTerminal());
+            this.terminal = barTerminal();
+            this.bar = terminal.isPresent();
             this.plain = progress == Progress.AUTO && !bar;
         }
 
@@ -305,8 +338,11 @@ final class ParallelCommand implements Callable<Integer> {
                     plainLine(false);
                 }
             }
-            if (bar && barShown) {
-                err.print(CLEAR_LINE);
+            if (bar) {
+                if (barShown) {
+                    err.print(terminal.orElseThrow().clearLine());
+                }
+                terminal.orElseThrow().close();
             }
             flushInOrder(true);
             summary();
@@ -433,12 +469,13 @@ final class ParallelCommand implements Callable<Integer> {
                 return;
             }
             if (bar && barShown) {
-                err.print(CLEAR_LINE);
+                err.print(terminal.orElseThrow().clearLine());
                 err.flush();
                 barShown = false;
             }
             if (json) {
-                out.println(json(job));
+                byte[] line = json(job);
+                out.write(line, 0, line.length);
                 out.flush();
                 return;
             }
@@ -471,21 +508,26 @@ final class ParallelCommand implements Callable<Integer> {
             }
         }
 
-        String json(Job job) {
-            return new Json()
-                    .field("line", job.lineNo)
-                    .field("command", job.text)
-                    .field("args", job.argv)
-                    .raw("returncode", job.returnCode == null ? "null" : job.returnCode.toString())
-                    .field("signal", job.signal == null ? null : job.signal.name())
-                    .seconds("elapsed", job.elapsed)
-                    .field("attempts", job.attempts)
-                    .field("timed_out", job.timedOut)
-                    .field("stdout", new String(job.stdout, UTF_8))
-                    .field("stderr", new String(job.stderr, UTF_8))
-                    .raw("cpu", job.cpu == null ? "null" : seconds(job.cpu))
-                    .field("error", job.error)
-                    .toString();
+        /** The --json line of a job: see the option's description for the fields. */
+        byte[] json(Job job) {
+            return Json.line(g -> {
+                g.writeStartObject();
+                g.writeNumberProperty("line", job.lineNo);
+                g.writeStringProperty("command", job.text);
+                Json.strings(g, "args", job.argv);
+                Json.integer(g, "returncode", job.returnCode);
+                Json.string(g, "signal", job.signal == null ? null : job.signal.name());
+                Json.seconds(g, "elapsed", job.elapsed, 6);
+                g.writeNumberProperty("attempts", job.attempts);
+                g.writeBooleanProperty("timed_out", job.timedOut);
+                g.writeStringProperty("stdout", new String(job.stdout, UTF_8));
+                g.writeStringProperty("stderr", new String(job.stderr, UTF_8));
+                Json.seconds(g, "cpu", job.cpu, 3);
+                Json.string(g, "error", job.error);
+                // What --tag prefixes to each output line as text; null without --tag.
+                Json.string(g, "tag", tag ? job.text : null);
+                g.writeEndObject();
+            });
         }
 
         // ---- progress ---------------------------------------------------------------------------
@@ -500,7 +542,8 @@ final class ParallelCommand implements Callable<Integer> {
                 return;
             }
             lastDrawNanos = now;
-            err.print(CLEAR_LINE + barLine(now, columns()));
+            BarTerminal t = terminal.orElseThrow();
+            err.print(t.clearLine() + barLine(now, t.width()));
             err.flush();
             barShown = true;
         }
@@ -566,21 +609,6 @@ final class ParallelCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    static int columns() {
-        String c = System.getenv("COLUMNS");
-        if (c != null) {
-            try {
-                int n = Integer.parseInt(c.trim());
-                if (n >= 20) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to the default
-            }
-        }
-        return 80;
     }
 
     static String seconds(Duration d) {

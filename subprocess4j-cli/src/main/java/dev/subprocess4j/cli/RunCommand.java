@@ -386,24 +386,7 @@ final class RunCommand implements Callable<Integer> {
     /** Prints what the user asked for and returns sp's exit status. */
     private int report(List<String> argv, Outcome r) {
         if (json) {
-            out.println(new Json()
-                    .field("args", argv)
-                    .field("returncode", r.returnCode())
-                    .field("signal", r.signal().map(Signal::name).orElse(null))
-                    .field("pid", r.pid())
-                    .seconds("elapsed", r.elapsed())
-                    .field("timed_out", r.timedOut())
-                    .field("stdout", r.stdout())
-                    .field("stderr", r.stderr())
-                    .object("rusage", r.usage() == null ? null : new Json()
-                            .seconds("user_cpu", r.usage().userCpu())
-                            .seconds("system_cpu", r.usage().systemCpu())
-                            .field("max_rss_bytes", r.usage().maxRssBytes())
-                            .field("minor_faults", r.usage().minorFaults())
-                            .field("major_faults", r.usage().majorFaults())
-                            .field("voluntary_context_switches", r.usage().voluntaryContextSwitches())
-                            .field("involuntary_context_switches", r.usage().involuntaryContextSwitches()))
-                    .field("backend", Subprocess.backend()));
+            JsonReport.run(out, argv, r);
         } else if (capture) {
             if (r.stdoutBytes() != null) { // null when --stdout sent it to a file
                 out.write(r.stdoutBytes(), 0, r.stdoutBytes().length);
@@ -424,17 +407,64 @@ final class RunCommand implements Callable<Integer> {
 
     private int cannotRun(List<String> argv, String message, String errnoName, String step) {
         if (json) {
-            out.println(new Json()
-                    .field("args", argv)
-                    .field("error", message)
-                    .field("errno", errnoName)
-                    .field("step", step)
-                    .field("backend", Subprocess.backend()));
+            JsonReport.cannotRun(out, argv, message, errnoName, step);
             out.flush();
         }
         err.println("sp: " + Main.oneLine(message));
         err.flush();
         return EXIT_CANNOT_RUN;
+    }
+
+    /**
+     * The --json reports. A class of their own, so that Jackson's classes are loaded only when
+     * --json is given (verifying a method that calls the generator loads them).
+     */
+    private static final class JsonReport {
+        private JsonReport() {}
+
+        /** The report of a run that started: see the option's description for the fields. */
+            static void run(PrintStream out, List<String> argv, Outcome r) {
+            Json.write(out, g -> {
+                g.writeStartObject();
+                Json.strings(g, "args", argv);
+                g.writeNumberProperty("returncode", r.returnCode());
+                Json.string(g, "signal", r.signal().map(Signal::name).orElse(null));
+                g.writeNumberProperty("pid", r.pid());
+                Json.seconds(g, "elapsed", r.elapsed(), 6);
+                g.writeBooleanProperty("timed_out", r.timedOut());
+                Json.string(g, "stdout", r.stdout());
+                Json.string(g, "stderr", r.stderr());
+                dev.subprocess4j.ResourceUsage u = r.usage();
+                if (u == null) {
+                    g.writeNullProperty("rusage");
+                } else {
+                    g.writeObjectPropertyStart("rusage");
+                    Json.seconds(g, "user_cpu", u.userCpu(), 6);
+                    Json.seconds(g, "system_cpu", u.systemCpu(), 6);
+                    g.writeNumberProperty("max_rss_bytes", u.maxRssBytes());
+                    g.writeNumberProperty("minor_faults", u.minorFaults());
+                    g.writeNumberProperty("major_faults", u.majorFaults());
+                    g.writeNumberProperty("voluntary_context_switches", u.voluntaryContextSwitches());
+                    g.writeNumberProperty("involuntary_context_switches", u.involuntaryContextSwitches());
+                    g.writeEndObject();
+                }
+                Json.string(g, "backend", Subprocess.backend());
+                g.writeEndObject();
+            });
+        }
+
+        /** The report of a command that could not be started. */
+        static void cannotRun(PrintStream out, List<String> argv, String message, String errnoName, String step) {
+            Json.write(out, g -> {
+                g.writeStartObject();
+                Json.strings(g, "args", argv);
+                Json.string(g, "error", message);
+                Json.string(g, "errno", errnoName);
+                Json.string(g, "step", step);
+                Json.string(g, "backend", Subprocess.backend());
+                g.writeEndObject();
+            });
+        }
     }
 
     /**

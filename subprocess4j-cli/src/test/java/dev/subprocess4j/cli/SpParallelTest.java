@@ -126,13 +126,13 @@ class SpParallelTest {
 
         Sp r = parallel(jobs(flaky), "--shell", "--retries", "2", "--json");
         assertThat(r.status()).isZero();
-        Map<String, Object> json = JsonParser.parseObject(r.out());
+        Map<String, Object> json = TestJson.object(r.out());
         assertThat(json).containsEntry("attempts", new BigDecimal(2)).containsEntry("stdout", "ok\n");
         assertThat(r.err()).contains("1 succeeded, 0 failed, 1 retries used");
 
         Sp exhausted = parallel(jobs("false"), "--retries", "2", "--json");
         assertThat(exhausted.status()).isEqualTo(1);
-        assertThat(JsonParser.parseObject(exhausted.out())).containsEntry("attempts", new BigDecimal(3));
+        assertThat(TestJson.object(exhausted.out())).containsEntry("attempts", new BigDecimal(3));
         assertThat(exhausted.err()).contains("2 retries used");
     }
 
@@ -178,7 +178,7 @@ class SpParallelTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(r.status()).isEqualTo(1);
         assertThat(millis).isLessThan(4_000);
-        List<Map<String, Object>> lines = r.out().lines().map(JsonParser::parseObject).toList();
+        List<Map<String, Object>> lines = r.out().lines().map(TestJson::object).toList();
         Map<String, Object> slow = lines.stream().filter(j -> j.get("line").equals(new BigDecimal(1))).findFirst().orElseThrow();
         assertThat(slow).containsEntry("timed_out", true).containsEntry("returncode", null);
         assertThat((String) slow.get("error")).contains("timed out");
@@ -223,16 +223,16 @@ class SpParallelTest {
         assertThat(r.status()).isEqualTo(1);
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(2);
-        Map<String, Object> first = JsonParser.parseObject(lines.get(0));
+        Map<String, Object> first = TestJson.object(lines.get(0));
         assertThat(first).containsKeys("line", "command", "args", "returncode", "signal", "elapsed", "attempts",
-                "timed_out", "stdout", "stderr", "cpu", "error");
+                "timed_out", "stdout", "stderr", "cpu", "error", "tag");
         assertThat(first).containsEntry("line", new BigDecimal(1))
                 .containsEntry("args", List.of("sh", "-c", "echo out; echo err >&2; exit 3"))
                 .containsEntry("returncode", new BigDecimal(3)).containsEntry("signal", null)
                 .containsEntry("attempts", new BigDecimal(1)).containsEntry("timed_out", false)
                 .containsEntry("stdout", "out\n").containsEntry("stderr", "err\n");
         assertThat((BigDecimal) first.get("elapsed")).isNotNegative();
-        Map<String, Object> second = JsonParser.parseObject(lines.get(1));
+        Map<String, Object> second = TestJson.object(lines.get(1));
         assertThat(second).containsEntry("line", new BigDecimal(2)).containsEntry("args", List.of("echo", "two words"))
                 .containsEntry("returncode", BigDecimal.ZERO).containsEntry("stdout", "two words\n");
         // The raw output is not printed besides the JSON; the summary stays on stderr.
@@ -241,8 +241,19 @@ class SpParallelTest {
 
     @Test
     @Timeout(60)
+    void jsonWithTagCarriesTheTagInItsOwnField() throws IOException {
+        Sp tagged = parallel(jobs("echo 'two words'"), "--json", "--tag");
+        Map<String, Object> j = TestJson.object(tagged.out());
+        // The tag is a field; the output itself stays as the job printed it, without the prefix.
+        assertThat(j).containsEntry("tag", "echo 'two words'").containsEntry("command", "echo 'two words'")
+                .containsEntry("stdout", "two words\n");
+        assertThat(TestJson.object(parallel(jobs("true"), "--json").out())).containsEntry("tag", null);
+    }
+
+    @Test
+    @Timeout(60)
     void jsonReportsASignalDeath() throws IOException {
-        Map<String, Object> j = JsonParser.parseObject(parallel(jobs("sh -c 'kill -9 $$'"), "--json").out());
+        Map<String, Object> j = TestJson.object(parallel(jobs("sh -c 'kill -9 $$'"), "--json").out());
         if (j.get("signal") != null) {
             assertThat(j).containsEntry("signal", "SIGKILL").containsEntry("returncode", new BigDecimal(-9));
         } else {
@@ -263,11 +274,12 @@ class SpParallelTest {
     @Test
     @Timeout(60)
     void summaryNamesTheSlowestThreeJobs() throws IOException {
-        Sp r = parallel(jobs("sleep 0.5", "true", "sleep 0.3", "sleep 0.1"), "-j", "4");
+        // Sleeps far apart, so that a busy machine (which slows every job) cannot swap them.
+        Sp r = parallel(jobs("sleep 1", "true", "sleep 0.6", "sleep 0.3"), "-j", "4");
         String err = r.err();
         assertThat(err).containsPattern("wall \\d+\\.\\d{3}s, child CPU (\\d+\\.\\d{3}s|n/a)");
-        assertThat(err).containsPattern("(?s)sp: slowest:\nsp: +0\\.5\\d\\ds  line 1: sleep 0.5\n"
-                + "sp: +0\\.3\\d\\ds  line 3: sleep 0.3\nsp: +0\\.1\\d\\ds  line 4: sleep 0.1\n");
+        assertThat(err).containsPattern("(?s)sp: slowest:\nsp: +\\d+\\.\\d{3}s  line 1: sleep 1\n"
+                + "sp: +\\d\\.\\d{3}s  line 3: sleep 0.6\nsp: +\\d\\.\\d{3}s  line 4: sleep 0.3\n$");
         assertThat(err).doesNotContain("line 2: true");
     }
 
@@ -302,17 +314,17 @@ class SpParallelTest {
                 jobs("sleep 0.3", "sleep 0.2", "false", "echo out").toString());
         assertThat(r.status()).isEqualTo(1);
         String err = r.err();
-        assertThat(err).contains("\r\u001b[2K[").contains("4/4 done, 0 running, 1 failed").contains("jobs/s, ETA");
+        assertThat(err).contains("\r\u001b[K[").contains("4/4 done, 0 running, 1 failed").contains("jobs/s, ETA");
         assertThat(err).containsPattern("\\[[=> ]+\\] 0/4 done, 2 running");
         // The bar is cleared before the summary, and before any job output.
-        assertThat(err).contains("\r\u001b[2Ksp: 4 jobs, 3 succeeded, 1 failed");
+        assertThat(err).contains("\r\u001b[Ksp: 4 jobs, 3 succeeded, 1 failed");
         assertThat(r.out()).isEqualTo("echo out\tout\n");
-        int bars = err.split("\r\u001b\\[2K\\[", -1).length - 1;
+        int bars = err.split("\r\u001b\\[K\\[", -1).length - 1;
         assertThat(bars).isGreaterThanOrEqualTo(4);
         List<Integer> barEnds = new ArrayList<>();
         for (String frame : err.split("\r")) {
-            if (frame.startsWith("\u001b[2K[")) {
-                assertThat(frame).hasSizeLessThan(80 + "\u001b[2K".length()).doesNotContain("\n");
+            if (frame.startsWith("\u001b[K[")) {
+                assertThat(frame).hasSizeLessThan(80 + "\u001b[K".length()).doesNotContain("\n");
                 barEnds.add(frame.indexOf(']'));
             }
         }
@@ -330,7 +342,7 @@ class SpParallelTest {
     @Test
     @Timeout(60)
     void progressAutoWithoutATerminalPrintsPlainLines() throws IOException {
-        assertThat(ParallelCommand.stderrIsTerminal()).isFalse();
+        assertThat(ParallelCommand.stderrMayBeTerminal()).isFalse();
         Sp r = sp("parallel", "--progress-interval", "100ms", "-j", "1", jobs("sleep 0.3", "sleep 0.3").toString());
         assertThat(r.status()).isZero();
         assertThat(r.err()).doesNotContain("\r").doesNotContain("\u001b")
@@ -348,32 +360,73 @@ class SpParallelTest {
     // ---- under a real terminal ----------------------------------------------------------------
 
     /**
-     * End to end under a pseudo-terminal made by util-linux {@code script}: sp runs in its own JVM
-     * (this test's class path), sees a terminal on stderr with {@code --progress auto} and draws
-     * the live bar; the job output and the summary come out clean between redraws.
+     * Runs sp parallel in its own JVM (this test's class path) under a pseudo-terminal made by
+     * util-linux {@code script}, after {@code stty cols COLUMNS} there; returns what the terminal
+     * got, with the pty's \r\n turned back into \n. {@code redirects} (shell syntax, may be empty)
+     * follow sp's command line.
      */
-    @Test
-    @Timeout(120)
-    void underATerminalAutoDrawsTheLiveBar() throws IOException {
+    private String underATerminal(String term, int ttyColumns, Map<String, String> env, String redirects,
+            String... jobLines) throws IOException {
         Path script = Path.of("/usr/bin/script");
         assumeTrue(Files.isExecutable(script), "util-linux script is not installed");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String sp = Shlex.join(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "parallel", "-j", "2",
-                jobs("sleep 0.3", "sleep 0.2", "false", "echo hello").toString()));
-        CompletedProcess r = Subprocess.command(script.toString(), "-q", "-e", "-c", sp, "/dev/null")
-                .putEnv("COLUMNS", "72").stdin(Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(90)).run();
+                jobs(jobLines).toString()));
+        dev.subprocess4j.Command c = Subprocess.command(script.toString(), "-q", "-e", "-c",
+                        "stty cols " + ttyColumns + " rows 24; exec " + sp + redirects, "/dev/null")
+                .putEnv("TERM", term).stdin(Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(90));
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            c = c.putEnv(e.getKey(), e.getValue());
+        }
+        CompletedProcess r = c.run();
         String tty = new String(r.stdoutBytes(), UTF_8).replace("\r\n", "\n"); // bytes: stdout() would turn \r into \n
         assertThat(r.returnCode()).as(tty).isEqualTo(1);
-        assertThat(tty).contains("\r\u001b[2K[").containsPattern("\\] 4/4 done, 0 running, 1 failed, \\d+\\.\\d jobs/s")
-                .contains("\r\u001b[2Khello\n")
-                .contains("\r\u001b[2Ksp: 4 jobs, 3 succeeded, 1 failed, 0 retries used, 0 not run\n")
+        return tty;
+    }
+
+    /**
+     * End to end under a terminal: sp sees a terminal on stderr with {@code --progress auto} and
+     * draws the live bar with the terminal's own sequences (xterm's {@code el} is ESC [ K) at the
+     * terminal's width, which JLine reads from the pty, not from a stale $COLUMNS; the job output
+     * and the summary come out clean between redraws.
+     */
+    @Test
+    @Timeout(120)
+    void underATerminalAutoDrawsTheLiveBarAsWideAsTheTerminal() throws IOException {
+        String tty = underATerminal("xterm-256color", 66, Map.of("COLUMNS", "120"), "",
+                "sleep 0.3", "sleep 0.2", "false", "echo hello");
+        assertThat(tty).contains("\r\u001b[K[").containsPattern("\\] 4/4 done, 0 running, 1 failed, \\d+\\.\\d jobs/s")
+                .contains("\r\u001b[Khello\n")
+                .contains("\r\u001b[Ksp: 4 jobs, 3 succeeded, 1 failed, 0 retries used, 0 not run\n")
                 .contains("sp: slowest:\n");
+        int widest = 0;
         for (String frame : tty.split("\r")) {
-            if (frame.startsWith("\u001b[2K[")) {
-                assertThat(frame).hasSizeLessThan(72 + "\u001b[2K".length());
+            if (frame.startsWith("\u001b[K[")) {
+                widest = Math.max(widest, frame.length() - "\u001b[K".length());
             }
         }
+        assertThat(widest).as(tty).isBetween(40, 65);
+    }
+
+    /** The bar goes to stderr, so stderr alone decides: stdin and stdout may be files or pipes. */
+    @Test
+    @Timeout(120)
+    void underATerminalTheBarNeedsOnlyStderrToBeATerminal() throws IOException {
+        Path out = dir.resolve("out.txt");
+        String tty = underATerminal("xterm-256color", 80, Map.of(), " </dev/null >" + out,
+                "sleep 0.3", "false", "echo hello");
+        assertThat(tty).contains("\r\u001b[K[").contains("\r\u001b[Ksp: 3 jobs, 2 succeeded, 1 failed");
+        assertThat(Files.readString(out)).isEqualTo("hello\n");
+    }
+
+    /** A terminal that cannot clear a line (TERM=dumb) gets the plain progress lines, no escapes. */
+    @Test
+    @Timeout(120)
+    void underADumbTerminalAutoPrintsPlainLines() throws IOException {
+        String tty = underATerminal("dumb", 80, Map.of(), "", "sleep 0.3", "false");
+        assertThat(tty).doesNotContain("\r").doesNotContain("\u001b")
+                .contains("sp: 2 jobs, 1 succeeded, 1 failed, 0 retries used, 0 not run\n");
     }
 
     // ---- bad usage ----------------------------------------------------------------------------
@@ -413,6 +466,9 @@ class SpParallelTest {
         Sp help = sp("parallel", "--help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).contains("Examples:", "sp parallel -j 8", "--keep-order", "--halt-on-error", "%p");
+        // --retries says that a retry starts at once, and --json names the tag field.
+        assertThat(help.out().replaceAll("\\s+", " ")).contains("with no delay (as GNU parallel --retries)")
+                .contains("tag (with --tag the text it prefixes to output lines, else null)");
         assertThat(new String(help.outBytes(), UTF_8)).doesNotContain("picocli WARN");
         assertThat(help.err()).isEmpty();
     }

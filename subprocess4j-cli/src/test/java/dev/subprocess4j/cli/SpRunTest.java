@@ -34,7 +34,7 @@ class SpRunTest {
 
         Map<String, Object> json() {
             assertThat(out()).endsWith("\n").containsOnlyOnce("\n");
-            return JsonParser.parseObject(out());
+            return TestJson.object(out());
         }
     }
 
@@ -342,8 +342,9 @@ class SpRunTest {
         Sp run = sp("run", "--json", "--capture", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
         assertThat(run.status()).isEqualTo(3);
         assertThat(run.err()).isEmpty();
-        assertThat(run.out()).startsWith("{\"args\": [\"sh\", \"-c\", \"echo out; echo err >&2; exit 3\"], \"returncode\": 3, ")
-                .contains("\"signal\": null", "\"timed_out\": false", "\"stdout\": \"out\\n\"", "\"stderr\": \"err\\n\"");
+        // One compact line (JSON Lines), as jq -c prints it.
+        assertThat(run.out()).startsWith("{\"args\":[\"sh\",\"-c\",\"echo out; echo err >&2; exit 3\"],\"returncode\":3,")
+                .contains("\"signal\":null", "\"timed_out\":false", "\"stdout\":\"out\\n\"", "\"stderr\":\"err\\n\"");
 
         Map<String, Object> json = run.json();
         assertThat(json.keySet()).containsExactly(
@@ -357,7 +358,7 @@ class SpRunTest {
                 .containsEntry("stderr", "err\n");
         assertThat((BigDecimal) json.get("pid")).isPositive();
         assertThat((BigDecimal) json.get("elapsed")).isPositive().isLessThan(new BigDecimal(20));
-        assertThat(run.out()).containsPattern("\"elapsed\": \\d+\\.\\d{6},");
+        assertThat(run.out()).containsPattern("\"elapsed\":\\d+\\.\\d{6},");
         assertThat(json.get("backend")).isIn("jdk", "linux-native");
     }
 

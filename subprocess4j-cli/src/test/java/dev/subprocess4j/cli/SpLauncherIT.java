@@ -1,0 +1,223 @@
+package dev.subprocess4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Subprocess;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end through the real launcher, {@code <repository>/sp}, after {@code package}: its JVM
+ * flags, the jar's manifest class path, the AppCDS archive, and the exit statuses, JSON and
+ * output grouping that users and scripts see. Run by Failsafe in the integration-test phase.
+ *
+ * <p>The package phase stamps {@code target/.sp-built}, so the launcher runs the jar that was just
+ * built instead of starting a Maven build of its own; every call checks that it did not.
+ */
+class SpLauncherIT {
+    private static final Path SP = Path.of("..", "sp").toAbsolutePath().normalize();
+    private static final Path STAMP = Path.of("target", ".sp-built").toAbsolutePath();
+    private static FileTime stampTime;
+
+    @TempDir
+    Path dir;
+
+    record Result(int status, String out, String err) {
+        Map<String, Object> json() {
+            assertThat(out).endsWith("\n").containsOnlyOnce("\n");
+            return TestJson.object(out);
+        }
+    }
+
+    @BeforeAll
+    static void theJarIsBuiltAndStamped() throws IOException {
+        assertThat(SP).isExecutable();
+        assertThat(Path.of("target", "subprocess4j-cli.jar")).isRegularFile();
+        assertThat(STAMP).as("the package phase stamps the build for ./sp").isRegularFile();
+        stampTime = Files.getLastModifiedTime(STAMP);
+    }
+
+    @AfterAll
+    static void noCallRebuilt() throws IOException {
+        assertThat(Files.getLastModifiedTime(STAMP)).isEqualTo(stampTime);
+    }
+
+    private static Result sp(String stdin, Map<String, String> env, String... args) {
+        Command c = Subprocess.command(SP.toString(), args).captureOutput()
+                .timeout(Duration.ofSeconds(60));
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            c = c.putEnv(e.getKey(), e.getValue());
+        }
+        c = stdin == null ? c.stdin(dev.subprocess4j.Redirect.DEVNULL) : c.input(stdin);
+        CompletedProcess r = c.run();
+        assertThat(r.stderr()).as("./sp started a build of its own").doesNotContain("sp: building");
+        return new Result(r.returnCode(), r.stdout(), r.stderr());
+    }
+
+    private static Result sp(String... args) {
+        return sp(null, Map.of(), args);
+    }
+
+    // ---- sp run: exit status ------------------------------------------------------------------
+
+    @Test
+    @Timeout(120)
+    void exitStatusIsTheCommandsOwn() {
+        assertThat(sp("run", "--", "true").status()).isZero();
+        Result seven = sp("run", "--", "sh", "-c", "echo hi; exit 7");
+        assertThat(seven.status()).isEqualTo(7);
+        assertThat(seven.out()).isEqualTo("hi\n"); // the command's own stdout, through
+    }
+
+    @Test
+    @Timeout(120)
+    void deathBySignalNIs128PlusN() {
+        assertThat(sp("run", "--", "sh", "-c", "kill -TERM $$").status()).isEqualTo(143);
+        assertThat(sp("run", "--", "sh", "-c", "kill -KILL $$").status()).isEqualTo(137);
+    }
+
+    @Test
+    @Timeout(120)
+    void timeoutIs124() {
+        Result r = sp("run", "--timeout", "300ms", "--", "sleep", "10");
+        assertThat(r.status()).isEqualTo(124);
+        assertThat(r.err()).contains("sp: Command '[sleep, 10]' timed out after 0.3 seconds");
+    }
+
+    @Test
+    @Timeout(120)
+    void aProgramThatCannotBeStartedIs125() {
+        Result r = sp("run", "--", dir.resolve("no-such-program").toString());
+        assertThat(r.status()).isEqualTo(125);
+        assertThat(r.err()).startsWith("sp: ").contains("no-such-program");
+    }
+
+    @Test
+    @Timeout(120)
+    void badUsageIs2WithTheUsageOnStderr() {
+        Result unknown = sp("run", "--no-such-option", "--", "true");
+        assertThat(unknown.status()).isEqualTo(2);
+        assertThat(unknown.err()).startsWith("sp: Unknown option: '--no-such-option'").contains("Usage: sp run");
+        assertThat(sp().status()).isEqualTo(2);
+        assertThat(sp("run").status()).isEqualTo(2);
+        assertThat(sp("run", "--timeout", "soon", "--", "true").status()).isEqualTo(2);
+    }
+
+    @Test
+    @Timeout(120)
+    void helpAndVersionExitWith0() {
+        Result version = sp("--version");
+        assertThat(version.status()).isZero();
+        assertThat(version.out()).startsWith("sp ").contains("subprocess4j backend: linux-native");
+        Result help = sp("run", "--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("Examples:", "--timeout=DURATION");
+    }
+
+    // ---- sp run: JSON -------------------------------------------------------------------------
+
+    @Test
+    @Timeout(120)
+    void runJsonHasTheDocumentedFields() {
+        Result r = sp("run", "--capture", "--json", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+        assertThat(r.status()).isEqualTo(3);
+        Map<String, Object> json = r.json();
+        assertThat(json.keySet()).containsExactly(
+                "args", "returncode", "signal", "pid", "elapsed", "timed_out", "stdout", "stderr", "rusage", "backend");
+        assertThat(json).containsEntry("returncode", new BigDecimal(3)).containsEntry("signal", null)
+                .containsEntry("timed_out", false).containsEntry("stdout", "out\n").containsEntry("stderr", "err\n")
+                .containsEntry("backend", "linux-native");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rusage = (Map<String, Object>) json.get("rusage");
+        assertThat(rusage).containsOnlyKeys("user_cpu", "system_cpu", "max_rss_bytes", "minor_faults", "major_faults",
+                "voluntary_context_switches", "involuntary_context_switches");
+    }
+
+    @Test
+    @Timeout(120)
+    void runJsonOfATimeoutAndOfAStartFailure() {
+        Result timedOut = sp("run", "--timeout", "300ms", "--capture", "--json", "--", "sh", "-c", "echo partial; exec sleep 10");
+        assertThat(timedOut.status()).isEqualTo(124);
+        assertThat(timedOut.json()).containsEntry("timed_out", true).containsEntry("signal", "SIGKILL")
+                .containsEntry("stdout", "partial\n");
+
+        Result cannot = sp("run", "--json", "--", dir.resolve("missing").toString());
+        assertThat(cannot.status()).isEqualTo(125);
+        assertThat(cannot.json().keySet()).containsExactly("args", "error", "errno", "step", "backend");
+        assertThat(cannot.json()).containsEntry("errno", "ENOENT");
+    }
+
+    @Test
+    @Timeout(120)
+    void runLoadsNeitherJacksonNorJlineNorTheOtherSubcommands() throws IOException {
+        Path log = dir.resolve("classes.log");
+        Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), "run", "--", "true");
+        assertThat(r.status()).isZero();
+        String classes = Files.readString(log);
+        assertThat(classes).contains("dev.subprocess4j.cli.RunCommand").doesNotContain("tools.jackson")
+                .doesNotContain("org.jline")
+                // Nor the other subcommands' models: picocli builds only the one that runs.
+                .doesNotContain("dev.subprocess4j.cli.ParallelCommand").doesNotContain("dev.subprocess4j.cli.BenchCommand");
+    }
+
+    // ---- sp parallel --------------------------------------------------------------------------
+
+    @Test
+    @Timeout(120)
+    void parallelReadsJobsOnStdinAndPrintsEachJobsOutputWhole() {
+        String jobs = "sh -c 'echo a1; sleep 0.3; echo a2'\nsh -c 'sleep 0.1; echo b1; sleep 0.4; echo b2'\n";
+        Result r = sp(jobs, Map.of(), "parallel", "-j", "2");
+        assertThat(r.status()).isZero();
+        // Each job's lines stay together although the jobs ran at the same time.
+        assertThat(r.out()).isIn("a1\na2\nb1\nb2\n", "b1\nb2\na1\na2\n");
+        assertThat(r.err()).contains("sp: 2 jobs, 2 succeeded, 0 failed, 0 retries used, 0 not run");
+    }
+
+    @Test
+    @Timeout(120)
+    void parallelJsonRetriesAndExitStatus() throws IOException {
+        Path marker = dir.resolve("marker");
+        Path jobs = dir.resolve("jobs.txt");
+        Files.writeString(jobs, "[ -e " + marker + " ] || { touch " + marker + "; exit 1; }; echo recovered\nexit 4\n");
+        Result r = sp(null, Map.of(), "parallel", "-j", "1", "--shell", "--retries", "1", "--json", "--tag", jobs.toString());
+        assertThat(r.status()).isEqualTo(1); // one job failed: the status counts failed jobs
+        List<Map<String, Object>> lines = r.out().lines().map(TestJson::object).toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).keySet()).containsExactly("line", "command", "args", "returncode", "signal", "elapsed",
+                "attempts", "timed_out", "stdout", "stderr", "cpu", "error", "tag");
+        assertThat(lines.get(0)).containsEntry("attempts", new BigDecimal(2)).containsEntry("stdout", "recovered\n")
+                .containsEntry("returncode", BigDecimal.ZERO).containsEntry("tag", lines.get(0).get("command"));
+        assertThat(lines.get(1)).containsEntry("attempts", new BigDecimal(2)).containsEntry("returncode", new BigDecimal(4));
+        assertThat(r.err()).contains("sp: 2 jobs, 1 succeeded, 1 failed, 2 retries used, 0 not run");
+    }
+
+    @Test
+    @Timeout(120)
+    void parallelHaltOnErrorStartsNothingAfterTheFirstFailure() {
+        Result r = sp("echo first\nfalse\necho never\n", Map.of(), "parallel", "-j", "1", "--halt-on-error");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.out()).isEqualTo("first\n");
+        assertThat(r.err()).contains("sp: 3 jobs, 1 succeeded, 1 failed, 0 retries used, 1 not run");
+    }
+
+    @Test
+    @Timeout(120)
+    void parallelBadUsageIs2() {
+        Result r = sp("echo 'unclosed\n", Map.of(), "parallel");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("sp: line 1: No closing quotation: echo 'unclosed\n");
+    }
+}

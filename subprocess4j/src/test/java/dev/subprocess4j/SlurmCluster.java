@@ -13,16 +13,16 @@ import java.util.Set;
  * missing, {@code install-engines.sh slurm} installs them first (as root); when that fails, the
  * test fails saying so.
  */
-final class SlurmCluster implements AutoCloseable {
+public final class SlurmCluster implements AutoCloseable {
     private final Path dir;
 
     private SlurmCluster(Path dir) {
         this.dir = dir;
     }
 
-    static SlurmCluster start(Path dir) throws IOException {
+    public static SlurmCluster start(Path dir) throws IOException {
         if (!Files.isExecutable(Path.of("/usr/sbin/slurmctld")) || !Files.isExecutable(Path.of("/usr/sbin/munged"))) {
-            CompletedProcess r = Subprocess.command("sh", "src/test/remote/install-engines.sh", "slurm")
+            CompletedProcess r = Subprocess.command("sh", SshServer.remoteScript("install-engines.sh").toString(), "slurm")
                     .stdin(Redirect.DEVNULL).captureOutput().stderr(Redirect.STDOUT).run();
             if (r.returnCode() != 0) {
                 throw new IllegalStateException("the Slurm tests need slurm-wlm and munge; install-engines.sh slurm failed ("
@@ -35,7 +35,7 @@ final class SlurmCluster implements AutoCloseable {
             base += 2;
         }
         SlurmCluster cluster = new SlurmCluster(dir);
-        CompletedProcess r = Subprocess.command("sh", "src/test/remote/slurm-single-node.sh", dir.toString(),
+        CompletedProcess r = Subprocess.command("sh", SshServer.remoteScript("slurm-single-node.sh").toString(), dir.toString(),
                 Integer.toString(base)).stdin(Redirect.DEVNULL).captureOutput().stderr(Redirect.STDOUT).run();
         if (r.returnCode() != 0) {
             cluster.close();
@@ -54,11 +54,11 @@ final class SlurmCluster implements AutoCloseable {
         }
     }
 
-    Path conf() {
+    public Path conf() {
         return dir.resolve("slurm.conf");
     }
 
-    SlurmLauncher launcher() {
+    public SlurmLauncher launcher() {
         return SlurmLauncher.create().slurmConf(conf());
     }
 

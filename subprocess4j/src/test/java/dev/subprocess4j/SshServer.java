@@ -15,7 +15,7 @@ import java.time.Duration;
  * {@code /etc} is read or changed. When sshd is missing, {@code src/test/remote/install-engines.sh}
  * installs the Debian package first (as root); when that fails, the test fails saying so.
  */
-final class SshServer implements AutoCloseable {
+public final class SshServer implements AutoCloseable {
     private static final Path SSHD = Path.of("/usr/sbin/sshd");
 
     private final Path dir;
@@ -28,11 +28,25 @@ final class SshServer implements AutoCloseable {
         this.sshd = sshd;
     }
 
-    static SshServer start(Path dir) throws IOException, InterruptedException {
+    /** Starts a server in {@code dir} with a new host key and a new client key. */
+    public static SshServer start(Path dir) throws IOException, InterruptedException {
+        return start(dir, null);
+    }
+
+    /**
+     * Starts a server in {@code dir}; with {@code clientKeyFrom}, it trusts the client key of
+     * another server's directory (one identity for several "hosts").
+     */
+    public static SshServer start(Path dir, Path clientKeyFrom) throws IOException, InterruptedException {
         ensureInstalled();
         Files.createDirectories(Path.of("/run/sshd")); // sshd's privilege-separation directory
         keygen(dir.resolve("host_key"));
-        keygen(dir.resolve("client_key"));
+        if (clientKeyFrom == null) {
+            keygen(dir.resolve("client_key"));
+        } else {
+            Files.copy(clientKeyFrom.resolve("client_key"), dir.resolve("client_key"));
+            Files.copy(clientKeyFrom.resolve("client_key.pub"), dir.resolve("client_key.pub"));
+        }
         Files.copy(dir.resolve("client_key.pub"), dir.resolve("authorized_keys"));
         int port = freePort();
         Files.writeString(dir.resolve("known_hosts"),
@@ -75,12 +89,24 @@ final class SshServer implements AutoCloseable {
         if (Files.isExecutable(SSHD)) {
             return;
         }
-        CompletedProcess r = Subprocess.command("sh", "src/test/remote/install-engines.sh")
+        CompletedProcess r = Subprocess.command("sh", remoteScript("install-engines.sh").toString())
                 .stdin(Redirect.DEVNULL).captureOutput().stderr(Redirect.STDOUT).run();
         if (r.returnCode() != 0 || !Files.isExecutable(SSHD)) {
             throw new IllegalStateException("the ssh tests need " + SSHD + "; src/test/remote/install-engines.sh failed ("
                     + r.returnCode() + "): " + r.stdout());
         }
+    }
+
+    /**
+     * A script of {@code subprocess4j/src/test/remote/}, found from the library's module directory
+     * or from a sibling module's (the CLI's tests run there).
+     */
+    public static Path remoteScript(String name) {
+        Path here = Path.of("src/test/remote", name);
+        if (Files.exists(here)) {
+            return here;
+        }
+        return Path.of("..", "subprocess4j", "src", "test", "remote", name);
     }
 
     private static void keygen(Path key) {
@@ -106,7 +132,7 @@ final class SshServer implements AutoCloseable {
     }
 
     /** The TCP ports in LISTEN state on this machine. */
-    static java.util.Set<Integer> listeningPorts() throws IOException {
+    public static java.util.Set<Integer> listeningPorts() throws IOException {
         return listening();
     }
 
@@ -127,21 +153,21 @@ final class SshServer implements AutoCloseable {
         return ports;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** A launcher that logs in to this server as the JVM's user with the generated key. */
-    SshLauncher launcher() {
+    public SshLauncher launcher() {
         return launcherFor(dir, port);
     }
 
     /** The launcher for a server in {@code dir} on {@code port}; for JVMs of their own. */
-    static SshLauncher launcherFor(Path dir, int port) {
+    public static SshLauncher launcherFor(Path dir, int port) {
         return SshLauncher.to("127.0.0.1").user(System.getProperty("user.name")).port(port)
                 .identity(dir.resolve("client_key"))
                 .option("UserKnownHostsFile", dir.resolve("known_hosts").toString())

@@ -4,12 +4,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Launcher;
 import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.Shlex;
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.SlurmLauncher;
 import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.SshLauncher;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.TimeoutExpiredException;
 import java.io.BufferedReader;
@@ -24,13 +27,17 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,6 +87,8 @@ import picocli.CommandLine.TypeConversionException;
             "  sp parallel -j 8 --timeout 5m --retries 2 --halt-on-error jobs.txt",
             "  find . -name '*.log' -printf 'gzip -9 %%p\\n' | sp parallel --keep-order --tag",
             "  sp parallel --shell --json jobs.sh > results.jsonl",
+            "  sp parallel -S 8/build-1,4/ci@build-2:2222,: --timeout 10m jobs.txt   # two ssh hosts and this machine",
+            "  sp parallel --slurm --partition short -j 64 jobs.txt",
         })
 final class ParallelCommand implements Callable<Integer> {
     /** GNU parallel's cap: the exit status counts failed jobs up to this. */
@@ -154,6 +163,32 @@ final class ParallelCommand implements Callable<Integer> {
     @Option(names = "--progress-interval", hidden = true, converter = DurationConverter.class)
     private Duration progressInterval = Duration.ofSeconds(2);
 
+    @Option(names = {"-S", "--sshlogin"}, paramLabel = "LOGINS", split = ",",
+            description = {"Run the jobs on these hosts through ssh (GNU parallel's --sshlogin): a comma-separated"
+                    + " list, the option repeatable; each [N/][user@]host[:port], N jobs at once there (default: -j),"
+                    + " or ':' for this machine. A host that cannot be reached is taken out and its jobs run elsewhere.",
+                "ssh runs in batch mode with one shared connection per host; see --ssh-identity and --ssh-option."})
+    private List<String> sshLogins = new ArrayList<>();
+
+    @Option(names = "--ssh-identity", paramLabel = "KEYFILE",
+            description = "The private key for every --sshlogin host (ssh -i).")
+    private Path sshIdentity;
+
+    @Option(names = "--ssh-option", paramLabel = "KEY=VALUE",
+            description = "An ssh -o option for every --sshlogin host, e.g. ConnectTimeout=5; repeatable.")
+    private List<String> sshOptions = new ArrayList<>();
+
+    @Option(names = "--slurm",
+            description = "Run each job as a Slurm job step (srun, one task); -j jobs at once. Combines with --sshlogin.")
+    private boolean slurm;
+
+    @Option(names = "--partition", paramLabel = "P", description = "The Slurm partition for --slurm.")
+    private String partition;
+
+    @Option(names = "--slurm-conf", paramLabel = "FILE",
+            description = "The slurm.conf for --slurm (else $SLURM_CONF or Slurm's default).")
+    private Path slurmConf;
+
     @Parameters(paramLabel = "FILE", arity = "0..1",
             description = "The file of commands, one per line. Default (or '-'): stdin.")
     private String file;
@@ -187,6 +222,7 @@ final class ParallelCommand implements Callable<Integer> {
         byte[] stderr = new byte[0];
         String error;
         Duration cpu;
+        String host;
 
         Job(int index, int lineNo, String text, List<String> argv) {
             this.index = index;
@@ -243,8 +279,87 @@ final class ParallelCommand implements Callable<Integer> {
             }
             all.add(new Job(all.size(), i + 1, line, argv));
         }
-        return new Run(all, n).run();
+        Map<Launcher, Integer> launchers = launchers(n);
+        int slots = launchers == null ? n : launchers.values().stream().mapToInt(Integer::intValue).sum();
+        return new Run(all, slots, launchers).run();
     }
+
+    /**
+     * The launchers of --sshlogin and --slurm with their slots, or {@code null} to run everything
+     * here with -j slots.
+     *
+     * @throws ParameterException for a malformed login or option, naming it
+     */
+    private Map<Launcher, Integer> launchers(int defaultSlots) {
+        if (sshLogins.isEmpty() && !slurm) {
+            if (sshIdentity != null || !sshOptions.isEmpty() || partition != null || slurmConf != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--ssh-identity, --ssh-option, --partition and --slurm-conf need --sshlogin or --slurm");
+            }
+            return null;
+        }
+        Map<Launcher, Integer> m = new LinkedHashMap<>();
+        for (String login : sshLogins) {
+            Matcher x = LOGIN.matcher(login.strip());
+            if (!x.matches()) {
+                throw new ParameterException(spec.commandLine(),
+                        "--sshlogin entries look like [N/][user@]host[:port] or ':': '" + Main.oneLine(login) + "'");
+            }
+            int slots = defaultSlots;
+            if (x.group(1) != null) {
+                slots = Integer.parseInt(x.group(1));
+                if (slots < 1) {
+                    throw new ParameterException(spec.commandLine(), "--sshlogin needs 1 or more jobs: '" + login + "'");
+                }
+            }
+            Launcher l;
+            if (x.group(3).equals(":")) {
+                l = Launcher.local();
+            } else {
+                try {
+                    SshLauncher ssh = SshLauncher.to(x.group(3));
+                    if (x.group(2) != null) {
+                        ssh = ssh.user(x.group(2));
+                    }
+                    if (x.group(4) != null) {
+                        ssh = ssh.port(Integer.parseInt(x.group(4)));
+                    }
+                    if (sshIdentity != null) {
+                        ssh = ssh.identity(sshIdentity);
+                    }
+                    for (String o : sshOptions) {
+                        int eq = o.indexOf('=');
+                        if (eq < 1) {
+                            throw new IllegalArgumentException("--ssh-option must be KEY=VALUE: '" + o + "'");
+                        }
+                        ssh = ssh.option(o.substring(0, eq), o.substring(eq + 1));
+                    }
+                    l = ssh;
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), Main.oneLine(e.getMessage()));
+                }
+            }
+            m.merge(l, slots, Integer::sum);
+        }
+        if (slurm) {
+            try {
+                SlurmLauncher s = SlurmLauncher.create();
+                if (partition != null) {
+                    s = s.partition(partition);
+                }
+                if (slurmConf != null) {
+                    s = s.slurmConf(slurmConf);
+                }
+                m.merge(s, defaultSlots, Integer::sum);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), Main.oneLine(e.getMessage()));
+            }
+        }
+        return m;
+    }
+
+    /** {@code [N/][user@]host[:port]} or {@code :}. */
+    private static final Pattern LOGIN = Pattern.compile("(?:(\\d+)/)?(?:([^@/:\\s]+)@)?(:|[^@/:\\s]+)(?::(\\d{1,5}))?");
 
     private List<String> readLines() throws IOException {
         InputStream source = file == null || file.equals("-") ? in : Files.newInputStream(Path.of(file));
@@ -293,6 +408,8 @@ final class ParallelCommand implements Callable<Integer> {
     private final class Run {
         final List<Job> all;
         final int maxJobs;
+        /** --sshlogin/--slurm launchers with their slots, or {@code null}. */
+        final Map<Launcher, Integer> launchers;
         final ArrayDeque<Job> pending;
         final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
         /** Where the live bar goes; empty for no bar. */
@@ -312,9 +429,10 @@ final class ParallelCommand implements Callable<Integer> {
         Duration cpu = Duration.ZERO;
         boolean cpuKnown;
 
-        Run(List<Job> all, int maxJobs) {
+        Run(List<Job> all, int maxJobs, Map<Launcher, Integer> launchers) {
             this.all = all;
             this.maxJobs = maxJobs;
+            this.launchers = launchers;
             this.pending = new ArrayDeque<>(all);
             this.terminal = barTerminal();
             this.bar = terminal.isPresent();
@@ -322,7 +440,8 @@ final class ParallelCommand implements Callable<Integer> {
         }
 
         int run() throws InterruptedException {
-            try (ProcessPool pool = ProcessPool.withMaxConcurrency(maxJobs)) {
+            try (ProcessPool pool = launchers == null ? ProcessPool.withMaxConcurrency(maxJobs)
+                    : ProcessPool.across(launchers)) {
                 startWhatFits(pool);
                 drawBar(true);
                 while (running > 0) {
@@ -406,11 +525,13 @@ final class ParallelCommand implements Callable<Integer> {
             job.returnCode = null;
             job.signal = null;
             job.cpu = null;
+            job.host = null;
             job.stdout = new byte[0];
             job.stderr = new byte[0];
             job.elapsed = Duration.ofNanos(d.endNanos() - job.startNanos);
             if (d.result() != null) {
                 CompletedProcess r = d.result();
+                job.host = r.launcher().name();
                 job.returnCode = r.returnCode();
                 job.signal = r.signal().orElse(null);
                 job.stdout = r.stdoutBytes() == null ? new byte[0] : r.stdoutBytes();
@@ -526,6 +647,8 @@ final class ParallelCommand implements Callable<Integer> {
                 Json.string(g, "error", job.error);
                 // What --tag prefixes to each output line as text; null without --tag.
                 Json.string(g, "tag", tag ? job.text : null);
+                // Where the last attempt ran (local, ssh user@host:port, slurm ...); null when it did not start.
+                Json.string(g, "host", job.host);
                 g.writeEndObject();
             });
         }
@@ -599,6 +722,14 @@ final class ParallelCommand implements Callable<Integer> {
                             + "sp: wall %s, child CPU %s%n",
                     all.size(), succeeded, failed, retriesUsed, notRun, seconds(Duration.ofNanos(now - startNanos)) + "s",
                     cpuKnown ? seconds(cpu) + "s" : "n/a");
+            if (launchers != null) {
+                Map<String, Long> perHost = new LinkedHashMap<>();
+                launchers.keySet().forEach(l -> perHost.put(l.name(), 0L));
+                all.stream().filter(j -> j.finished && j.host != null).forEach(j -> perHost.merge(j.host, 1L, Long::sum));
+                err.println("sp: hosts: " + perHost.entrySet().stream()
+                        .map(e -> e.getKey() + " " + e.getValue() + (e.getValue() == 1 ? " job" : " jobs"))
+                        .collect(java.util.stream.Collectors.joining(", ")));
+            }
             List<Job> slowest = all.stream().filter(j -> j.finished)
                     .sorted(Comparator.comparing((Job j) -> j.elapsed).reversed()).limit(3).toList();
             if (!slowest.isEmpty()) {

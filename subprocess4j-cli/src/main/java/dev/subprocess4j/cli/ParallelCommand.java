@@ -142,7 +142,8 @@ final class ParallelCommand implements Callable<Integer> {
             description = {"Print one JSON line per job on stdout instead of its output: line, command, args,"
                     + " returncode (-N for signal N, null when it did not run to its end), signal, elapsed (seconds),"
                     + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error,"
-                    + " tag (with --tag the text it prefixes to output lines, else null)."})
+                    + " tag (with --tag the text it prefixes to output lines, else null),"
+                    + " host (where the last attempt ran: local, ssh user@host:port or slurm; null when it did not start)."})
     private boolean json;
 
     @Option(names = "--shell", description = "Run each line with /bin/sh -c instead of splitting it into words.")

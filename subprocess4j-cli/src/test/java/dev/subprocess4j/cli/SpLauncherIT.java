@@ -197,9 +197,9 @@ class SpLauncherIT {
         List<Map<String, Object>> lines = r.out().lines().map(TestJson::object).toList();
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0).keySet()).containsExactly("line", "command", "args", "returncode", "signal", "elapsed",
-                "attempts", "timed_out", "stdout", "stderr", "cpu", "error", "tag");
+                "attempts", "timed_out", "stdout", "stderr", "cpu", "error", "tag", "host");
         assertThat(lines.get(0)).containsEntry("attempts", new BigDecimal(2)).containsEntry("stdout", "recovered\n")
-                .containsEntry("returncode", BigDecimal.ZERO).containsEntry("tag", lines.get(0).get("command"));
+                .containsEntry("returncode", BigDecimal.ZERO).containsEntry("tag", lines.get(0).get("command")).containsEntry("host", "local");
         assertThat(lines.get(1)).containsEntry("attempts", new BigDecimal(2)).containsEntry("returncode", new BigDecimal(4));
         assertThat(r.err()).contains("sp: 2 jobs, 1 succeeded, 1 failed, 2 retries used, 0 not run");
     }

@@ -225,7 +225,8 @@ class SpParallelTest {
         assertThat(lines).hasSize(2);
         Map<String, Object> first = TestJson.object(lines.get(0));
         assertThat(first).containsKeys("line", "command", "args", "returncode", "signal", "elapsed", "attempts",
-                "timed_out", "stdout", "stderr", "cpu", "error", "tag");
+                "timed_out", "stdout", "stderr", "cpu", "error", "tag", "host");
+        assertThat(first).containsEntry("host", "local");
         assertThat(first).containsEntry("line", new BigDecimal(1))
                 .containsEntry("args", List.of("sh", "-c", "echo out; echo err >&2; exit 3"))
                 .containsEntry("returncode", new BigDecimal(3)).containsEntry("signal", null)

@@ -29,8 +29,8 @@ final class RemoteScript {
     private RemoteScript() {}
 
     private static final String DIR = """
-            d="${TMPDIR:-/tmp}/.subprocess4j-$(id -u)"
-            (umask 077 && mkdir -p "$d") || exit 125
+            d="${TMPDIR:-/tmp}/.subprocess4j-${USER:-$(id -u)}"
+            [ -d "$d" ] || (umask 077 && mkdir -p "$d") || exit 125
             if [ -L "$d" ] || [ ! -O "$d" ]; then echo "subprocess4j: $d is not a private directory" >&2; exit 125; fi
             """;
 
@@ -49,7 +49,8 @@ final class RemoteScript {
         StringBuilder s = new StringBuilder(512);
         s.append(DIR);
         s.append("f=\"$d/").append(token).append("\"\n");
-        s.append("put() { printf '%s\\n' \"$2\" > \"$f.$1.tmp\" && mv -f \"$f.$1.tmp\" \"$f.$1\"; }\n");
+        // one small write each: the lifeline waits until the file is not empty, then reads it
+        s.append("put() { printf '%s\\n' \"$2\" > \"$f.$1\"; }\n");
         s.append("fail() { put err \"$1 $2\"; exit 127; }\n");
         prelude(s, argv, cwd, umask, inheritEnv, envChanges);
         s.append("exec 3<&0\n");
@@ -171,19 +172,19 @@ final class RemoteScript {
     static String lifeline(String token) {
         return DIR + "f=\"$d/" + token + "\"\n" + """
                 i=0
-                while [ ! -e "$f.pid" ] && [ ! -e "$f.err" ]; do
+                while [ ! -s "$f.pid" ] && [ ! -s "$f.err" ]; do
                   i=$((i+1))
                   if [ "$i" -gt 3000 ]; then echo lost; exit 1; fi
                   sleep 0.01 2>/dev/null || sleep 1
                 done
-                if [ -e "$f.err" ]; then printf 'err %s\\n' "$(cat "$f.err")"; rm -f "$f.err"; exit 0; fi
-                j=$(cat "$f.pid")
+                if [ -s "$f.err" ]; then read -r e < "$f.err"; printf 'err %s\\n' "$e"; rm -f "$f.err"; exit 0; fi
+                read -r j < "$f.pid"
                 printf 'pid %s\\n' "$j"
                 while read -r c a; do
                   case $c in
                   kill) [ -e "$f.rc" ] || kill -s "$a" "$j" 2>/dev/null; echo ok ;;
                   killpg) kill -s "$a" -- "-$j" 2>/dev/null; echo ok ;;
-                  rc) if [ -e "$f.rc" ]; then printf 'rc %s\\n' "$(cat "$f.rc")"; else echo 'rc none'; fi ;;
+                  rc) if [ -s "$f.rc" ]; then read -r r < "$f.rc"; printf 'rc %s\\n' "$r"; else echo 'rc none'; fi ;;
                   *) echo "unknown $c" ;;
                   esac
                 done

@@ -80,7 +80,7 @@ public final class SshChild implements ChildProcess {
                 r.stdout(), r.stderr(), r.input(), pdeath, r));
         ChildProcess lifeline;
         try {
-            lifeline = backend.start(local(target.argv(RemoteScript.commandLine(RemoteScript.lifeline(token))),
+            lifeline = backend.start(local(target.argv(RemoteScript.commandLine(RemoteScript.lifeline(token)), false),
                     Redirect.PIPE, Redirect.PIPE, Redirect.PIPE, null, pdeath, r));
         } catch (RuntimeException | Error e) {
             abandon(data);
@@ -278,33 +278,38 @@ public final class SshChild implements ChildProcess {
         }
     }
 
-    /** Maps the data session's exit to the program's return code, once, and ends the lifeline. */
+    /**
+     * Maps the data session's exit to the program's return code, once, and ends the lifeline.
+     * Only an exit code of 255 (ssh's own failure, or the program's exit(255)) costs a question
+     * to the lifeline; the lifeline's end is not waited for (it is reaped when it exits, and
+     * killed if it has not within {@link #LIFELINE_GRACE}).
+     */
     private synchronized int finish(int sshCode) {
         if (returnCode != null) {
             return returnCode;
         }
-        String reply = ask("rc");
         int rc = sshCode;
-        if (reply != null && reply.startsWith("rc ") && !reply.equals("rc none")) {
-            try {
-                rc = Integer.parseInt(reply.substring(3).trim());
-            } catch (NumberFormatException e) {
-                rc = sshCode;
+        if (sshCode == 255) {
+            String reply = ask("rc");
+            if (reply != null && reply.startsWith("rc ") && !reply.equals("rc none")) {
+                try {
+                    rc = Integer.parseInt(reply.substring(3).trim());
+                } catch (NumberFormatException e) {
+                    rc = sshCode;
+                }
             }
-            if (rc > 128 && sentSignals.contains(rc - 128)) {
-                rc = -(rc - 128);
-            }
+        }
+        if (rc > 128 && rc < 256 && sentSignals.contains(rc - 128)) {
+            rc = -(rc - 128);
         }
         returnCode = rc;
-        lifeline.closeStreams(); // end of file: the lifeline cleans up and exits
-        try {
-            if (lifeline.waitFor(LIFELINE_GRACE).isEmpty()) {
+        lifeline.closeStreams(); // end of file: the lifeline sees the exit code recorded, cleans up, exits
+        CompletableFuture.delayedExecutor(LIFELINE_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (lifeline.poll().isEmpty()) {
                 lifeline.sendSignal(Signal.SIGKILL);
-                lifeline.waitFor(null);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        });
+        lifeline.onExit(); // the backend reaps it when it exits, no thread waits
         return rc;
     }
 

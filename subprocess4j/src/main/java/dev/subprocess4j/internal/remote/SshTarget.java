@@ -25,7 +25,16 @@ public record SshTarget(String program, String host, String user, Integer port, 
 
     /** The ssh argv that runs {@code remoteCommand} (given to the remote login shell). */
     public List<String> argv(String remoteCommand) {
-        List<String> a = base();
+        return argv(remoteCommand, true);
+    }
+
+    /**
+     * The ssh argv that runs {@code remoteCommand}; without {@code mayCreateMaster} it uses a
+     * shared connection when one is open and connects on its own otherwise (so two sessions
+     * started together do not both try to become the master).
+     */
+    public List<String> argv(String remoteCommand, boolean mayCreateMaster) {
+        List<String> a = base(mayCreateMaster ? "auto" : "no");
         a.add("-T");
         a.add("--");
         a.add(host);
@@ -35,7 +44,7 @@ public record SshTarget(String program, String host, String user, Integer port, 
 
     /** The ssh argv of a control command ({@code -O exit}, {@code -O check}). */
     public List<String> controlArgv(String operation) {
-        List<String> a = base();
+        List<String> a = base("auto");
         a.add("-O");
         a.add(operation);
         a.add("--");
@@ -43,7 +52,7 @@ public record SshTarget(String program, String host, String user, Integer port, 
         return a;
     }
 
-    private List<String> base() {
+    private List<String> base(String controlMaster) {
         List<String> a = new ArrayList<>();
         a.add(program);
         a.add("-o");
@@ -64,7 +73,7 @@ public record SshTarget(String program, String host, String user, Integer port, 
         }
         if (controlPath != null) {
             a.add("-o");
-            a.add("ControlMaster=auto");
+            a.add("ControlMaster=" + controlMaster);
             a.add("-o");
             a.add("ControlPath=" + controlPath);
             a.add("-o");

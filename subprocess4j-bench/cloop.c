@@ -3,7 +3,7 @@
  * Usage: cloop N MODE [ARG]
  *   true            /bin/true
  *   echo            /bin/echo test, stdout read through a pipe
- *   cat             1 MiB written into cat and read back, both pipes driven by poll
+ *   cat [BYTES]     BYTES (default 1 MiB) written into cat and read back, both pipes driven by poll
  *   closefrom [K]   /bin/true with K extra open fds in this process (default 0), which the child
  *                   closes before exec (posix_spawn_file_actions_addclosefrom_np, glibc 2.34),
  *                   as Python's close_fds=True and the library do
@@ -62,7 +62,7 @@ static long read_all(int fd, char *buf, size_t size) {
     return total;
 }
 
-#define CAT_SIZE (1 << 20)
+static size_t CAT_SIZE = 1 << 20;
 
 static void cat_once(const char *data, char *back) {
     char *args[] = {"/bin/cat", NULL};
@@ -109,6 +109,7 @@ int main(int argc, char **argv) {
     char *true_args[] = {"/bin/true", NULL};
     char *echo_args[] = {"/bin/echo", "test", NULL};
     static char buf[1 << 16];
+    if (strcmp(mode, "cat") == 0 && argc > 3) CAT_SIZE = (size_t)atol(argv[3]);
     char *data = malloc(CAT_SIZE), *back = malloc(2 * CAT_SIZE);
     memset(data, 'x', CAT_SIZE);
     int closefrom = strcmp(mode, "closefrom") == 0;

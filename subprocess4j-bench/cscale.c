@@ -2,7 +2,10 @@
  * pipe per child with "pipe"), then SIGKILL each and reap them all. Prints seconds to start all,
  * seconds from the first kill to the last child reaped, and the peak RSS in KiB (VmHWM: getrusage's
  * ru_maxrss would report the parent's, which exec keeps).
- * Usage: cscale N [pipe] */
+ * Usage: cscale N [pipe|null] [pidfd]
+ * With "pidfd" it also holds a pidfd per child and closes every fd from 3 up in each new child
+ * (posix_spawn_file_actions_addclosefrom_np, glibc 2.34), as the library does: the kernel's cost of
+ * that design, where each new child copies and then closes an fd table of N live pidfds. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +29,7 @@ static double now(void) {
 int main(int argc, char **argv) {
     int n = atoi(argv[1]);
     int piped = argc > 2 && strcmp(argv[2], "pipe") == 0;
+    int pidfds = argc > 3 && strcmp(argv[3], "pidfd") == 0;
     char *args[] = {"/bin/sleep", "1000", NULL};
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     int *fds = calloc(n, sizeof(int));
@@ -40,8 +45,10 @@ int main(int argc, char **argv) {
         } else {
             posix_spawn_file_actions_adddup2(&fa, devnull, 1);
         }
+        if (pidfds) posix_spawn_file_actions_addclosefrom_np(&fa, 3);
         if (posix_spawn(&pids[i], "/bin/sleep", &fa, NULL, args, environ)) { perror("posix_spawn"); return 1; }
         posix_spawn_file_actions_destroy(&fa);
+        if (pidfds && syscall(SYS_pidfd_open, pids[i], 0) < 0) { perror("pidfd_open"); return 1; }
         if (piped) {
             close(p[1]);
             fds[i] = p[0];

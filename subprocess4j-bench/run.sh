@@ -2,7 +2,8 @@
 # Whole-process comparisons (BENCHMARKS.md P1-P6) in one run: the C loop, the library,
 # ProcessBuilder, Python's subprocess.run (and NuProcess for scale), interleaved. Builds the
 # benchmarks module (target/benchmarks.jar) and the C programs first; set SKIP_BUILD=1 to use the
-# jar already built. Usage: subprocess4j-bench/run.sh [calls-per-round] [rounds]
+# jar already built; PARTS=p1,p3,p4,p5 runs only those parts (p1: P1+P2, p5: P5+P6).
+# Usage: subprocess4j-bench/run.sh [calls-per-round] [rounds]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -22,6 +23,6 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, Linux $(uname -r), $(ldd --version | head -n 1), $(python3 --version), fd limit $limit"
 echo "load before: $(uptime | sed 's/.*load average/load average/')"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss256k \
-  -Dcalls="${1:-200}" -Drounds="${2:-5}" \
+  -Dcalls="${1:-200}" -Drounds="${2:-5}" -Dparts="${PARTS:-all}" \
   -cp "$jar" dev.subprocess4j.bench.QuickBench "$out/cloop" "$out/cscale" "$here/pyloop.py"
 echo "load after: $(uptime | sed 's/.*load average/load average/')"

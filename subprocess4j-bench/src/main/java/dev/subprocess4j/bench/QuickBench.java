@@ -34,6 +34,12 @@ import java.util.concurrent.TimeUnit;
 public final class QuickBench {
     static final int CALLS = Integer.getInteger("calls", 200);
     static final int ROUNDS = Integer.getInteger("rounds", 5);
+    /** Which parts to run: a comma-separated subset of p1 (P1 and P2), p3, p4, p5 (P5 and P6), or all. */
+    static final String PARTS = System.getProperty("parts", "all");
+
+    static boolean part(String name) {
+        return PARTS.equals("all") || List.of(PARTS.split(",")).contains(name);
+    }
 
     private QuickBench() {
     }
@@ -51,6 +57,22 @@ public final class QuickBench {
                 System.getProperty("java.version"), ROUNDS, CALLS);
         Command libTrue = Subprocess.command("/bin/true");
         Command libEcho = Subprocess.command("/bin/echo", "test").captureOutput();
+        if (part("p1")) {
+            p1(cloop, pyloop, libTrue, libEcho);
+        }
+        if (part("p3")) {
+            fdScaling(cloop, libTrue);
+        }
+        if (part("p4")) {
+            scale(cscale);
+        }
+        if (part("p5")) {
+            throughput(cloop);
+        }
+    }
+
+    /** P1 and P2, interleaved round by round. */
+    static void p1(String cloop, String pyloop, Command libTrue, Command libEcho) throws Exception {
         Map<String, List<Double>> us = new LinkedHashMap<>();
         for (int round = 0; round < ROUNDS; round++) {
             time(us, "C loop /bin/true", () -> external(cloop, String.valueOf(CALLS), "true"));
@@ -79,9 +101,6 @@ public final class QuickBench {
             System.out.printf("%-14s library/C %.2fx   ProcessBuilder/library %.2fx   library/Python %.2fx%n", work,
                     lib / c, med.get("ProcessBuilder " + work) / lib, lib / med.get("Python subprocess.run " + work));
         }
-        fdScaling(cloop, libTrue);
-        scale(cscale);
-        throughput(cloop);
     }
 
     interface Body {
@@ -167,6 +186,9 @@ public final class QuickBench {
             String label = n + (mode.equals("pipe") ? " piped" : " DEVNULL");
             String[] c = Subprocess.checkOutput(cscale, String.valueOf(n), mode).strip().split(" ");
             System.out.printf("P4 %-13s C loop          start %6s s  reap %5s s  threads 1  peak RSS %6.1f MiB%n",
+                    label, c[0], c[1], Long.parseLong(c[2]) / 1024.0);
+            c = Subprocess.checkOutput(cscale, String.valueOf(n), mode, "pidfd").strip().split(" ");
+            System.out.printf("P4 %-13s C + pidfd each  start %6s s  reap %5s s  threads 1  peak RSS %6.1f MiB%n",
                     label, c[0], c[1], Long.parseLong(c[2]) / 1024.0);
             for (String contender : List.of("library", "ProcessBuilder", "NuProcess")) {
                 if (contender.equals("ProcessBuilder") && n > 1000 && mode.equals("pipe")) {

@@ -1,12 +1,19 @@
-/* The floor for P4: start N `sleep 2` children from one thread (stdout to /dev/null, or to a
- * pipe per child with "pipe"), print seconds to start all and to reap all.
- * Usage: cscale N [pipe] */
+/* The floor for P4: start N `sleep 1000` children from one thread (stdout to /dev/null, or to a
+ * pipe per child with "pipe"), then SIGKILL each and reap them all. Prints seconds to start all,
+ * seconds from the first kill to the last child reaped, and the peak RSS in KiB (VmHWM: getrusage's
+ * ru_maxrss would report the parent's, which exec keeps).
+ * Usage: cscale N [pipe|null] [pidfd]
+ * With "pidfd" it also holds a pidfd per child and closes every fd from 3 up in each new child
+ * (posix_spawn_file_actions_addclosefrom_np, glibc 2.34), as the library does: the kernel's cost of
+ * that design, where each new child copies and then closes an fd table of N live pidfds. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,9 +29,11 @@ static double now(void) {
 int main(int argc, char **argv) {
     int n = atoi(argv[1]);
     int piped = argc > 2 && strcmp(argv[2], "pipe") == 0;
-    char *args[] = {"/bin/sleep", "2", NULL};
+    int pidfds = argc > 3 && strcmp(argv[3], "pidfd") == 0;
+    char *args[] = {"/bin/sleep", "1000", NULL};
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     int *fds = calloc(n, sizeof(int));
+    pid_t *pids = calloc(n, sizeof(pid_t));
     double a = now();
     for (int i = 0; i < n; i++) {
         posix_spawn_file_actions_t fa;
@@ -36,20 +45,30 @@ int main(int argc, char **argv) {
         } else {
             posix_spawn_file_actions_adddup2(&fa, devnull, 1);
         }
-        pid_t pid;
-        if (posix_spawn(&pid, "/bin/sleep", &fa, NULL, args, environ)) { perror("posix_spawn"); return 1; }
+        if (pidfds) posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+        if (posix_spawn(&pids[i], "/bin/sleep", &fa, NULL, args, environ)) { perror("posix_spawn"); return 1; }
         posix_spawn_file_actions_destroy(&fa);
+        if (pidfds && syscall(SYS_pidfd_open, pids[i], 0) < 0) { perror("pidfd_open"); return 1; }
         if (piped) {
             close(p[1]);
             fds[i] = p[0];
         }
     }
     double started = now() - a;
+    double b = now();
+    for (int i = 0; i < n; i++) kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++) {
         int st;
         wait(&st);
     }
-    printf("%.2f %.2f\n", started, now() - a);
+    double reaped = now() - b;
+    long hwm = -1;
+    char line[256];
+    FILE *status = fopen("/proc/self/status", "r");
+    while (status && fgets(line, sizeof line, status))
+        if (strncmp(line, "VmHWM:", 6) == 0) hwm = atol(line + 6);
+    if (status) fclose(status);
+    printf("%.2f %.2f %ld\n", started, reaped, hwm);
     for (int i = 0; i < n && piped; i++) close(fds[i]);
     return 0;
 }

@@ -17,7 +17,6 @@ import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -99,8 +98,8 @@ final class LinuxChild implements ChildProcess {
     private boolean communicationStarted;
     private byte[] pendingInput;
     private int inputOffset;
-    private ByteArrayOutputStream stdoutCapture;
-    private ByteArrayOutputStream stderrCapture;
+    private CaptureBuffer stdoutCapture;
+    private CaptureBuffer stderrCapture;
 
     LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd) {
         this.request = request;
@@ -464,6 +463,25 @@ final class LinuxChild implements ChildProcess {
                 long n = Unistd.read(fd, buffer, Math.min(len, ScratchBuffers.SIZE));
                 if (n > 0) {
                     MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
+                } else if (n < 0) {
+                    ready &= ~Epoll.EPOLLIN;
+                }
+                return (int) n;
+            } finally {
+                ScratchBuffers.release(buffer);
+            }
+        }
+
+        /**
+         * Reads up to one scratch buffer straight into a capture (lock held): >0 read, 0 end of
+         * file, -1 nothing now.
+         */
+        int readInto(CaptureBuffer capture) {
+            MemorySegment buffer = ScratchBuffers.borrow();
+            try {
+                long n = Unistd.read(fd, buffer, ScratchBuffers.SIZE);
+                if (n > 0) {
+                    capture.write(buffer, (int) n);
                 } else if (n < 0) {
                     ready &= ~Epoll.EPOLLIN;
                 }
@@ -917,12 +935,11 @@ final class LinuxChild implements ChildProcess {
                 if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
                     stdinChannel.close(false);
                 }
-                stdoutCapture = stdoutStream != null ? new ByteArrayOutputStream() : null;
-                stderrCapture = stderrStream != null ? new ByteArrayOutputStream() : null;
+                stdoutCapture = stdoutStream != null ? new CaptureBuffer() : null;
+                stderrCapture = stderrStream != null ? new CaptureBuffer() : null;
             } else if (input != null) {
                 throw new IllegalStateException("Cannot send input after starting communication");
             }
-            byte[] chunk = new byte[CHUNK];
             Channel[] waitOn = new Channel[3];
             int[] waitFor = new int[3];
             while (true) {
@@ -931,11 +948,11 @@ final class LinuxChild implements ChildProcess {
                     waitOn[count] = stdinChannel;
                     waitFor[count++] = Epoll.EPOLLOUT;
                 }
-                if (stdoutCapture != null && !stdoutChannel.closed && !drainInto(stdoutChannel, stdoutCapture, chunk)) {
+                if (stdoutCapture != null && !stdoutChannel.closed && !drainInto(stdoutChannel, stdoutCapture)) {
                     waitOn[count] = stdoutChannel;
                     waitFor[count++] = Epoll.EPOLLIN;
                 }
-                if (stderrCapture != null && !stderrChannel.closed && !drainInto(stderrChannel, stderrCapture, chunk)) {
+                if (stderrCapture != null && !stderrChannel.closed && !drainInto(stderrChannel, stderrCapture)) {
                     waitOn[count] = stderrChannel;
                     waitFor[count++] = Epoll.EPOLLIN;
                 }
@@ -996,27 +1013,27 @@ final class LinuxChild implements ChildProcess {
     }
 
     /** Reads what is there (lock held); true at end of file. */
-    private static boolean drainInto(Channel ch, ByteArrayOutputStream capture, byte[] chunk) {
-        return readUpTo(ch, capture, chunk, Integer.MAX_VALUE);
+    private static boolean drainInto(Channel ch, CaptureBuffer capture) {
+        return readUpTo(ch, capture, Integer.MAX_VALUE);
     }
 
     /**
-     * Reads at most {@code maxChunks} chunks of what is there into {@code capture} (lock held).
+     * Reads at most {@code maxChunks} chunks (64 KiB each) of what is there into {@code capture} (lock held).
      *
      * @return true at end of file (the channel is then closed); false when the pipe is empty for
      *     now or the bound was reached
      */
-    private static boolean readUpTo(Channel ch, ByteArrayOutputStream capture, byte[] chunk, int maxChunks) {
+    private static boolean readUpTo(Channel ch, CaptureBuffer capture, int maxChunks) {
         for (int i = 0; i < maxChunks; i++) {
             int n;
             try {
-                n = ch.read(chunk, 0, chunk.length);
+                n = ch.readInto(capture);
             } catch (ErrnoException e) {
                 ch.close(true);
                 return true;
             }
             if (n > 0) {
-                capture.write(chunk, 0, n);
+                continue;
             } else if (n == 0) {
                 ch.close(true);
                 return true;
@@ -1036,7 +1053,7 @@ final class LinuxChild implements ChildProcess {
         }
     }
 
-    private static byte[] nonEmpty(ByteArrayOutputStream b) {
+    private static byte[] nonEmpty(CaptureBuffer b) {
         return b == null || b.size() == 0 ? null : b.toByteArray();
     }
 
@@ -1044,11 +1061,6 @@ final class LinuxChild implements ChildProcess {
 
     /** Completed (lock held) when input is done and the captured pipes are at their end or closed. */
     private CompletableFuture<Void> asyncIo;
-    /**
-     * The reactor thread's scratch for asynchronous reads: one for every child, so a thousand
-     * children in flight do not hold a chunk each. Touched on the reactor thread only.
-     */
-    private static final byte[] REACTOR_CHUNK = new byte[CHUNK];
     private EpollReactor.Timer drainTimer;
     /** The most a reactor event reads or writes for one stream before it serves the others. */
     private static final int ASYNC_CHUNKS_PER_EVENT = 4;
@@ -1076,8 +1088,8 @@ final class LinuxChild implements ChildProcess {
             if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
                 stdinChannel.close(false);
             }
-            stdoutCapture = stdoutStream != null ? new ByteArrayOutputStream() : null;
-            stderrCapture = stderrStream != null ? new ByteArrayOutputStream() : null;
+            stdoutCapture = stdoutStream != null ? new CaptureBuffer() : null;
+            stderrCapture = stderrStream != null ? new CaptureBuffer() : null;
             asyncIo = new CompletableFuture<>();
             Runnable step = this::asyncStep;
             if (stdinStream != null) {
@@ -1089,7 +1101,7 @@ final class LinuxChild implements ChildProcess {
             if (stderrCapture != null) {
                 stderrChannel.onReady = step;
             }
-            // Reads happen on the reactor thread only (its scratch buffer): arm, and let it come.
+            // Reads happen on the reactor thread only, when it reports readiness: arm, and let it come.
             asyncStepLocked(false);
             if (timedOut && reaped) {
                 scheduleDrainGrace();
@@ -1176,11 +1188,11 @@ final class LinuxChild implements ChildProcess {
     }
 
     /** Reads a bounded part of a captured stream (lock held); true while the stream is not done. */
-    private boolean readBounded(Channel ch, ByteArrayOutputStream capture, boolean read) {
+    private boolean readBounded(Channel ch, CaptureBuffer capture, boolean read) {
         if (capture == null || ch.closed) {
             return false;
         }
-        if (read && readUpTo(ch, capture, REACTOR_CHUNK, ASYNC_CHUNKS_PER_EVENT)) {
+        if (read && readUpTo(ch, capture, ASYNC_CHUNKS_PER_EVENT)) {
             return false;
         }
         ch.arm(Epoll.EPOLLIN);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The JMH suite (BENCHMARKS.md "How to measure"), the C loop beside it, the chart and the table.
+# Usage: subprocess4j-bench/jmh.sh [JMH options...]      e.g. jmh.sh TrueBenchmark -f 1
+# With no options it runs every benchmark with the settings in the classes (2 forks, 5 x 1 s
+# warm-up, 10 x 1 s measurement; about 15 minutes). Writes, in subprocess4j-bench/results/:
+#   jmh.json (JMH's own result file), jmh.md (the table: medians, ratios to the C loop and to
+#   ProcessBuilder), jmh-env.txt (machine, JDK, load before and after), and jmh-chart.png.
+# Set SKIP_BUILD=1 to use the benchmarks.jar already built.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+. "$root/.mvn/find-jdk.sh"
+java="$JAVA_HOME/bin/java"
+jar=$here/target/benchmarks.jar
+results=$here/results
+mkdir -p "$results" "$here/target"
+if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
+  (cd "$root" && ./mvnw -B -q package -DskipTests -pl subprocess4j-bench -am)
+fi
+cc -O2 -o "$here/target/cloop" "$here/cloop.c"
+
+c_loop() { # medians of the C loop for each work, the same kinds of call as the JMH benchmarks
+  echo "true=$("$here/target/cloop" 2000 true) echo=$("$here/target/cloop" 2000 echo) cat=$("$here/target/cloop" 300 cat)"
+}
+
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r), $(ldd --version | head -n 1)"
+  echo "jdk: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.vm.version = //p') ($("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.vm.vendor = //p'))"
+  echo "jmh options: ${*:-(defaults in the classes)}"
+  echo "load before: $(uptime | sed 's/.*load average/load average/')"
+} > "$results/jmh-env.txt"
+c_before=$(c_loop)
+echo "C loop before: $c_before" | tee -a "$results/jmh-env.txt"
+"$java" -jar "$jar" -rf json -rff "$results/jmh.json" "$@" | tee "$results/jmh.log"
+c_after=$(c_loop)
+echo "C loop after: $c_after" | tee -a "$results/jmh-env.txt"
+echo "load after: $(uptime | sed 's/.*load average/load average/')" >> "$results/jmh-env.txt"
+
+# The C loop's figure for each work: the mean of its medians before and after the JMH run.
+c_args=()
+for key in true echo cat; do
+  b=$(echo "$c_before" | tr ' ' '\n' | sed -n "s/^$key=//p")
+  a=$(echo "$c_after" | tr ' ' '\n' | sed -n "s/^$key=//p")
+  c_args+=("$key=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (a + b) / 2 }')")
+done
+"$java" -Djava.awt.headless=true -cp "$jar" dev.subprocess4j.bench.Chart \
+  "$results/jmh.json" "$here/jmh-chart.png" "${c_args[@]}" > "$results/jmh.md"
+cat "$results/jmh-env.txt" "$results/jmh.md"
+echo "chart: $here/jmh-chart.png"

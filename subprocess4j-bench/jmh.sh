@@ -46,5 +46,6 @@ for key in true echo cat; do
 done
 "$java" -Djava.awt.headless=true -cp "$jar" dev.subprocess4j.bench.Chart \
   "$results/jmh.json" "$here/jmh-chart.png" "${c_args[@]}" > "$results/jmh.md"
+gzip -9 -f "$results/jmh.json"   # JMH's raw histograms are ~5 MB; Chart reads the .gz too
 cat "$results/jmh-env.txt" "$results/jmh.md"
 echo "chart: $here/jmh-chart.png"

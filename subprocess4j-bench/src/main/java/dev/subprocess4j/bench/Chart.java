@@ -104,7 +104,15 @@ public final class Chart {
     @SuppressWarnings("unchecked")
     static List<Row> read(Path file) throws IOException {
         List<Row> rows = new ArrayList<>();
-        for (Object o : (List<Object>) Json.parse(Files.readString(file))) {
+        String text;
+        if (file.toString().endsWith(".gz")) {
+            try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(file))) {
+                text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } else {
+            text = Files.readString(file);
+        }
+        for (Object o : (List<Object>) Json.parse(text)) {
             Map<String, Object> result = (Map<String, Object>) o;
             String name = (String) result.get("benchmark");
             String[] parts = name.split("\\.");

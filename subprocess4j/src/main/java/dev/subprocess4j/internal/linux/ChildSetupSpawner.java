@@ -39,8 +39,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class ChildSetupSpawner {
     private ChildSetupSpawner() {}
 
+    /** Looked up at the first question, not at every spawn's {@link #needed} (two jar look-ups). */
+    private static final class Shipped {
+        static final boolean SHIPPED = ChildSetupFiles.shipped();
+    }
+
     /** Whether this jar holds the C code for this platform, so the options that need it work. */
-    static final boolean AVAILABLE = ChildSetupFiles.shipped();
+    static boolean available() {
+        return Shipped.SHIPPED;
+    }
 
     /** Whether a request needs the child-setup path rather than {@code posix_spawn}. */
     static boolean needed(SpawnRequest r) {

@@ -38,16 +38,15 @@ public final class LinuxBackend implements Backend {
     static final String NAME = "linux-native";
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     /** Every signal 1–31 but SIGKILL and SIGSTOP, whose dispositions cannot change. */
-    private static final int[] DEFAULT_SIGNALS;
+    private static final int[] DEFAULT_SIGNALS = new int[29];
 
     static {
-        List<Integer> sigs = new ArrayList<>();
+        int n = 0;
         for (int s = 1; s <= 31; s++) {
             if (s != 9 && s != 19) {
-                sigs.add(s);
+                DEFAULT_SIGNALS[n++] = s;
             }
         }
-        DEFAULT_SIGNALS = sigs.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The JVM's own environment never changes (System.getenv is a snapshot): encode it once. */
@@ -73,7 +72,7 @@ public final class LinuxBackend implements Backend {
         Set<Feature> features = EnumSet.of(Feature.SESSIONS, Feature.PROCESS_GROUPS, Feature.KEEP_FDS,
                 Feature.KEEP_SIGNAL_DISPOSITIONS, Feature.ANY_SIGNAL, Feature.ARGV0, Feature.ANY_FD_REDIRECT,
                 Feature.KILL_GROUP, Feature.RESOURCE_USAGE);
-        if (ChildSetupSpawner.AVAILABLE) {
+        if (ChildSetupSpawner.available()) {
             features.addAll(EnumSet.of(Feature.RLIMITS, Feature.CREDENTIALS, Feature.UMASK, Feature.PASS_FDS,
                     Feature.KILL_ON_PARENT_EXIT));
         }
@@ -96,7 +95,7 @@ public final class LinuxBackend implements Backend {
     @Override
     public ChildProcess start(SpawnRequest r) {
         boolean childSetup = ChildSetupSpawner.needed(r);
-        if (childSetup && !ChildSetupSpawner.AVAILABLE) {
+        if (childSetup && !ChildSetupSpawner.available()) {
             throw noChildSetup(r);
         }
         // Names are resolved before anything is made: an unknown one spawns nothing.

@@ -33,17 +33,28 @@ public final class Epoll {
     /** The 64-bit data field is only 4-byte aligned in the packed x86_64 struct; a constant, so its VarHandle is made once. */
     private static final java.lang.foreign.ValueLayout.OfLong DATA = LONG.withByteAlignment(4);
 
-    private static final MethodHandle EPOLL_CREATE1 = Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle EPOLL_CTL = Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS));
-    private static final MethodHandle EPOLL_WAIT = Libc.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ADDRESS, INT, INT));
-    private static final MethodHandle EVENTFD = Libc.withErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
-    private static final MethodHandle POLL = Libc.withErrno("poll", FunctionDescriptor.of(INT, ADDRESS, LONG, INT));
+    // Each handle is made at its first call, in a holder class of its own (see Libc).
+    private static final class EpollCreate1 {
+        static final MethodHandle EPOLL_CREATE1 = Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
+    }
+    private static final class EpollCtl {
+        static final MethodHandle EPOLL_CTL = Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS));
+    }
+    private static final class EpollWait {
+        static final MethodHandle EPOLL_WAIT = Libc.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ADDRESS, INT, INT));
+    }
+    private static final class Eventfd {
+        static final MethodHandle EVENTFD = Libc.withErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    }
+    private static final class Poll {
+        static final MethodHandle POLL = Libc.withErrno("poll", FunctionDescriptor.of(INT, ADDRESS, LONG, INT));
+    }
 
     /** {@code epoll_create1(EPOLL_CLOEXEC)}. */
     public static int create() {
         try {
             MemorySegment state = Libc.errnoState();
-            int fd = (int) EPOLL_CREATE1.invokeExact(state, EPOLL_CLOEXEC);
+            int fd = (int) EpollCreate1.EPOLL_CREATE1.invokeExact(state, EPOLL_CLOEXEC);
             if (fd < 0) {
                 throw new ErrnoException("epoll_create1", Libc.errno(state));
             }
@@ -57,7 +68,7 @@ public final class Epoll {
     public static int eventfd() {
         try {
             MemorySegment state = Libc.errnoState();
-            int fd = (int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+            int fd = (int) Eventfd.EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK);
             if (fd < 0) {
                 throw new ErrnoException("eventfd", Libc.errno(state));
             }
@@ -94,7 +105,7 @@ public final class Epoll {
             ev.set(INT, 0, events);
             ev.set(DATA, DATA_OFFSET, token);
             MemorySegment state = Libc.errnoState();
-            int rc = (int) EPOLL_CTL.invokeExact(state, epfd, op, fd, ev);
+            int rc = (int) EpollCtl.EPOLL_CTL.invokeExact(state, epfd, op, fd, ev);
             if (rc != 0) {
                 throw new ErrnoException(call + " fd " + fd, Libc.errno(state));
             }
@@ -111,7 +122,7 @@ public final class Epoll {
     public static int await(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         try {
             MemorySegment state = Libc.errnoState();
-            int n = (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
+            int n = (int) EpollWait.EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
             if (n < 0) {
                 int e = Libc.errno(state);
                 if (e == Errno.EINTR) {
@@ -151,7 +162,7 @@ public final class Epoll {
                 pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
             }
             MemorySegment state = Libc.errnoState();
-            int n = (int) POLL.invokeExact(state, pollfds, (long) count, timeoutMillis);
+            int n = (int) Poll.POLL.invokeExact(state, pollfds, (long) count, timeoutMillis);
             if (n < 0 && Libc.errno(state) != Errno.EINTR) {
                 throw new ErrnoException("poll", Libc.errno(state));
             }
@@ -171,7 +182,7 @@ public final class Epoll {
             pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
             pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
             MemorySegment state = Libc.errnoState();
-            int n = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            int n = (int) Poll.POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
             if (n < 0) {
                 int e = Libc.errno(state);
                 if (e == Errno.EINTR) {

@@ -20,8 +20,11 @@ public final class Grp {
     private static final long GROUP_SIZE = 32;
     private static final long GR_GID = 16;
 
-    private static final MethodHandle GETGRNAM_R = Libc.plain("getgrnam_r",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, LONG, ADDRESS));
+    // Each handle is made at its first call, in a holder class of its own (see Libc).
+    private static final class GetgrnamR {
+        static final MethodHandle GETGRNAM_R = Libc.plain("getgrnam_r",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, LONG, ADDRESS));
+    }
 
     /** {@code getgrnam_r}: the group's gid, empty when there is no such group. */
     public static OptionalLong gidByName(String name) {
@@ -31,7 +34,7 @@ public final class Grp {
                 MemorySegment group = arena.allocate(GROUP_SIZE, 8);
                 MemorySegment buf = arena.allocate(size);
                 MemorySegment result = arena.allocate(ADDRESS);
-                int rc = (int) GETGRNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), group, buf,
+                int rc = (int) GetgrnamR.GETGRNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), group, buf,
                         size, result);
                 if (rc == Errno.ERANGE && size < (1 << 24)) {
                     size *= 4; // a group with many members: retry with room for them

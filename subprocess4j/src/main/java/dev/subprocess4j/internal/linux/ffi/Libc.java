@@ -14,6 +14,17 @@ import java.util.Optional;
  * The shared plumbing of the bindings: the linker, symbol lookup in the C library, and
  * {@code errno} capture ({@link Linker.Option#captureCallState}). Only the header classes of
  * this package use it.
+ *
+ * <p>The header classes make each downcall handle at its first call, not when they are
+ * initialised: each handle sits in a holder class of its own (or with the handles always called
+ * together), a {@code static final} field the JIT still treats as a constant. Making a handle
+ * costs a few milliseconds when its {@link FunctionDescriptor} (with its options) is new to the
+ * JVM, because the JDK spins a stub class and several lambda forms for it; a handle whose
+ * descriptor was seen before shares that stub and costs little. {@code sp run -- true} makes 18
+ * handles of 11 descriptors; made at class initialisation, it made 30 of 19 (figures in
+ * subprocess4j-cli/README.md). A required symbol that is missing is therefore reported at its
+ * first call ({@link UnsatisfiedLinkError} naming it), not when the backend is probed; each one
+ * is older than glibc 2.29, which the probe requires.
  */
 public final class Libc {
     private Libc() {}

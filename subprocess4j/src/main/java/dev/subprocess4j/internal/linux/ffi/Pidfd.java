@@ -28,18 +28,23 @@ public final class Pidfd {
     /** Size of {@code siginfo_t}. */ public static final long SIGINFO_SIZE = 128;
     /** Size of {@code struct rusage}. */ public static final long RUSAGE_SIZE = 144;
 
-    private static final MethodHandle SYSCALL2 = Libc.withErrno("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL4 = Libc.withErrno("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL5 = Libc.withErrno("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
+    /**
+     * {@code syscall(number, a1, a2, a3, a4, a5)}: one descriptor for the three calls, which pass
+     * 0 or NULL for the arguments they lack (the kernel ignores them), so that the JDK makes one
+     * downcall stub for all three and not one per argument count. Made at the first call, in a
+     * holder class (see Libc).
+     */
+    private static final class Syscall {
+        static final MethodHandle SYSCALL = Libc.withErrno("syscall",
+                FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
+    }
 
     /** {@code pidfd_open(pid, 0)}: the fd is close-on-exec. */
     public static int open(long pid) {
         try {
             MemorySegment state = Libc.errnoState();
-            long fd = (long) SYSCALL2.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L);
+            long fd = (long) Syscall.SYSCALL.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L,
+                    MemorySegment.NULL, 0L, MemorySegment.NULL);
             if (fd < 0) {
                 throw new ErrnoException("pidfd_open(" + pid + ")", Libc.errno(state));
             }
@@ -57,8 +62,8 @@ public final class Pidfd {
     public static int sendSignal(int pidfd, int signal) {
         try {
             MemorySegment state = Libc.errnoState();
-            long rc = (long) SYSCALL4.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal,
-                    MemorySegment.NULL, 0L);
+            long rc = (long) Syscall.SYSCALL.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal,
+                    MemorySegment.NULL, 0L, MemorySegment.NULL);
             return rc == 0 ? 0 : Libc.errno(state);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
@@ -74,7 +79,7 @@ public final class Pidfd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long rc = (long) SYSCALL5.invokeExact(state, SYS_WAITID, (long) P_PIDFD, (long) pidfd, info,
+                long rc = (long) Syscall.SYSCALL.invokeExact(state, SYS_WAITID, (long) P_PIDFD, (long) pidfd, info,
                         (long) options, rusage);
                 if (rc == 0) {
                     return 0;

@@ -28,21 +28,26 @@ public final class Pwd {
     private static final long PW_UID = 16;
     private static final long PW_GID = 20;
 
-    private static final MethodHandle GETPWNAM_R = Libc.plain("getpwnam_r",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, LONG, ADDRESS));
-    private static final MethodHandle GETPWUID_R = Libc.plain("getpwuid_r",
-            FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, LONG, ADDRESS));
+    // Each handle is made at its first call, in a holder class of its own (see Libc).
+    private static final class GetpwnamR {
+        static final MethodHandle GETPWNAM_R = Libc.plain("getpwnam_r",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, LONG, ADDRESS));
+    }
+    private static final class GetpwuidR {
+        static final MethodHandle GETPWUID_R = Libc.plain("getpwuid_r",
+                FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, LONG, ADDRESS));
+    }
 
     /** {@code getpwnam_r}: empty when there is no such user. */
     public static Optional<Entry> byName(String name) {
         return lookup("getpwnam_r(" + name + ")", (arena, pwd, buf, len, result) ->
-                (int) GETPWNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), pwd, buf, len, result));
+                (int) GetpwnamR.GETPWNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), pwd, buf, len, result));
     }
 
     /** {@code getpwuid_r}: empty when no user has this uid. */
     public static Optional<Entry> byUid(long uid) {
         return lookup("getpwuid_r(" + uid + ")", (arena, pwd, buf, len, result) ->
-                (int) GETPWUID_R.invokeExact((int) uid, pwd, buf, len, result));
+                (int) GetpwuidR.GETPWUID_R.invokeExact((int) uid, pwd, buf, len, result));
     }
 
     @FunctionalInterface

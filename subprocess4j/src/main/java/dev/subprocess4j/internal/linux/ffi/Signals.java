@@ -10,9 +10,14 @@ import java.lang.invoke.MethodHandle;
 public final class Signals {
     private Signals() {}
 
-    private static final MethodHandle KILL = Libc.withErrno("kill", FunctionDescriptor.of(INT, INT, INT));
-    private static final MethodHandle WAITPID = Libc.withErrno("waitpid",
-            FunctionDescriptor.of(INT, INT, java.lang.foreign.ValueLayout.ADDRESS, INT));
+    // Each handle is made at its first call, in a holder class of its own (see Libc).
+    private static final class Kill {
+        static final MethodHandle KILL = Libc.withErrno("kill", FunctionDescriptor.of(INT, INT, INT));
+    }
+    private static final class Waitpid {
+        static final MethodHandle WAITPID = Libc.withErrno("waitpid",
+                FunctionDescriptor.of(INT, INT, java.lang.foreign.ValueLayout.ADDRESS, INT));
+    }
 
     /**
      * SIGKILL to a child we could not take a pidfd of, then a blocking {@code waitpid} for it:
@@ -21,8 +26,8 @@ public final class Signals {
     public static void killAndReap(int pid) {
         try {
             MemorySegment state = Libc.errnoState();
-            int ignored = (int) KILL.invokeExact(state, pid, 9);
-            while ((int) WAITPID.invokeExact(state, pid, MemorySegment.NULL, 0) < 0
+            int ignored = (int) Kill.KILL.invokeExact(state, pid, 9);
+            while ((int) Waitpid.WAITPID.invokeExact(state, pid, MemorySegment.NULL, 0) < 0
                     && Libc.errno(state) == dev.subprocess4j.internal.Errno.EINTR) {
                 // retry
             }
@@ -39,7 +44,7 @@ public final class Signals {
     public static int killGroup(int pgid, int signal) {
         try {
             MemorySegment state = Libc.errnoState();
-            int rc = (int) KILL.invokeExact(state, -pgid, signal);
+            int rc = (int) Kill.KILL.invokeExact(state, -pgid, signal);
             return rc == 0 ? 0 : Libc.errno(state);
         } catch (Throwable t) {
             throw Libc.rethrow(t);

@@ -28,45 +28,72 @@ public final class Spawn {
     /** {@code sigset_t} is 1024 bits in glibc. */
     public static final long SIGSET_SIZE = 128;
 
-    private static final MethodHandle POSIX_SPAWN = Libc.plain("posix_spawn",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle FILE_ACTIONS_INIT = Libc.plain("posix_spawn_file_actions_init",
-            FunctionDescriptor.of(INT, ADDRESS));
-    private static final MethodHandle FILE_ACTIONS_DESTROY = Libc.plain("posix_spawn_file_actions_destroy",
-            FunctionDescriptor.of(INT, ADDRESS));
-    private static final MethodHandle ADD_DUP2 = Libc.plain("posix_spawn_file_actions_adddup2",
-            FunctionDescriptor.of(INT, ADDRESS, INT, INT));
-    private static final MethodHandle ADD_OPEN = Libc.plain("posix_spawn_file_actions_addopen",
-            FunctionDescriptor.of(INT, ADDRESS, INT, ADDRESS, INT, INT));
-    private static final MethodHandle ADD_CLOSE = Libc.plain("posix_spawn_file_actions_addclose",
-            FunctionDescriptor.of(INT, ADDRESS, INT));
-    /** glibc 2.29. */
-    private static final Optional<MethodHandle> ADD_CHDIR = Libc.optional("posix_spawn_file_actions_addchdir_np",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
-    /** glibc 2.34. */
-    private static final Optional<MethodHandle> ADD_CLOSEFROM = Libc.optional("posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(INT, ADDRESS, INT));
-    private static final MethodHandle ATTR_INIT = Libc.plain("posix_spawnattr_init", FunctionDescriptor.of(INT, ADDRESS));
-    private static final MethodHandle ATTR_DESTROY = Libc.plain("posix_spawnattr_destroy", FunctionDescriptor.of(INT, ADDRESS));
-    private static final MethodHandle ATTR_SETFLAGS = Libc.plain("posix_spawnattr_setflags",
-            FunctionDescriptor.of(INT, ADDRESS, SHORT));
-    private static final MethodHandle ATTR_SETPGROUP = Libc.plain("posix_spawnattr_setpgroup",
-            FunctionDescriptor.of(INT, ADDRESS, INT));
-    private static final MethodHandle ATTR_SETSIGMASK = Libc.plain("posix_spawnattr_setsigmask",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_SETSIGDEFAULT = Libc.plain("posix_spawnattr_setsigdefault",
-            FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGEMPTYSET = Libc.plain("sigemptyset", FunctionDescriptor.of(INT, ADDRESS));
-    private static final MethodHandle SIGADDSET = Libc.plain("sigaddset", FunctionDescriptor.of(INT, ADDRESS, INT));
+    // Each handle, or each group of handles always called together, is made at its first call, in a
+    // holder class of its own (see Libc).
+    private static final class PosixSpawn {
+        static final MethodHandle POSIX_SPAWN = Libc.plain("posix_spawn",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    }
+    private static final class FileActions {
+        static final MethodHandle FILE_ACTIONS_INIT = Libc.plain("posix_spawn_file_actions_init",
+                FunctionDescriptor.of(INT, ADDRESS));
+        static final MethodHandle FILE_ACTIONS_DESTROY = Libc.plain("posix_spawn_file_actions_destroy",
+                FunctionDescriptor.of(INT, ADDRESS));
+    }
+    private static final class AddDup2 {
+        static final MethodHandle ADD_DUP2 = Libc.plain("posix_spawn_file_actions_adddup2",
+                FunctionDescriptor.of(INT, ADDRESS, INT, INT));
+    }
+    private static final class AddOpen {
+        static final MethodHandle ADD_OPEN = Libc.plain("posix_spawn_file_actions_addopen",
+                FunctionDescriptor.of(INT, ADDRESS, INT, ADDRESS, INT, INT));
+    }
+    private static final class AddClose {
+        static final MethodHandle ADD_CLOSE = Libc.plain("posix_spawn_file_actions_addclose",
+                FunctionDescriptor.of(INT, ADDRESS, INT));
+    }
+    private static final class AddChdir {
+        /** glibc 2.29. */
+        static final Optional<MethodHandle> ADD_CHDIR = Libc.optional("posix_spawn_file_actions_addchdir_np",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
+    }
+    private static final class AddClosefrom {
+        /** glibc 2.34. */
+        static final Optional<MethodHandle> ADD_CLOSEFROM = Libc.optional("posix_spawn_file_actions_addclosefrom_np",
+                FunctionDescriptor.of(INT, ADDRESS, INT));
+    }
+    /** What every {@link #attrInit} calls. */
+    private static final class Attr {
+        static final MethodHandle ATTR_INIT = Libc.plain("posix_spawnattr_init", FunctionDescriptor.of(INT, ADDRESS));
+        static final MethodHandle ATTR_SETFLAGS = Libc.plain("posix_spawnattr_setflags",
+                FunctionDescriptor.of(INT, ADDRESS, SHORT));
+        static final MethodHandle SIGEMPTYSET = Libc.plain("sigemptyset", FunctionDescriptor.of(INT, ADDRESS));
+        static final MethodHandle ATTR_SETSIGMASK = Libc.plain("posix_spawnattr_setsigmask",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
+    }
+    private static final class AttrSetpgroup {
+        static final MethodHandle ATTR_SETPGROUP = Libc.plain("posix_spawnattr_setpgroup",
+                FunctionDescriptor.of(INT, ADDRESS, INT));
+    }
+    /** What {@code SETSIGDEF} adds. */
+    private static final class AttrSigdefault {
+        static final MethodHandle SIGADDSET = Libc.plain("sigaddset", FunctionDescriptor.of(INT, ADDRESS, INT));
+        static final MethodHandle ATTR_SETSIGDEFAULT = Libc.plain("posix_spawnattr_setsigdefault",
+                FunctionDescriptor.of(INT, ADDRESS, ADDRESS));
+    }
+    private static final class AttrDestroy {
+        static final MethodHandle ATTR_DESTROY = Libc.plain("posix_spawnattr_destroy",
+                FunctionDescriptor.of(INT, ADDRESS));
+    }
 
     /** Whether {@code posix_spawn_file_actions_addchdir_np} exists (glibc 2.29+). */
     public static boolean hasAddChdir() {
-        return ADD_CHDIR.isPresent();
+        return AddChdir.ADD_CHDIR.isPresent();
     }
 
     /** Whether {@code posix_spawn_file_actions_addclosefrom_np} exists (glibc 2.34+). */
     public static boolean hasAddClosefrom() {
-        return ADD_CLOSEFROM.isPresent();
+        return AddClosefrom.ADD_CLOSEFROM.isPresent();
     }
 
     private static void check(String call, int rc) {
@@ -79,7 +106,7 @@ public final class Spawn {
     public static MemorySegment fileActionsInit(Arena arena) {
         MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
         try {
-            check("posix_spawn_file_actions_init", (int) FILE_ACTIONS_INIT.invokeExact(fa));
+            check("posix_spawn_file_actions_init", (int) FileActions.FILE_ACTIONS_INIT.invokeExact(fa));
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -89,7 +116,7 @@ public final class Spawn {
     /** {@code posix_spawn_file_actions_destroy}. */
     public static void fileActionsDestroy(MemorySegment fa) {
         try {
-            int ignored = (int) FILE_ACTIONS_DESTROY.invokeExact(fa);
+            int ignored = (int) FileActions.FILE_ACTIONS_DESTROY.invokeExact(fa);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -98,7 +125,7 @@ public final class Spawn {
     /** {@code posix_spawn_file_actions_adddup2}. */
     public static void addDup2(MemorySegment fa, int fd, int newFd) {
         try {
-            check("posix_spawn_file_actions_adddup2", (int) ADD_DUP2.invokeExact(fa, fd, newFd));
+            check("posix_spawn_file_actions_adddup2", (int) AddDup2.ADD_DUP2.invokeExact(fa, fd, newFd));
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -107,7 +134,7 @@ public final class Spawn {
     /** {@code posix_spawn_file_actions_addopen}; glibc copies the path. */
     public static void addOpen(MemorySegment fa, int fd, MemorySegment path, int flags, int mode) {
         try {
-            check("posix_spawn_file_actions_addopen", (int) ADD_OPEN.invokeExact(fa, fd, path, flags, mode));
+            check("posix_spawn_file_actions_addopen", (int) AddOpen.ADD_OPEN.invokeExact(fa, fd, path, flags, mode));
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -116,7 +143,7 @@ public final class Spawn {
     /** {@code posix_spawn_file_actions_addclose}. */
     public static void addClose(MemorySegment fa, int fd) {
         try {
-            check("posix_spawn_file_actions_addclose", (int) ADD_CLOSE.invokeExact(fa, fd));
+            check("posix_spawn_file_actions_addclose", (int) AddClose.ADD_CLOSE.invokeExact(fa, fd));
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -124,7 +151,7 @@ public final class Spawn {
 
     /** {@code posix_spawn_file_actions_addchdir_np} (glibc 2.29). */
     public static void addChdir(MemorySegment fa, MemorySegment path) {
-        MethodHandle h = ADD_CHDIR.orElseThrow(() -> new UnsupportedOperationException(
+        MethodHandle h = AddChdir.ADD_CHDIR.orElseThrow(() -> new UnsupportedOperationException(
                 "posix_spawn_file_actions_addchdir_np is missing (glibc older than 2.29)"));
         try {
             check("posix_spawn_file_actions_addchdir_np", (int) h.invokeExact(fa, path));
@@ -135,7 +162,7 @@ public final class Spawn {
 
     /** {@code posix_spawn_file_actions_addclosefrom_np} (glibc 2.34). */
     public static void addClosefrom(MemorySegment fa, int from) {
-        MethodHandle h = ADD_CLOSEFROM.orElseThrow();
+        MethodHandle h = AddClosefrom.ADD_CLOSEFROM.orElseThrow();
         try {
             check("posix_spawn_file_actions_addclosefrom_np", (int) h.invokeExact(fa, from));
         } catch (Throwable t) {
@@ -150,21 +177,22 @@ public final class Spawn {
     public static MemorySegment attrInit(Arena arena, short flags, int pgroup, int[] defaultSignals) {
         MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
         try {
-            check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
-            check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+            check("posix_spawnattr_init", (int) Attr.ATTR_INIT.invokeExact(attr));
+            check("posix_spawnattr_setflags", (int) Attr.ATTR_SETFLAGS.invokeExact(attr, flags));
             if ((flags & SETPGROUP) != 0) {
-                check("posix_spawnattr_setpgroup", (int) ATTR_SETPGROUP.invokeExact(attr, pgroup));
+                check("posix_spawnattr_setpgroup", (int) AttrSetpgroup.ATTR_SETPGROUP.invokeExact(attr, pgroup));
             }
             MemorySegment set = arena.allocate(SIGSET_SIZE, 8);
-            check("sigemptyset", (int) SIGEMPTYSET.invokeExact(set));
-            check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, set));
+            check("sigemptyset", (int) Attr.SIGEMPTYSET.invokeExact(set));
+            check("posix_spawnattr_setsigmask", (int) Attr.ATTR_SETSIGMASK.invokeExact(attr, set));
             if ((flags & SETSIGDEF) != 0) {
                 MemorySegment defaults = arena.allocate(SIGSET_SIZE, 8);
-                check("sigemptyset", (int) SIGEMPTYSET.invokeExact(defaults));
+                check("sigemptyset", (int) Attr.SIGEMPTYSET.invokeExact(defaults));
                 for (int sig : defaultSignals) {
-                    check("sigaddset", (int) SIGADDSET.invokeExact(defaults, sig));
+                    check("sigaddset", (int) AttrSigdefault.SIGADDSET.invokeExact(defaults, sig));
                 }
-                check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, defaults));
+                check("posix_spawnattr_setsigdefault",
+                        (int) AttrSigdefault.ATTR_SETSIGDEFAULT.invokeExact(attr, defaults));
             }
         } catch (Throwable t) {
             throw Libc.rethrow(t);
@@ -189,7 +217,7 @@ public final class Spawn {
     /** {@code posix_spawnattr_destroy}. */
     public static void attrDestroy(MemorySegment attr) {
         try {
-            int ignored = (int) ATTR_DESTROY.invokeExact(attr);
+            int ignored = (int) AttrDestroy.ATTR_DESTROY.invokeExact(attr);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -204,7 +232,7 @@ public final class Spawn {
     public static int posixSpawn(MemorySegment pidOut, MemorySegment path, MemorySegment fileActions,
                                  MemorySegment attr, MemorySegment argv, MemorySegment envp) {
         try {
-            return (int) POSIX_SPAWN.invokeExact(pidOut, path, fileActions, attr, argv, envp);
+            return (int) PosixSpawn.POSIX_SPAWN.invokeExact(pidOut, path, fileActions, attr, argv, envp);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -25,13 +25,26 @@ public final class Unistd {
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int F_GETFD = 1;
 
-    private static final MethodHandle PIPE2 = Libc.withErrno("pipe2", FunctionDescriptor.of(INT, ADDRESS, INT));
-    private static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle READ = Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
-    private static final MethodHandle WRITE = Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
-    private static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
-    private static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
-            java.lang.foreign.Linker.Option.firstVariadicArg(2));
+    // Each handle is made at its first call, in a holder class of its own (see Libc).
+    private static final class Pipe2 {
+        static final MethodHandle PIPE2 = Libc.withErrno("pipe2", FunctionDescriptor.of(INT, ADDRESS, INT));
+    }
+    private static final class Close {
+        static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(INT, INT));
+    }
+    private static final class Read {
+        static final MethodHandle READ = Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    }
+    private static final class Write {
+        static final MethodHandle WRITE = Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    }
+    private static final class Geteuid {
+        static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
+    }
+    private static final class Fcntl {
+        static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+                java.lang.foreign.Linker.Option.firstVariadicArg(2));
+    }
 
     /**
      * {@code pipe2(fds, O_CLOEXEC)}.
@@ -42,7 +55,7 @@ public final class Unistd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(INT, 2);
             MemorySegment state = Libc.errnoState();
-            int rc = (int) PIPE2.invokeExact(state, fds, flags);
+            int rc = (int) Pipe2.PIPE2.invokeExact(state, fds, flags);
             if (rc != 0) {
                 throw new ErrnoException("pipe2", Libc.errno(state));
             }
@@ -63,7 +76,7 @@ public final class Unistd {
             for (int i = 0; i < 2; i++) {
                 if (p[i] < minFd) {
                     MemorySegment state = Libc.errnoState();
-                    int moved = (int) FCNTL.invokeExact(state, p[i], F_DUPFD_CLOEXEC, minFd);
+                    int moved = (int) Fcntl.FCNTL.invokeExact(state, p[i], F_DUPFD_CLOEXEC, minFd);
                     if (moved < 0) {
                         throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Libc.errno(state));
                     }
@@ -83,7 +96,7 @@ public final class Unistd {
     public static void close(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            int rc = (int) CLOSE.invokeExact(state, fd);
+            int rc = (int) Close.CLOSE.invokeExact(state, fd);
             if (rc != 0 && Libc.errno(state) != Errno.EINTR) {
                 throw new ErrnoException("close(" + fd + ")", Libc.errno(state));
             }
@@ -113,7 +126,7 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long n = (long) READ.invokeExact(state, fd, buffer, length);
+                long n = (long) Read.READ.invokeExact(state, fd, buffer, length);
                 if (n >= 0) {
                     return n;
                 }
@@ -140,7 +153,7 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long n = (long) WRITE.invokeExact(state, fd, buffer, length);
+                long n = (long) Write.WRITE.invokeExact(state, fd, buffer, length);
                 if (n >= 0) {
                     return n;
                 }
@@ -164,7 +177,7 @@ public final class Unistd {
     public static void setNonBlocking(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            if ((int) FCNTL.invokeExact(state, fd, F_SETFL, O_NONBLOCK) < 0) {
+            if ((int) Fcntl.FCNTL.invokeExact(state, fd, F_SETFL, O_NONBLOCK) < 0) {
                 throw new ErrnoException("fcntl(F_SETFL)", Libc.errno(state));
             }
         } catch (Throwable t) {
@@ -176,7 +189,7 @@ public final class Unistd {
     public static boolean isOpen(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            return (int) FCNTL.invokeExact(state, fd, F_GETFD, 0) >= 0;
+            return (int) Fcntl.FCNTL.invokeExact(state, fd, F_GETFD, 0) >= 0;
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -185,7 +198,7 @@ public final class Unistd {
     /** {@code geteuid()}: the effective uid of the JVM (cannot fail). */
     public static long geteuid() {
         try {
-            return Integer.toUnsignedLong((int) GETEUID.invokeExact());
+            return Integer.toUnsignedLong((int) Geteuid.GETEUID.invokeExact());
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

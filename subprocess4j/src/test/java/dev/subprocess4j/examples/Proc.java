@@ -21,6 +21,29 @@ final class Proc {
     }
     // end::proc-state[]
 
+    /**
+     * Whether the process is dead (a zombie or gone) within {@code max}: a SIGKILL is delivered
+     * asynchronously, so a process may still show R for a moment after the kill.
+     */
+    static boolean deadWithin(long pid, java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            char s = state(pid);
+            if (s == 'Z' || s == '-') {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
     // tag::fd-number[]
     /** The number of the JVM's fd that is open on {@code file}: Java has no API for it. */
     static int fdNumberOf(Path file) throws IOException {

@@ -1,6 +1,5 @@
 package dev.subprocess4j.examples;
 
-import static dev.subprocess4j.examples.Proc.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

@@ -11,7 +11,10 @@ import java.util.Objects;
  *
  * @param userCpu CPU time spent in user mode
  * @param systemCpu CPU time spent in the kernel
- * @param maxRssBytes the peak resident set size, in bytes
+ * @param maxRssBytes the peak resident set size, in bytes, as the kernel reports it: Linux carries
+ *     the spawning process's resident size at the fork or vfork into the child's peak until its
+ *     exec, so a small program started from a large JVM reads at least the JVM's resident size
+ *     (Python's {@code subprocess}, which spawns the same way, shows the same)
  * @param minorFaults page faults served without I/O
  * @param majorFaults page faults that needed I/O
  * @param voluntaryContextSwitches switches because the child waited

@@ -74,13 +74,31 @@ final class EpollReactor {
         }
     }
 
+    /**
+     * The longest single {@code epoll_wait} once the JVM shuts down, in ms; -1 before. HotSpot's
+     * exit waits up to 300 ms for every thread that is in native code to leave it (a thread in
+     * {@code epoll_wait} counts), so without a cap every JVM that used the library would exit
+     * 300 ms late. With it the reactor still serves children started by other shutdown hooks.
+     */
+    private volatile int shutdownCapMillis = -1;
+
     private EpollReactor() {
         epfd = Epoll.create();
         wakeFd = Epoll.eventfd();
         Epoll.add(epfd, wakeFd, Epoll.EPOLLIN, WAKE_TOKEN);
         thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::loop);
+        try {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("subprocess4j-reactor-exit").unstarted(() -> {
+                shutdownCapMillis = SHUTDOWN_CAP_MILLIS;
+                wake();
+            }));
+        } catch (IllegalStateException shuttingDown) {
+            shutdownCapMillis = SHUTDOWN_CAP_MILLIS; // first used by a shutdown hook
+        }
         thread.start();
     }
+
+    private static final int SHUTDOWN_CAP_MILLIS = 2;
 
     /**
      * Registers {@code fd} for {@code events} (one-shot) with a handler that gets the ready
@@ -221,15 +239,30 @@ final class EpollReactor {
             while (!timers.isEmpty() && timers.peek().cancelled) {
                 pollTimer();
             }
-            if (timers.isEmpty()) {
-                return -1;
-            }
-            long wait = timers.peek().deadlineNanos - System.nanoTime();
-            if (wait <= 0) {
-                return 0;
-            }
-            return (int) Math.min(Integer.MAX_VALUE, (wait + 999_999) / 1_000_000);
+            return timeoutMillis(timers.isEmpty() ? null : timers.peek().deadlineNanos - System.nanoTime(),
+                    shutdownCapMillis);
         }
+    }
+
+    /**
+     * The {@code epoll_wait} timeout: until the next timer ({@code null}: none, wait without end),
+     * rounded up to whole ms, and never longer than {@code capMillis} when that is 0 or more (the
+     * JVM is shutting down).
+     */
+    static int timeoutMillis(Long nanosToNextTimer, int capMillis) {
+        int millis;
+        if (nanosToNextTimer == null) {
+            millis = -1;
+        } else if (nanosToNextTimer <= 0) {
+            millis = 0;
+        } else {
+            long ceil = nanosToNextTimer / 1_000_000 + (nanosToNextTimer % 1_000_000 != 0 ? 1 : 0); // no overflow
+            millis = (int) Math.min(Integer.MAX_VALUE, ceil);
+        }
+        if (capMillis >= 0 && (millis < 0 || millis > capMillis)) {
+            return capMillis;
+        }
+        return millis;
     }
 
     private void runDueTimers() {

@@ -89,4 +89,29 @@ class EpollReactorTest {
             throw new AssertionError("cancelled: " + held);
         });
     }
+
+    @Test
+    void epollTimeoutFollowsTheNextTimerAndTheShutdownCap() {
+        assertThat(EpollReactor.timeoutMillis(null, -1)).isEqualTo(-1); // no timer: wait without end
+        assertThat(EpollReactor.timeoutMillis(-5L, -1)).isZero();
+        assertThat(EpollReactor.timeoutMillis(1L, -1)).isEqualTo(1); // rounded up, never early
+        assertThat(EpollReactor.timeoutMillis(2_500_000L, -1)).isEqualTo(3);
+        assertThat(EpollReactor.timeoutMillis(Long.MAX_VALUE, -1)).isEqualTo(Integer.MAX_VALUE);
+        // shutting down: never in epoll_wait longer than the cap (HotSpot's exit waits for
+        // threads in native code, up to 300 ms)
+        assertThat(EpollReactor.timeoutMillis(null, 2)).isEqualTo(2);
+        assertThat(EpollReactor.timeoutMillis(60_000_000_000L, 2)).isEqualTo(2);
+        assertThat(EpollReactor.timeoutMillis(1_000_000L, 2)).isEqualTo(1);
+        assertThat(EpollReactor.timeoutMillis(0L, 2)).isZero();
+    }
+
+    @Test
+    void theReactorStillServesChildrenStartedByShutdownHooks() {
+        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        dev.subprocess4j.CompletedProcess r = dev.subprocess4j.Subprocess.command(javaBin, "--enable-native-access=ALL-UNNAMED",
+                        "-cp", System.getProperty("java.class.path"), ShutdownSpawnMain.class.getName())
+                .stdin(dev.subprocess4j.Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(30)).run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("main: ok\nfrom-hook\n");
+    }
 }

@@ -6,15 +6,11 @@ import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.internal.Backend;
-import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
-import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Errno;
-import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -23,7 +19,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,21 +31,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * into the job's comment by the task script, see {@link RemoteScript#slurmTask}) are read back
  * with {@code squeue}/{@code scontrol} when the exit code asks for it.
  */
-public final class SlurmChild implements ChildProcess {
+public final class SlurmChild extends RemoteChild {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration GUARD_GRACE = Duration.ofSeconds(5);
 
     private final SlurmTarget target;
     private final String jobName;
-    private final ChildProcess srun;
+    private final ChildProcess srun; // the same as local
     private final ChildProcess guard;
     private final SpawnRequest request;
     private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
-    private volatile boolean timedOut;
     private Integer returnCode; // guarded by this
     private SpawnException spawnError; // guarded by this
 
     private SlurmChild(SlurmTarget target, String jobName, ChildProcess srun, ChildProcess guard, SpawnRequest request) {
+        super(srun);
         this.target = target;
         this.jobName = jobName;
         this.srun = srun;
@@ -184,7 +179,8 @@ public final class SlurmChild implements ChildProcess {
     }
 
     /** Maps srun's exit to the program's return code, once; throws the spawn error if there was one. */
-    private synchronized int finish(int srunCode) {
+    @Override
+    synchronized int finish(int srunCode) {
         if (returnCode == null) {
             int rc = srunCode;
             if (rc == 127 || rc > 128) {
@@ -236,50 +232,9 @@ public final class SlurmChild implements ChildProcess {
         }
     }
 
-    private Outcome mapped(Outcome o) {
-        return new Outcome(finish(o.returnCode()), o.stdout(), o.stderr(), o.pid(), o.elapsed(), null);
-    }
-
     @Override
     public long pid() {
         return srun.pid();
-    }
-
-    @Override
-    public OutputStream stdin() {
-        return srun.stdin();
-    }
-
-    @Override
-    public InputStream stdout() {
-        return srun.stdout();
-    }
-
-    @Override
-    public InputStream stderr() {
-        return srun.stderr();
-    }
-
-    @Override
-    public OptionalInt poll() {
-        OptionalInt rc = srun.poll();
-        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
-    }
-
-    @Override
-    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        OptionalInt rc = srun.waitFor(timeout);
-        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
-    }
-
-    @Override
-    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        return mapped(srun.communicate(input, timeout));
-    }
-
-    @Override
-    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return srun.communicateAsync(input).thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
     }
 
     @Override
@@ -293,23 +248,7 @@ public final class SlurmChild implements ChildProcess {
     }
 
     @Override
-    public CompletableFuture<Outcome> onExit() {
-        return srun.onExit().thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
-    }
-
-    @Override
-    public boolean timedOut() {
-        return timedOut;
-    }
-
-    @Override
-    public ProcessHandle toHandle() {
-        throw new UnsupportedOperationException("toHandle() is not available on the " + target.name()
-                + " launcher: the process runs on a cluster node");
-    }
-
-    @Override
-    public void closeStreams() {
-        srun.closeStreams();
+    String where() {
+        return target.name();
     }
 }

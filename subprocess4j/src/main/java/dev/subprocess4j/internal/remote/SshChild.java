@@ -4,11 +4,8 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
-import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
-import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Errno;
-import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.io.ByteArrayOutputStream;
@@ -21,7 +18,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  * connection carries signals and the exit status (the <em>lifeline</em>); see
  * {@link RemoteScript}. The local processes are ordinary children of the JVM's backend.
  */
-public final class SshChild implements ChildProcess {
+public final class SshChild extends RemoteChild {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** How long the lifeline may still report the pid after the data session ended. */
     private static final Duration START_GRACE = Duration.ofSeconds(10);
@@ -43,16 +39,16 @@ public final class SshChild implements ChildProcess {
     private static final Duration LIFELINE_GRACE = Duration.ofSeconds(5);
 
     private final SshTarget target;
-    private final ChildProcess data;
+    private final ChildProcess data; // the same as local
     private final ChildProcess lifeline;
     private final long remotePid;
     private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
     private final OutputStream control;
     private final InputStream replies;
-    private volatile boolean timedOut;
     private Integer returnCode; // guarded by this
 
     private SshChild(SshTarget target, ChildProcess data, ChildProcess lifeline, long remotePid) {
+        super(data);
         this.target = target;
         this.data = data;
         this.lifeline = lifeline;
@@ -284,7 +280,8 @@ public final class SshChild implements ChildProcess {
      * to the lifeline; the lifeline's end is not waited for (it is reaped when it exits, and
      * killed if it has not within {@link #LIFELINE_GRACE}).
      */
-    private synchronized int finish(int sshCode) {
+    @Override
+    synchronized int finish(int sshCode) {
         if (returnCode != null) {
             return returnCode;
         }
@@ -313,50 +310,9 @@ public final class SshChild implements ChildProcess {
         return rc;
     }
 
-    private Outcome mapped(Outcome o) {
-        return new Outcome(finish(o.returnCode()), o.stdout(), o.stderr(), remotePid, o.elapsed(), null);
-    }
-
     @Override
     public long pid() {
         return remotePid;
-    }
-
-    @Override
-    public OutputStream stdin() {
-        return data.stdin();
-    }
-
-    @Override
-    public InputStream stdout() {
-        return data.stdout();
-    }
-
-    @Override
-    public InputStream stderr() {
-        return data.stderr();
-    }
-
-    @Override
-    public OptionalInt poll() {
-        OptionalInt rc = data.poll();
-        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
-    }
-
-    @Override
-    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        OptionalInt rc = data.waitFor(timeout);
-        return rc.isEmpty() ? rc : OptionalInt.of(finish(rc.getAsInt()));
-    }
-
-    @Override
-    public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        return mapped(data.communicate(input, timeout));
-    }
-
-    @Override
-    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return data.communicateAsync(input).thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
     }
 
     @Override
@@ -370,23 +326,7 @@ public final class SshChild implements ChildProcess {
     }
 
     @Override
-    public CompletableFuture<Outcome> onExit() {
-        return data.onExit().thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
-    }
-
-    @Override
-    public boolean timedOut() {
-        return timedOut;
-    }
-
-    @Override
-    public ProcessHandle toHandle() {
-        throw new UnsupportedOperationException("toHandle() is not available on the " + target.name()
-                + " launcher: the process runs on another host");
-    }
-
-    @Override
-    public void closeStreams() {
-        data.closeStreams();
+    String where() {
+        return target.name();
     }
 }

@@ -3,6 +3,8 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.subprocess4j.RemoteTestSupport.readLine;
+import static dev.subprocess4j.RemoteTestSupport.waitGone;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -208,31 +210,5 @@ class SlurmLauncherTest {
         String out = new String(r.stdoutBytes(), UTF_8);
         assertThat(Arrays.asList(out.substring(0, out.length() - 1).split("\0", -1))).as(c::toString).isEqualTo(c.args());
         assertThat(Path.of("/tmp/sp4j-slurm-pwned")).doesNotExist();
-    }
-
-    private static byte[] readLine(InputStream in) throws java.io.IOException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') {
-            b.write(c);
-        }
-        return b.toByteArray();
-    }
-
-    private static boolean waitGone(long pid, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
-            Path stat = Path.of("/proc", Long.toString(pid), "stat");
-            try {
-                String s = Files.readString(stat);
-                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
-                    return true;
-                }
-            } catch (java.io.IOException e) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
     }
 }

@@ -920,23 +920,31 @@ final class LinuxChild implements ChildProcess {
         return OptionalInt.of(returnCode);
     }
 
+    /**
+     * The first communicate (sync or async), under the lock: checks the input against stdin,
+     * closes an unused stdin pipe so the child sees end of file, and sets up the capture buffers.
+     */
+    private void beginCommunication(byte[] input) {
+        if (input != null && stdinStream == null) {
+            throw new IllegalStateException(
+                    "input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
+        }
+        communicationStarted = true;
+        pendingInput = input;
+        if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
+            stdinChannel.close(false);
+        }
+        stdoutCapture = stdoutStream != null ? new CaptureBuffer() : null;
+        stderrCapture = stderrStream != null ? new CaptureBuffer() : null;
+    }
+
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
         long deadline = Deadlines.fromNow(timeout);
         lock.lockInterruptibly();
         try {
             if (!communicationStarted) {
-                if (input != null && stdinStream == null) {
-                    throw new IllegalStateException(
-                            "input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
-                }
-                communicationStarted = true;
-                pendingInput = input;
-                if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
-                    stdinChannel.close(false);
-                }
-                stdoutCapture = stdoutStream != null ? new CaptureBuffer() : null;
-                stderrCapture = stderrStream != null ? new CaptureBuffer() : null;
+                beginCommunication(input);
             } else if (input != null) {
                 throw new IllegalStateException("Cannot send input after starting communication");
             }
@@ -1079,17 +1087,7 @@ final class LinuxChild implements ChildProcess {
             if (communicationStarted) {
                 throw new IllegalStateException("communication with pid " + pid + " already started");
             }
-            if (input != null && stdinStream == null) {
-                throw new IllegalStateException(
-                        "input given but stdin is not a pipe: start the command with stdin(Redirect.PIPE)");
-            }
-            communicationStarted = true;
-            pendingInput = input;
-            if (stdinStream != null && (input == null || input.length == 0) && !stdinChannel.closed) {
-                stdinChannel.close(false);
-            }
-            stdoutCapture = stdoutStream != null ? new CaptureBuffer() : null;
-            stderrCapture = stderrStream != null ? new CaptureBuffer() : null;
+            beginCommunication(input);
             asyncIo = new CompletableFuture<>();
             Runnable step = this::asyncStep;
             if (stdinStream != null) {

@@ -19,7 +19,7 @@ stale() {
 }
 if stale; then
   echo "sp: building (first use or sources changed)..." >&2
-  # The build touches the stamp and drops the old AppCDS archive itself (subprocess4j-cli/pom.xml).
+  # The build touches the stamp and deletes the old AOT caches itself (subprocess4j-cli/pom.xml).
   if ! (cd "$root" && ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
         -Dsp.man.skip=true -pl subprocess4j-cli -am package </dev/null >&2); then
     echo "sp: the build failed; see the Maven output above." >&2
@@ -27,11 +27,24 @@ if stale; then
   fi
 fi
 
-# A dynamic AppCDS archive, written at the first run after a build, cuts the JVM's start-up.
-# Native access comes from the jar's manifest (Enable-Native-Access: ALL-UNNAMED): given as
-# --enable-native-access on this line it would turn off CDS's archived module graph (JDK 25
-# logs "Mismatched values for property jdk.module.enable.native.access" with -Xlog:cds).
-# Figures and method: subprocess4j-cli/README.md.
-exec "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-  -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$root/subprocess4j-cli/target/sp.jsa" -Xlog:cds=off \
-  -jar "$jar" "$@"
+# JDK 25's AOT cache (JEP 483, 514, 515: classes loaded and linked, lambdas resolved, method
+# profiles) of one training run of `sp run -- true`, made once after each build, cuts the JVM's
+# start-up: the build deletes it, and one per JDK is kept. A cache the JVM cannot use (such as a
+# different JDK's) is ignored silently. Native access comes from the jar's manifest
+# (Enable-Native-Access: ALL-UNNAMED): given as --enable-native-access on this line it would
+# turn off the cached module graph. Figures and method: subprocess4j-cli/README.md, "Start-up".
+flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off)
+aot=$root/subprocess4j-cli/target/sp-$(basename "$JAVA_HOME").aot
+if [ ! -f "$aot" ]; then
+  tmp=$aot.$$
+  if "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$tmp" -jar "$jar" run -- true </dev/null >/dev/null 2>&1 \
+      && [ -f "$tmp" ]; then
+    mv -f "$tmp" "$aot"
+  else
+    rm -f "$tmp" "$tmp.config"
+  fi
+fi
+if [ -f "$aot" ]; then
+  flags+=(-XX:AOTCache="$aot")
+fi
+exec "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" "$@"

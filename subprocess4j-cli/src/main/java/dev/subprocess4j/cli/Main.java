@@ -12,16 +12,18 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -36,42 +38,117 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * 125 when it could not be started or sp failed; 2 for bad usage (with the usage on stderr); 0
  * for {@code --help} and {@code --version}.
  */
-@Command(
-        name = "sp",
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        usageHelpAutoWidth = true,
-        synopsisSubcommandLabel = "COMMAND",
-        descriptionHeading = "%n",
-        description = "Runs programs with subprocess4j: Python's subprocess semantics for Java.",
-        commandListHeading = "%nCommands:%n",
-        footerHeading = "%nExamples:%n",
-        footer = {
-            "  sp run --timeout 10s --rlimit NOFILE=256 --capture --json -- make test",
-            "  sp parallel -j 8 --timeout 1m --retries 1 jobs.txt",
-            "  sp bench",
-            "  source <(sp completion bash)",
-            "",
-            "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
-                    + " examples and exit status; 'man sp-run' once the man pages are installed.",
-        })
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
     static final int EXIT_USAGE = 2;
 
-    @Spec
     private CommandSpec spec;
 
     private Main() {}
 
+    /**
+     * sp's own picocli model (no subcommands yet), declared with the programmatic API as
+     * {@code sp run}'s is: see {@link RunCommand} for why.
+     */
+    static CommandSpec spec(Main main) {
+        CommandSpec s = CommandSpec.wrapWithoutInspection(main).name("sp");
+        main.spec = s;
+        s.usageMessage()
+                .autoWidth(true)
+                .synopsisSubcommandLabel("COMMAND")
+                .descriptionHeading("%n")
+                .description("Runs programs with subprocess4j: Python's subprocess semantics for Java.")
+                .commandListHeading("%nCommands:%n")
+                .footerHeading("%nExamples:%n")
+                .footer(
+                        "  sp run --timeout 10s --rlimit NOFILE=256 --capture --json -- make test",
+                        "  sp parallel -j 8 --timeout 1m --retries 1 jobs.txt",
+                        "  sp bench",
+                        "  source <(sp completion bash)",
+                        "",
+                        "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
+                                + " examples and exit status; 'man sp-run' once the man pages are installed.");
+        standardHelpOptions(s);
+        return s;
+    }
+
+    /** {@code -h/--help} and {@code -V/--version}, as picocli's {@code mixinStandardHelpOptions} gives them. */
+    static void standardHelpOptions(CommandSpec s) {
+        s.versionProvider(new Version());
+        s.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
+        s.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
+    }
+
+    /** An option taking one value of {@code type}, through {@code converter} when not null. */
+    static OptionSpec option(String name, String paramLabel, Class<?> type, ITypeConverter<?> converter,
+                             String... description) {
+        OptionSpec.Builder b = OptionSpec.builder(name).paramLabel(paramLabel).type(type).description(description);
+        if (converter != null) {
+            b.converters(converter);
+        }
+        return b.build();
+    }
+
+    /** A repeatable option: a list of {@code elementType}. */
+    static OptionSpec repeatable(String name, String paramLabel, Class<?> elementType, ITypeConverter<?> converter,
+                                 String... description) {
+        OptionSpec.Builder b = OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
+                .auxiliaryTypes(elementType).description(description);
+        if (converter != null) {
+            b.converters(converter);
+        }
+        return b.build();
+    }
+
+    /** An option without a value. */
+    static OptionSpec flag(String name, String... description) {
+        return OptionSpec.builder(name).type(boolean.class).description(description).build();
+    }
+
+    /** A usage exit-code list from "code:description" entries, in their order. */
+    static Map<String, String> exitCodes(String... entries) {
+        Map<String, String> codes = new LinkedHashMap<>();
+        for (String entry : entries) {
+            int colon = entry.indexOf(':');
+            codes.put(entry.substring(0, colon), entry.substring(colon + 1));
+        }
+        return codes;
+    }
+
     /** Runs {@code sp} with {@code args} on the JVM's stdout and stderr, then exits with its status. */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            warmUpBackend();
+        }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8);
         int status = execute(args, out, err);
         out.flush();
         err.flush();
         System.exit(status);
+    }
+
+    /**
+     * Starts the library's backend on a thread of its own while this one parses the arguments:
+     * the backend's first use costs the JVM tens of milliseconds of class and method-handle
+     * generation for its native calls, which {@code sp run} would otherwise wait for after
+     * parsing (subprocess4j-cli/README.md, "Start-up"). The backend starts once whoever comes
+     * first; the other waits for it. Nothing is started, so a bad command line loses nothing.
+     */
+    private static void warmUpBackend() {
+        Thread warmUp = new Thread(Main::startBackend, "sp-backend-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+    }
+
+    private static void startBackend() {
+        try {
+            Subprocess.backend();
+        } catch (RuntimeException | Error e) {
+            // the main thread meets the same failure when it starts the command, and reports it
+        }
     }
 
     /**
@@ -120,7 +197,7 @@ public final class Main implements Callable<Integer> {
      * build generates the man pages from, and what the tests list the options of.
      */
     static CommandLine commandLine(PrintStream out, PrintStream err) {
-        CommandLine sp = new CommandLine(new Main());
+        CommandLine sp = new CommandLine(spec(new Main()));
         for (String name : List.of("run", "parallel", "bench", "completion")) {
             sp.addSubcommand(subcommand(name, out, err));
         }
@@ -129,12 +206,12 @@ public final class Main implements Callable<Integer> {
 
     /** sp with only the subcommand {@code name}. */
     static CommandLine commandLine(PrintStream out, PrintStream err, String name) {
-        return new CommandLine(new Main()).addSubcommand(subcommand(name, out, err));
+        return new CommandLine(spec(new Main())).addSubcommand(subcommand(name, out, err));
     }
 
     private static CommandLine subcommand(String name, PrintStream out, PrintStream err) {
         return new CommandLine(switch (name) {
-            case "run" -> new RunCommand(out, err);
+            case "run" -> RunCommand.spec(new RunCommand(out, err));
             case "parallel" -> new ParallelCommand(out, err, System.in);
             case "bench" -> new BenchCommand(out, err);
             case "completion" -> new CompletionCommand(out);

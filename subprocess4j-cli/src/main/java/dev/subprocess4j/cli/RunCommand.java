@@ -16,59 +16,19 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sp run}: runs one command, waits for it and exits with its status (or prints a JSON
  * report of the run).
+ *
+ * <p>Its options are declared with picocli's programmatic API ({@link #spec}), not with
+ * annotations: reading annotations makes the JVM generate a proxy class for each annotation type
+ * at run time, which no start-up cache can hold, and {@code sp run} is the command whose start-up
+ * counts (subprocess4j-cli/README.md, "Start-up"). The other subcommands keep their annotations.
  */
-@picocli.CommandLine.Command(
-        name = "run",
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        sortOptions = false,
-        usageHelpAutoWidth = true,
-        // Written out because COMMAND is declared optional (see the field) but is required.
-        customSynopsis = {
-            "sp run [-hV] [--capture] [--json] [--shell] [--cwd=DIR]",
-            "       [--timeout=DURATION] [--kill-signal=SIG] [--kill-grace=DURATION]",
-            "       [--env=KEY=VALUE]... [--unset-env=KEY]... [--clear-env]",
-            "       [--new-session] [--user=USER] [--group=GROUP] [--extra-groups=G,...]",
-            "       [--umask=MODE] [--rlimit=RES=SOFT[:HARD]]... [--pass-fd=FD]...",
-            "       [--kill-on-parent-exit] [--stdin=FILE] [--stdout=FILE]",
-            "       [--stderr=FILE|stdout] [--] COMMAND [ARG...]",
-        },
-        descriptionHeading = "%n",
-        description = {
-            "Runs COMMAND with its ARGs (no shell is involved; a bare name is looked up in PATH),"
-                    + " waits for it and exits with its status.",
-            "Its stdin, stdout and stderr are sp's own unless --capture is given.",
-            "Options go before COMMAND (or before '--'); everything from COMMAND on is the command's own.",
-        },
-        parameterListHeading = "%nArguments:%n",
-        optionListHeading = "%nOptions:%n",
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-            "N:the command's own exit status (0-255)",
-            "128+N:the command was killed by signal N, as shells report it (137 = SIGKILL, 143 = SIGTERM)",
-            "124:the command timed out (--timeout) and was killed with SIGKILL, as coreutils timeout",
-            "125:the command could not be started (no such program, not executable, bad --cwd),"
-                    + " the library refused an option on this platform, or sp itself failed",
-            "2:bad usage: an unknown option, no COMMAND, a bad DURATION, an --env without '=' or with an"
-                    + " empty KEY, or an argument the library rejects (such as an empty program name)",
-        },
-        footerHeading = "%nExamples:%n",
-        footer = {
-            "  sp run --timeout 5s -- make test",
-            "  sp run --capture --json -- sh -c 'echo out; echo err >&2; exit 3'",
-            "  sp run --cwd /tmp --env LANG=C.UTF-8 --env OPTS=a=b -- env",
-            "  sp run --new-session --timeout 10s --kill-signal TERM --kill-grace 2s -- ./server",
-            "  sp run --rlimit NOFILE=64:128 --rlimit CPU=10 --umask 077 --json -- ./job",
-            "  sp run --shell -- 'ls | wc -l'",
-        })
 final class RunCommand implements Callable<Integer> {
     /** Exit status for a timeout, as coreutils {@code timeout}. */
     static final int EXIT_TIMED_OUT = 124;
@@ -81,104 +41,170 @@ final class RunCommand implements Callable<Integer> {
      */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
 
-    @Spec
     private CommandSpec spec;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = {"Kill the command (--kill-signal, then SIGKILL after --kill-grace) when it runs longer"
-                    + " than this, and exit with 124.",
-                "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: no timeout."})
+    // The option values, read from the parsed spec when call() starts (bind()).
     private Duration timeout;
-
-    @Option(names = "--cwd", paramLabel = "DIR",
-            description = "Run the command in this directory. Default: sp's working directory.")
     private Path cwd;
-
-    @Option(names = "--env", paramLabel = "KEY=VALUE", converter = EnvAssignment.Converter.class,
-            description = {"Set an environment variable for the command, on top of sp's environment;"
-                    + " repeatable. The VALUE is everything after the first '=' and may itself hold '='.",
-                "Values are never printed, not even in errors."})
-    private List<EnvAssignment> env = new ArrayList<>();
-
-    @Option(names = "--capture",
-            description = {"Capture the command's stdout and stderr instead of letting them through.",
-                "Without --json they are written to sp's stdout and stderr, unchanged, after the command ends"
-                        + " (also after a timeout, with what was read until then)."})
+    private List<EnvAssignment> env;
     private boolean capture;
-
-    @Option(names = "--json",
-            description = {"After the run, print one JSON object on stdout (one line, UTF-8): args, returncode"
-                    + " (-N when killed by signal N), signal (name or null), pid, elapsed (seconds), timed_out,"
-                    + " stdout and stderr (the captured text, null without --capture), backend.",
-                "When the command cannot be started: args, error, errno, step and backend.",
-                "Without --capture the command's own output comes first on the same stdout."})
     private boolean json;
-
-    @Option(names = "--kill-signal", paramLabel = "SIG", converter = SignalConverter.class,
-            description = "The signal sent when --timeout passes (KILL, TERM, INT, SIGTERM, 15...). Default: KILL.")
     private Signal killSignal;
-
-    @Option(names = "--kill-grace", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "After --kill-signal, how long to wait before SIGKILL. Default: 5s.")
     private Duration killGrace;
-
-    @Option(names = "--unset-env", paramLabel = "KEY", description = "Remove a variable from the command's environment; repeatable.")
-    private List<String> unsetEnv = new ArrayList<>();
-
-    @Option(names = "--clear-env", description = "Start from an empty environment (then --env adds to it).")
+    private List<String> unsetEnv;
     private boolean clearEnv;
-
-    @Option(names = "--new-session", description = {"Run the command in a new session (setsid): its own process group,"
-            + " no controlling terminal. --timeout then kills the whole group."})
     private boolean newSession;
-
-    @Option(names = "--user", paramLabel = "USER", description = "Run as this user (name or uid); its primary group unless --group.")
     private String user;
-
-    @Option(names = "--group", paramLabel = "GROUP", description = "Run with this group (name or gid).")
     private String group;
-
-    @Option(names = "--extra-groups", paramLabel = "G,...", split = ",",
-            description = "The supplementary groups (names or gids); none unless given.")
     private List<String> extraGroups;
-
-    @Option(names = "--umask", paramLabel = "MODE", converter = OctalConverter.class,
-            description = "The command's umask, in octal (022, 077).")
     private Integer umask;
-
-    @Option(names = "--rlimit", paramLabel = "RES=SOFT[:HARD]", converter = RlimitSetting.Converter.class,
-            description = {"A resource limit set in the command only; repeatable. RES is NOFILE, CPU, AS, FSIZE, NPROC,"
-                    + " CORE, STACK, DATA, MEMLOCK...; SOFT and HARD are numbers or 'unlimited'; HARD defaults to SOFT."})
-    private List<RlimitSetting> rlimits = new ArrayList<>();
-
-    @Option(names = "--pass-fd", paramLabel = "FD", description = "Keep this fd (3 or more) open in the command; repeatable.")
-    private List<Integer> passFds = new ArrayList<>();
-
-    @Option(names = "--kill-on-parent-exit", description = "Kill the command (SIGKILL) if sp dies.")
+    private List<RlimitSetting> rlimits;
+    private List<Integer> passFds;
     private boolean killOnParentExit;
-
-    @Option(names = "--stdin", paramLabel = "FILE", description = "Read the command's stdin from FILE.")
     private Path stdinFile;
-
-    @Option(names = "--stdout", paramLabel = "FILE", description = "Write the command's stdout to FILE (created or truncated).")
     private Path stdoutFile;
-
-    @Option(names = "--stderr", paramLabel = "FILE|stdout",
-            description = "Write the command's stderr to FILE, or to the same place as its stdout with 'stdout'.")
     private String stderrTarget;
-
-    @Option(names = "--shell", description = {"COMMAND is one shell script, run by /bin/sh -c (its ARGs become $0, $1...).",
-            "Quote untrusted values: without --shell no shell is involved."})
     private boolean shell;
-
-    // Optional for picocli only so that an unknown option is reported before a missing COMMAND
-    // (picocli checks required parameters first); call() requires it.
-    @Parameters(index = "0", paramLabel = "COMMAND", arity = "0..1", hideParamSyntax = true,
-            description = "The program to run.")
     private String program;
+    private List<String> args;
 
-    @Parameters(index = "1..*", paramLabel = "ARG", arity = "0..*", description = "Its arguments, passed unchanged.")
-    private List<String> args = new ArrayList<>();
+    /** {@code sp run}'s picocli model, bound to {@code run}. */
+    static CommandSpec spec(RunCommand run) {
+        CommandSpec s = CommandSpec.wrapWithoutInspection(run).name("run");
+        run.spec = s;
+        s.usageMessage()
+                .sortOptions(false)
+                .autoWidth(true)
+                // Written out because COMMAND is declared optional (see below) but is required.
+                .customSynopsis(
+                        "sp run [-hV] [--capture] [--json] [--shell] [--cwd=DIR]",
+                        "       [--timeout=DURATION] [--kill-signal=SIG] [--kill-grace=DURATION]",
+                        "       [--env=KEY=VALUE]... [--unset-env=KEY]... [--clear-env]",
+                        "       [--new-session] [--user=USER] [--group=GROUP] [--extra-groups=G,...]",
+                        "       [--umask=MODE] [--rlimit=RES=SOFT[:HARD]]... [--pass-fd=FD]...",
+                        "       [--kill-on-parent-exit] [--stdin=FILE] [--stdout=FILE]",
+                        "       [--stderr=FILE|stdout] [--] COMMAND [ARG...]")
+                .descriptionHeading("%n")
+                .description(
+                        "Runs COMMAND with its ARGs (no shell is involved; a bare name is looked up in PATH),"
+                                + " waits for it and exits with its status.",
+                        "Its stdin, stdout and stderr are sp's own unless --capture is given.",
+                        "Options go before COMMAND (or before '--'); everything from COMMAND on is the command's own.")
+                .parameterListHeading("%nArguments:%n")
+                .optionListHeading("%nOptions:%n")
+                .exitCodeListHeading("%nExit status:%n")
+                .exitCodeList(Main.exitCodes(
+                        "N:the command's own exit status (0-255)",
+                        "128+N:the command was killed by signal N, as shells report it (137 = SIGKILL, 143 = SIGTERM)",
+                        "124:the command timed out (--timeout) and was killed with SIGKILL, as coreutils timeout",
+                        "125:the command could not be started (no such program, not executable, bad --cwd),"
+                                + " the library refused an option on this platform, or sp itself failed",
+                        "2:bad usage: an unknown option, no COMMAND, a bad DURATION, an --env without '=' or with an"
+                                + " empty KEY, or an argument the library rejects (such as an empty program name)"))
+                .footerHeading("%nExamples:%n")
+                .footer(
+                        "  sp run --timeout 5s -- make test",
+                        "  sp run --capture --json -- sh -c 'echo out; echo err >&2; exit 3'",
+                        "  sp run --cwd /tmp --env LANG=C.UTF-8 --env OPTS=a=b -- env",
+                        "  sp run --new-session --timeout 10s --kill-signal TERM --kill-grace 2s -- ./server",
+                        "  sp run --rlimit NOFILE=64:128 --rlimit CPU=10 --umask 077 --json -- ./job",
+                        "  sp run --shell -- 'ls | wc -l'");
+        s.addOption(Main.option("--timeout", "DURATION", Duration.class, new DurationConverter(),
+                "Kill the command (--kill-signal, then SIGKILL after --kill-grace) when it runs longer"
+                        + " than this, and exit with 124.",
+                "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: no timeout."));
+        s.addOption(Main.option("--cwd", "DIR", Path.class, null,
+                "Run the command in this directory. Default: sp's working directory."));
+        s.addOption(Main.repeatable("--env", "KEY=VALUE", EnvAssignment.class, new EnvAssignment.Converter(),
+                "Set an environment variable for the command, on top of sp's environment;"
+                        + " repeatable. The VALUE is everything after the first '=' and may itself hold '='.",
+                "Values are never printed, not even in errors."));
+        s.addOption(Main.flag("--capture",
+                "Capture the command's stdout and stderr instead of letting them through.",
+                "Without --json they are written to sp's stdout and stderr, unchanged, after the command ends"
+                        + " (also after a timeout, with what was read until then)."));
+        s.addOption(Main.flag("--json",
+                "After the run, print one JSON object on stdout (one line, UTF-8): args, returncode"
+                        + " (-N when killed by signal N), signal (name or null), pid, elapsed (seconds), timed_out,"
+                        + " stdout and stderr (the captured text, null without --capture), backend.",
+                "When the command cannot be started: args, error, errno, step and backend.",
+                "Without --capture the command's own output comes first on the same stdout."));
+        s.addOption(Main.option("--kill-signal", "SIG", Signal.class, new SignalConverter(),
+                "The signal sent when --timeout passes (KILL, TERM, INT, SIGTERM, 15...). Default: KILL."));
+        s.addOption(Main.option("--kill-grace", "DURATION", Duration.class, new DurationConverter(),
+                "After --kill-signal, how long to wait before SIGKILL. Default: 5s."));
+        s.addOption(Main.repeatable("--unset-env", "KEY", String.class, null,
+                "Remove a variable from the command's environment; repeatable."));
+        s.addOption(Main.flag("--clear-env", "Start from an empty environment (then --env adds to it)."));
+        s.addOption(Main.flag("--new-session", "Run the command in a new session (setsid): its own process group,"
+                + " no controlling terminal. --timeout then kills the whole group."));
+        s.addOption(Main.option("--user", "USER", String.class, null,
+                "Run as this user (name or uid); its primary group unless --group."));
+        s.addOption(Main.option("--group", "GROUP", String.class, null, "Run with this group (name or gid)."));
+        s.addOption(OptionSpec.builder("--extra-groups").paramLabel("G,...").type(List.class)
+                .auxiliaryTypes(String.class).splitRegex(",")
+                .description("The supplementary groups (names or gids); none unless given.").build());
+        s.addOption(Main.option("--umask", "MODE", Integer.class, new OctalConverter(),
+                "The command's umask, in octal (022, 077)."));
+        s.addOption(Main.repeatable("--rlimit", "RES=SOFT[:HARD]", RlimitSetting.class, new RlimitSetting.Converter(),
+                "A resource limit set in the command only; repeatable. RES is NOFILE, CPU, AS, FSIZE, NPROC,"
+                        + " CORE, STACK, DATA, MEMLOCK...; SOFT and HARD are numbers or 'unlimited'; HARD defaults to SOFT."));
+        s.addOption(Main.repeatable("--pass-fd", "FD", Integer.class, null,
+                "Keep this fd (3 or more) open in the command; repeatable."));
+        s.addOption(Main.flag("--kill-on-parent-exit", "Kill the command (SIGKILL) if sp dies."));
+        s.addOption(Main.option("--stdin", "FILE", Path.class, null, "Read the command's stdin from FILE."));
+        s.addOption(Main.option("--stdout", "FILE", Path.class, null,
+                "Write the command's stdout to FILE (created or truncated)."));
+        s.addOption(Main.option("--stderr", "FILE|stdout", String.class, null,
+                "Write the command's stderr to FILE, or to the same place as its stdout with 'stdout'."));
+        s.addOption(Main.flag("--shell", "COMMAND is one shell script, run by /bin/sh -c (its ARGs become $0, $1...).",
+                "Quote untrusted values: without --shell no shell is involved."));
+        Main.standardHelpOptions(s); // listed last, as picocli's mixin lists them with unsorted options
+        // Optional for picocli only so that an unknown option is reported before a missing COMMAND
+        // (picocli checks required parameters first); call() requires it.
+        s.addPositional(PositionalParamSpec.builder().index("0").paramLabel("COMMAND").arity("0..1")
+                .hideParamSyntax(true).type(String.class).description("The program to run.").build());
+        s.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("ARG").arity("0..*")
+                .type(List.class).auxiliaryTypes(String.class).description("Its arguments, passed unchanged.").build());
+        return s;
+    }
+
+    /** The parsed option values into the fields. */
+    private void bind() {
+        timeout = value("--timeout");
+        cwd = value("--cwd");
+        env = list("--env");
+        capture = Boolean.TRUE.equals(value("--capture"));
+        json = Boolean.TRUE.equals(value("--json"));
+        killSignal = value("--kill-signal");
+        killGrace = value("--kill-grace");
+        unsetEnv = list("--unset-env");
+        clearEnv = Boolean.TRUE.equals(value("--clear-env"));
+        newSession = Boolean.TRUE.equals(value("--new-session"));
+        user = value("--user");
+        group = value("--group");
+        extraGroups = value("--extra-groups");
+        umask = value("--umask");
+        rlimits = list("--rlimit");
+        passFds = list("--pass-fd");
+        killOnParentExit = Boolean.TRUE.equals(value("--kill-on-parent-exit"));
+        stdinFile = value("--stdin");
+        stdoutFile = value("--stdout");
+        stderrTarget = value("--stderr");
+        shell = Boolean.TRUE.equals(value("--shell"));
+        program = spec.positionalParameters().get(0).getValue();
+        List<String> rest = spec.positionalParameters().get(1).getValue();
+        args = rest == null ? List.of() : rest;
+    }
+
+    private <T> T value(String option) {
+        return spec.findOption(option).getValue();
+    }
+
+    private <T> List<T> list(String option) {
+        List<T> values = value(option);
+        return values == null ? List.of() : values;
+    }
 
     private final PrintStream out;
     private final PrintStream err;
@@ -190,6 +216,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        bind();
         if (program == null) {
             throw new ParameterException(spec.commandLine(), "Missing required parameter: 'COMMAND'");
         }

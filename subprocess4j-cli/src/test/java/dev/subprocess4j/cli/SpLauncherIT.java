@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end through the real launcher, {@code <repository>/sp}, after {@code package}: its JVM
- * flags, the jar's manifest class path, the AppCDS archive, and the exit statuses, JSON and
+ * flags, the jar's manifest class path, the AOT cache, and the exit statuses, JSON and
  * output grouping that users and scripts see. Run by Failsafe in the integration-test phase.
  *
  * <p>The package phase stamps {@code target/.sp-built}, so the launcher runs the jar that was just
@@ -171,6 +171,21 @@ class SpLauncherIT {
                 .doesNotContain("org.jline")
                 // Nor the other subcommands' models: picocli builds only the one that runs.
                 .doesNotContain("dev.subprocess4j.cli.ParallelCommand").doesNotContain("dev.subprocess4j.cli.BenchCommand");
+    }
+
+    @Test
+    @Timeout(120)
+    void runTakesPicocliFromTheAotCacheAndMakesNoAnnotationProxies() throws IOException {
+        sp(null, Map.of(), "run", "--", "true"); // the first run after a build writes the cache
+        Path log = dir.resolve("classes.log");
+        Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), "run", "--", "true");
+        assertThat(r.status()).isZero();
+        List<String> picocli = Files.readAllLines(log).stream().filter(l -> l.contains(" picocli.")).toList();
+        // picocli rebuilt from its sources for this Java release (its published jar targets Java 5,
+        // which the cache leaves out), so that the cache ./sp writes holds it.
+        assertThat(picocli).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith("source: shared objects file"));
+        // sp run's options are declared without annotations: no proxy class is generated for them.
+        assertThat(Files.readString(log)).doesNotContain("__dynamic_proxy__");
     }
 
     // ---- sp parallel --------------------------------------------------------------------------

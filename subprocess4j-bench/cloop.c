@@ -7,7 +7,10 @@
  *   closefrom [K]   /bin/true with K extra open fds in this process (default 0), which the child
  *                   closes before exec (posix_spawn_file_actions_addclosefrom_np, glibc 2.34),
  *                   as Python's close_fds=True and the library do
- *   read BYTES      head -c BYTES /dev/zero, stdout read in 64 KiB reads (the C reader for P5) */
+ *   read BYTES      head -c BYTES /dev/zero, stdout read in 64 KiB reads (the C reader for P5)
+ *   keep BYTES      the same, but every byte kept in one growing buffer (realloc doubling from
+ *                   64 KiB, as a C program capturing a child's output does): the floor for
+ *                   captureOutput(), which has to keep what it reads */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +63,28 @@ static long read_all(int fd, char *buf, size_t size) {
     ssize_t n;
     while ((n = read(fd, buf, size)) > 0) total += n;
     return total;
+}
+
+/* Reads fd to its end into one buffer that doubles when full; returns the byte count. The
+ * buffer's pages are written, so the kernel faults them in, as a JVM's fresh heap has to. */
+static long keep_all(int fd) {
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) die("malloc");
+    ssize_t n;
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            if (!(buf = realloc(buf, cap))) die("realloc");
+        }
+        if ((n = read(fd, buf + len, cap - len)) <= 0) break;
+        len += (size_t)n;
+    }
+    if (n < 0) die("read");
+    volatile char sink = len ? buf[len - 1] : 0; /* the bytes are used */
+    (void)sink;
+    free(buf);
+    return (long)len;
 }
 
 static size_t CAT_SIZE = 1 << 20;
@@ -119,7 +144,8 @@ int main(int argc, char **argv) {
             if (dup(0) < 0) die("dup");
     }
     char size_arg[32] = "0";
-    if (strcmp(mode, "read") == 0 && argc > 3) snprintf(size_arg, sizeof size_arg, "%s", argv[3]);
+    int keep = strcmp(mode, "keep") == 0;
+    if ((strcmp(mode, "read") == 0 || keep) && argc > 3) snprintf(size_arg, sizeof size_arg, "%s", argv[3]);
     char *read_args[] = {"/usr/bin/head", "-c", size_arg, "/dev/zero", NULL};
     double *t = malloc(sizeof(double) * n);
     for (int i = 0; i < n; i++) {
@@ -127,15 +153,15 @@ int main(int argc, char **argv) {
         int st;
         if (strcmp(mode, "true") == 0 || closefrom) {
             waitpid(spawn(true_args, -1, -1, closefrom), &st, 0);
-        } else if (strcmp(mode, "echo") == 0 || strcmp(mode, "read") == 0) {
+        } else if (strcmp(mode, "echo") == 0 || strcmp(mode, "read") == 0 || keep) {
             int p[2];
             if (pipe2(p, O_CLOEXEC)) die("pipe2");
             pid_t pid = spawn(mode[0] == 'e' ? echo_args : read_args, p[1], -1, 0);
             close(p[1]);
-            long got = read_all(p[0], buf, sizeof buf);
+            long got = keep ? keep_all(p[0]) : read_all(p[0], buf, sizeof buf);
             close(p[0]);
             waitpid(pid, &st, 0);
-            if (mode[0] == 'r' && got != atol(size_arg)) {
+            if ((mode[0] == 'r' || keep) && got != atol(size_arg)) {
                 fprintf(stderr, "read: got %ld bytes\n", got);
                 return 1;
             }

@@ -328,7 +328,11 @@ public final class QuickBench {
                 start, reap, threadsBefore, peakThreads, status("VmHWM:") / 1024.0, heapPerChild);
     }
 
-    /** P5 and P6 in a fresh JVM with room for 1 GiB of captured output; the C reader beside it. */
+    /**
+     * P5 and P6 in a fresh JVM with room for 1 GiB of captured output (-Xms3g: the heap is
+     * committed at start, never given back, but its pages are faulted in at first use); the C
+     * readers beside it.
+     */
     static void throughput(String cloop) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String classpath = System.getProperty("java.class.path");
@@ -336,7 +340,9 @@ public final class QuickBench {
         for (int round = 0; round < 3; round++) {
             seconds.computeIfAbsent("C reader (64 KiB reads)", k -> new ArrayList<>())
                     .add(external(cloop, "1", "read", String.valueOf(1L << 30)) / 1e6);
-            String out = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-Xmx3g", "-cp", classpath,
+            seconds.computeIfAbsent("C reader keeping the bytes", k -> new ArrayList<>())
+                    .add(external(cloop, "1", "keep", String.valueOf(1L << 30)) / 1e6);
+            String out = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-Xms3g", "-Xmx3g", "-cp", classpath,
                     QuickBench.class.getName(), "throughput", cloop).captureOutput().check().run().stdout();
             for (String line : out.strip().split("\n")) {
                 String[] kv = line.split("=");
@@ -344,11 +350,16 @@ public final class QuickBench {
             }
         }
         double c = median(seconds.get("C reader (64 KiB reads)"));
+        double cKeep = median(seconds.get("C reader keeping the bytes"));
         double cCat = median(seconds.get("C cat 64 MiB each way"));
         seconds.forEach((k, v) -> {
             double s = median(v);
             if (k.contains("64 MiB")) {
                 System.out.printf("P6 %-34s %.3f s (%.0f MiB/s each way)  %.2fx the C loop's speed%n", k, s, 64 / s, cCat / s);
+            } else if (k.contains("captureOutput") || k.contains("readAllBytes") || k.contains("keeping")) {
+                // What keeps 1 GiB is compared with the C reader that keeps it too.
+                System.out.printf("P5 1 GiB %-34s %.3f s (%.2f GiB/s)  %.2fx the keeping C reader's speed%n",
+                        k, s, 1 / s, cKeep / s);
             } else {
                 System.out.printf("P5 1 GiB %-34s %.3f s (%.2f GiB/s)  %.2fx the C reader's speed%n", k, s, 1 / s, c / s);
             }
@@ -380,6 +391,21 @@ public final class QuickBench {
         check(r.stdoutBytes().length, size);
         System.out.printf("library captureOutput()=%.4f%n", (System.nanoTime() - a) / 1e9);
         r = null;
+        // Again in the same JVM: the heap's pages are now mapped (the first GiB faulted them in,
+        // and -Xms3g keeps the heap from being given back), as in a JVM that has run for a while.
+        System.gc();
+        a = System.nanoTime();
+        r = Subprocess.command("head", "-c", String.valueOf(size), "/dev/zero").captureOutput().run();
+        check(r.stdoutBytes().length, size);
+        System.out.printf("library captureOutput() again=%.4f%n", (System.nanoTime() - a) / 1e9);
+        r = null;
+        System.gc();
+        a = System.nanoTime();
+        Process keep = new ProcessBuilder("head", "-c", String.valueOf(size), "/dev/zero").start();
+        check(keep.getInputStream().readAllBytes().length, size);
+        keep.waitFor();
+        System.out.printf("ProcessBuilder readAllBytes()=%.4f%n", (System.nanoTime() - a) / 1e9);
+        System.gc();
         a = System.nanoTime();
         Process pb = new ProcessBuilder("head", "-c", String.valueOf(size), "/dev/zero").start();
         check(drain(pb.getInputStream()), size);

@@ -1,14 +1,11 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
 import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
 import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
 
 import dev.subprocess4j.internal.Errno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** {@code <sys/epoll.h>}, {@code <sys/eventfd.h>} and {@code <poll.h>}. */
 public final class Epoll {
@@ -33,28 +30,13 @@ public final class Epoll {
     /** The 64-bit data field is only 4-byte aligned in the packed x86_64 struct; a constant, so its VarHandle is made once. */
     private static final java.lang.foreign.ValueLayout.OfLong DATA = LONG.withByteAlignment(4);
 
-    // Each handle is made at its first call, in a holder class of its own (see Libc).
-    private static final class EpollCreate1 {
-        static final MethodHandle EPOLL_CREATE1 = Libc.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
-    }
-    private static final class EpollCtl {
-        static final MethodHandle EPOLL_CTL = Libc.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS));
-    }
-    private static final class EpollWait {
-        static final MethodHandle EPOLL_WAIT = Libc.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ADDRESS, INT, INT));
-    }
-    private static final class Eventfd {
-        static final MethodHandle EVENTFD = Libc.withErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
-    }
-    private static final class Poll {
-        static final MethodHandle POLL = Libc.withErrno("poll", FunctionDescriptor.of(INT, ADDRESS, LONG, INT));
-    }
+    // Raw system calls through Libc.syscall (one downcall stub for the whole package).
 
     /** {@code epoll_create1(EPOLL_CLOEXEC)}. */
     public static int create() {
         try {
             MemorySegment state = Libc.errnoState();
-            int fd = (int) EpollCreate1.EPOLL_CREATE1.invokeExact(state, EPOLL_CLOEXEC);
+            int fd = (int) Libc.syscall(state, Libc.Nr.EPOLL_CREATE1, EPOLL_CLOEXEC, 0, 0);
             if (fd < 0) {
                 throw new ErrnoException("epoll_create1", Libc.errno(state));
             }
@@ -68,7 +50,7 @@ public final class Epoll {
     public static int eventfd() {
         try {
             MemorySegment state = Libc.errnoState();
-            int fd = (int) Eventfd.EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+            int fd = (int) Libc.syscall(state, Libc.Nr.EVENTFD2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0);
             if (fd < 0) {
                 throw new ErrnoException("eventfd", Libc.errno(state));
             }
@@ -105,7 +87,7 @@ public final class Epoll {
             ev.set(INT, 0, events);
             ev.set(DATA, DATA_OFFSET, token);
             MemorySegment state = Libc.errnoState();
-            int rc = (int) EpollCtl.EPOLL_CTL.invokeExact(state, epfd, op, fd, ev);
+            long rc = Libc.syscall(state, Libc.Nr.EPOLL_CTL, epfd, op, fd, ev.address(), 0, 0);
             if (rc != 0) {
                 throw new ErrnoException(call + " fd " + fd, Libc.errno(state));
             }
@@ -115,14 +97,18 @@ public final class Epoll {
     }
 
     /**
-     * {@code epoll_wait}.
+     * {@code epoll_wait}, as {@code epoll_pwait} without a signal mask.
      *
      * @return the number of events in {@code events} (0 on timeout or EINTR)
      */
     public static int await(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         try {
             MemorySegment state = Libc.errnoState();
-            int n = (int) EpollWait.EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
+            if (events.byteSize() < maxEvents * EVENT_SIZE) {
+                throw new IllegalArgumentException("room for " + events.byteSize() / EVENT_SIZE + " events, not " + maxEvents);
+            }
+            int n = (int) Libc.syscall(state, Libc.Nr.EPOLL_PWAIT, epfd, events.address(), maxEvents, timeoutMillis,
+                    0, SIGSET_SIZE);
             if (n < 0) {
                 int e = Libc.errno(state);
                 if (e == Errno.EINTR) {
@@ -134,6 +120,28 @@ public final class Epoll {
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
+    }
+
+    /** The kernel's signal set size, which epoll_pwait and ppoll check even without a mask. */
+    private static final long SIGSET_SIZE = 8;
+
+    /** A {@code struct timespec} per thread for ppoll's timeout. */
+    private static final ThreadLocal<MemorySegment> TIMESPEC =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 8));
+
+    /**
+     * {@code poll(fds, count, timeoutMillis)} as the {@code ppoll} system call: a negative timeout
+     * waits for ever (no timespec), as poll's does.
+     */
+    private static int ppoll(MemorySegment state, MemorySegment pollfds, int count, int timeoutMillis) {
+        long timeout = 0;
+        if (timeoutMillis >= 0) {
+            MemorySegment ts = TIMESPEC.get();
+            ts.set(LONG, 0, timeoutMillis / 1000);
+            ts.set(LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+            timeout = ts.address();
+        }
+        return (int) Libc.syscall(state, Libc.Nr.PPOLL, pollfds.address(), count, timeout, 0, SIGSET_SIZE, 0);
     }
 
     /** The events of the i-th entry of an epoll_wait result. */
@@ -162,7 +170,10 @@ public final class Epoll {
                 pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
             }
             MemorySegment state = Libc.errnoState();
-            int n = (int) Poll.POLL.invokeExact(state, pollfds, (long) count, timeoutMillis);
+            if (pollfds.byteSize() < count * 8L) {
+                throw new IllegalArgumentException("room for " + pollfds.byteSize() / 8 + " pollfds, not " + count);
+            }
+            int n = ppoll(state, pollfds, count, timeoutMillis);
             if (n < 0 && Libc.errno(state) != Errno.EINTR) {
                 throw new ErrnoException("poll", Libc.errno(state));
             }
@@ -182,7 +193,7 @@ public final class Epoll {
             pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
             pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
             MemorySegment state = Libc.errnoState();
-            int n = (int) Poll.POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            int n = ppoll(state, pollfd.asSlice(0, 8), 1, timeoutMillis);
             if (n < 0) {
                 int e = Libc.errno(state);
                 if (e == Errno.EINTR) {

@@ -59,6 +59,62 @@ public final class Libc {
         return LINKER.downcallHandle(symbol(name), descriptor, options);
     }
 
+    /**
+     * The Linux system call numbers this package calls through {@link #syscall}, for x86_64 and
+     * aarch64 (whose generic table has no {@code poll}, {@code epoll_wait} or {@code eventfd}:
+     * their {@code ppoll}, {@code epoll_pwait} and {@code eventfd2} forms serve on both).
+     */
+    static final class Nr {
+        private Nr() {}
+
+        static final long READ = X86_64 ? 0 : 63;
+        static final long WRITE = X86_64 ? 1 : 64;
+        static final long CLOSE = X86_64 ? 3 : 57;
+        static final long FCNTL = X86_64 ? 72 : 25;
+        static final long PIPE2 = X86_64 ? 293 : 59;
+        static final long KILL = X86_64 ? 62 : 129;
+        static final long WAIT4 = X86_64 ? 61 : 260;
+        static final long WAITID = X86_64 ? 247 : 95;
+        static final long PPOLL = X86_64 ? 271 : 73;
+        static final long EPOLL_CREATE1 = X86_64 ? 291 : 20;
+        static final long EPOLL_CTL = X86_64 ? 233 : 21;
+        static final long EPOLL_PWAIT = X86_64 ? 281 : 22;
+        static final long EVENTFD2 = X86_64 ? 290 : 19;
+        static final long PIDFD_SEND_SIGNAL = 424;
+        static final long PIDFD_OPEN = 434;
+    }
+
+    /**
+     * {@code syscall(2)} with every argument as a {@code long} (pointers as their address): one
+     * descriptor, so one downcall stub, for every system call of this package that sets
+     * {@code errno}. Calling the C library's wrapper of each ({@code read}, {@code close},
+     * {@code epoll_ctl}...) made the JDK spin a stub and its lambda forms per signature, some
+     * 5 ms each at a JVM's first spawn (subprocess4j-cli/README.md, "Start-up"); the kernel ignores
+     * the arguments a call does not take.
+     */
+    private static final class Syscall {
+        static final MethodHandle SYSCALL = withErrno("syscall",
+                FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+    }
+
+    /**
+     * System call {@code nr} with up to six arguments; {@code state} receives its errno.
+     *
+     * @return what the call returned: -1 on failure, with the errno in {@code state}
+     */
+    static long syscall(MemorySegment state, long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) Syscall.SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@link #syscall} with three arguments. */
+    static long syscall(MemorySegment state, long nr, long a1, long a2, long a3) {
+        return syscall(state, nr, a1, a2, a3, 0, 0, 0);
+    }
+
     /** A handle for a required C function that reports errors by its return value only. */
     static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);

@@ -1,13 +1,6 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
-import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Process file descriptors through {@code syscall(2)} (glibc 2.36 has wrappers, older ones do
@@ -17,10 +10,6 @@ import java.lang.invoke.MethodHandle;
 public final class Pidfd {
     private Pidfd() {}
 
-    private static final long SYS_PIDFD_OPEN = 434;
-    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
-    private static final long SYS_WAITID = Libc.X86_64 ? 247 : 95;
-
     /** {@code P_PIDFD}. */ public static final int P_PIDFD = 3;
     /** {@code WEXITED}. */ public static final int WEXITED = 4;
     /** {@code WNOHANG}. */ public static final int WNOHANG = 1;
@@ -28,23 +17,11 @@ public final class Pidfd {
     /** Size of {@code siginfo_t}. */ public static final long SIGINFO_SIZE = 128;
     /** Size of {@code struct rusage}. */ public static final long RUSAGE_SIZE = 144;
 
-    /**
-     * {@code syscall(number, a1, a2, a3, a4, a5)}: one descriptor for the three calls, which pass
-     * 0 or NULL for the arguments they lack (the kernel ignores them), so that the JDK makes one
-     * downcall stub for all three and not one per argument count. Made at the first call, in a
-     * holder class (see Libc).
-     */
-    private static final class Syscall {
-        static final MethodHandle SYSCALL = Libc.withErrno("syscall",
-                FunctionDescriptor.of(LONG, LONG, LONG, LONG, ADDRESS, LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
-    }
-
     /** {@code pidfd_open(pid, 0)}: the fd is close-on-exec. */
     public static int open(long pid) {
         try {
             MemorySegment state = Libc.errnoState();
-            long fd = (long) Syscall.SYSCALL.invokeExact(state, SYS_PIDFD_OPEN, pid, 0L,
-                    MemorySegment.NULL, 0L, MemorySegment.NULL);
+            long fd = Libc.syscall(state, Libc.Nr.PIDFD_OPEN, pid, 0, 0);
             if (fd < 0) {
                 throw new ErrnoException("pidfd_open(" + pid + ")", Libc.errno(state));
             }
@@ -62,8 +39,7 @@ public final class Pidfd {
     public static int sendSignal(int pidfd, int signal) {
         try {
             MemorySegment state = Libc.errnoState();
-            long rc = (long) Syscall.SYSCALL.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, (long) pidfd, (long) signal,
-                    MemorySegment.NULL, 0L, MemorySegment.NULL);
+            long rc = Libc.syscall(state, Libc.Nr.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0, 0, 0);
             return rc == 0 ? 0 : Libc.errno(state);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
@@ -79,8 +55,11 @@ public final class Pidfd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long rc = (long) Syscall.SYSCALL.invokeExact(state, SYS_WAITID, (long) P_PIDFD, (long) pidfd, info,
-                        (long) options, rusage);
+                if (info.byteSize() < SIGINFO_SIZE || (rusage.address() != 0 && rusage.byteSize() < RUSAGE_SIZE)) {
+                    throw new IllegalArgumentException("siginfo or rusage buffer too small");
+                }
+                long rc = Libc.syscall(state, Libc.Nr.WAITID, P_PIDFD, pidfd, info.address(), options,
+                        rusage.address(), 0);
                 if (rc == 0) {
                     return 0;
                 }

@@ -1,23 +1,12 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** {@code <signal.h>}: {@code kill} for process groups (a child itself is signalled through its pidfd). */
 public final class Signals {
     private Signals() {}
 
-    // Each handle is made at its first call, in a holder class of its own (see Libc).
-    private static final class Kill {
-        static final MethodHandle KILL = Libc.withErrno("kill", FunctionDescriptor.of(INT, INT, INT));
-    }
-    private static final class Waitpid {
-        static final MethodHandle WAITPID = Libc.withErrno("waitpid",
-                FunctionDescriptor.of(INT, INT, java.lang.foreign.ValueLayout.ADDRESS, INT));
-    }
+    // Raw system calls through Libc.syscall (one downcall stub for the whole package).
 
     /**
      * SIGKILL to a child we could not take a pidfd of, then a blocking {@code waitpid} for it:
@@ -26,8 +15,9 @@ public final class Signals {
     public static void killAndReap(int pid) {
         try {
             MemorySegment state = Libc.errnoState();
-            int ignored = (int) Kill.KILL.invokeExact(state, pid, 9);
-            while ((int) Waitpid.WAITPID.invokeExact(state, pid, MemorySegment.NULL, 0) < 0
+            Libc.syscall(state, Libc.Nr.KILL, pid, 9, 0);
+            // waitpid(pid, NULL, 0) is wait4(pid, NULL, 0, NULL)
+            while (Libc.syscall(state, Libc.Nr.WAIT4, pid, 0, 0) < 0
                     && Libc.errno(state) == dev.subprocess4j.internal.Errno.EINTR) {
                 // retry
             }
@@ -44,7 +34,7 @@ public final class Signals {
     public static int killGroup(int pgid, int signal) {
         try {
             MemorySegment state = Libc.errnoState();
-            int rc = (int) Kill.KILL.invokeExact(state, -pgid, signal);
+            long rc = Libc.syscall(state, Libc.Nr.KILL, -pgid, signal, 0);
             return rc == 0 ? 0 : Libc.errno(state);
         } catch (Throwable t) {
             throw Libc.rethrow(t);

@@ -1,8 +1,6 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
 import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
 
 import dev.subprocess4j.internal.Errno;
 import java.lang.foreign.Arena;
@@ -25,25 +23,13 @@ public final class Unistd {
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int F_GETFD = 1;
 
-    // Each handle is made at its first call, in a holder class of its own (see Libc).
-    private static final class Pipe2 {
-        static final MethodHandle PIPE2 = Libc.withErrno("pipe2", FunctionDescriptor.of(INT, ADDRESS, INT));
-    }
-    private static final class Close {
-        static final MethodHandle CLOSE = Libc.withErrno("close", FunctionDescriptor.of(INT, INT));
-    }
-    private static final class Read {
-        static final MethodHandle READ = Libc.withErrno("read", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
-    }
-    private static final class Write {
-        static final MethodHandle WRITE = Libc.withErrno("write", FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
-    }
+    // Every call but geteuid is a raw system call through Libc.syscall (one downcall stub for all).
     private static final class Geteuid {
         static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
     }
-    private static final class Fcntl {
-        static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
-                java.lang.foreign.Linker.Option.firstVariadicArg(2));
+
+    private static long fcntl(MemorySegment state, int fd, int cmd, int arg) {
+        return Libc.syscall(state, Libc.Nr.FCNTL, fd, cmd, arg);
     }
 
     /**
@@ -55,7 +41,7 @@ public final class Unistd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(INT, 2);
             MemorySegment state = Libc.errnoState();
-            int rc = (int) Pipe2.PIPE2.invokeExact(state, fds, flags);
+            long rc = Libc.syscall(state, Libc.Nr.PIPE2, fds.address(), flags, 0);
             if (rc != 0) {
                 throw new ErrnoException("pipe2", Libc.errno(state));
             }
@@ -76,7 +62,7 @@ public final class Unistd {
             for (int i = 0; i < 2; i++) {
                 if (p[i] < minFd) {
                     MemorySegment state = Libc.errnoState();
-                    int moved = (int) Fcntl.FCNTL.invokeExact(state, p[i], F_DUPFD_CLOEXEC, minFd);
+                    int moved = (int) fcntl(state, p[i], F_DUPFD_CLOEXEC, minFd);
                     if (moved < 0) {
                         throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Libc.errno(state));
                     }
@@ -96,7 +82,7 @@ public final class Unistd {
     public static void close(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            int rc = (int) Close.CLOSE.invokeExact(state, fd);
+            long rc = Libc.syscall(state, Libc.Nr.CLOSE, fd, 0, 0);
             if (rc != 0 && Libc.errno(state) != Errno.EINTR) {
                 throw new ErrnoException("close(" + fd + ")", Libc.errno(state));
             }
@@ -126,7 +112,7 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long n = (long) Read.READ.invokeExact(state, fd, buffer, length);
+                long n = Libc.syscall(state, Libc.Nr.READ, fd, buffer.address(), Math.min(length, buffer.byteSize()));
                 if (n >= 0) {
                     return n;
                 }
@@ -153,7 +139,7 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             while (true) {
-                long n = (long) Write.WRITE.invokeExact(state, fd, buffer, length);
+                long n = Libc.syscall(state, Libc.Nr.WRITE, fd, buffer.address(), Math.min(length, buffer.byteSize()));
                 if (n >= 0) {
                     return n;
                 }
@@ -177,7 +163,7 @@ public final class Unistd {
     public static void setNonBlocking(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            if ((int) Fcntl.FCNTL.invokeExact(state, fd, F_SETFL, O_NONBLOCK) < 0) {
+            if (fcntl(state, fd, F_SETFL, O_NONBLOCK) < 0) {
                 throw new ErrnoException("fcntl(F_SETFL)", Libc.errno(state));
             }
         } catch (Throwable t) {
@@ -189,7 +175,7 @@ public final class Unistd {
     public static boolean isOpen(int fd) {
         try {
             MemorySegment state = Libc.errnoState();
-            return (int) Fcntl.FCNTL.invokeExact(state, fd, F_GETFD, 0) >= 0;
+            return fcntl(state, fd, F_GETFD, 0) >= 0;
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

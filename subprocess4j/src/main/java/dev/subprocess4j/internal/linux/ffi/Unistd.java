@@ -41,6 +41,10 @@ public final class Unistd {
     private static final class Geteuid {
         static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
     }
+    private static final class Open {
+        static final MethodHandle OPEN = Libc.withErrno("open", FunctionDescriptor.of(INT, ADDRESS, INT, INT),
+                java.lang.foreign.Linker.Option.firstVariadicArg(2));
+    }
     private static final class Fcntl {
         static final MethodHandle FCNTL = Libc.withErrno("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
                 java.lang.foreign.Linker.Option.firstVariadicArg(2));
@@ -88,6 +92,34 @@ public final class Unistd {
         } catch (Throwable t) {
             closeQuietly(p[0]);
             closeQuietly(p[1]);
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code open(path, flags)} of an existing file (no mode). */
+    public static int open(String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState();
+            int fd = (int) Open.OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0);
+            if (fd < 0) {
+                throw new ErrnoException("open(" + path + ")", Libc.errno(state));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, minFd)}: a close-on-exec copy at the lowest free number {@code >= minFd}. */
+    public static int dupCloexecAbove(int fd, int minFd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int copy = (int) Fcntl.FCNTL.invokeExact(state, fd, F_DUPFD_CLOEXEC, minFd);
+            if (copy < 0) {
+                throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Libc.errno(state));
+            }
+            return copy;
+        } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
     }

@@ -73,6 +73,19 @@ class SharedFdTableTest {
         }
     }
 
+    /**
+     * Starts a shell that says "ready" once it has nothing more to load, then waits on its stdin:
+     * right after the exec the dynamic loader briefly holds fd 3 (a shared library it maps).
+     */
+    private static Popen settled(Command c) throws IOException {
+        Popen p = c.stdin(Redirect.PIPE).stdout(Redirect.PIPE).start();
+        byte[] ready = p.stdout().readNBytes(6);
+        assertThat(new String(ready, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ready\n");
+        return p;
+    }
+
+    private static final String[] READY_THEN_WAIT = {"sh", "-c", "echo ready; read x"};
+
     /** The size of a process's fd table: FDSize in /proc/PID/status (the kernel's max_fds). */
     private static int fdTableSize(long pid) throws IOException {
         return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("FDSize:"))
@@ -88,7 +101,7 @@ class SharedFdTableTest {
         assertThat(ownFdTableSize()).as("the JVM's table, with 2,000 extra fds").isGreaterThanOrEqualTo(2048);
         for (UnaryOperator<Command> path : List.<UnaryOperator<Command>>of(c -> c, c -> c.umask(022),
                 c -> c.rlimit(Rlimit.CORE, 0, 0).startNewSession(), c -> c.killOnParentExit())) {
-            try (Popen p = path.apply(cmd("sleep", "100")).stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
+            try (Popen p = settled(path.apply(cmd(READY_THEN_WAIT)))) {
                 assertThat(SharedFdTable.active()).as("shared-table path set up: %s", SharedFdTable.unusableReason())
                         .isTrue();
                 assertThat(fdsOf(p.pid())).as("the child's fds").containsExactly(0, 1, 2);
@@ -107,7 +120,7 @@ class SharedFdTableTest {
     void turnedOffByThePropertyTheOldPathsCopyTheJvmsTableAndStillCloseEveryFd() throws Exception {
         System.setProperty(SharedFdTable.PROPERTY, "false");
         for (UnaryOperator<Command> path : List.<UnaryOperator<Command>>of(c -> c, c -> c.umask(022))) {
-            try (Popen p = path.apply(cmd("sleep", "100")).stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
+            try (Popen p = settled(path.apply(cmd(READY_THEN_WAIT)))) {
                 assertThat(fdsOf(p.pid())).as("the child's fds").containsExactly(0, 1, 2);
                 assertThat(fdTableSize(p.pid())).as("a copy of the JVM's table").isGreaterThanOrEqualTo(2048);
                 p.kill();
@@ -115,7 +128,7 @@ class SharedFdTableTest {
             }
         }
         System.clearProperty(SharedFdTable.PROPERTY);
-        try (Popen p = cmd("sleep", "100").start()) {
+        try (Popen p = settled(cmd(READY_THEN_WAIT))) {
             assertThat(fdTableSize(p.pid())).as("on again").isLessThan(2048);
             p.kill();
             p.waitFor();

@@ -124,7 +124,11 @@ final class SharedFdTable {
                 if (limit > MAX_SLOT) {
                     throw new IllegalStateException("the lowest free fds are above " + MAX_SLOT);
                 }
-                free.add(new Slots(fds, limit));
+                // K rounded up to a multiple of 64 (BITS_PER_LONG): the kernel copies whole 64-fd words
+                // of the table anyway (fs/file.c sane_fdtable_size), and some older kernels mishandled
+                // an unaligned close_range bound in that copy (fs/file.c now aligns it itself; the
+                // comment there tells the story).
+                free.add(new Slots(fds, (limit + 63) / 64 * 64));
             }
             BitSet bits = new BitSet();
             made.forEach(bits::set);

@@ -177,6 +177,21 @@ class SharedFdTableTest {
                 .isInstanceOfSatisfying(SpawnException.class, e -> assertThat(e.step()).isEqualTo(SpawnException.Step.FDS));
     }
 
+    @Test
+    void redirectFdNamesTheJvmsFdEvenWhenItIsAnotherStreamsNumber() throws Exception {
+        // stdout to the JVM's fd 2 and stderr to the JVM's fd 1: crossed, as asked (each source is
+        // copied into its slot before the clone, so setting up fd 1 cannot change what fd 2 gets)
+        Path report = dir.resolve("links");
+        CompletedProcess r = cmd("sh", "-c",
+                "a=$(readlink /proc/$$/fd/1); b=$(readlink /proc/$$/fd/2); printf '%s\\n%s\\n' \"$a\" \"$b\" > \"$0\"",
+                report.toString())
+                .stdout(Redirect.fd(2)).stderr(Redirect.fd(1)).run();
+        assertThat(r.returnCode()).isZero();
+        String jvm1 = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
+        String jvm2 = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+        assertThat(Files.readAllLines(report)).containsExactly(jvm2, jvm1);
+    }
+
     private static int openForWrite(Path p) {
         // O_WRONLY | O_APPEND on an existing file
         return Unistd.open(p.toString(), Unistd.O_WRONLY | Unistd.O_APPEND);

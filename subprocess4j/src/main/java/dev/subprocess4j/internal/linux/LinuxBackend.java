@@ -27,9 +27,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Linux backend: {@code posix_spawn} of the program itself through {@code java.lang.foreign}
- * (no helper exec), pipes with {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per
- * child, and one {@link EpollReactor} thread for every child's exit, pipes and deadline.
+ * The Linux backend: the program itself is executed (no helper exec) by the library's own clone
+ * that never copies the JVM's fd table ({@link SharedFdTable}), else by {@code posix_spawn} through
+ * {@code java.lang.foreign} or the child-setup path ({@link ChildSetupSpawner}); pipes with
+ * {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per child, and one
+ * {@link EpollReactor} thread for every child's exit, pipes and deadline.
  */
 public final class LinuxBackend implements Backend {
     /** The one instance; creating it loads the bindings and starts nothing else. */

@@ -53,6 +53,16 @@ struct sp4j_report {
 #define SP4J_PDEATHSIG        0x10 /* PR_SET_PDEATHSIG(SIGKILL), then check getppid() */
 #define SP4J_CLOSE_FDS        0x20 /* close every fd >= 3 but pass_fds (and the error pipe) */
 #define SP4J_HELPER           0x40 /* path/argv name the helper: keep the error pipe open over its exec */
+#define SP4J_SHARED_TABLE     0x80 /* clone with CLONE_FILES; the child's first act is
+                                      close_range(slot_limit, ~0U, CLOSE_RANGE_UNSHARE), so the kernel
+                                      copies only fds 0 .. slot_limit-1 into its own table (Linux 5.9).
+                                      Every DUP source goes through a slot; no error pipe (the child
+                                      writes the report into the caller's memory); every fd >= 3 is
+                                      closed; pass_fds, SP4J_HELPER and !SP4J_CLOSE_FDS are refused */
+#define SP4J_PROBE            0x100 /* with SP4J_SHARED_TABLE: the child exits 0 right after the unshare,
+                                       executing nothing; sp4j_spawn reaps it and returns its pid, or -1
+                                       with an SP4J_DETAIL_UNSHARE report (a signal, e.g. a seccomp
+                                       filter's SIGSYS, is reported as ENOSYS) */
 
 /* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
 #define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */
@@ -83,14 +93,25 @@ struct sp4j_spec {
     const char *redirect_path[3];   /* 18-20: file for SP4J_REDIRECT_OPEN */
     int64_t redirect_flags[3];      /* 21-23: open(2) flags for SP4J_REDIRECT_OPEN */
     int64_t err_read_fd;            /* 24: the error pipe (both ends close-on-exec), made by the */
-    int64_t err_write_fd;           /* 25: JVM; sp4j_spawn closes both ends */
+    int64_t err_write_fd;           /* 25: JVM; sp4j_spawn closes both ends. -1 with SP4J_SHARED_TABLE */
+    /* SP4J_SHARED_TABLE only: */
+    int64_t slot_limit;             /* 26: K: every slot is below it; the child keeps fds 0 .. K-1 only */
+    int64_t slot[3];                /* 27-29: a close-on-exec fd below K per stream, owned by this spawn
+                                       alone: the DUP source of fd i is dup3'd onto slot[i] before the
+                                       clone, and the placeholder onto it again after */
+    int64_t placeholder_fd;         /* 30: what a slot holds between spawns (/dev/null) */
 };
-#define SP4J_SPEC_FIELDS 26
+#define SP4J_SPEC_FIELDS 31
+
+/* detail of an SP4J_STEP_FDS report: close_range(CLOSE_RANGE_UNSHARE) failed in the child (ENOSYS,
+   EINVAL: a kernel before 5.9; EPERM: a seccomp filter). Keep in sync with ChildSetup.DETAIL_UNSHARE. */
+#define SP4J_DETAIL_UNSHARE (-1)
 
 /*
  * Starts a child as the spec says. Returns its pid once it has executed the program (with
  * SP4J_HELPER: once the helper has executed it); returns -1 when a step failed, with *report
- * filled in and the child already reaped. Closes both ends of the error pipe in every case.
+ * filled in and the child already reaped. Closes both ends of the error pipe in every case (with
+ * SP4J_SHARED_TABLE there is none; the slots hold the placeholder again on return).
  * Called through java.lang.foreign by the JVM.
  */
 int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report);

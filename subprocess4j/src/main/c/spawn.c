@@ -34,26 +34,40 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1) /* <linux/close_range.h>, Linux 5.9 */
+#endif
+
 #define CHILD_STACK_SIZE (64 * 1024)
 #define ALL_SIGNALS (~0UL)
 
 struct child_args {
     const struct sp4j_spec *spec;
-    int err_fd;
+    int err_fd;                  /* the error pipe's write end, or -1: report into *report */
+    struct sp4j_report *report;  /* the caller's, for a child without an error pipe (SP4J_SHARED_TABLE) */
+    volatile int failed;         /* set by such a child before it writes *report and exits */
+    long src[3];                 /* the source fd of each SP4J_REDIRECT_DUP (a slot with SP4J_SHARED_TABLE) */
 };
 
 /* ------------------------------------------------------------------ the child (raw syscalls only) */
 
-static void child_fail(int err_fd, int step, long negative_errno, long detail)
+static void child_fail(struct child_args *a, int step, long negative_errno, long detail)
 {
     struct sp4j_report r;
     r.step = step;
     r.error = (int32_t)-negative_errno;
     r.detail = (int32_t)detail;
-    long n;
-    do {
-        n = sp4j_sys3(SYS_write, err_fd, &r, sizeof r);
-    } while (n == -EINTR);
+    if (a->err_fd < 0) {
+        /* The caller sleeps until this child exits (CLONE_VFORK) and shares its memory (CLONE_VM):
+           it reads the report once the exit below has woken it, as glibc's posix_spawn does. */
+        *a->report = r;
+        a->failed = 1;
+    } else {
+        long n;
+        do {
+            n = sp4j_sys3(SYS_write, a->err_fd, &r, sizeof r);
+        } while (n == -EINTR);
+    }
     for (;;) {
         sp4j_sys1(SYS_exit_group, 127);
     }
@@ -124,7 +138,7 @@ static void child_close_others(const struct sp4j_spec *s, int err_fd, unsigned i
  * glibc's two internal real-time signals, which stay ignored; with SP4J_RESTORE_SIGNALS every
  * signal 1-31 is SIG_DFL, ignored ones too. SIGKILL and SIGSTOP cannot change.
  */
-static void child_reset_signals(const struct sp4j_spec *s, int err_fd)
+static void child_reset_signals(const struct sp4j_spec *s, struct child_args *a)
 {
     struct sp4j_kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
     struct sp4j_kernel_sigaction ign = {SIG_IGN, 0, NULL, 0};
@@ -146,24 +160,24 @@ static void child_reset_signals(const struct sp4j_spec *s, int err_fd)
         if (set != NULL) {
             rc = sp4j_sys4(SYS_rt_sigaction, sig, set, NULL, 8);
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_SIGNALS, rc, sig);
+                child_fail(a, SP4J_STEP_SIGNALS, rc, sig);
             }
         }
     }
 }
 
 /* Sets up fd 0, 1 and 2 of the child. */
-static void child_redirect(const struct sp4j_spec *s, int err_fd)
+static void child_redirect(const struct sp4j_spec *s, struct child_args *a)
 {
     long src[3];
     long rc;
     /* A source among 0-2 may be overwritten by an earlier target: move it above 2 first. */
     for (int i = 0; i < 3; i++) {
-        src[i] = s->redirect_fd[i];
+        src[i] = a->src[i];
         if (s->redirect_kind[i] == SP4J_REDIRECT_DUP && src[i] < 3 && src[i] != i) {
             rc = sp4j_sys3(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 3);
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_FDS, rc, src[i]);
+                child_fail(a, SP4J_STEP_FDS, rc, src[i]);
             }
             src[i] = rc;
         }
@@ -173,13 +187,13 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
         case SP4J_REDIRECT_DUP:
             rc = src[i] == i ? child_keep_open(i) : sp4j_sys3(SYS_dup3, src[i], i, 0);
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
+                child_fail(a, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
             }
             break;
         case SP4J_REDIRECT_OPEN:
             rc = sp4j_sys4(SYS_openat, AT_FDCWD, s->redirect_path[i], s->redirect_flags[i] | O_CLOEXEC, 0666);
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_OPEN_REDIRECT, rc, i);
+                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
             }
             if (rc == i) {
                 rc = child_keep_open(i);
@@ -189,13 +203,13 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
                 sp4j_sys1(SYS_close, fd);
             }
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_OPEN_REDIRECT, rc, i);
+                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
             }
             break;
         case SP4J_REDIRECT_STDOUT:
             rc = sp4j_sys3(SYS_dup3, 1, i, 0);
             if (rc < 0) {
-                child_fail(err_fd, SP4J_STEP_FDS, rc, 1);
+                child_fail(a, SP4J_STEP_FDS, rc, 1);
             }
             break;
         default: /* SP4J_REDIRECT_INHERIT */
@@ -210,10 +224,29 @@ static void child_redirect(const struct sp4j_spec *s, int err_fd)
  */
 static int child_main(void *arg)
 {
-    const struct child_args *a = arg;
+    struct child_args *a = arg;
     const struct sp4j_spec *s = a->spec;
     int err_fd = a->err_fd;
     long rc;
+    if (s->flags & SP4J_SHARED_TABLE) {
+        /*
+         * The first act, before any fd is touched: this child still shares the JVM's fd table
+         * (CLONE_FILES). Closing every fd from slot_limit up with CLOSE_RANGE_UNSHARE gives it a
+         * table of its own into which the kernel copies fds 0 .. slot_limit-1 only (fs/file.c:
+         * __close_range passes that range as dup_fd's hole), however many fds the JVM holds.
+         * Below slot_limit are 0-2, this spawn's slots, and whatever else the JVM had there:
+         * every fd >= 3 is closed again below. Nothing was changed yet if this fails.
+         */
+        rc = sp4j_sys3(SYS_close_range, (unsigned int)s->slot_limit, ~0U, CLOSE_RANGE_UNSHARE);
+        if (rc < 0) {
+            child_fail(a, SP4J_STEP_FDS, rc, SP4J_DETAIL_UNSHARE);
+        }
+        if (s->flags & SP4J_PROBE) {
+            for (;;) {
+                sp4j_sys1(SYS_exit_group, 0);
+            }
+        }
+    }
     struct { unsigned long cur, max; } nofile = {1024, 1024};
     sp4j_sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
     unsigned int nofile_limit = nofile.cur > (1U << 20) ? (1U << 20) : (unsigned int)nofile.cur;
@@ -221,13 +254,13 @@ static int child_main(void *arg)
     if (s->flags & SP4J_SETSID) {
         rc = sp4j_sys0(SYS_setsid);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_SETSID, rc, 0);
+            child_fail(a, SP4J_STEP_SETSID, rc, 0);
         }
     }
     if (s->flags & SP4J_SETPGID) {
         rc = sp4j_sys2(SYS_setpgid, 0, s->pgid);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_SETPGID, rc, s->pgid);
+            child_fail(a, SP4J_STEP_SETPGID, rc, s->pgid);
         }
     }
     /* setrlimit here, in the child only: the JVM's limits never change. */
@@ -238,7 +271,7 @@ static int child_main(void *arg)
         lim.max = (unsigned long)s->rlimits[3 * i + 2];
         rc = sp4j_sys4(SYS_prlimit64, 0, resource, &lim, 0);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_RLIMIT, rc, resource);
+            child_fail(a, SP4J_STEP_RLIMIT, rc, resource);
         }
     }
     if (s->flags & SP4J_UMASK) {
@@ -247,34 +280,34 @@ static int child_main(void *arg)
     if (s->cwd != NULL) {
         rc = sp4j_sys1(SYS_chdir, s->cwd);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_CHDIR, rc, 0);
+            child_fail(a, SP4J_STEP_CHDIR, rc, 0);
         }
     }
-    child_redirect(s, err_fd);
+    child_redirect(s, a);
     for (int64_t i = 0; i < s->npass_fds; i++) {
         rc = child_keep_open((int)s->pass_fds[i]);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_FDS, rc, s->pass_fds[i]);
+            child_fail(a, SP4J_STEP_FDS, rc, s->pass_fds[i]);
         }
     }
     if (s->flags & SP4J_CLOSE_FDS) {
-        child_close_others(s, err_fd, nofile_limit);
+        child_close_others(s, err_fd, nofile_limit); /* with no error pipe (-1): every fd >= 3 */
     }
-    child_reset_signals(s, err_fd);
+    child_reset_signals(s, a);
 
     if (s->flags & SP4J_HELPER) {
         /* The helper changes the credentials and reports on the same pipe: keep it open. */
         rc = child_keep_open(err_fd);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_HELPER, rc, 0);
+            child_fail(a, SP4J_STEP_HELPER, rc, 0);
         }
         rc = sp4j_sys3(SYS_execve, s->path, s->argv, s->envp);
-        child_fail(err_fd, SP4J_STEP_HELPER, rc, 0);
+        child_fail(a, SP4J_STEP_HELPER, rc, 0);
     }
     if (s->flags & SP4J_PDEATHSIG) {
         rc = sp4j_sys2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
         if (rc < 0) {
-            child_fail(err_fd, SP4J_STEP_PDEATHSIG, rc, 0);
+            child_fail(a, SP4J_STEP_PDEATHSIG, rc, 0);
         }
         /* The JVM may have died before the line above: then nobody would kill us. */
         if (sp4j_sys0(SYS_getppid) != s->parent_pid) {
@@ -287,7 +320,7 @@ static int child_main(void *arg)
     /* A signal that arrives here is handled by its default action, as in the program. */
     unsigned long all = ALL_SIGNALS;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, 8);
-    child_fail(err_fd, SP4J_STEP_EXEC, rc, 0);
+    child_fail(a, SP4J_STEP_EXEC, rc, 0);
     return 127;
 }
 
@@ -300,16 +333,71 @@ static void parent_fail(struct sp4j_report *report, int step, int error, long de
     report->detail = (int32_t)detail;
 }
 
+/* Puts the placeholder back into the slots of streams 0 .. n-1 that were filled for this spawn. */
+static void restore_slots(const struct sp4j_spec *spec, const int *filled, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (filled[i]) {
+            dup3((int)spec->placeholder_fd, (int)spec->slot[i], O_CLOEXEC);
+        }
+    }
+}
+
+/*
+ * SP4J_SHARED_TABLE, before the clone: the DUP source of each stream into its slot (close-on-exec:
+ * a concurrent exec elsewhere in the JVM never inherits it), so that the child finds it below
+ * slot_limit. The caller owns these slots until it returns. Returns 0, or -1 with *report filled.
+ */
+static int fill_slots(const struct sp4j_spec *spec, struct child_args *args, int *filled,
+                      struct sp4j_report *report)
+{
+    if (spec->npass_fds != 0 || (spec->flags & SP4J_HELPER) || !(spec->flags & SP4J_CLOSE_FDS)) {
+        parent_fail(report, SP4J_STEP_FDS, EINVAL, -2); /* the caller's bug */
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        long src = spec->redirect_fd[i];
+        if (spec->redirect_kind[i] != SP4J_REDIRECT_DUP || src == i) {
+            continue; /* nothing to move: fd i itself (0-2 are below slot_limit) */
+        }
+        int e = 0;
+        if (spec->slot[i] < 3 || spec->slot[i] >= spec->slot_limit) {
+            e = EINVAL; /* the caller's bug */
+        } else if (src == spec->slot[i]) {
+            e = EBADF; /* a number the caller does not own: the library's slot */
+        } else if (dup3((int)src, (int)spec->slot[i], O_CLOEXEC) < 0) {
+            e = errno; /* EBADF: the source is not open */
+        }
+        if (e != 0) {
+            restore_slots(spec, filled, i);
+            parent_fail(report, SP4J_STEP_FDS, e, src);
+            return -1;
+        }
+        filled[i] = 1;
+        args->src[i] = spec->slot[i];
+    }
+    return 0;
+}
+
 __attribute__((visibility("default")))
 int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
 {
+    int shared = (spec->flags & SP4J_SHARED_TABLE) != 0;
     int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};
+    int filled[3] = {0, 0, 0};
+    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0,
+                              {spec->redirect_fd[0], spec->redirect_fd[1], spec->redirect_fd[2]}};
     parent_fail(report, 0, 0, 0);
+    if (shared) {
+        if (fill_slots(spec, &args, filled, report) != 0) {
+            return -1;
+        }
+    }
     /*
      * A pass fd that was not open when the pipe was made may have become the pipe: then it is
      * not the caller's fd, and keeping it open would hold the error pipe open in the program.
      */
-    for (int64_t i = 0; i < spec->npass_fds; i++) {
+    for (int64_t i = 0; !shared && i < spec->npass_fds; i++) {
         if (spec->pass_fds[i] == pipe_fds[0] || spec->pass_fds[i] == pipe_fds[1]) {
             close(pipe_fds[0]);
             close(pipe_fds[1]);
@@ -321,23 +409,49 @@ int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) {
         int e = errno;
-        close(pipe_fds[0]);
-        close(pipe_fds[1]);
+        if (shared) {
+            restore_slots(spec, filled, 3);
+        } else {
+            close(pipe_fds[0]);
+            close(pipe_fds[1]);
+        }
         parent_fail(report, SP4J_STEP_EXEC, e, 0);
         return -1;
     }
-    struct child_args args = {spec, pipe_fds[1]};
 
     /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open), so
        none of the JVM's handlers runs in the child; the child starts with this mask. */
     unsigned long all = ALL_SIGNALS;
     unsigned long old = 0;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
-    int pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE,
+                    CLONE_VM | CLONE_VFORK | (shared ? CLONE_FILES : 0) | SIGCHLD, &args);
     int clone_errno = errno;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 
     munmap(stack, CHILD_STACK_SIZE);
+    if (shared) {
+        /* The child has a table of its own now (or is gone): the slots are free again. */
+        restore_slots(spec, filled, 3);
+        if (pid < 0) {
+            parent_fail(report, SP4J_STEP_EXEC, clone_errno, 0);
+            return -1;
+        }
+        if (!args.failed && !(spec->flags & SP4J_PROBE)) {
+            return pid;
+        }
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (args.failed) {
+            return -1;
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            return pid; /* the probe: close_range(CLOSE_RANGE_UNSHARE) works here */
+        }
+        parent_fail(report, SP4J_STEP_FDS, ENOSYS, SP4J_DETAIL_UNSHARE);
+        return -1;
+    }
     close(pipe_fds[1]);
     if (pid < 0) {
         close(pipe_fds[0]);

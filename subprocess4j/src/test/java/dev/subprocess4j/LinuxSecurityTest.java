@@ -68,11 +68,27 @@ class LinuxSecurityTest extends BackendContract {
             assertThat(fdFlags(sample) & O_CLOEXEC).as("the JVM's fds are really inheritable").isZero();
             int passed = opened.get(777);
             Map<String, UnaryOperator<Command>> paths = new LinkedHashMap<>();
-            paths.put("posix_spawn fast path", c -> c);
-            paths.put("in-process child setup (umask)", c -> c.umask(022));
-            paths.put("in-process child setup with passFds", c -> c.passFds(passed));
-            paths.put("exec'd helper (user nobody) with passFds", c -> c.user("nobody").passFds(passed));
-            paths.put("session and rlimit", c -> c.startNewSession().rlimit(Rlimit.CORE, 0, 0));
+            // With the shared-table spawn on (the default: the child unshares the JVM's fd table keeping
+            // only the fds below the slots) and off (posix_spawn and the in-process clone copy the whole
+            // table, then close every fd from 3 up). passFds and user() always take the copying paths.
+            for (String shared : List.of("shared table", "shared table off")) {
+                UnaryOperator<Command> mode = c -> {
+                    if (shared.endsWith("off")) {
+                        System.setProperty("subprocess4j.sharedFdTable", "false");
+                    } else {
+                        System.clearProperty("subprocess4j.sharedFdTable");
+                    }
+                    return c;
+                };
+                paths.put(shared + ": fast path", mode);
+                paths.put(shared + ": in-process child setup (umask)", c -> mode.apply(c).umask(022));
+                paths.put(shared + ": in-process child setup with passFds", c -> mode.apply(c).passFds(passed));
+                paths.put(shared + ": exec'd helper (user nobody) with passFds",
+                        c -> mode.apply(c).user("nobody").passFds(passed));
+                paths.put(shared + ": session and rlimit", c -> mode.apply(c).startNewSession().rlimit(Rlimit.CORE, 0, 0));
+                paths.put(shared + ": killOnParentExit (the spawner thread)",
+                        c -> mode.apply(c).killOnParentExit());
+            }
             for (Map.Entry<String, UnaryOperator<Command>> path : paths.entrySet()) {
                 CompletedProcess r = path.getValue().apply(cmd("ls", "/proc/self/fd")).stdin(Redirect.DEVNULL)
                         .captureOutput().run();
@@ -98,6 +114,7 @@ class LinuxSecurityTest extends BackendContract {
                 assertThat(leaked).as("%s: the JVM's inheritable fds in the child", path.getKey()).isEmpty();
             }
         } finally {
+            System.clearProperty("subprocess4j.sharedFdTable");
             for (int fd : opened) {
                 int ignored = (int) CLOSE.invokeExact(fd);
             }

@@ -190,39 +190,45 @@ public final class QuickBench {
             c = Subprocess.checkOutput(cscale, String.valueOf(n), mode, "pidfd").strip().split(" ");
             System.out.printf("P4 %-13s C + pidfd each  start %6s s  reap %5s s  threads 1  peak RSS %6.1f MiB%n",
                     label, c[0], c[1], Long.parseLong(c[2]) / 1024.0);
-            for (String contender : List.of("library", "ProcessBuilder", "NuProcess")) {
+            c = Subprocess.checkOutput(cscale, String.valueOf(n), mode, "pidfd-shared").strip().split(" ");
+            System.out.printf("P4 %-13s C + pidfd, shared table  start %6s s  reap %5s s  threads 1  peak RSS %6.1f MiB%n",
+                    label, c[0], c[1], Long.parseLong(c[2]) / 1024.0);
+            // "library, copying": the library with its shared-table spawn off, as it was before it
+            for (String contender : List.of("library", "library, copying", "ProcessBuilder", "NuProcess")) {
                 if (contender.equals("ProcessBuilder") && n > 1000 && mode.equals("pipe")) {
                     // Each live child's pipe is an open fd in the JVM and ProcessBuilder pays ~5 us per
                     // open fd on every spawn: 5,000 would take minutes, and the children would not
                     // be concurrent any more. 1,000 shows the trend.
-                    System.out.printf("P4 %-13s %-15s skipped: ~5 us per live child's fd on each spawn (see P3)%n",
+                    System.out.printf("P4 %-13s %-16s skipped: ~5 us per live child's fd on each spawn (see P3)%n",
                             label, contender);
                     continue;
                 }
                 if (contender.equals("ProcessBuilder") && n > 1000 && !Boolean.getBoolean("scale.pb10k")) {
                     // A reaper thread per child: 10,000 threads and 10,000 children are 20,000 of the
                     // 32,768 pids of a machine shared with other builds. -Dscale.pb10k=true runs it.
-                    System.out.printf("P4 %-13s %-15s skipped: a thread per child, 20,000 tasks (run with -Dscale.pb10k=true)%n",
+                    System.out.printf("P4 %-13s %-16s skipped: a thread per child, 20,000 tasks (run with -Dscale.pb10k=true)%n",
                             label, contender);
                     continue;
                 }
                 if (contender.equals("NuProcess") && n > 1000 && mode.equals("pipe")) {
                     // NuProcess keeps 3 pipes per live child, and its spawn pays per open fd too:
                     // a trial run had started 3,166 of 5,000 after 7.5 minutes.
-                    System.out.printf("P4 %-13s %-15s skipped: 3 fds per live child, and each spawn pays per open fd%n",
+                    System.out.printf("P4 %-13s %-16s skipped: 3 fds per live child, and each spawn pays per open fd%n",
                             label, contender);
                     continue;
                 }
                 if (contender.equals("NuProcess") && n * 3 + 100 > 20_000) {
-                    System.out.printf("P4 %-13s %-15s cannot run: NuProcess always opens 3 pipes a child, %,d fds over the 20,000 limit%n",
+                    System.out.printf("P4 %-13s %-16s cannot run: NuProcess always opens 3 pipes a child, %,d fds over the 20,000 limit%n",
                             label, contender, n * 3);
                     continue;
                 }
                 CompletedProcess r = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-Xss512k",
-                                "-cp", classpath, QuickBench.class.getName(), "scale", contender, String.valueOf(n), mode)
+                                "-Dsubprocess4j.sharedFdTable=" + !contender.equals("library, copying"),
+                                "-cp", classpath, QuickBench.class.getName(), "scale",
+                                contender.startsWith("library") ? "library" : contender, String.valueOf(n), mode)
                         .captureOutput().run();
                 String line = r.stdout().strip();
-                System.out.printf("P4 %-13s %-15s %s%n", label, contender,
+                System.out.printf("P4 %-13s %-16s %s%n", label, contender,
                         r.returnCode() == 0 ? line : "failed (exit " + r.returnCode() + "): " + lastLine(r.stderr()));
             }
         }

@@ -72,7 +72,7 @@ final class ChildSetupSpawner {
      * The library, loaded at first use. A failure (say a directory that cannot be made) is
      * thrown to that spawn and tried again by the next one.
      */
-    private static ChildSetup library() {
+    static ChildSetup library() {
         ChildSetup loaded = library;
         if (loaded == null) {
             synchronized (ChildSetupSpawner.class) {
@@ -114,11 +114,15 @@ final class ChildSetupSpawner {
      * @param path the program resolved in the child's PATH
      * @param credentials the ids to switch to, or null
      * @param stdinPipe the stdin pipe or null; likewise stdoutPipe and stderrPipe
+     * @param shared whether to take the shared-table path ({@link SharedFdTable}; the caller checked
+     *     {@link SharedFdTable#eligible})
      * @return the pid of the child, which has executed its program
      * @throws SpawnException when a step of the set-up failed (the child is reaped)
+     * @throws SharedFdTable.Unsupported when the shared-table child found no close_range(CLOSE_RANGE_UNSHARE):
+     *     nothing was started, and the path is now off; spawn again without it
      */
     static int spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
-                     int[] stderrPipe) {
+                     int[] stderrPipe, boolean shared) {
         // A pass fd that was closed may have been reused for one of our pipes: it is not the caller's.
         for (int fd : r.passFds()) {
             for (int[] p : Arrays.asList(stdinPipe, stdoutPipe, stderrPipe)) {
@@ -128,10 +132,10 @@ final class ChildSetupSpawner {
             }
         }
         if (!r.killOnParentExit()) {
-            return spawnHere(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe);
+            return spawnHere(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, shared);
         }
         FutureTask<Integer> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
-                stderrPipe));
+                stderrPipe, shared));
         SpawnerThread.QUEUE.add(task);
         // Wait without giving up on an interrupt: the child is being made and must be handed over.
         boolean interrupted = false;
@@ -159,7 +163,7 @@ final class ChildSetupSpawner {
     }
 
     private static int spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
-                                 int[] stdoutPipe, int[] stderrPipe) {
+                                 int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         ChildSetup library = library();
         Path helper = credentials != null ? files().helper() : null; // checked right before every use
         try (Arena arena = Arena.ofConfined()) {
@@ -226,6 +230,28 @@ final class ChildSetupSpawner {
             }
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
 
+            if (shared) {
+                // No error pipe: the child writes its report into `report` (it shares our memory).
+                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags | ChildSetup.FLAG_SHARED_TABLE);
+                SharedFdTable.Slots slots = SharedFdTable.take();
+                int pid;
+                try {
+                    SharedFdTable.fill(spec, slots, SharedFdTable.placeholder());
+                    pid = library.spawn(spec, report);
+                } finally {
+                    SharedFdTable.give(slots); // sp4j_spawn put the placeholder back
+                }
+                if (pid > 0) {
+                    return pid;
+                }
+                int errno = report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_ERROR);
+                int detail = report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_DETAIL);
+                if (SharedFdTable.missingUnshare(detail, errno)) {
+                    SharedFdTable.disable("a child's close_range(CLOSE_RANGE_UNSHARE) failed with " + Errno.name(errno));
+                    throw new SharedFdTable.Unsupported(Errno.name(errno));
+                }
+                throw failure(r, path, null, report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_STEP), errno, detail);
+            }
             spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags);
 
             // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
@@ -336,7 +362,7 @@ final class ChildSetupSpawner {
             case EXEC -> r.program().contains("/") ? path : r.program();
             case CHDIR -> String.valueOf(r.cwd());
             case OPEN_REDIRECT -> redirectSubject(r, detail);
-            case FDS -> "fd " + detail;
+            case FDS -> detail == ChildSetup.DETAIL_UNSHARE ? "close_range(CLOSE_RANGE_UNSHARE)" : "fd " + detail;
             case RLIMIT -> rlimitSubject(r, detail);
             case UMASK -> "0" + Integer.toOctalString(r.umask() == null ? 0 : r.umask());
             case SIGNALS -> "signal " + detail;

@@ -27,9 +27,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Linux backend: {@code posix_spawn} of the program itself through {@code java.lang.foreign}
- * (no helper exec), pipes with {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per
- * child, and one {@link EpollReactor} thread for every child's exit, pipes and deadline.
+ * The Linux backend: the program itself is executed (no helper exec) by the library's own clone
+ * that never copies the JVM's fd table ({@link SharedFdTable}), else by {@code posix_spawn} through
+ * {@code java.lang.foreign} or the child-setup path ({@link ChildSetupSpawner}); pipes with
+ * {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per child, and one
+ * {@link EpollReactor} thread for every child's exit, pipes and deadline.
  */
 public final class LinuxBackend implements Backend {
     /** The one instance; creating it loads the bindings and starts nothing else. */
@@ -101,6 +103,7 @@ public final class LinuxBackend implements Backend {
         // Names are resolved before anything is made: an unknown one spawns nothing.
         Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
         String path = SpawnChecks.resolveProgram(r);
+        refuseReservedFds(r);
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
         int[] stdinPipe = null;
         int[] stdoutPipe = null;
@@ -117,8 +120,19 @@ public final class LinuxBackend implements Backend {
             if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
                 stderrPipe = pipe(toClose, 0);
             }
-            if (childSetup) {
-                pid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe);
+            int setupPid = -1;
+            if (SharedFdTable.eligible(r)) {
+                try {
+                    setupPid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, true);
+                } catch (SharedFdTable.Unsupported e) {
+                    // nothing was started and the path is off now: the old way below
+                }
+            }
+            if (setupPid > 0) {
+                pid = setupPid;
+                closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
+            } else if (childSetup) {
+                pid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, false);
                 closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
                 pid = fastSpawn(r, path, arena, stdinPipe, stdoutPipe, stderrPipe, toClose);
@@ -159,6 +173,20 @@ public final class LinuxBackend implements Backend {
                     childSetup ? ", child-setup path" : "");
         }
         return child;
+    }
+
+    /** A {@code Redirect.fd} or pass fd that is one of the shared-table path's slots is not the caller's. */
+    private static void refuseReservedFds(SpawnRequest r) {
+        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+            if (any instanceof Redirect.Fd(int fd) && SharedFdTable.reserved(fd)) {
+                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+            }
+        }
+        for (int fd : r.passFds()) {
+            if (SharedFdTable.reserved(fd)) {
+                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+            }
+        }
     }
 
     /** The fast path: {@code posix_spawn} of the program itself. */

@@ -70,6 +70,7 @@ public final class Libc {
         static final long READ = X86_64 ? 0 : 63;
         static final long WRITE = X86_64 ? 1 : 64;
         static final long CLOSE = X86_64 ? 3 : 57;
+        static final long OPENAT = X86_64 ? 257 : 56;
         static final long FCNTL = X86_64 ? 72 : 25;
         static final long PIPE2 = X86_64 ? 293 : 59;
         static final long KILL = X86_64 ? 62 : 129;

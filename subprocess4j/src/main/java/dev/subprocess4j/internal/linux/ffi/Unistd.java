@@ -22,6 +22,7 @@ public final class Unistd {
     private static final int F_SETFL = 4;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int F_GETFD = 1;
+    private static final int AT_FDCWD = -100;
 
     // Every call but geteuid is a raw system call through Libc.syscall (one downcall stub for all).
     private static final class Geteuid {
@@ -74,6 +75,34 @@ public final class Unistd {
         } catch (Throwable t) {
             closeQuietly(p[0]);
             closeQuietly(p[1]);
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code open(path, flags)} of an existing file (no mode), as {@code openat(AT_FDCWD, ...)}. */
+    public static int open(String path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState();
+            int fd = (int) Libc.syscall(state, Libc.Nr.OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags);
+            if (fd < 0) {
+                throw new ErrnoException("open(" + path + ")", Libc.errno(state));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, minFd)}: a close-on-exec copy at the lowest free number {@code >= minFd}. */
+    public static int dupCloexecAbove(int fd, int minFd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            int copy = (int) fcntl(state, fd, F_DUPFD_CLOEXEC, minFd);
+            if (copy < 0) {
+                throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Libc.errno(state));
+            }
+            return copy;
+        } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
     }

@@ -11,11 +11,12 @@
 # build): PROFILE=cpu (or wall, alloc, lock, ...) runs only JMH with -prof async for the
 # library's TrueBenchmark and EchoBenchmark and the FFM floor on the native backend (1 fork,
 # 3 x 1 s warm-up, 5 x 1 s measurement, one thread's stacks per file, kernel frames with cpu),
-# writes collapsed stacks to results/profile-EVENT/<benchmark>/collapsed-EVENT.csv and prints
-# where the benchmark thread's samples go (profile-summary.py). Options after the command replace
+# writes the benchmark thread's collapsed stacks (compacted and gzipped, a few hundred KB) to
+# results/profile-EVENT/<Class.method>.collapsed-EVENT.gz, JMH's output to profile-EVENT.jmh.txt,
+# and where the benchmark thread's samples go to profile-EVENT.md (profile-summary.py). Options after the command replace
 # the defaults, e.g. PROFILE=wall jmh.sh TrueBenchmark.library -f 2. PROFILE_OPTS adds
 # async-profiler options (';'-separated, e.g. 'alloc'); PROFILE_INTERVAL the sampling interval in ns
-# (default 100000: 100 us); JAR=... profiles another jar (e.g. one built before a change).
+# (default 100000: 100 us; a wall profile samples each thread less often); JAR=... profiles another jar (e.g. one built before a change).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -31,7 +32,7 @@ if [ -n "${PROFILE:-}" ]; then
   lib=$here/target/async-profiler/linux-x64/libasyncProfiler.so
   [ -f "$lib" ] || { echo "no $lib: build the module first (without SKIP_BUILD)" >&2; exit 1; }
   dir=$results/profile-$PROFILE
-  rm -rf "$dir"
+  rm -rf "$dir" "$dir.md" "$dir.jmh.txt"
   args=("$@")
   if [ ${#args[@]} -eq 0 ]; then
     args=('TrueBenchmark.(library|ffmFloor)|EchoBenchmark.library' -p backend=linux-native -f 1 -wi 3 -i 5)
@@ -39,9 +40,10 @@ if [ -n "${PROFILE:-}" ]; then
   echo "load before: $(uptime | sed 's/.*load average/load average/')"
   "$java" -jar "${JAR:-$jar}" "${args[@]}" \
     -prof "async:libPath=$lib;event=$PROFILE;output=collapsed;threads=true;rawCommand=cstack=vm;interval=${PROFILE_INTERVAL:-100000};dir=$dir${PROFILE_OPTS:+;$PROFILE_OPTS}" \
-    | tee "$dir.log"
-  echo "load after: $(uptime | sed 's/.*load average/load average/')" | tee -a "$dir.log"
-  python3 "$here/profile-summary.py" "$dir" "$dir.log" "${PROFILE_INTERVAL:-100000}" | tee "$dir.md"
+    | tee "$dir.jmh.txt"
+  echo "load after: $(uptime | sed 's/.*load average/load average/')" | tee -a "$dir.jmh.txt"
+  python3 "$here/profile-summary.py" --compact "$dir"
+  python3 "$here/profile-summary.py" "$dir" "$dir.jmh.txt" "${PROFILE_INTERVAL:-100000}" | tee "$dir.md"
   exit 0
 fi
 cc -O2 -o "$here/target/cloop" "$here/cloop.c"

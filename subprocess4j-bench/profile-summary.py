@@ -2,6 +2,11 @@
 """Where a JMH benchmark thread's samples go, from async-profiler's collapsed stacks (threads=true).
 
 Usage: profile-summary.py PROFILE_DIR [JMH_LOG INTERVAL_NS]
+       profile-summary.py --compact PROFILE_DIR
+--compact replaces async-profiler's <benchmark>/collapsed-EVENT.csv (tens of MB: every lambda form
+and stub has its own address, every thread its own stacks) by <Class.method>.collapsed-EVENT.gz:
+addresses dropped, the benchmark thread's stacks merged, every other thread one line per
+thread name (its sample count), gzipped.
 For each <benchmark>/collapsed-*.csv under PROFILE_DIR it prints, for the JMH worker thread, the
 share of samples per category and, with JMH_LOG (for the benchmark's mean and the measurement
 time) and the sampling interval, microseconds per call: samples x interval / calls, where calls =
@@ -16,7 +21,7 @@ sampled); with event=wall it is wall time per call.
 then the share under each library method (innermost dev/subprocess4j frame, any category), and the
 samples of the other threads (reactor, GC, JIT) per thread name.
 """
-import collections, glob, os, re, sys
+import collections, glob, gzip, os, re, shutil, sys
 
 SYS = re.compile(r'^(?:__x64_sys_|__se_sys_|__do_sys_|__ia32_sys_)(\w+)_\[k\]$')
 
@@ -50,6 +55,27 @@ def classify(frames):
     return ("JVM: " if '::' in leaf else "libc: ") + leaf
 
 
+def wall_group(frames):
+    """A wall sample of the benchmark thread by what the thread is doing, from its innermost frames."""
+    leaf = frames[-1]
+    joined = ';'.join(frames)
+    lib = [f for f in frames if f.startswith('dev/subprocess4j/') and '/bench/' not in f]
+    inner = lib[-1].rsplit('/', 1)[-1] if lib else None
+    if leaf in ('poll', '__poll', '__GI___poll', '__wait4', '__waitpid', 'wait4'):
+        return "waiting for the child (poll of the pidfd and pipes; the floor's wait4)"
+    if leaf.startswith('__spawni') or leaf == '__spawnix':
+        return "posix_spawn until the child has exec'd (clone3, vfork wait)"
+    if leaf in ('__GI___mmap', '__GI___munmap', '__munmap', 'mmap64', 'munmap'):
+        return "glibc's posix_spawn stack (mmap, munmap)"
+    if leaf == 'getrlimit64':
+        return "getrlimit in glibc's file-action checks (adddup2, addclosefrom_np)"
+    if 'LinkedBlockingQueue' in joined or (inner is None and 'org/openjdk/jmh' in joined and '/' in leaf):
+        return "JMH between calls"
+    if '/' not in leaf and '::' not in leaf and 'nep_invoker' not in leaf and 'Stub' not in leaf:
+        return "system call %s from %s" % (leaf, inner)
+    return "Java and FFM glue (%s)" % ("library" if inner else "benchmark")
+
+
 def library_frame(frames):
     for f in reversed(frames):
         if f.startswith('dev/subprocess4j/') and '/bench/' not in f:
@@ -77,18 +103,63 @@ def means(log):
     return out, seconds * forks
 
 
+def open_collapsed(path):
+    return gzip.open(path, 'rt') if path.endswith('.gz') else open(path)
+
+
+def collapsed_files(d):
+    """(short benchmark name, event, path) for raw or compacted files."""
+    out = []
+    for path in glob.glob(os.path.join(d, '*', 'collapsed-*.csv')):
+        bench = os.path.basename(os.path.dirname(path))
+        event = os.path.basename(path)[len('collapsed-'):-len('.csv')]
+        out.append(('.'.join(bench.split('-')[0].split('.')[-2:]), event, path))
+    for path in glob.glob(os.path.join(d, '*.collapsed-*.gz')):
+        name = os.path.basename(path)
+        short, _, rest = name.partition('.collapsed-')
+        out.append((short, rest[:-3], path))
+    return sorted(out)
+
+
+def compact(d):
+    for short, event, path in collapsed_files(d):
+        if path.endswith('.gz'):
+            continue
+        worker = collections.Counter()
+        others = collections.Counter()
+        for line in open(path):
+            stack, _, n = line.rstrip('\n').rpartition(' ')
+            if not stack:
+                continue
+            frames = stack.split(';')
+            thread = re.sub(r' tid=\d+', '', frames[0])
+            if 'jmh-worker' in thread:
+                frames = [thread] + [re.sub(r'0x[0-9a-f]+', '0x', f) for f in frames[1:]]
+                worker[';'.join(frames)] += int(n)
+            else:
+                others[thread] += int(n)
+        with gzip.open(os.path.join(d, '%s.collapsed-%s.gz' % (short, event)), 'wt') as out:
+            for stack, n in sorted(worker.items()):
+                out.write('%s %d\n' % (stack, n))
+            for thread, n in sorted(others.items()):
+                out.write('%s %d\n' % (thread, n))
+        shutil.rmtree(os.path.dirname(path))
+
+
 def main():
+    if sys.argv[1] == '--compact':
+        compact(sys.argv[2])
+        return
     d = sys.argv[1]
     mean, seconds = means(sys.argv[2] if len(sys.argv) > 2 else None)
     interval_us = int(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0
-    for path in sorted(glob.glob(os.path.join(d, '*', 'collapsed-*.csv'))):
-        bench = os.path.basename(os.path.dirname(path))
-        short = '.'.join(bench.split('-')[0].split('.')[-2:])
+    for short, event, path in collapsed_files(d):
         worker = collections.Counter()
+        groups = collections.Counter()
         inlib = collections.Counter()
         others = collections.Counter()
         total = 0
-        for line in open(path):
+        for line in open_collapsed(path):
             line = line.rstrip('\n')
             if not line:
                 continue
@@ -96,9 +167,10 @@ def main():
             n = int(n)
             frames = stack.split(';')
             thread = frames[0]
-            if 'jmh-worker' in thread:
+            if 'jmh-worker' in thread and len(frames) > 1:
                 total += n
                 worker[classify(frames[1:])] += n
+                groups[wall_group(frames[1:])] += n
                 inlib[library_frame(frames[1:]) or "(outside the library: JMH, the benchmark)"] += n
             else:
                 others[re.sub(r' tid=\d+', '', thread).strip('[]')] += n
@@ -106,11 +178,16 @@ def main():
             continue
         m = mean.get(short)
         calls = seconds * 1e6 / m if m and seconds else 0
-        # us/op of n samples
-        us = interval_us / calls if calls and interval_us else None
+        # us/op of n samples; a wall profile samples each thread less often than the interval (a
+        # few threads per tick), so there a share of the JMH mean is the better estimate
+        if event == 'wall':
+            us = m / total if m else None
+        else:
+            us = interval_us / calls if calls and interval_us else None
         print("### %s: %d samples of the benchmark thread%s" % (short, total,
-              ", JMH mean %.0f us/op, about %.0f calls profiled, one sample = %.0f us" % (m, calls, interval_us)
-              if us else ""))
+              (", JMH mean %.0f us/op, us/op = share x mean" % m if event == 'wall' else
+               ", JMH mean %.0f us/op, about %.0f calls profiled, us/op = samples x %.0f us / calls (CPU time)"
+               % (m, calls, interval_us)) if us else ""))
         print()
         print("| where (benchmark thread) | share | us/op |")
         print("|---|---:|---:|")
@@ -122,6 +199,12 @@ def main():
             print("| (the rest) | %.1f%% | %s |" % (100 * rest / total, "%.1f" % (rest * us) if us else ""))
         print("| **all** | 100%% | %s |" % ("%.1f" % (total * us) if us else ""))
         print()
+        if event == 'wall':
+            print("| what the benchmark thread does (wall) | share | us/op |")
+            print("|---|---:|---:|")
+            for g, n in groups.most_common(14):
+                print("| %s | %.1f%% | %s |" % (g, 100 * n / total, "%.1f" % (n * us) if us else ""))
+            print()
         print("| innermost library method on the stack | share | us/op |")
         print("|---|---:|---:|")
         for m, n in inlib.most_common(15):

@@ -6,6 +6,17 @@
 #   jmh.json (JMH's own result file), jmh.md (the table: medians, ratios to the C loop and to
 #   ProcessBuilder), jmh-env.txt (machine, JDK, load before and after), and jmh-chart.png.
 # Set SKIP_BUILD=1 to use the benchmarks.jar already built.
+#
+# Profiles (async-profiler 4.6 from Maven Central, unpacked into target/async-profiler by the
+# build): PROFILE=cpu (or wall, alloc, lock, ...) runs only JMH with -prof async for the
+# library's TrueBenchmark and EchoBenchmark and the FFM floor on the native backend (1 fork,
+# 3 x 1 s warm-up, 5 x 1 s measurement, one thread's stacks per file, kernel frames with cpu),
+# writes the benchmark thread's collapsed stacks (compacted and gzipped, a few hundred KB) to
+# results/profile-EVENT/<Class.method>.collapsed-EVENT.gz, JMH's output to profile-EVENT.jmh.txt,
+# and where the benchmark thread's samples go to profile-EVENT.md (profile-summary.py). Options after the command replace
+# the defaults, e.g. PROFILE=wall jmh.sh TrueBenchmark.library -f 2. PROFILE_OPTS adds
+# async-profiler options (';'-separated, e.g. 'alloc'); PROFILE_INTERVAL the sampling interval in ns
+# (default 100000: 100 us; a wall profile samples each thread less often); JAR=... profiles another jar (e.g. one built before a change).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -16,6 +27,24 @@ results=$here/results
 mkdir -p "$results" "$here/target"
 if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
   (cd "$root" && ./mvnw -B -q package -DskipTests -pl subprocess4j-bench -am)
+fi
+if [ -n "${PROFILE:-}" ]; then
+  lib=$here/target/async-profiler/linux-x64/libasyncProfiler.so
+  [ -f "$lib" ] || { echo "no $lib: build the module first (without SKIP_BUILD)" >&2; exit 1; }
+  dir=$results/profile-$PROFILE
+  rm -rf "$dir" "$dir.md" "$dir.jmh.txt"
+  args=("$@")
+  if [ ${#args[@]} -eq 0 ]; then
+    args=('TrueBenchmark.(library|ffmFloor)|EchoBenchmark.library' -p backend=linux-native -f 1 -wi 3 -i 5)
+  fi
+  echo "load before: $(uptime | sed 's/.*load average/load average/')"
+  "$java" -jar "${JAR:-$jar}" "${args[@]}" \
+    -prof "async:libPath=$lib;event=$PROFILE;output=collapsed;threads=true;rawCommand=cstack=vm;interval=${PROFILE_INTERVAL:-100000};dir=$dir${PROFILE_OPTS:+;$PROFILE_OPTS}" \
+    | tee "$dir.jmh.txt"
+  echo "load after: $(uptime | sed 's/.*load average/load average/')" | tee -a "$dir.jmh.txt"
+  python3 "$here/profile-summary.py" --compact "$dir"
+  python3 "$here/profile-summary.py" "$dir" "$dir.jmh.txt" "${PROFILE_INTERVAL:-100000}" | tee "$dir.md"
+  exit 0
 fi
 cc -O2 -o "$here/target/cloop" "$here/cloop.c"
 

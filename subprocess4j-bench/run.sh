@@ -9,8 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 . "$root/.mvn/find-jdk.sh"
 out=$here/target
-jar=$out/benchmarks.jar
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
+jar=${JAR:-$out/benchmarks.jar}   # JAR=... runs another build (e.g. one from before a change)
+if [ -z "${JAR:-}" ] && { [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; }; then
   (cd "$root" && ./mvnw -B -q package -DskipTests -pl subprocess4j-bench -am)
 fi
 mkdir -p "$out"

@@ -613,7 +613,7 @@ public final class Command {
      * @throws UnsupportedOperationException when the backend cannot honour an option
      */
     public CompletedProcess run() {
-        try (Popen p = start()) {
+        try (Popen p = start(true)) {
             CompletedProcess r = p.communicateToEnd();
             if (spec.check && r.returnCode() != 0) {
                 throw new CalledProcessException(r);
@@ -633,6 +633,11 @@ public final class Command {
      * @throws UnsupportedOperationException when the backend cannot honour an option
      */
     public Popen start() {
+        return start(false);
+    }
+
+    /** {@link #start()}; {@code forRun}: this thread waits for the child at once ({@link #run()}). */
+    private Popen start(boolean forRun) {
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
         SpawnRequest request = toRequest();
         if (spec.launcher instanceof SshLauncher ssh) {
@@ -643,7 +648,7 @@ public final class Command {
             refuseRemote(slurm);
             return new Popen(this, slurm.start(request, spec.inheritEnv, spec.envChanges, backend));
         }
-        return new Popen(this, backend.start(request));
+        return new Popen(this, forRun ? backend.startForRun(request) : backend.start(request));
     }
 
     /**

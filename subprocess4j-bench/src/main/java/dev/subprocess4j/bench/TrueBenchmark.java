@@ -47,10 +47,12 @@ public class TrueBenchmark {
     @State(Scope.Thread)
     public static class Library {
         Command command;
+        Command keepFds;
 
         @Setup
         public void setup(LibraryBackend backend) {
             command = Subprocess.command(TRUE);
+            keepFds = Subprocess.command(TRUE).closeFds(false);
         }
     }
 
@@ -67,6 +69,15 @@ public class TrueBenchmark {
     @Benchmark
     public int library(Library library) {
         return library.command.run().returnCode();
+    }
+
+    /**
+     * P8: the library without its {@code closeFds} (no {@code close_range} in the child), like the
+     * FFM floor and the C loop, which close nothing: the rest of the gap to the floor is the library's.
+     */
+    @Benchmark
+    public int libraryKeepFds(Library library) {
+        return library.keepFds.run().returnCode();
     }
 
     @Benchmark

@@ -21,6 +21,18 @@ public interface Backend {
      */
     ChildProcess start(SpawnRequest request);
 
+    /**
+     * Starts a child that the calling thread waits for at once, to its end ({@code Command.run()}):
+     * a backend may then leave its exit to that thread instead of its own watcher, as long as the
+     * child is still reaped when the thread stops waiting early. The default is {@link #start}.
+     *
+     * @throws UnsupportedOperationException when the request needs a feature this backend lacks
+     * @throws dev.subprocess4j.SpawnException when the child cannot be started
+     */
+    default ChildProcess startForRun(SpawnRequest request) {
+        return start(request);
+    }
+
     /** Options that not every backend supports. */
     enum Feature {
         /** {@code startNewSession()}. */ SESSIONS,

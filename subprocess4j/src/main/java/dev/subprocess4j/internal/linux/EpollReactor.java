@@ -118,6 +118,11 @@ final class EpollReactor {
         return token;
     }
 
+    /** How many registrations were ever made (every {@link #register} takes one token; for tests). */
+    long registrationsMade() {
+        return tokens.get() - 1;
+    }
+
     /** Arms a registration again for {@code events}. */
     void rearm(int fd, int events, long token) {
         Epoll.modify(epfd, fd, events | Epoll.EPOLLONESHOT, token);

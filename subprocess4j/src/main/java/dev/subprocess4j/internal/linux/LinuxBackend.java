@@ -96,6 +96,21 @@ public final class LinuxBackend implements Backend {
 
     @Override
     public ChildProcess start(SpawnRequest r) {
+        return start(r, true);
+    }
+
+    /**
+     * The child of {@code Command.run()}: the calling thread waits for it at once and polls its
+     * pidfd itself, so the reactor is not asked to watch the exit (an {@code epoll_ctl} add and
+     * delete per run, and on a pipe the reactor's wake-up and reap racing the caller's) until
+     * someone waits asynchronously or on a virtual thread, or the caller stops waiting.
+     */
+    @Override
+    public ChildProcess startForRun(SpawnRequest r) {
+        return start(r, false);
+    }
+
+    private ChildProcess start(SpawnRequest r, boolean watchExit) {
         boolean childSetup = ChildSetupSpawner.needed(r);
         if (childSetup && !ChildSetupSpawner.available()) {
             throw noChildSetup(r);
@@ -159,7 +174,7 @@ public final class LinuxBackend implements Backend {
             child = new LinuxChild(r, pid, pidfd, startNanos,
                     stdinPipe == null ? -1 : stdinPipe[1],
                     stdoutPipe == null ? -1 : stdoutPipe[0],
-                    stderrPipe == null ? -1 : stderrPipe[0]);
+                    stderrPipe == null ? -1 : stderrPipe[0], watchExit);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
             Signals.killAndReap(pid);

@@ -66,7 +66,10 @@ final class LinuxChild implements ChildProcess {
     private volatile long exitNanos;
     private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
     private long pidfdToken;
-    /** Whether the reactor watches the pidfd now; platform waiters take it out while they poll it. */
+    /**
+     * Whether the reactor watches the pidfd now; platform waiters take it out while they poll it.
+     * A child of {@code Command.run()} starts without it (see {@link #watchExit()}).
+     */
     private boolean pidfdInReactor;
     private int pidfdUsers;
     private boolean pidfdClosed;
@@ -101,7 +104,14 @@ final class LinuxChild implements ChildProcess {
     private CaptureBuffer stdoutCapture;
     private CaptureBuffer stderrCapture;
 
-    LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd) {
+    /**
+     * @param watchExit whether the reactor watches the pidfd from the start; false only for a child
+     *     whose starting thread waits for it at once ({@code Command.run()}): it polls the pidfd
+     *     itself, and the reactor is asked only when someone waits asynchronously, on a virtual
+     *     thread, or the waiting thread gives up ({@link #watchExit()})
+     */
+    LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
+               boolean watchExit) {
         this.request = request;
         this.pid = pid;
         this.pidfd = pidfd;
@@ -119,8 +129,9 @@ final class LinuxChild implements ChildProcess {
         }
         lock.lock();
         try {
-            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
-            pidfdInReactor = true;
+            if (watchExit) {
+                watchExit();
+            }
             if (request.timeout() != null) {
                 long deadline = Deadlines.after(startNanos, request.timeout());
                 if (deadline != Deadlines.NEVER) {
@@ -212,6 +223,29 @@ final class LinuxChild implements ChildProcess {
         }
     }
 
+    /**
+     * Lets the reactor watch the pidfd from now on (lock held), unless the child was reaped or a
+     * platform thread polls the pidfd now (that thread reaps, or hands the pidfd to the reactor
+     * when it stops waiting). Every path that waits for the exit without polling the pidfd itself
+     * (the exit future: {@code onExit}, {@code communicateAsync}, virtual threads) calls it first,
+     * so a child whose starting thread gave up waiting is still reaped (no zombie).
+     */
+    private void watchExit() {
+        if (!reaped && !pidfdClosed && !pidfdInReactor && pidfdUsers == 0) {
+            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdInReactor = true;
+        }
+    }
+
+    private void watchExitNow() {
+        lock.lock();
+        try {
+            watchExit();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void rearmPidfd() {
         lock.lock();
         try {
@@ -252,6 +286,7 @@ final class LinuxChild implements ChildProcess {
             return true;
         }
         if (Thread.currentThread().isVirtual()) {
+            watchExitNow();
             try {
                 if (deadline == Long.MAX_VALUE) {
                     exit.get();
@@ -305,10 +340,9 @@ final class LinuxChild implements ChildProcess {
             lock.lock();
             try {
                 pidfdUsers--;
-                if (!reaped && pidfdUsers == 0 && !pidfdInReactor) {
-                    // timed out or interrupted: async watchers depend on the reactor again
-                    pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
-                    pidfdInReactor = true;
+                if (!reaped && pidfdUsers == 0) {
+                    // timed out or interrupted: async watchers (and a dropped child) depend on the reactor again
+                    watchExit();
                 }
                 if (reaped && pidfdUsers == 0) {
                     closePidfd();
@@ -406,6 +440,14 @@ final class LinuxChild implements ChildProcess {
         int ready;
         /** For pumped channels: what to do when the reactor says the fd is ready. */
         Runnable onReady;
+        /** What the last {@code poll} of a platform thread in {@code communicate} returned for this fd. */
+        int pollRevents;
+
+        int takePollRevents() {
+            int r = pollRevents;
+            pollRevents = 0;
+            return r;
+        }
 
         Channel(int fd, String name) {
             this.fd = fd;
@@ -514,7 +556,8 @@ final class LinuxChild implements ChildProcess {
      * on the lock's condition; a platform thread releases the lock and polls the fds itself, in
      * bounded slices (a hand-off from the reactor thread per chunk would dominate the cost).
      */
-    private boolean awaitIo(Channel[] channels, int[] events, int count, long deadline) throws InterruptedException {
+    private boolean awaitIo(Channel[] channels, int[] events, int count, long deadline, boolean withExit)
+            throws InterruptedException {
         if (Thread.currentThread().isVirtual()) {
             for (int i = 0; i < count; i++) {
                 channels[i].arm(events[i]);
@@ -525,19 +568,48 @@ final class LinuxChild implements ChildProcess {
         if (left <= 0) {
             return false;
         }
-        int[] fds = new int[count];
-        short[] pollEvents = new short[count];
+        // communicate() also polls the pidfd when the reactor does not watch it (Command.run()):
+        // the exit is then seen here, without a hand-off, also after a timeout kill while
+        // grandchildren hold the pipes (the drain grace starts at the reap).
+        boolean pollExit = withExit && !reaped && !reapHeld && !pidfdClosed && !pidfdInReactor;
+        int n = pollExit ? count + 1 : count;
+        int[] fds = new int[n];
+        short[] pollEvents = new short[n];
         for (int i = 0; i < count; i++) {
             fds[i] = channels[i].fd;
             pollEvents[i] = events[i] == Epoll.EPOLLOUT ? Epoll.POLLOUT : Epoll.POLLIN;
         }
+        if (pollExit) {
+            fds[count] = pidfd;
+            pollEvents[count] = Epoll.POLLIN;
+            pidfdUsers++; // the pidfd stays open while this thread polls it
+        }
         int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        short[] revents = new short[n];
         lock.unlock();
-        try (Arena arena = Arena.ofConfined()) { // per call: several threads may poll one child
-            // A channel closed meanwhile makes poll return at once (POLLNVAL): the caller re-checks.
-            Epoll.pollAny(arena.allocate(8L * count, 8), fds, pollEvents, count, slice);
+        try {
+            try (Arena arena = Arena.ofConfined()) { // per call: several threads may poll one child
+                // A channel closed meanwhile makes poll return at once (POLLNVAL): the caller re-checks.
+                MemorySegment pollfds = arena.allocate(8L * n, 8);
+                Epoll.pollAny(pollfds, fds, pollEvents, n, slice);
+                for (int i = 0; i < n; i++) {
+                    revents[i] = Epoll.reventsAt(pollfds, i);
+                }
+            }
+            if (pollExit && revents[count] != 0) {
+                tryReap(); // sees this thread among the pidfd's users and leaves it open
+            }
         } finally {
             lock.lock();
+            if (pollExit) {
+                pidfdUsers--;
+                if (reaped && pidfdUsers == 0) {
+                    closePidfd();
+                }
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            channels[i].pollRevents = revents[i];
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -546,7 +618,7 @@ final class LinuxChild implements ChildProcess {
     }
 
     private boolean awaitIo(Channel ch, int events, long deadline) throws InterruptedException {
-        return awaitIo(new Channel[] {ch}, new int[] {events}, 1, deadline);
+        return awaitIo(new Channel[] {ch}, new int[] {events}, 1, deadline, false);
     }
 
     /** Waits (lock held) until something changes or the deadline passes; false on the deadline. */
@@ -942,11 +1014,18 @@ final class LinuxChild implements ChildProcess {
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
         long deadline = Deadlines.fromNow(timeout);
         lock.lockInterruptibly();
+        boolean ioDone = false;
         try {
+            // The first call polls before it reads: the child was most likely just started, and a
+            // read would only find its pipes empty (a wasted system call per pipe).
+            boolean pollFirst = !communicationStarted;
             if (!communicationStarted) {
                 beginCommunication(input);
             } else if (input != null) {
                 throw new IllegalStateException("Cannot send input after starting communication");
+            }
+            if (Thread.currentThread().isVirtual()) {
+                watchExit(); // a virtual thread waits on conditions; only the reactor sees the exit then
             }
             Channel[] waitOn = new Channel[3];
             int[] waitFor = new int[3];
@@ -956,14 +1035,17 @@ final class LinuxChild implements ChildProcess {
                     waitOn[count] = stdinChannel;
                     waitFor[count++] = Epoll.EPOLLOUT;
                 }
-                if (stdoutCapture != null && !stdoutChannel.closed && !drainInto(stdoutChannel, stdoutCapture)) {
+                if (stdoutCapture != null && !stdoutChannel.closed
+                        && (pollFirst || !drainInto(stdoutChannel, stdoutCapture))) {
                     waitOn[count] = stdoutChannel;
                     waitFor[count++] = Epoll.EPOLLIN;
                 }
-                if (stderrCapture != null && !stderrChannel.closed && !drainInto(stderrChannel, stderrCapture)) {
+                if (stderrCapture != null && !stderrChannel.closed
+                        && (pollFirst || !drainInto(stderrChannel, stderrCapture))) {
                     waitOn[count] = stderrChannel;
                     waitFor[count++] = Epoll.EPOLLIN;
                 }
+                pollFirst = false;
                 if (count == 0) {
                     break;
                 }
@@ -976,11 +1058,15 @@ final class LinuxChild implements ChildProcess {
                     }
                     limit = Math.min(limit, graceEnd);
                 }
-                if (!awaitIo(waitOn, waitFor, count, limit) && System.nanoTime() >= deadline) {
+                if (!awaitIo(waitOn, waitFor, count, limit, true) && System.nanoTime() >= deadline) {
                     throw partial();
                 }
             }
+            ioDone = true;
         } finally {
+            if (!ioDone && !reaped && pidfdUsers == 0) {
+                watchExit(); // leaving early (interrupt, timeout, failure): the reactor reaps the child
+            }
             lock.unlock();
         }
         if (!awaitExit(deadline) || !awaitPumps(deadline)) {
@@ -1020,9 +1106,35 @@ final class LinuxChild implements ChildProcess {
         return true;
     }
 
-    /** Reads what is there (lock held); true at end of file. */
+    /**
+     * Reads what is there (lock held); true at end of file. Uses what the last {@code poll} said
+     * of the pipe ({@link Channel#takePollRevents()}): hung up with nothing to read is the end
+     * without a read; a read shorter than asked found the pipe empty, so the next read would
+     * only say so again (the end, when the writer had hung up before it; else poll again).
+     */
     private static boolean drainInto(Channel ch, CaptureBuffer capture) {
-        return readUpTo(ch, capture, Integer.MAX_VALUE);
+        int revents = ch.takePollRevents();
+        if ((revents & (Epoll.POLLHUP | Epoll.POLLIN | Epoll.POLLERR | Epoll.POLLNVAL)) == Epoll.POLLHUP) {
+            ch.close(true);
+            return true;
+        }
+        boolean hungUp = (revents & Epoll.POLLHUP) != 0;
+        while (true) {
+            int n;
+            try {
+                n = ch.readInto(capture);
+            } catch (ErrnoException e) {
+                ch.close(true);
+                return true;
+            }
+            if (n == 0 || (n > 0 && n < ScratchBuffers.SIZE && hungUp)) {
+                ch.close(true);
+                return true;
+            }
+            if (n < 0 || n < ScratchBuffers.SIZE) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -1088,6 +1200,7 @@ final class LinuxChild implements ChildProcess {
                 throw new IllegalStateException("communication with pid " + pid + " already started");
             }
             beginCommunication(input);
+            watchExit(); // the future completes when the reactor has seen the exit
             asyncIo = new CompletableFuture<>();
             Runnable step = this::asyncStep;
             if (stdinStream != null) {
@@ -1242,6 +1355,7 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public CompletableFuture<Outcome> onExit() {
+        watchExitNow();
         if (pumps.isEmpty()) {
             return exit.copy();
         }

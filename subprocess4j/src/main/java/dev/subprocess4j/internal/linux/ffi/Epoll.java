@@ -155,10 +155,19 @@ public final class Epoll {
     }
 
     /** {@code POLLOUT}. */ public static final short POLLOUT = 0x004;
+    /** {@code POLLERR}. */ public static final short POLLERR = 0x008;
+    /** {@code POLLHUP}. */ public static final short POLLHUP = 0x010;
+    /** {@code POLLNVAL}. */ public static final short POLLNVAL = 0x020;
+
+    /** The {@code revents} of the i-th {@code struct pollfd} after {@link #pollAny}. */
+    public static short reventsAt(MemorySegment pollfds, int i) {
+        return pollfds.get(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6);
+    }
 
     /**
-     * {@code poll} on several fds; readiness is not reported, the caller retries its
-     * non-blocking I/O afterwards. EINTR counts as a wake-up.
+     * {@code poll} on several fds; the caller retries its non-blocking I/O afterwards and may read
+     * each fd's {@code revents} with {@link #reventsAt} (all 0 after a timeout or EINTR). EINTR
+     * counts as a wake-up.
      *
      * @param pollfds room for {@code fds.length} {@code struct pollfd} (8 bytes each)
      */

@@ -89,6 +89,8 @@ final class SharedFdTable {
             if (pool == null && !unusable) {
                 try {
                     pool = setUp();
+                } catch (Unsupported e) {
+                    disable(e.getMessage());
                 } catch (RuntimeException | Error e) {
                     disable("set-up failed: " + e);
                 }
@@ -135,7 +137,7 @@ final class SharedFdTable {
             Pool p = new Pool(free, placeholder, bits);
             String probe = probe(p);
             if (probe != null) {
-                throw new IllegalStateException(probe);
+                throw new Unsupported(probe);
             }
             return p;
         } catch (RuntimeException | Error e) {

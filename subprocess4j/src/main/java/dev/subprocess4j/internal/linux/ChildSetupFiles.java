@@ -5,6 +5,7 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 import java.util.stream.Stream;
 
 /**
@@ -40,11 +43,15 @@ import java.util.stream.Stream;
  * possible (another user's directory in a shared {@code /tmp}), the spawn fails with an
  * {@link IllegalStateException} saying why.
  *
- * <p>The check runs before every use. Hashing the files each time would cost more than a spawn,
- * so after a full check the files' identity is remembered (device, inode, size, owner, mode and
- * change time, whose nanoseconds no user can set: any write, chmod, chown or replacement changes
- * it), and the next use compares two {@code lstat}s with it; only a difference brings a full check
- * again.
+ * <p>The check runs before every use, and only for the file about to be used: every spawn needs
+ * the library (14 KB), only spawns that change credentials need the helper (~700 KB, statically
+ * linked), and hashing it cost a JVM's first spawn tens of milliseconds. Hashing the files each
+ * time would cost more than a spawn, so after a full check a file's identity is remembered
+ * (device, inode, size, owner, mode and change time, whose nanoseconds no user can set: any write,
+ * chmod, chown or replacement changes it) with its directory's, and the next use compares two
+ * {@code lstat}s with it; only a difference brings a full check again. The directory's name tells
+ * apart builds with different code: the library's SHA-256 and the helper's size and CRC-32 (a
+ * name, not a check: the check is the SHA-256 of the file used).
  */
 final class ChildSetupFiles {
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
@@ -60,9 +67,12 @@ final class ChildSetupFiles {
     private final long owner;
     /** Reads a file's bytes from where they ship (the jar), again whenever one must be extracted. */
     private final Function<String, byte[]> source;
-    private final Map<String, byte[]> digests;
-    /** The identity of the directory and of each file at the last full check; null = check fully. */
-    private volatile List<Map<String, Object>> trusted;
+    /** The SHA-256 of each file's copy in the jar, made when the file is first needed. */
+    private final Map<String, byte[]> digests = new ConcurrentHashMap<>();
+    private final long helperLength;
+    private final long helperCrc;
+    /** The identity of the directory and of the file at the file's last full check; none = check fully. */
+    private final Map<String, List<Map<String, Object>>> trusted = new ConcurrentHashMap<>();
 
     /**
      * @param base the directory to create the private directory in
@@ -74,11 +84,13 @@ final class ChildSetupFiles {
         this.source = source;
         byte[] library = source.apply(LIBRARY);
         byte[] helper = source.apply(HELPER);
-        this.digests = Map.of(LIBRARY, sha256(library), HELPER, sha256(helper));
-        byte[] both = new byte[library.length + helper.length];
-        System.arraycopy(library, 0, both, 0, library.length);
-        System.arraycopy(helper, 0, both, library.length, helper.length);
-        String hash = HexFormat.of().formatHex(sha256(both), 0, 8);
+        byte[] libraryDigest = sha256(library);
+        digests.put(LIBRARY, libraryDigest);
+        this.helperLength = helper.length;
+        this.helperCrc = crc32(helper);
+        byte[] name = ByteBuffer.allocate(libraryDigest.length + 16).put(libraryDigest)
+                .putLong(helperLength).putLong(helperCrc).array();
+        String hash = HexFormat.of().formatHex(sha256(name), 0, 8);
         this.dir = base.resolve("subprocess4j-" + owner + "-" + hash);
     }
 
@@ -133,41 +145,63 @@ final class ChildSetupFiles {
 
     /** The checked library, extracted when needed. */
     Path library() {
-        ensure();
+        ensure(LIBRARY);
         return dir.resolve(LIBRARY);
     }
 
     /** The checked helper, extracted when needed: call right before every use. */
     Path helper() {
-        ensure();
+        ensure(HELPER);
         return dir.resolve(HELPER);
     }
 
-    private void ensure() {
-        List<Map<String, Object>> seen = trusted;
-        if (seen != null && seen.equals(identities())) {
+    private void ensure(String name) {
+        List<Map<String, Object>> seen = trusted.get(name);
+        if (seen != null && seen.equals(identities(name))) {
             return;
         }
         synchronized (this) {
-            if (trusted != null && trusted.equals(identities())) {
+            seen = trusted.get(name);
+            if (seen != null && seen.equals(identities(name))) {
                 return;
             }
-            trusted = null;
+            trusted.remove(name);
             checkOrMakeDirectory();
-            for (String name : List.of(LIBRARY, HELPER)) {
-                checkOrReplaceFile(name);
+            checkOrReplaceFile(name);
+            List<Map<String, Object>> now = identities(name);
+            if (now != null) {
+                trusted.put(name, now);
             }
-            trusted = identities();
         }
     }
 
-    /** The identity of the directory and the files now, or null when one is missing. */
-    private List<Map<String, Object>> identities() {
+    /** The identity of the directory and of the file now, or null when one is missing. */
+    private List<Map<String, Object>> identities(String name) {
         try {
-            return List.of(identity(dir), identity(dir.resolve(LIBRARY)), identity(dir.resolve(HELPER)));
+            return List.of(identity(dir), identity(dir.resolve(name)));
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The SHA-256 of the jar's copy of {@code name}; the helper's is made at its first use, from
+     * the bytes the directory was named after (size and CRC-32 checked).
+     */
+    private byte[] digest(String name) {
+        return digests.computeIfAbsent(name, n -> {
+            byte[] bytes = source.apply(n);
+            if (bytes.length != helperLength || crc32(bytes) != helperCrc) {
+                throw new IllegalStateException("the copy of " + n + " in the jar changed while the JVM ran");
+            }
+            return sha256(bytes);
+        });
+    }
+
+    private static long crc32(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
     }
 
     private static Map<String, Object> identity(Path p) throws IOException {
@@ -248,7 +282,7 @@ final class ChildSetupFiles {
             Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(DIR_MODE));
             try {
                 byte[] bytes = source.apply(name);
-                if (!Arrays.equals(sha256(bytes), digests.get(name))) {
+                if (!Arrays.equals(sha256(bytes), digest(name))) {
                     throw new IllegalStateException("the copy of " + name + " in the jar changed while the JVM ran");
                 }
                 Files.write(tmp, bytes);
@@ -281,7 +315,7 @@ final class ChildSetupFiles {
             if ((mode & 07777) != FILE_MODE_BITS) {
                 return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0500";
             }
-            if (!Arrays.equals(sha256(Files.readAllBytes(file)), digests.get(name))) {
+            if (!Arrays.equals(sha256(Files.readAllBytes(file)), digest(name))) {
                 return "differs from the copy in the jar (SHA-256)";
             }
             return null;

@@ -1,6 +1,7 @@
 package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
@@ -50,6 +51,36 @@ class ChildSetupFilesTest {
             assertThat(names.map(p -> p.getFileName().toString()).sorted().toList())
                     .as("no temporary file left").containsExactly("libsubprocess4j.so", "subprocess4j-helper");
         }
+    }
+
+    @Test
+    void theLibraryAloneLeavesTheHelperUnread() throws IOException {
+        java.util.concurrent.atomic.AtomicInteger helperReads = new java.util.concurrent.atomic.AtomicInteger();
+        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> {
+            if (name.equals("subprocess4j-helper")) {
+                helperReads.incrementAndGet();
+                return HELPER;
+            }
+            return LIBRARY;
+        });
+        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
+        files.library();
+        try (var names = Files.list(files.directory())) {
+            // what every spawn needs is there; the helper (for credential changes) is not extracted yet
+            assertThat(names.map(p -> p.getFileName().toString()).toList()).containsExactly("libsubprocess4j.so");
+        }
+        assertThat(helperReads).as("read once, to name the directory").hasValue(1);
+        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
+        assertThat(helperReads.get()).as("read when needed").isGreaterThan(1);
+    }
+
+    @Test
+    void aHelperThatChangedInTheJarSinceTheStartIsRefused() {
+        java.util.concurrent.atomic.AtomicInteger helperReads = new java.util.concurrent.atomic.AtomicInteger();
+        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> name.equals("subprocess4j-helper")
+                ? (helperReads.incrementAndGet() == 1 ? HELPER : "a newer helper".getBytes(StandardCharsets.UTF_8))
+                : LIBRARY);
+        assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class).hasMessageContaining("changed");
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,8 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -37,7 +34,7 @@ import java.util.stream.Stream;
  *
  * <p>Nothing is executed or loaded unless it passes the check: the directory is a real directory
  * (not a link) owned by the JVM's effective user with mode 0700; each file is a regular file
- * owned by that user with mode 0500 and the SHA-256 of the copy in the jar. A file that fails is
+ * owned by that user with mode 0500 and the same bytes as the copy in the jar. A file that fails is
  * replaced (written under a temporary name, then renamed over it atomically, so a concurrent JVM
  * never sees half a file); a directory that fails is removed and made anew; when that is not
  * possible (another user's directory in a shared {@code /tmp}), the spawn fails with an
@@ -45,13 +42,14 @@ import java.util.stream.Stream;
  *
  * <p>The check runs before every use, and only for the file about to be used: every spawn needs
  * the library (14 KB), only spawns that change credentials need the helper (~700 KB, statically
- * linked), and hashing it cost a JVM's first spawn tens of milliseconds. Hashing the files each
+ * linked), and checking it cost a JVM's first spawn tens of milliseconds. Reading the files each
  * time would cost more than a spawn, so after a full check a file's identity is remembered
  * (device, inode, size, owner, mode and change time, whose nanoseconds no user can set: any write,
  * chmod, chown or replacement changes it) with its directory's, and the next use compares two
  * {@code lstat}s with it; only a difference brings a full check again. The directory's name tells
- * apart builds with different code: the library's SHA-256 and the helper's size and CRC-32 (a
- * name, not a check: the check is the SHA-256 of the file used).
+ * apart builds with different code: the CRC-32 of each file (a name, not a check: the check
+ * compares every byte of the file used). No digest is computed: a JVM's first use of
+ * {@code MessageDigest} alone costs ~20 ms.
  */
 final class ChildSetupFiles {
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
@@ -67,8 +65,8 @@ final class ChildSetupFiles {
     private final long owner;
     /** Reads a file's bytes from where they ship (the jar), again whenever one must be extracted. */
     private final Function<String, byte[]> source;
-    /** The SHA-256 of each file's copy in the jar, made when the file is first needed. */
-    private final Map<String, byte[]> digests = new ConcurrentHashMap<>();
+    /** The bytes of each file's copy in the jar: the library's from the start, the helper's from its first use. */
+    private final Map<String, byte[]> contents = new ConcurrentHashMap<>();
     private final long helperLength;
     private final long helperCrc;
     /** The identity of the directory and of the file at the file's last full check; none = check fully. */
@@ -84,13 +82,10 @@ final class ChildSetupFiles {
         this.source = source;
         byte[] library = source.apply(LIBRARY);
         byte[] helper = source.apply(HELPER);
-        byte[] libraryDigest = sha256(library);
-        digests.put(LIBRARY, libraryDigest);
+        contents.put(LIBRARY, library);
         this.helperLength = helper.length;
         this.helperCrc = crc32(helper);
-        byte[] name = ByteBuffer.allocate(libraryDigest.length + 16).put(libraryDigest)
-                .putLong(helperLength).putLong(helperCrc).array();
-        String hash = HexFormat.of().formatHex(sha256(name), 0, 8);
+        String hash = HexFormat.of().toHexDigits((int) crc32(library)) + HexFormat.of().toHexDigits((int) helperCrc);
         this.dir = base.resolve("subprocess4j-" + owner + "-" + hash);
     }
 
@@ -185,16 +180,16 @@ final class ChildSetupFiles {
     }
 
     /**
-     * The SHA-256 of the jar's copy of {@code name}; the helper's is made at its first use, from
-     * the bytes the directory was named after (size and CRC-32 checked).
+     * The bytes of the jar's copy of {@code name}; the helper's are read at its first use and
+     * must be those the directory was named after (size and CRC-32 checked).
      */
-    private byte[] digest(String name) {
-        return digests.computeIfAbsent(name, n -> {
+    private byte[] contents(String name) {
+        return contents.computeIfAbsent(name, n -> {
             byte[] bytes = source.apply(n);
             if (bytes.length != helperLength || crc32(bytes) != helperCrc) {
                 throw new IllegalStateException("the copy of " + n + " in the jar changed while the JVM ran");
             }
-            return sha256(bytes);
+            return bytes;
         });
     }
 
@@ -281,11 +276,7 @@ final class ChildSetupFiles {
             }
             Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(DIR_MODE));
             try {
-                byte[] bytes = source.apply(name);
-                if (!Arrays.equals(sha256(bytes), digest(name))) {
-                    throw new IllegalStateException("the copy of " + name + " in the jar changed while the JVM ran");
-                }
-                Files.write(tmp, bytes);
+                Files.write(tmp, contents(name));
                 Files.setPosixFilePermissions(tmp, FILE_MODE);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
@@ -315,8 +306,8 @@ final class ChildSetupFiles {
             if ((mode & 07777) != FILE_MODE_BITS) {
                 return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0500";
             }
-            if (!Arrays.equals(sha256(Files.readAllBytes(file)), digest(name))) {
-                return "differs from the copy in the jar (SHA-256)";
+            if (!Arrays.equals(Files.readAllBytes(file), contents(name))) {
+                return "differs from the copy in the jar";
             }
             return null;
         } catch (NoSuchFileException e) {
@@ -344,14 +335,6 @@ final class ChildSetupFiles {
             }
         } else {
             Files.deleteIfExists(p);
-        }
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

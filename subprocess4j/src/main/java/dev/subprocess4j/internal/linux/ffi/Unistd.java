@@ -4,9 +4,7 @@ import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
 
 import dev.subprocess4j.internal.Errno;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** {@code <unistd.h>} and {@code <fcntl.h>}: pipes, reads, writes, closes, flags. */
 public final class Unistd {
@@ -24,10 +22,7 @@ public final class Unistd {
     private static final int F_GETFD = 1;
     private static final int AT_FDCWD = -100;
 
-    // Every call but geteuid is a raw system call through Libc.syscall (one downcall stub for all).
-    private static final class Geteuid {
-        static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(INT));
-    }
+    // Every call is a raw system call through Libc.syscall (one downcall stub for all).
 
     private static long fcntl(MemorySegment state, int fd, int cmd, int arg) {
         return Libc.syscall(state, Libc.Nr.FCNTL, fd, cmd, arg);
@@ -212,10 +207,6 @@ public final class Unistd {
 
     /** {@code geteuid()}: the effective uid of the JVM (cannot fail). */
     public static long geteuid() {
-        try {
-            return Integer.toUnsignedLong((int) Geteuid.GETEUID.invokeExact());
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        return Integer.toUnsignedLong((int) Libc.syscall(Libc.errnoState(), Libc.Nr.GETEUID, 0, 0, 0));
     }
 }

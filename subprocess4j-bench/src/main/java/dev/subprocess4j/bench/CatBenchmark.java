@@ -1,6 +1,5 @@
 package dev.subprocess4j.bench;
 
-import com.zaxxer.nuprocess.NuAbstractProcessHandler;
 import com.zaxxer.nuprocess.NuProcess;
 import com.zaxxer.nuprocess.NuProcessBuilder;
 import dev.subprocess4j.Command;
@@ -112,10 +111,13 @@ public class CatBenchmark {
     }
 
     /** Writes DATA when NuProcess says stdin is ready, collects stdout. Callbacks run on its thread. */
-    static final class Feeder extends NuAbstractProcessHandler {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(SIZE);
+    static final class Feeder extends NuCollector {
         private NuProcess process;
         private int written;
+
+        Feeder() {
+            super(SIZE);
+        }
 
         @Override
         public void onStart(NuProcess nuProcess) {
@@ -134,21 +136,6 @@ public class CatBenchmark {
                 return false;
             }
             return true;
-        }
-
-        @Override
-        public void onStdout(ByteBuffer buffer, boolean closed) {
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            synchronized (out) {
-                out.writeBytes(bytes);
-            }
-        }
-
-        byte[] stdout() {
-            synchronized (out) {
-                return out.toByteArray();
-            }
         }
     }
 }

@@ -1,11 +1,9 @@
 package dev.subprocess4j.bench;
 
-import com.zaxxer.nuprocess.NuAbstractProcessHandler;
 import com.zaxxer.nuprocess.NuProcessBuilder;
 import dev.subprocess4j.Command;
 import dev.subprocess4j.Subprocess;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
@@ -99,28 +97,8 @@ public class EchoBenchmark {
 
     @Benchmark
     public byte[] nuProcess() throws Exception {
-        Collector collector = new Collector();
+        NuCollector collector = new NuCollector(32);
         new NuProcessBuilder(collector, ECHO).start().waitFor(0, TimeUnit.SECONDS);
         return check(collector.stdout());
-    }
-
-    /** NuProcess hands output to callbacks on its own thread. */
-    static final class Collector extends NuAbstractProcessHandler {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        @Override
-        public void onStdout(ByteBuffer buffer, boolean closed) {
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            synchronized (out) {
-                out.writeBytes(bytes);
-            }
-        }
-
-        byte[] stdout() {
-            synchronized (out) {
-                return out.toByteArray();
-            }
-        }
     }
 }

@@ -84,22 +84,21 @@ public final class Main implements Callable<Integer> {
     /** An option taking one value of {@code type}, through {@code converter} when not null. */
     static OptionSpec option(String name, String paramLabel, Class<?> type, ITypeConverter<?> converter,
                              String... description) {
-        OptionSpec.Builder b = OptionSpec.builder(name).paramLabel(paramLabel).type(type).description(description);
-        if (converter != null) {
-            b.converters(converter);
-        }
-        return b.build();
+        return withConverter(OptionSpec.builder(name).paramLabel(paramLabel).type(type), converter, description);
     }
 
     /** A repeatable option: a list of {@code elementType}. */
     static OptionSpec repeatable(String name, String paramLabel, Class<?> elementType, ITypeConverter<?> converter,
                                  String... description) {
-        OptionSpec.Builder b = OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
-                .auxiliaryTypes(elementType).description(description);
+        return withConverter(OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
+                .auxiliaryTypes(elementType), converter, description);
+    }
+
+    private static OptionSpec withConverter(OptionSpec.Builder b, ITypeConverter<?> converter, String... description) {
         if (converter != null) {
             b.converters(converter);
         }
-        return b.build();
+        return b.description(description).build();
     }
 
     /** An option without a value. */

@@ -174,27 +174,31 @@ final class RunCommand implements Callable<Integer> {
         timeout = value("--timeout");
         cwd = value("--cwd");
         env = list("--env");
-        capture = Boolean.TRUE.equals(value("--capture"));
-        json = Boolean.TRUE.equals(value("--json"));
+        capture = isSet("--capture");
+        json = isSet("--json");
         killSignal = value("--kill-signal");
         killGrace = value("--kill-grace");
         unsetEnv = list("--unset-env");
-        clearEnv = Boolean.TRUE.equals(value("--clear-env"));
-        newSession = Boolean.TRUE.equals(value("--new-session"));
+        clearEnv = isSet("--clear-env");
+        newSession = isSet("--new-session");
         user = value("--user");
         group = value("--group");
         extraGroups = value("--extra-groups");
         umask = value("--umask");
         rlimits = list("--rlimit");
         passFds = list("--pass-fd");
-        killOnParentExit = Boolean.TRUE.equals(value("--kill-on-parent-exit"));
+        killOnParentExit = isSet("--kill-on-parent-exit");
         stdinFile = value("--stdin");
         stdoutFile = value("--stdout");
         stderrTarget = value("--stderr");
-        shell = Boolean.TRUE.equals(value("--shell"));
+        shell = isSet("--shell");
         program = spec.positionalParameters().get(0).getValue();
         List<String> rest = spec.positionalParameters().get(1).getValue();
         args = rest == null ? List.of() : rest;
+    }
+
+    private boolean isSet(String option) {
+        return Boolean.TRUE.equals(value(option));
     }
 
     private <T> T value(String option) {

@@ -1107,6 +1107,18 @@ final class LinuxChild implements ChildProcess {
     }
 
     /**
+     * One read into {@code capture}: the bytes read, -1 when the pipe is empty for now, 0 at end
+     * of file or after a read error (which ends the stream as end of file does).
+     */
+    private static int readOrEnd(Channel ch, CaptureBuffer capture) {
+        try {
+            return ch.readInto(capture);
+        } catch (ErrnoException e) {
+            return 0;
+        }
+    }
+
+    /**
      * Reads what is there (lock held); true at end of file. Uses what the last {@code poll} said
      * of the pipe ({@link Channel#takePollRevents()}): hung up with nothing to read is the end
      * without a read; a read shorter than asked found the pipe empty, so the next read would
@@ -1120,13 +1132,7 @@ final class LinuxChild implements ChildProcess {
         }
         boolean hungUp = (revents & Epoll.POLLHUP) != 0;
         while (true) {
-            int n;
-            try {
-                n = ch.readInto(capture);
-            } catch (ErrnoException e) {
-                ch.close(true);
-                return true;
-            }
+            int n = readOrEnd(ch, capture);
             if (n == 0 || (n > 0 && n < ScratchBuffers.SIZE && hungUp)) {
                 ch.close(true);
                 return true;
@@ -1145,13 +1151,7 @@ final class LinuxChild implements ChildProcess {
      */
     private static boolean readUpTo(Channel ch, CaptureBuffer capture, int maxChunks) {
         for (int i = 0; i < maxChunks; i++) {
-            int n;
-            try {
-                n = ch.readInto(capture);
-            } catch (ErrnoException e) {
-                ch.close(true);
-                return true;
-            }
+            int n = readOrEnd(ch, capture);
             if (n > 0) {
                 continue;
             } else if (n == 0) {

@@ -3,6 +3,7 @@
 # generate-resources). Usage: build.sh OUTPUT_DIR [CROSS_COMPILER]
 #   OUTPUT_DIR/libsubprocess4j.so     the in-process library (loaded through java.lang.foreign)
 #   OUTPUT_DIR/subprocess4j-helper    the exec'd helper for user/group changes
+#   OUTPUT_DIR/index                  "name size crc32" of each, read by ChildSetupFiles
 # Without CROSS_COMPILER: for the machine's own platform with $CC, else cc. With it (e.g.
 # aarch64-linux-gnu-gcc): for that platform when that compiler is installed, else nothing (the
 # jar then lacks that platform, whose options needing this code are refused at run time).
@@ -35,3 +36,13 @@ if ! $cc $flags -static -o "$out/subprocess4j-helper.tmp" "$src/helper.c" 2>/dev
   $cc $flags -o "$out/subprocess4j-helper.tmp" "$src/helper.c"
 fi
 mv "$out/subprocess4j-helper.tmp" "$out/subprocess4j-helper"
+
+# The index: each file's size and CRC-32 (zip's, from gzip's trailer), so that the library names its
+# extraction directory and checks the helper without reading the helper out of the jar at start-up.
+index() { # name -> "name size crc32"
+  # shellcheck disable=SC2046
+  set -- "$1" $(gzip -c "$out/$1" | tail -c 8 | od -An -tu1)
+  echo "$1 $(( $6 | ($7 << 8) | ($8 << 16) | ($9 << 24) )) $(( $2 | ($3 << 8) | ($4 << 16) | ($5 << 24) ))"
+}
+{ index libsubprocess4j.so; index subprocess4j-helper; } > "$out/index.tmp"
+mv "$out/index.tmp" "$out/index"

@@ -48,13 +48,17 @@ import java.util.stream.Stream;
  * chmod, chown or replacement changes it) with its directory's, and the next use compares two
  * {@code lstat}s with it; only a difference brings a full check again. The directory's name tells
  * apart builds with different code: the CRC-32 of each file (a name, not a check: the check
- * compares every byte of the file used). No digest is computed: a JVM's first use of
- * {@code MessageDigest} alone costs ~20 ms.
+ * compares every byte of the file used), taken from the {@code index} the build writes beside
+ * them, so that the helper is not read out of the jar (inflating ~700 KB, ~7 ms of a JVM's first
+ * spawn) until a spawn needs it; the bytes read are checked against the index. No digest is
+ * computed: a JVM's first use of {@code MessageDigest} alone costs ~20 ms.
  */
 final class ChildSetupFiles {
     private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     static final String LIBRARY = "libsubprocess4j.so";
     static final String HELPER = "subprocess4j-helper";
+    /** Each file's size and CRC-32, written by the build (src/main/c/build.sh). */
+    static final String INDEX = "index";
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("r-x------");
     private static final int DIR_MODE_BITS = 0700;
@@ -75,18 +79,46 @@ final class ChildSetupFiles {
     /**
      * @param base the directory to create the private directory in
      * @param owner the uid that must own everything (the JVM's effective uid)
-     * @param source the bytes of {@code libsubprocess4j.so} and {@code subprocess4j-helper} by name
+     * @param source the bytes of {@code libsubprocess4j.so}, {@code subprocess4j-helper} and
+     *     {@code index} (a line {@code "name size crc32"} for each of the two) by name
+     * @throws IllegalStateException when the library's bytes do not match the index
      */
     ChildSetupFiles(Path base, long owner, Function<String, byte[]> source) {
         this.owner = owner;
         this.source = source;
+        Map<String, long[]> index = parseIndex(source.apply(INDEX));
         byte[] library = source.apply(LIBRARY);
-        byte[] helper = source.apply(HELPER);
+        long[] libraryEntry = index.get(LIBRARY);
+        long[] helperEntry = index.get(HELPER);
+        if (libraryEntry == null || helperEntry == null) {
+            throw new IllegalStateException("the child-setup index in the jar lacks an entry: " + index.keySet());
+        }
+        if (library.length != libraryEntry[0] || crc32(library) != libraryEntry[1]) {
+            throw new IllegalStateException("the copy of " + LIBRARY + " in the jar does not match its index");
+        }
         contents.put(LIBRARY, library);
-        this.helperLength = helper.length;
-        this.helperCrc = crc32(helper);
-        String hash = HexFormat.of().toHexDigits((int) crc32(library)) + HexFormat.of().toHexDigits((int) helperCrc);
+        this.helperLength = helperEntry[0];
+        this.helperCrc = helperEntry[1];
+        String hash = HexFormat.of().toHexDigits((int) libraryEntry[1]) + HexFormat.of().toHexDigits((int) helperCrc);
         this.dir = base.resolve("subprocess4j-" + owner + "-" + hash);
+    }
+
+    /** The index's entries by name: {size, crc32}. */
+    private static Map<String, long[]> parseIndex(byte[] text) {
+        Map<String, long[]> entries = new java.util.HashMap<>();
+        for (String line : new String(text, java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 3) {
+                try {
+                    entries.put(f[0], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+                } catch (NumberFormatException e) {
+                    throw new IllegalStateException("the child-setup index in the jar has a bad line: " + line, e);
+                }
+            } else if (!line.isBlank()) {
+                throw new IllegalStateException("the child-setup index in the jar has a bad line: " + line);
+            }
+        }
+        return entries;
     }
 
     /** The platform directory name in the jar for this JVM: {@code linux-x86_64} or {@code linux-aarch64}. */
@@ -96,8 +128,8 @@ final class ChildSetupFiles {
 
     /** Whether the jar holds the C code for this platform (the build had a compiler for it). */
     static boolean shipped() {
-        return ChildSetupFiles.class.getResource(resource(HELPER)) != null
-                && ChildSetupFiles.class.getResource(resource(LIBRARY)) != null;
+        // The build writes the index after both files (a missing file is reported when it is read).
+        return ChildSetupFiles.class.getResource(resource(INDEX)) != null;
     }
 
     private static String resource(String name) {
@@ -181,13 +213,14 @@ final class ChildSetupFiles {
 
     /**
      * The bytes of the jar's copy of {@code name}; the helper's are read at its first use and
-     * must be those the directory was named after (size and CRC-32 checked).
+     * must be those of the index the directory was named after (size and CRC-32 checked).
      */
     private byte[] contents(String name) {
         return contents.computeIfAbsent(name, n -> {
             byte[] bytes = source.apply(n);
             if (bytes.length != helperLength || crc32(bytes) != helperCrc) {
-                throw new IllegalStateException("the copy of " + n + " in the jar changed while the JVM ran");
+                throw new IllegalStateException("the copy of " + n + " in the jar does not match its index"
+                        + " (the jar changed while the JVM ran?)");
             }
             return bytes;
         });

@@ -5,6 +5,7 @@ import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.foreign.Arena;
@@ -172,28 +173,28 @@ final class ChildSetupSpawner {
             long parentPid = ProcessHandle.current().pid();
             if (credentials != null) {
                 flags |= ChildSetup.FLAG_HELPER;
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, helper.toString()));
+                Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, helper.toString()));
             } else {
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, path));
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r.argv()));
+                Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, path));
+                Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r.argv()));
                 if (r.killOnParentExit()) {
                     flags |= ChildSetup.FLAG_PDEATHSIG;
                 }
             }
-            spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
+            Mem.putAddress(spec, ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
             if (r.cwd() != null) {
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.cwd().toString()));
+                Mem.putAddress(spec, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.cwd().toString()));
             }
             if (r.startNewSession()) {
                 flags |= ChildSetup.FLAG_SETSID;
             }
             if (r.processGroup() != null) {
                 flags |= ChildSetup.FLAG_SETPGID;
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PGID, r.processGroup());
+                Mem.putLong(spec, ChildSetup.SPEC_PGID, r.processGroup());
             }
             if (r.umask() != null) {
                 flags |= ChildSetup.FLAG_UMASK;
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_UMASK, r.umask());
+                Mem.putLong(spec, ChildSetup.SPEC_UMASK, r.umask());
             }
             if (r.restoreSignals()) {
                 flags |= ChildSetup.FLAG_RESTORE_SIGNALS;
@@ -201,30 +202,30 @@ final class ChildSetupSpawner {
             if (r.closeFds()) {
                 flags |= ChildSetup.FLAG_CLOSE_FDS;
             }
-            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PARENT_PID, parentPid);
+            Mem.putLong(spec, ChildSetup.SPEC_PARENT_PID, parentPid);
             if (!r.rlimits().isEmpty() && credentials == null) { // else the helper sets them: see helperArgv
                 MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.rlimits().size());
                 int i = 0;
                 for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
-                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, e.getKey().resource());
-                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, kernelLimit(e.getValue()[0]));
-                    limits.setAtIndex(ValueLayout.JAVA_LONG, i++, kernelLimit(e.getValue()[1]));
+                    Mem.putLongAt(limits, i++, e.getKey().resource());
+                    Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[0]));
+                    Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[1]));
                 }
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_NRLIMITS, r.rlimits().size());
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_RLIMITS, limits);
+                Mem.putLong(spec, ChildSetup.SPEC_NRLIMITS, r.rlimits().size());
+                Mem.putAddress(spec, ChildSetup.SPEC_RLIMITS, limits);
             }
             if (r.passFds().length > 0) {
                 MemorySegment fds = arena.allocate(ValueLayout.JAVA_LONG, r.passFds().length);
                 for (int i = 0; i < r.passFds().length; i++) {
-                    fds.setAtIndex(ValueLayout.JAVA_LONG, i, r.passFds()[i]); // ascending: Command sorts them
+                    Mem.putLongAt(fds, i, r.passFds()[i]); // ascending: Command sorts them
                 }
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_NPASS_FDS, r.passFds().length);
-                spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_PASS_FDS, fds);
+                Mem.putLong(spec, ChildSetup.SPEC_NPASS_FDS, r.passFds().length);
+                Mem.putAddress(spec, ChildSetup.SPEC_PASS_FDS, fds);
             }
             redirect(spec, arena, 0, r.stdin(), stdinPipe == null ? -1 : stdinPipe[0]);
             redirect(spec, arena, 1, r.stdout(), stdoutPipe == null ? -1 : stdoutPipe[1]);
             if (r.stderr() == Redirect.STDOUT) {
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
+                Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
             } else {
                 redirect(spec, arena, 2, r.stderr(), stderrPipe == null ? -1 : stderrPipe[1]);
             }
@@ -232,7 +233,7 @@ final class ChildSetupSpawner {
 
             if (shared) {
                 // No error pipe: the child writes its report into `report` (it shares our memory).
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags | ChildSetup.FLAG_SHARED_TABLE);
+                Mem.putLong(spec, ChildSetup.SPEC_FLAGS, flags | ChildSetup.FLAG_SHARED_TABLE);
                 SharedFdTable.Slots slots = SharedFdTable.take();
                 int pid;
                 try {
@@ -244,24 +245,24 @@ final class ChildSetupSpawner {
                 if (pid > 0) {
                     return pid;
                 }
-                int errno = report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_ERROR);
-                int detail = report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_DETAIL);
+                int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
+                int detail = Mem.getInt(report, ChildSetup.REPORT_DETAIL);
                 if (SharedFdTable.missingUnshare(detail, errno)) {
                     SharedFdTable.disable("a child's close_range(CLOSE_RANGE_UNSHARE) failed with " + Errno.name(errno));
                     throw new SharedFdTable.Unsupported(Errno.name(errno));
                 }
-                throw failure(r, path, null, report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_STEP), errno, detail);
+                throw failure(r, path, null, Mem.getInt(report, ChildSetup.REPORT_STEP), errno, detail);
             }
-            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS, flags);
+            Mem.putLong(spec, ChildSetup.SPEC_FLAGS, flags);
 
             // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
             int[] errorPipe = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // never 0-2, which the child redirects
             try {
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
-                spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
+                Mem.putLong(spec, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
+                Mem.putLong(spec, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
                 if (credentials != null) {
                     int helperFlags = credentials.helperFlags() | (r.killOnParentExit() ? ChildSetup.HELPER_PDEATHSIG : 0);
-                    spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
+                    Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
                             helperArgv(errorPipe[1], helperFlags, parentPid, credentials, path, r)));
                 }
             } catch (RuntimeException | Error e) {
@@ -273,9 +274,9 @@ final class ChildSetupSpawner {
             if (pid > 0) {
                 return pid;
             }
-            throw failure(r, path, helper, report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_STEP),
-                    report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_ERROR),
-                    report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_DETAIL));
+            throw failure(r, path, helper, Mem.getInt(report, ChildSetup.REPORT_STEP),
+                    Mem.getInt(report, ChildSetup.REPORT_ERROR),
+                    Mem.getInt(report, ChildSetup.REPORT_DETAIL));
         }
     }
 
@@ -289,37 +290,34 @@ final class ChildSetupSpawner {
         long source = -1;
         String path = null;
         int flags = 0;
-        switch (r) {
-            case Redirect.Standard s when s == Redirect.INHERIT -> kind = ChildSetup.REDIRECT_INHERIT;
-            case Redirect.Standard s when s == Redirect.DEVNULL -> {
-                kind = ChildSetup.REDIRECT_OPEN;
-                path = "/dev/null";
-                flags = fd == 0 ? Unistd.O_RDONLY : Unistd.O_WRONLY;
-            }
-            case Redirect.ReadFile(Path p) -> {
-                kind = ChildSetup.REDIRECT_OPEN;
-                path = p.toAbsolutePath().toString();
-                flags = Unistd.O_RDONLY;
-            }
-            case Redirect.WriteFile(Path p, boolean append) -> {
-                kind = ChildSetup.REDIRECT_OPEN;
-                path = p.toAbsolutePath().toString();
-                flags = Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC);
-            }
-            case Redirect.Fd(int n) -> {
-                kind = ChildSetup.REDIRECT_DUP;
-                source = n;
-            }
-            default -> { // PIPE, from, to, lines: our pipe
-                kind = ChildSetup.REDIRECT_DUP;
-                source = pipeEnd;
-            }
+        // instanceof, not a pattern switch: each pattern switch makes the JVM spin a class at its
+        // first run (~1 ms), and this one runs at every JVM's first spawn.
+        if (r == Redirect.INHERIT) {
+            kind = ChildSetup.REDIRECT_INHERIT;
+        } else if (r == Redirect.DEVNULL) {
+            kind = ChildSetup.REDIRECT_OPEN;
+            path = "/dev/null";
+            flags = fd == 0 ? Unistd.O_RDONLY : Unistd.O_WRONLY;
+        } else if (r instanceof Redirect.ReadFile(Path p)) {
+            kind = ChildSetup.REDIRECT_OPEN;
+            path = p.toAbsolutePath().toString();
+            flags = Unistd.O_RDONLY;
+        } else if (r instanceof Redirect.WriteFile(Path p, boolean append)) {
+            kind = ChildSetup.REDIRECT_OPEN;
+            path = p.toAbsolutePath().toString();
+            flags = Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC);
+        } else if (r instanceof Redirect.Fd(int n)) {
+            kind = ChildSetup.REDIRECT_DUP;
+            source = n;
+        } else { // PIPE, from, to, lines: our pipe
+            kind = ChildSetup.REDIRECT_DUP;
+            source = pipeEnd;
         }
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
+        Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
+        Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
         if (path != null) {
-            spec.set(ValueLayout.ADDRESS, ChildSetup.SPEC_REDIRECT_PATH + 8L * fd, LinuxBackend.cString(arena, path));
-            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_REDIRECT_FLAGS + 8L * fd, flags);
+            Mem.putAddress(spec, ChildSetup.SPEC_REDIRECT_PATH + 8L * fd, LinuxBackend.cString(arena, path));
+            Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_FLAGS + 8L * fd, flags);
         }
     }
 

@@ -204,7 +204,7 @@ final class EpollReactor {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocate(8, 8);
-            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+            dev.subprocess4j.internal.linux.ffi.Mem.putLong(one, 0, 1L);
             Unistd.write(wakeFd, one, 8);
         }
     }

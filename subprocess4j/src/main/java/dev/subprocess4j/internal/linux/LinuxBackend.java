@@ -7,6 +7,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Signals;
@@ -17,7 +18,6 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -249,7 +249,7 @@ public final class LinuxBackend implements Backend {
         if (rc != 0) {
             throw spawnFailure(r, rc, path);
         }
-        return pidOut.get(ValueLayout.JAVA_INT, 0);
+        return Mem.getInt(pidOut, 0);
     }
 
     private static void closeChildEnds(int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
@@ -335,15 +335,15 @@ public final class LinuxBackend implements Backend {
     }
 
     static MemorySegment cString(Arena arena, String s) {
-        return arena.allocateFrom(s, StandardCharsets.UTF_8);
+        return Mem.cString(arena, s);
     }
 
     static MemorySegment argv(Arena arena, List<String> argv) {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1);
         for (int i = 0; i < argv.size(); i++) {
-            array.setAtIndex(ValueLayout.ADDRESS, i, cString(arena, argv.get(i)));
+            Mem.putAddressAt(array, i, cString(arena, argv.get(i)));
         }
-        array.setAtIndex(ValueLayout.ADDRESS, argv.size(), MemorySegment.NULL);
+        Mem.putAddressAt(array, argv.size(), MemorySegment.NULL);
         return array;
     }
 
@@ -363,9 +363,9 @@ public final class LinuxBackend implements Backend {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, env.size() + 1);
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
-            array.setAtIndex(ValueLayout.ADDRESS, i++, cString(arena, e.getKey() + "=" + e.getValue()));
+            Mem.putAddressAt(array, i++, cString(arena, e.getKey() + "=" + e.getValue()));
         }
-        array.setAtIndex(ValueLayout.ADDRESS, i, MemorySegment.NULL);
+        Mem.putAddressAt(array, i, MemorySegment.NULL);
         return array;
     }
 

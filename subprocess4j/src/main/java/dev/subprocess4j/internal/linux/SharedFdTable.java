@@ -2,12 +2,12 @@ package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -151,7 +151,7 @@ final class SharedFdTable {
         Slots slots = p.free().peek();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8);
-            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_FLAGS,
+            Mem.putLong(spec, ChildSetup.SPEC_FLAGS,
                     ChildSetup.FLAG_SHARED_TABLE | ChildSetup.FLAG_PROBE | ChildSetup.FLAG_CLOSE_FDS);
             fill(spec, slots, p.placeholder());
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
@@ -159,20 +159,20 @@ final class SharedFdTable {
             if (pid > 0) {
                 return null;
             }
-            int errno = report.get(ValueLayout.JAVA_INT, ChildSetup.REPORT_ERROR);
+            int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
             return "probe child: close_range(CLOSE_RANGE_UNSHARE) failed with " + Errno.name(errno);
         }
     }
 
     /** The spec's shared-table fields (not its flags) for one set of slots. */
     static void fill(MemorySegment spec, Slots slots, int placeholder) {
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_READ_FD, -1);
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_ERR_WRITE_FD, -1);
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_SLOT_LIMIT, slots.limit());
+        Mem.putLong(spec, ChildSetup.SPEC_ERR_READ_FD, -1);
+        Mem.putLong(spec, ChildSetup.SPEC_ERR_WRITE_FD, -1);
+        Mem.putLong(spec, ChildSetup.SPEC_SLOT_LIMIT, slots.limit());
         for (int i = 0; i < 3; i++) {
-            spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_SLOT + 8L * i, slots.fds()[i]);
+            Mem.putLong(spec, ChildSetup.SPEC_SLOT + 8L * i, slots.fds()[i]);
         }
-        spec.set(ValueLayout.JAVA_LONG, ChildSetup.SPEC_PLACEHOLDER_FD, placeholder);
+        Mem.putLong(spec, ChildSetup.SPEC_PLACEHOLDER_FD, placeholder);
     }
 
     /** A set of slots for one spawn; waits (not interruptibly: the spawn is under way) when all are taken. */

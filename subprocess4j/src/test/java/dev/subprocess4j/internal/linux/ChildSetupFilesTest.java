@@ -32,7 +32,29 @@ class ChildSetupFilesTest {
     Path base;
 
     private ChildSetupFiles files() {
-        return new ChildSetupFiles(base, uid(), name -> name.equals("subprocess4j-helper") ? HELPER : LIBRARY);
+        return new ChildSetupFiles(base, uid(), source(LIBRARY, HELPER));
+    }
+
+    /** A jar's files: the library, the helper, and the index the build writes for them. */
+    private static java.util.function.Function<String, byte[]> source(byte[] library, byte[] helper) {
+        byte[] index = index(library, helper);
+        return name -> switch (name) {
+            case "libsubprocess4j.so" -> library;
+            case "subprocess4j-helper" -> helper;
+            case "index" -> index;
+            default -> throw new AssertionError(name);
+        };
+    }
+
+    private static byte[] index(byte[] library, byte[] helper) {
+        return ("libsubprocess4j.so " + library.length + " " + crc32(library) + "\n"
+                + "subprocess4j-helper " + helper.length + " " + crc32(helper) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static long crc32(byte[] bytes) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bytes);
+        return crc.getValue();
     }
 
     @Test
@@ -56,12 +78,12 @@ class ChildSetupFilesTest {
     @Test
     void theLibraryAloneLeavesTheHelperUnread() throws IOException {
         java.util.concurrent.atomic.AtomicInteger helperReads = new java.util.concurrent.atomic.AtomicInteger();
+        var jar = source(LIBRARY, HELPER);
         ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> {
             if (name.equals("subprocess4j-helper")) {
                 helperReads.incrementAndGet();
-                return HELPER;
             }
-            return LIBRARY;
+            return jar.apply(name);
         });
         assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
         files.library();
@@ -69,25 +91,64 @@ class ChildSetupFilesTest {
             // what every spawn needs is there; the helper (for credential changes) is not extracted yet
             assertThat(names.map(p -> p.getFileName().toString()).toList()).containsExactly("libsubprocess4j.so");
         }
-        assertThat(helperReads).as("read once, to name the directory").hasValue(1);
+        assertThat(helperReads).as("not read to name the directory: the index names it").hasValue(0);
         assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
-        assertThat(helperReads.get()).as("read when needed").isGreaterThan(1);
+        assertThat(helperReads.get()).as("read when needed").isEqualTo(1);
     }
 
     @Test
-    void aHelperThatChangedInTheJarSinceTheStartIsRefused() {
-        java.util.concurrent.atomic.AtomicInteger helperReads = new java.util.concurrent.atomic.AtomicInteger();
-        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> name.equals("subprocess4j-helper")
-                ? (helperReads.incrementAndGet() == 1 ? HELPER : "a newer helper".getBytes(StandardCharsets.UTF_8))
-                : LIBRARY);
-        assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class).hasMessageContaining("changed");
+    void aHelperThatDoesNotMatchTheIndexIsRefused() {
+        // the jar changed while the JVM ran: the index (read at the start) names the old helper
+        byte[] index = index(LIBRARY, HELPER);
+        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> switch (name) {
+            case "index" -> index;
+            case "subprocess4j-helper" -> "a newer helper".getBytes(StandardCharsets.UTF_8);
+            default -> LIBRARY;
+        });
+        assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("subprocess4j-helper").hasMessageContaining("does not match its index");
+        assertThat(files.directory()).satisfiesAnyOf(
+                d -> assertThat(d).doesNotExist(),
+                d -> assertThat(d.resolve("subprocess4j-helper")).doesNotExist());
+    }
+
+    @Test
+    void aLibraryThatDoesNotMatchTheIndexIsRefusedAtOnce() {
+        byte[] index = index(LIBRARY, HELPER);
+        assertThatThrownBy(() -> new ChildSetupFiles(base, uid(), name -> switch (name) {
+            case "index" -> index;
+            case "libsubprocess4j.so" -> "another library".getBytes(StandardCharsets.UTF_8);
+            default -> HELPER;
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("libsubprocess4j.so")
+                .hasMessageContaining("does not match its index");
+    }
+
+    @Test
+    void aBadIndexLineIsRefusedNamingIt() {
+        assertThatThrownBy(() -> new ChildSetupFiles(base, uid(), name -> name.equals("index")
+                ? "libsubprocess4j.so 12 notanumber\n".getBytes(StandardCharsets.US_ASCII) : LIBRARY))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("libsubprocess4j.so 12 notanumber");
+    }
+
+    @Test
+    void theShippedIndexMatchesTheShippedFiles() throws IOException {
+        assertThat(ChildSetupFiles.shipped()).as("the build ships the C code for this platform").isTrue();
+        String dir = "/dev/subprocess4j/native/" + ChildSetupFiles.platform() + "/";
+        byte[] library, helper, index;
+        try (var a = ChildSetupFiles.class.getResourceAsStream(dir + "libsubprocess4j.so");
+                var b = ChildSetupFiles.class.getResourceAsStream(dir + "subprocess4j-helper");
+                var c = ChildSetupFiles.class.getResourceAsStream(dir + "index")) {
+            library = a.readAllBytes();
+            helper = b.readAllBytes();
+            index = c.readAllBytes();
+        }
+        assertThat(new String(index, StandardCharsets.US_ASCII)).isEqualTo(new String(index(library, helper), StandardCharsets.US_ASCII));
     }
 
     @Test
     void otherContentGetsAnotherDirectory() {
         byte[] anotherHelper = "another helper".getBytes(StandardCharsets.UTF_8);
-        ChildSetupFiles other = new ChildSetupFiles(base, uid(),
-                name -> name.equals("subprocess4j-helper") ? anotherHelper : LIBRARY);
+        ChildSetupFiles other = new ChildSetupFiles(base, uid(), source(LIBRARY, anotherHelper));
         assertThat(other.directory()).isNotEqualTo(files().directory());
     }
 

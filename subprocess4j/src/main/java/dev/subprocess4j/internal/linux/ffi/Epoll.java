@@ -1,7 +1,6 @@
 package dev.subprocess4j.internal.linux.ffi;
 
 import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-import static dev.subprocess4j.internal.linux.ffi.Libc.LONG;
 
 import dev.subprocess4j.internal.Errno;
 import java.lang.foreign.Arena;
@@ -28,7 +27,6 @@ public final class Epoll {
     public static final long EVENT_SIZE = Libc.X86_64 ? 12 : 16;
     private static final long DATA_OFFSET = Libc.X86_64 ? 4 : 8;
     /** The 64-bit data field is only 4-byte aligned in the packed x86_64 struct; a constant, so its VarHandle is made once. */
-    private static final java.lang.foreign.ValueLayout.OfLong DATA = LONG.withByteAlignment(4);
 
     // Raw system calls through Libc.syscall (one downcall stub for the whole package).
 
@@ -84,8 +82,8 @@ public final class Epoll {
     private static void ctl(int epfd, int op, int fd, int events, long token, String call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ev = arena.allocate(16, 8);
-            ev.set(INT, 0, events);
-            ev.set(DATA, DATA_OFFSET, token);
+            Mem.putInt(ev, 0, events);
+            Mem.putLong(ev, DATA_OFFSET, token); // unaligned on x86_64: the struct is packed
             MemorySegment state = Libc.errnoState();
             long rc = Libc.syscall(state, Libc.Nr.EPOLL_CTL, epfd, op, fd, ev.address(), 0, 0);
             if (rc != 0) {
@@ -137,8 +135,8 @@ public final class Epoll {
         long timeout = 0;
         if (timeoutMillis >= 0) {
             MemorySegment ts = TIMESPEC.get();
-            ts.set(LONG, 0, timeoutMillis / 1000);
-            ts.set(LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+            Mem.putLong(ts, 0, timeoutMillis / 1000);
+            Mem.putLong(ts, 8, (timeoutMillis % 1000) * 1_000_000L);
             timeout = ts.address();
         }
         return (int) Libc.syscall(state, Libc.Nr.PPOLL, pollfds.address(), count, timeout, 0, SIGSET_SIZE, 0);
@@ -146,12 +144,12 @@ public final class Epoll {
 
     /** The events of the i-th entry of an epoll_wait result. */
     public static int eventsAt(MemorySegment events, int i) {
-        return events.get(INT, i * EVENT_SIZE);
+        return Mem.getInt(events, i * EVENT_SIZE);
     }
 
     /** The token of the i-th entry of an epoll_wait result. */
     public static long tokenAt(MemorySegment events, int i) {
-        return events.get(DATA, i * EVENT_SIZE + DATA_OFFSET);
+        return Mem.getLong(events, i * EVENT_SIZE + DATA_OFFSET);
     }
 
     /** {@code POLLOUT}. */ public static final short POLLOUT = 0x004;
@@ -161,7 +159,7 @@ public final class Epoll {
 
     /** The {@code revents} of the i-th {@code struct pollfd} after {@link #pollAny}. */
     public static short reventsAt(MemorySegment pollfds, int i) {
-        return pollfds.get(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6);
+        return Mem.getShort(pollfds, i * 8L + 6);
     }
 
     /**
@@ -174,9 +172,9 @@ public final class Epoll {
     public static void pollAny(MemorySegment pollfds, int[] fds, short[] events, int count, int timeoutMillis) {
         try {
             for (int i = 0; i < count; i++) {
-                pollfds.set(INT, i * 8L, fds[i]);
-                pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 4, events[i]);
-                pollfds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i * 8L + 6, (short) 0);
+                Mem.putInt(pollfds, i * 8L, fds[i]);
+                Mem.putShort(pollfds, i * 8L + 4, events[i]);
+                Mem.putShort(pollfds, i * 8L + 6, (short) 0);
             }
             MemorySegment state = Libc.errnoState();
             if (pollfds.byteSize() < count * 8L) {
@@ -198,9 +196,9 @@ public final class Epoll {
      */
     public static boolean pollIn(MemorySegment pollfd, int fd, int timeoutMillis) {
         try {
-            pollfd.set(INT, 0, fd);
-            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
-            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+            Mem.putInt(pollfd, 0, fd);
+            Mem.putShort(pollfd, 4, POLLIN);
+            Mem.putShort(pollfd, 6, (short) 0);
             MemorySegment state = Libc.errnoState();
             int n = ppoll(state, pollfd.asSlice(0, 8), 1, timeoutMillis);
             if (n < 0) {

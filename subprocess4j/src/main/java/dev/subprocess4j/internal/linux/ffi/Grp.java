@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /** {@code <grp.h>}: the group database through the C library (every NSS source answers). */
@@ -34,7 +33,7 @@ public final class Grp {
                 MemorySegment group = arena.allocate(GROUP_SIZE, 8);
                 MemorySegment buf = arena.allocate(size);
                 MemorySegment result = arena.allocate(ADDRESS);
-                int rc = (int) GetgrnamR.GETGRNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), group, buf,
+                int rc = (int) GetgrnamR.GETGRNAM_R.invokeExact(Mem.cString(arena, name), group, buf,
                         size, result);
                 if (rc == Errno.ERANGE && size < (1 << 24)) {
                     size *= 4; // a group with many members: retry with room for them
@@ -43,10 +42,10 @@ public final class Grp {
                 if (rc != 0) {
                     throw new ErrnoException("getgrnam_r(" + name + ")", rc);
                 }
-                if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
+                if (Mem.getAddress(result, 0) == 0) {
                     return OptionalLong.empty();
                 }
-                return OptionalLong.of(Integer.toUnsignedLong(group.get(INT, GR_GID)));
+                return OptionalLong.of(Integer.toUnsignedLong(Mem.getInt(group, GR_GID)));
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }

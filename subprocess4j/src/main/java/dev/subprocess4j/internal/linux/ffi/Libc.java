@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.Optional;
 
 /**
@@ -31,8 +30,9 @@ public final class Libc {
 
     static final Linker LINKER = Linker.nativeLinker();
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    /** Where errno sits in {@link #CAPTURE_LAYOUT}: summed over its members, not by a layout path
+     * and var handle, whose first use costs a JVM ~9 ms (see {@link Mem}). */
+    private static final long ERRNO_OFFSET = memberOffset(CAPTURE_LAYOUT, "errno");
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** Whether this JVM runs on x86_64 (else aarch64; other architectures are refused by the selector). */
@@ -48,7 +48,18 @@ public final class Libc {
     }
 
     static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Mem.getInt(state, ERRNO_OFFSET);
+    }
+
+    private static long memberOffset(StructLayout layout, String name) {
+        long offset = 0;
+        for (java.lang.foreign.MemoryLayout member : layout.memberLayouts()) {
+            if (member.name().filter(name::equals).isPresent()) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalStateException("no " + name + " in " + layout);
     }
 
     /** A handle for a required C function; the first argument is the errno capture segment. */

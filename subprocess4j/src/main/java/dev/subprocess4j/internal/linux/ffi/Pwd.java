@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -41,7 +40,7 @@ public final class Pwd {
     /** {@code getpwnam_r}: empty when there is no such user. */
     public static Optional<Entry> byName(String name) {
         return lookup("getpwnam_r(" + name + ")", (arena, pwd, buf, len, result) ->
-                (int) GetpwnamR.GETPWNAM_R.invokeExact(arena.allocateFrom(name, StandardCharsets.UTF_8), pwd, buf, len, result));
+                (int) GetpwnamR.GETPWNAM_R.invokeExact(Mem.cString(arena, name), pwd, buf, len, result));
     }
 
     /** {@code getpwuid_r}: empty when no user has this uid. */
@@ -70,11 +69,11 @@ public final class Pwd {
                 if (rc != 0) {
                     throw new ErrnoException(what, rc);
                 }
-                if (result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
+                if (Mem.getAddress(result, 0) == 0) {
                     return Optional.empty();
                 }
-                return Optional.of(new Entry(Integer.toUnsignedLong(pwd.get(INT, PW_UID)),
-                        Integer.toUnsignedLong(pwd.get(INT, PW_GID))));
+                return Optional.of(new Entry(Integer.toUnsignedLong(Mem.getInt(pwd, PW_UID)),
+                        Integer.toUnsignedLong(Mem.getInt(pwd, PW_GID))));
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }

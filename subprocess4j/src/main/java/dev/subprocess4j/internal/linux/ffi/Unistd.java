@@ -41,7 +41,7 @@ public final class Unistd {
             if (rc != 0) {
                 throw new ErrnoException("pipe2", Libc.errno(state));
             }
-            return new int[] {fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1)};
+            return new int[] {Mem.getIntAt(fds, 0), Mem.getIntAt(fds, 1)};
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -78,7 +78,7 @@ public final class Unistd {
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.errnoState();
-            int fd = (int) Libc.syscall(state, Libc.Nr.OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags);
+            int fd = (int) Libc.syscall(state, Libc.Nr.OPENAT, AT_FDCWD, Mem.cString(arena, path).address(), flags);
             if (fd < 0) {
                 throw new ErrnoException("open(" + path + ")", Libc.errno(state));
             }

@@ -4,10 +4,24 @@
 # usual directories. Usage: ./sp run [options] -- command [args...]   (./sp --help)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+case ${BASH_SOURCE[0]} in */*) root=${BASH_SOURCE[0]%/*} ;; *) root=. ;; esac
+root=$(cd "$root" && pwd)
 
-# shellcheck source=.mvn/find-jdk.sh
-. "$root/.mvn/find-jdk.sh" || exit 125
+# The JDK: found by .mvn/find-jdk.sh as the build finds it, and remembered in target/ for the next
+# runs while JAVA_HOME is the same (the search runs a few programs: ~10 ms of every start).
+known=$root/subprocess4j-cli/target/.sp-jdk
+asked=${JAVA_HOME:-}
+if [ -f "$known" ] && { IFS= read -r was && IFS= read -r found; } <"$known" \
+    && [ "$was" = "$asked" ] && [ -x "$found/bin/java" ] && [ ! "$found/release" -nt "$known" ]; then
+  JAVA_HOME=$found
+  export JAVA_HOME
+else
+  # shellcheck source=.mvn/find-jdk.sh
+  . "$root/.mvn/find-jdk.sh" || exit 125
+  if [ -d "${known%/*}" ]; then
+    printf '%s\n%s\n' "$asked" "$JAVA_HOME" >"$known.$$" && mv -f "$known.$$" "$known" || rm -f "$known.$$"
+  fi
+fi
 
 jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
 # The jar's own time is the reproducible-build timestamp, so a stamp file marks the last build.
@@ -34,7 +48,8 @@ fi
 # (Enable-Native-Access: ALL-UNNAMED): given as --enable-native-access on this line it would
 # turn off the cached module graph. Figures and method: subprocess4j-cli/README.md, "Start-up".
 flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off)
-aot=$root/subprocess4j-cli/target/sp-$(basename "$JAVA_HOME").aot
+jdk=${JAVA_HOME%/}
+aot=$root/subprocess4j-cli/target/sp-${jdk##*/}.aot
 if [ ! -f "$aot" ]; then
   tmp=$aot.$$
   if "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$tmp" -jar "$jar" run -- true </dev/null >/dev/null 2>&1 \

@@ -188,6 +188,25 @@ class SpLauncherIT {
         assertThat(Files.readString(log)).doesNotContain("__dynamic_proxy__");
     }
 
+    @Test
+    @Timeout(120)
+    void aChangedJavaHomeIsHonouredAfterTheJdkWasRemembered() throws IOException {
+        assertThat(sp("run", "--", "true").status()).isZero(); // remembers the JDK it found
+        // A JDK 25 of our own making: its java says so and exits 3.
+        Path fake = dir.resolve("fake-jdk");
+        Files.createDirectories(fake.resolve("bin"));
+        Files.writeString(fake.resolve("release"), "JAVA_VERSION=\"25.0.9\"\n");
+        Path java = Files.writeString(fake.resolve("bin/java"), "#!/bin/sh\necho fake java \"$@\"\nexit 3\n");
+        java.toFile().setExecutable(true);
+        Result r = sp(null, Map.of("JAVA_HOME", fake.toString()), "run", "--", "true");
+        assertThat(r.status()).isEqualTo(3);
+        assertThat(r.out()).startsWith("fake java ").endsWith(" run -- true\n");
+        // JAVA_HOME not a JDK 25: the search finds the real one again, and runs with it.
+        Result back = sp(null, Map.of("JAVA_HOME", dir.resolve("no-such-jdk").toString()), "run", "--", "true");
+        assertThat(back.status()).isZero();
+        assertThat(back.out()).isEmpty();
+    }
+
     // ---- sp parallel --------------------------------------------------------------------------
 
     @Test

@@ -112,9 +112,13 @@ struct sp4j_spec {
  * SP4J_HELPER: once the helper has executed it); returns -1 when a step failed, with *report
  * filled in and the child already reaped. Closes both ends of the error pipe in every case (with
  * SP4J_SHARED_TABLE there is none; the slots hold the placeholder again on return).
- * Called through java.lang.foreign by the JVM.
+ * Called through java.lang.foreign by the JVM as sp4j_spawn(spec, report): the addresses as
+ * integers, the report's as the first variadic argument, followed by five unused zeros. Its shape
+ * is that of syscall(2), long syscall(long number, ...), so that the JVM calls both through one
+ * downcall stub: each new shape costs a JVM's first spawn ~8 ms of generated code
+ * (subprocess4j-cli/README.md, "Start-up").
  */
-int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
+long sp4j_spawn(long spec_address, ...);
 
 /* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
 #define SP4J_PROTOCOL_VERSION 1

@@ -27,7 +27,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -379,8 +381,19 @@ static int fill_slots(const struct sp4j_spec *spec, struct child_args *args, int
     return 0;
 }
 
+static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
+
 __attribute__((visibility("default")))
-int sp4j_spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
+long sp4j_spawn(long spec_address, ...)
+{
+    va_list ap;
+    va_start(ap, spec_address);
+    long report_address = va_arg(ap, long);
+    va_end(ap);
+    return spawn((const struct sp4j_spec *)(uintptr_t)spec_address, (struct sp4j_report *)(uintptr_t)report_address);
+}
+
+static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
 {
     int shared = (spec->flags & SP4J_SHARED_TABLE) != 0;
     int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};

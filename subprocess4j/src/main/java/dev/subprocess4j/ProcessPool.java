@@ -1,6 +1,7 @@
 package dev.subprocess4j;
 
 import dev.subprocess4j.internal.Callbacks;
+import dev.subprocess4j.internal.Log;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -320,7 +321,7 @@ public final class ProcessPool implements AutoCloseable {
                 kill(j);
             } catch (RuntimeException e) {
                 // e.g. EPERM for a child running as another user: the others must still be killed
-                System.getLogger("dev.subprocess4j").log(System.Logger.Level.WARNING,
+                Log.get().log(System.Logger.Level.WARNING,
                         "shutdownNow could not kill " + j.command, e);
             }
         }
@@ -470,7 +471,7 @@ public final class ProcessPool implements AutoCloseable {
         try {
             if (!job.slots.down) {
                 job.slots.down = true;
-                System.getLogger("dev.subprocess4j").log(System.Logger.Level.WARNING,
+                Log.get().log(System.Logger.Level.WARNING,
                         "taking " + job.slots.launcher.name() + " out of the pool: " + cause.getMessage());
             }
             if (slots.stream().anyMatch(s -> !s.down) && !killed) {

@@ -238,6 +238,10 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
 
+        // The library logs through System.Logger, and a JVM's first logger starts the logging
+        // backend (~8 ms). This thread would only wait for the backend the warm-up thread is still
+        // setting up (Main.warmUpBackend), so it starts the logging now, off that thread's path.
+        System.getLogger("dev.subprocess4j");
         long startNanos = System.nanoTime();
         Popen popen;
         try {

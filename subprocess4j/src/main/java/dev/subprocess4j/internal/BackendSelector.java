@@ -16,7 +16,6 @@ public final class BackendSelector {
     /** The system property that forces a backend. */
     public static final String PROPERTY = "subprocess4j.backend";
 
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
 
     private BackendSelector() {}
 
@@ -65,8 +64,8 @@ public final class BackendSelector {
             Level level = System.getProperty("os.name", "").equals("Linux") && chosen == JdkBackend.INSTANCE
                     && (forced == null || forced.isBlank()) ? Level.INFO : Level.DEBUG;
             UNAVAILABLE.forEach((name, why) ->
-                    LOG.log(level, "subprocess4j: backend {0} unavailable, using {1}: {2}", name, chosen.name(), why));
-            LOG.log(Level.DEBUG, "using backend {0}", chosen.name());
+                    Log.get().log(level, "subprocess4j: backend {0} unavailable, using {1}: {2}", name, chosen.name(), why));
+            Log.get().log(Level.DEBUG, "using backend {0}", chosen.name());
             return chosen;
         }
     }

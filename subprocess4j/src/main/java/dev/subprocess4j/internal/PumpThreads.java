@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads and counts the live ones, so leak checks can see that none outlives its child.
  */
 public final class PumpThreads {
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     private static final AtomicInteger LIVE = new AtomicInteger();
 
     private PumpThreads() {}
@@ -31,7 +30,7 @@ public final class PumpThreads {
                     work.run();
                     done.complete(null);
                 } catch (Throwable t) {
-                    LOG.log(Level.DEBUG, "subprocess4j-" + name + " failed", t);
+                    Log.get().log(Level.DEBUG, "subprocess4j-" + name + " failed", t);
                     done.completeExceptionally(t);
                 } finally {
                     LIVE.decrementAndGet();

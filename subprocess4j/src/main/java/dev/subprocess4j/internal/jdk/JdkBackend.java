@@ -6,6 +6,7 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.io.File;
@@ -33,7 +34,6 @@ public final class JdkBackend implements Backend {
     public static final JdkBackend INSTANCE = new JdkBackend();
 
     static final String NAME = "jdk";
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
 
     private JdkBackend() {}
 
@@ -67,8 +67,8 @@ public final class JdkBackend implements Backend {
 
     private static JdkChild started(Process process, SpawnRequest r, long startNanos) {
         JdkChild child = new JdkChild(process, r, startNanos);
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3})", process.pid(),
+        if (Log.get().isLoggable(Level.DEBUG)) {
+            Log.get().log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3})", process.pid(),
                     dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
         }
         return child;

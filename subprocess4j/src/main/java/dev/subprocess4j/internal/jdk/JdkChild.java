@@ -5,6 +5,7 @@ import dev.subprocess4j.Signal;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
@@ -34,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * command's deadline is watched by one more virtual thread.
  */
 final class JdkChild implements ChildProcess {
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     /** How long pipes held open by grandchildren are drained after a timeout kill. */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
     private static final int CHUNK = 64 * 1024;
@@ -82,7 +82,7 @@ final class JdkChild implements ChildProcess {
                 try (to) {
                     in.transferTo(to);
                 } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "pid {0,number,#} stopped reading stdin: {1}", pid, e.toString());
+                    Log.get().log(Level.DEBUG, "pid {0,number,#} stopped reading stdin: {1}", pid, e.toString());
                 }
             });
         }
@@ -113,13 +113,13 @@ final class JdkChild implements ChildProcess {
                             } catch (RuntimeException e) {
                                 // Keep draining so the child never blocks on a full pipe.
                                 delivering = false;
-                                LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + name
+                                Log.get().log(Level.WARNING, "pid " + pid + ": delivering its " + name
                                         + " lines failed; discarding the rest", e);
                             }
                         }
                     }
                 } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "pid {0,number,#} {1} closed: {2}", pid, name, e.toString());
+                    Log.get().log(Level.DEBUG, "pid {0,number,#} {1} closed: {2}", pid, name, e.toString());
                 }
                 if (delivering) {
                     lines.finish();
@@ -142,12 +142,12 @@ final class JdkChild implements ChildProcess {
                     } catch (IOException e) {
                         // Keep draining so the child never blocks on a full pipe.
                         targetOk = false;
-                        LOG.log(Level.WARNING, "pid " + pid + ": writing its output failed; discarding the rest", e);
+                        Log.get().log(Level.WARNING, "pid " + pid + ": writing its output failed; discarding the rest", e);
                     }
                 }
             }
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "pid {0,number,#} output closed: {1}", pid, e.toString());
+            Log.get().log(Level.DEBUG, "pid {0,number,#} output closed: {1}", pid, e.toString());
         }
         if (targetOk) {
             to.flush();
@@ -160,7 +160,7 @@ final class JdkChild implements ChildProcess {
             return;
         }
         timedOut = true;
-        LOG.log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+        Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
         sendSignal(request.killSignal());
         if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
@@ -169,8 +169,8 @@ final class JdkChild implements ChildProcess {
 
     private void logExit() {
         markEnd();
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, returnCodeNow(),
+        if (Log.get().isLoggable(Level.DEBUG)) {
+            Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, returnCodeNow(),
                     TimeUnit.NANOSECONDS.toMillis(endNanos.get() - startNanos));
         }
     }
@@ -261,7 +261,7 @@ final class JdkChild implements ChildProcess {
                 return true; // a failed pump has logged why; its stream is finished either way
             } catch (TimeoutException e) {
                 if (timedOut && System.nanoTime() - endNanos.get() >= DRAIN_GRACE.toNanos()) {
-                    LOG.log(Level.DEBUG, "pid {0,number,#}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
+                    Log.get().log(Level.DEBUG, "pid {0,number,#}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
                             pid, DRAIN_GRACE);
                     closeStreams();
                     return true;
@@ -330,7 +330,7 @@ final class JdkChild implements ChildProcess {
                         in.write(input);
                     } catch (IOException e) {
                         // The child closed its stdin (EPIPE): ignored, as Python does.
-                        LOG.log(Level.DEBUG, "pid {0,number,#} did not read all its input: {1}", pid, e.toString());
+                        Log.get().log(Level.DEBUG, "pid {0,number,#} did not read all its input: {1}", pid, e.toString());
                     }
                 });
             }

@@ -1,5 +1,6 @@
 package dev.subprocess4j.internal.linux;
 
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.linux.ffi.Libc;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
@@ -54,7 +55,6 @@ import java.util.stream.Stream;
  * computed: a JVM's first use of {@code MessageDigest} alone costs ~20 ms.
  */
 final class ChildSetupFiles {
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     static final String LIBRARY = "libsubprocess4j.so";
     static final String HELPER = "subprocess4j-helper";
     /** Each file's size and CRC-32, written by the build (src/main/c/build.sh). */
@@ -242,7 +242,7 @@ final class ChildSetupFiles {
             return;
         }
         if (!problem.equals("missing")) {
-            LOG.log(Level.WARNING, "{0} {1}: removing it and extracting the child-setup code anew", dir, problem);
+            Log.get().log(Level.WARNING, "{0} {1}: removing it and extracting the child-setup code anew", dir, problem);
             try {
                 deleteTree(dir);
             } catch (IOException e) {
@@ -301,7 +301,7 @@ final class ChildSetupFiles {
             return;
         }
         if (!problem.equals("missing")) {
-            LOG.log(Level.WARNING, "{0} {1}: replacing it with the copy in the jar", file, problem);
+            Log.get().log(Level.WARNING, "{0} {1}: replacing it with the copy in the jar", file, problem);
         }
         try {
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {

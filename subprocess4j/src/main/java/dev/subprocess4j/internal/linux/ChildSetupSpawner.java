@@ -4,6 +4,7 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
@@ -103,7 +104,7 @@ final class ChildSetupSpawner {
                 } catch (InterruptedException e) {
                     // nobody may stop this thread
                 } catch (Throwable t) {
-                    System.getLogger("dev.subprocess4j").log(System.Logger.Level.ERROR, "spawner task failed", t);
+                    Log.get().log(System.Logger.Level.ERROR, "spawner task failed", t);
                 }
             }
         }
@@ -170,7 +171,7 @@ final class ChildSetupSpawner {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8); // zeroed
             long flags = 0;
-            long parentPid = ProcessHandle.current().pid();
+            long parentPid = Unistd.getpid();
             if (credentials != null) {
                 flags |= ChildSetup.FLAG_HELPER;
                 Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, helper.toString()));

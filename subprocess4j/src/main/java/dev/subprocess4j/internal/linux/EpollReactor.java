@@ -1,5 +1,6 @@
 package dev.subprocess4j.internal.linux;
 
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
@@ -23,7 +24,6 @@ import java.util.function.IntConsumer;
  * complete internal futures; they never call user code.
  */
 final class EpollReactor {
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
 
@@ -228,13 +228,13 @@ final class EpollReactor {
                         try {
                             h.accept(Epoll.eventsAt(events, i));
                         } catch (Throwable t) {
-                            LOG.log(Level.ERROR, "subprocess4j-reactor: a handler failed (continuing)", t);
+                            Log.get().log(Level.ERROR, "subprocess4j-reactor: a handler failed (continuing)", t);
                         }
                     }
                 }
                 runDueTimers();
             } catch (Throwable t) {
-                LOG.log(Level.ERROR, "subprocess4j-reactor: unexpected failure (continuing)", t);
+                Log.get().log(Level.ERROR, "subprocess4j-reactor: unexpected failure (continuing)", t);
             }
         }
     }
@@ -285,7 +285,7 @@ final class EpollReactor {
                 try {
                     action.run();
                 } catch (Throwable e) {
-                    LOG.log(Level.ERROR, "subprocess4j-reactor: timer failed", e);
+                    Log.get().log(Level.ERROR, "subprocess4j-reactor: timer failed", e);
                 }
             }
         }

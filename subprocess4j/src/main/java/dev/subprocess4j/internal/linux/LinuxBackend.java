@@ -5,6 +5,7 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.Mem;
@@ -38,7 +39,6 @@ public final class LinuxBackend implements Backend {
     public static final LinuxBackend INSTANCE = new LinuxBackend();
 
     static final String NAME = "linux-native";
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     /** Every signal 1–31 but SIGKILL and SIGSTOP, whose dispositions cannot change. */
     private static final int[] DEFAULT_SIGNALS = new int[29];
 
@@ -57,7 +57,7 @@ public final class LinuxBackend implements Backend {
     private LinuxBackend() {
         // Touch the bindings and the kernel features we need, so a missing one is found by the
         // selector's probe and not by the first spawn.
-        int self = Pidfd.open(ProcessHandle.current().pid());
+        int self = Pidfd.open(Unistd.getpid());
         Unistd.close(self);
         if (!Spawn.hasAddChdir()) {
             throw new UnsupportedOperationException("glibc lacks posix_spawn_file_actions_addchdir_np (needs 2.29+)");
@@ -182,8 +182,8 @@ public final class LinuxBackend implements Backend {
             toClose.forEach(Unistd::closeQuietly);
             throw e;
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3}{4})", pid,
+        if (Log.get().isLoggable(Level.DEBUG)) {
+            Log.get().log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3}{4})", pid,
                     dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME,
                     childSetup ? ", child-setup path" : "");
         }

@@ -8,6 +8,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
@@ -45,7 +46,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * stream read, {@code communicate}, a pump task) does the non-blocking I/O itself.
  */
 final class LinuxChild implements ChildProcess {
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
     static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
     private static final int CHUNK = 64 * 1024;
 
@@ -161,13 +161,13 @@ final class LinuxChild implements ChildProcess {
             if (err == Errno.ECHILD || err == Errno.EINVAL) {
                 // Someone else reaped it (SIGCHLD set to SIG_IGN auto-reaps), or the kernel lacks
                 // P_PIDFD: the status is lost for good. As CPython does, report 0.
-                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}; its exit status is lost, reporting 0",
+                Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}; its exit status is lost, reporting 0",
                         pid, Errno.name(err));
                 code = 0;
                 ru = null;
             } else if (err != 0) {
                 reapClaim.set(false);
-                LOG.log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
+                Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
                 rearmPidfd();
                 return;
             } else if (Mem.getInt(info, Pidfd.SI_PID) == 0) {
@@ -209,8 +209,8 @@ final class LinuxChild implements ChildProcess {
         } finally {
             lock.unlock();
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
+        if (Log.get().isLoggable(Level.DEBUG)) {
+            Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
                     TimeUnit.NANOSECONDS.toMillis(now - startNanos));
         }
         exit.complete(outcome(null, null));
@@ -382,7 +382,7 @@ final class LinuxChild implements ChildProcess {
                 return;
             }
             timedOut = true;
-            LOG.log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+            Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
             killForTimeout(request.killSignal());
             if (request.killSignal() != Signal.SIGKILL) {
                 graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
@@ -832,7 +832,7 @@ final class LinuxChild implements ChildProcess {
                     } catch (Throwable e) { // an Error from a consumer too: a dead pump would block the child
                         // Keep draining so the child never blocks on a full pipe.
                         failed.set(true);
-                        LOG.log(Level.WARNING, "pid " + pid + ": delivering its " + ch.name + " failed; discarding the rest", e);
+                        Log.get().log(Level.WARNING, "pid " + pid + ": delivering its " + ch.name + " failed; discarding the rest", e);
                     }
                 }
             }
@@ -852,7 +852,7 @@ final class LinuxChild implements ChildProcess {
                     try {
                         n = in.read(chunk); // may block: this is a virtual thread of its own
                     } catch (Throwable e) { // the child must still see the end of its stdin
-                        LOG.log(Level.WARNING, "pid " + pid + ": reading its stdin source failed", e);
+                        Log.get().log(Level.WARNING, "pid " + pid + ": reading its stdin source failed", e);
                         n = -1;
                     }
                     if (n < 0) {
@@ -940,7 +940,7 @@ final class LinuxChild implements ChildProcess {
         try {
             for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
                 if (ch != null && !ch.closed) {
-                    LOG.log(Level.DEBUG, "pid {0,number,#}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
+                    Log.get().log(Level.DEBUG, "pid {0,number,#}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
                             pid, ch.name, DRAIN_GRACE);
                     ch.close(true);
                 }

@@ -1,6 +1,7 @@
 package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
@@ -41,7 +42,6 @@ final class SharedFdTable {
     private SharedFdTable() {}
 
     static final String PROPERTY = "subprocess4j.sharedFdTable";
-    private static final System.Logger LOG = System.getLogger("dev.subprocess4j");
 
     /** Slots above this make K so large that the copy saved is small: then the path is not used. */
     private static final int MAX_SLOT = 1024;
@@ -103,7 +103,7 @@ final class SharedFdTable {
         if (!unusable) {
             unusable = true;
             unusableReason = reason;
-            LOG.log(Level.DEBUG, "shared-table spawn off ({0}): every spawn copies the JVM''s fd table", reason);
+            Log.get().log(Level.DEBUG, "shared-table spawn off ({0}): every spawn copies the JVM''s fd table", reason);
         }
     }
 

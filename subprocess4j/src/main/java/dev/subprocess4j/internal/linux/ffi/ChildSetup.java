@@ -1,10 +1,6 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.ADDRESS;
-import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -60,8 +56,9 @@ public final class ChildSetup {
         MemorySegment symbol = lookup.find("sp4j_spawn")
                 .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_spawn not found in " + library));
         // No Linker.Option.critical: the call lasts until the child has executed its program, and
-        // a critical call would hold off the garbage collector for all that time.
-        return new ChildSetup(Libc.LINKER.downcallHandle(symbol, FunctionDescriptor.of(INT, ADDRESS, ADDRESS)));
+        // a critical call would hold off the garbage collector for all that time. The shape of
+        // syscall(2) (protocol.h): no downcall stub of its own.
+        return new ChildSetup(Libc.syscallShaped(symbol));
     }
 
     /**
@@ -72,7 +69,8 @@ public final class ChildSetup {
      */
     public int spawn(MemorySegment spec, MemorySegment report) {
         try {
-            return (int) spawn.invokeExact(spec, report);
+            // The caller's arena keeps both segments alive until the call returns.
+            return (int) (long) spawn.invokeExact(Libc.errnoState(), spec.address(), report.address(), 0L, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -19,9 +19,10 @@ import java.util.Optional;
  * together), a {@code static final} field the JIT still treats as a constant. Making a handle
  * costs a few milliseconds when its {@link FunctionDescriptor} (with its options) is new to the
  * JVM, because the JDK spins a stub class and several lambda forms for it; a handle whose
- * descriptor was seen before shares that stub and costs little. {@code sp run -- true} makes 18
- * handles of 11 descriptors; made at class initialisation, it made 30 of 19 (figures in
- * subprocess4j-cli/README.md). A required symbol that is missing is therefore reported at its
+ * descriptor was seen before shares that stub and costs little. So every system call goes
+ * through {@link #syscall}, and the child-setup library's entry has the same shape: a JVM's first
+ * spawn makes one stub (it made 12 with a C wrapper per call, 19 with handles made at class
+ * initialisation; figures in subprocess4j-cli/README.md). A required symbol that is missing is therefore reported at its
  * first call ({@link UnsatisfiedLinkError} naming it), not when the backend is probed; each one
  * is older than glibc 2.29, which the probe requires.
  */
@@ -62,14 +63,6 @@ public final class Libc {
         throw new IllegalStateException("no " + name + " in " + layout);
     }
 
-    /** A handle for a required C function; the first argument is the errno capture segment. */
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol(name), descriptor, options);
-    }
-
     /**
      * The Linux system call numbers this package calls through {@link #syscall}, for x86_64 and
      * aarch64 (whose generic table has no {@code poll}, {@code epoll_wait} or {@code eventfd}:
@@ -86,6 +79,7 @@ public final class Libc {
         static final long PIPE2 = X86_64 ? 293 : 59;
         static final long KILL = X86_64 ? 62 : 129;
         static final long GETEUID = X86_64 ? 107 : 175;
+        static final long GETPID = X86_64 ? 39 : 172;
         static final long WAIT4 = X86_64 ? 61 : 260;
         static final long WAITID = X86_64 ? 247 : 95;
         static final long PPOLL = X86_64 ? 271 : 73;
@@ -106,8 +100,17 @@ public final class Libc {
      * the arguments a call does not take.
      */
     private static final class Syscall {
-        static final MethodHandle SYSCALL = withErrno("syscall",
-                FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+        static final MethodHandle SYSCALL = syscallShaped(symbol("syscall"));
+    }
+
+    /**
+     * A handle for {@code symbol}, a C function of {@code syscall(2)}'s shape, {@code long f(long, ...)},
+     * called with seven {@code long}s and its errno captured: the shape of {@link #syscall}, so
+     * both share one downcall stub ({@code sp4j_spawn} of the child-setup library is one).
+     */
+    static MethodHandle syscallShaped(MemorySegment symbol) {
+        return LINKER.downcallHandle(symbol, FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
+                CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
     }
 
     /**
@@ -136,6 +139,11 @@ public final class Libc {
     /** A handle for a C function that older C libraries lack. */
     static Optional<MethodHandle> optional(String name, FunctionDescriptor descriptor) {
         return LINKER.defaultLookup().find(name).map(s -> LINKER.downcallHandle(s, descriptor));
+    }
+
+    /** Whether the C library has {@code name}. */
+    static boolean exists(String name) {
+        return LINKER.defaultLookup().find(name).isPresent();
     }
 
     private static MemorySegment symbol(String name) {

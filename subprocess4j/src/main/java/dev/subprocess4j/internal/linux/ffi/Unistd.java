@@ -209,4 +209,12 @@ public final class Unistd {
     public static long geteuid() {
         return Integer.toUnsignedLong((int) Libc.syscall(Libc.errnoState(), Libc.Nr.GETEUID, 0, 0, 0));
     }
+
+    /**
+     * {@code getpid()}: the JVM's pid (cannot fail); what {@code ProcessHandle.current().pid()}
+     * says, without starting the JDK's process-handle machinery at a JVM's first spawn.
+     */
+    public static long getpid() {
+        return Libc.syscall(Libc.errnoState(), Libc.Nr.GETPID, 0, 0, 0);
+    }
 }

@@ -112,13 +112,20 @@ struct sp4j_spec {
  * SP4J_HELPER: once the helper has executed it); returns -1 when a step failed, with *report
  * filled in and the child already reaped. Closes both ends of the error pipe in every case (with
  * SP4J_SHARED_TABLE there is none; the slots hold the placeholder again on return).
- * Called through java.lang.foreign by the JVM as sp4j_spawn(spec, report): the addresses as
- * integers, the report's as the first variadic argument, followed by five unused zeros. Its shape
- * is that of syscall(2), long syscall(long number, ...), so that the JVM calls both through one
- * downcall stub: each new shape costs a JVM's first spawn ~8 ms of generated code
- * (subprocess4j-cli/README.md, "Start-up").
+ * Called through java.lang.foreign by the JVM as sp4j_spawn(spec, report, 0, 0, 0, 0, 0): the
+ * addresses as integers, then five unused zeros. Its shape is sp4j_syscall's, so that the JVM
+ * calls both through one downcall stub: each new shape costs a JVM's first spawn ~8 ms of
+ * generated code (subprocess4j-cli/README.md, "Start-up").
  */
-long sp4j_spawn(long spec_address, ...);
+long sp4j_spawn(long spec_address, long report_address, long unused3, long unused4, long unused5,
+                long unused6, long unused7);
+
+/*
+ * syscall(2) as a function of seven longs, not a variadic one: the JVM makes every system call
+ * through it once this library is loaded (errno as syscall(2) sets it). A variadic downcall costs
+ * a JVM's first one ~14 ms more of generated code than a plain one.
+ */
+long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
 /* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
 #define SP4J_PROTOCOL_VERSION 1

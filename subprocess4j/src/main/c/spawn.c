@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -384,13 +383,17 @@ static int fill_slots(const struct sp4j_spec *spec, struct child_args *args, int
 static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
 
 __attribute__((visibility("default")))
-long sp4j_spawn(long spec_address, ...)
+long sp4j_spawn(long spec_address, long report_address, long unused3, long unused4, long unused5,
+                long unused6, long unused7)
 {
-    va_list ap;
-    va_start(ap, spec_address);
-    long report_address = va_arg(ap, long);
-    va_end(ap);
+    (void)unused3, (void)unused4, (void)unused5, (void)unused6, (void)unused7;
     return spawn((const struct sp4j_spec *)(uintptr_t)spec_address, (struct sp4j_report *)(uintptr_t)report_address);
+}
+
+__attribute__((visibility("default")))
+long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    return syscall(number, a1, a2, a3, a4, a5, a6);
 }
 
 static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)

@@ -138,7 +138,25 @@ final class ChildSetupFiles {
 
     /** The files of this jar for this platform, to be extracted under the default base directory. */
     static ChildSetupFiles fromJar() {
-        return new ChildSetupFiles(defaultBase(), Unistd.geteuid(), ChildSetupFiles::read);
+        return new ChildSetupFiles(defaultBase(), effectiveUid(), ChildSetupFiles::read);
+    }
+
+    /**
+     * The JVM's effective uid, from {@code /proc/self/status} ("Uid: real effective saved fs"):
+     * the library is loaded before the JVM's first system call through this package, which it
+     * then serves ({@code Libc}); {@code geteuid} when {@code /proc} cannot be read.
+     */
+    static long effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), java.nio.charset.StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc (or an unexpected format): ask the kernel
+        }
+        return Unistd.geteuid();
     }
 
     private static byte[] read(String name) {

@@ -71,6 +71,20 @@ final class ChildSetupSpawner {
     }
 
     /**
+     * Loads the library now when this jar ships it, so that it serves the JVM's system calls from
+     * the first one ({@code Libc}); a failure is left for the first spawn that needs the library.
+     */
+    static void preload() {
+        if (available()) {
+            try {
+                library();
+            } catch (RuntimeException | LinkageError e) {
+                // reported by the spawn that needs it (library() tries again); syscalls go through the C library
+            }
+        }
+    }
+
+    /**
      * The library, loaded at first use. A failure (say a directory that cannot be made) is
      * thrown to that spawn and tried again by the next one.
      */

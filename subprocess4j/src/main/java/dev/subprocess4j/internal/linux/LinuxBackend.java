@@ -55,6 +55,8 @@ public final class LinuxBackend implements Backend {
     private static volatile MemorySegment inheritedEnvp;
 
     private LinuxBackend() {
+        // The child-setup library first: it then serves every system call (ffi.Libc).
+        ChildSetupSpawner.preload();
         // Touch the bindings and the kernel features we need, so a missing one is found by the
         // selector's probe and not by the first spawn.
         int self = Pidfd.open(Unistd.getpid());

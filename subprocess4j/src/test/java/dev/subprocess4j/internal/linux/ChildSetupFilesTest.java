@@ -131,6 +131,11 @@ class ChildSetupFilesTest {
     }
 
     @Test
+    void theEffectiveUidReadFromProcIsTheKernels() {
+        assertThat(ChildSetupFiles.effectiveUid()).isEqualTo(dev.subprocess4j.internal.linux.ffi.Unistd.geteuid());
+    }
+
+    @Test
     void theShippedIndexMatchesTheShippedFiles() throws IOException {
         assertThat(ChildSetupFiles.shipped()).as("the build ships the C code for this platform").isTrue();
         String dir = "/dev/subprocess4j/native/" + ChildSetupFiles.platform() + "/";

@@ -55,10 +55,12 @@ public final class ChildSetup {
         SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
         MemorySegment symbol = lookup.find("sp4j_spawn")
                 .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_spawn not found in " + library));
+        Libc.offerSyscall(lookup.find("sp4j_syscall")
+                .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_syscall not found in " + library)));
         // No Linker.Option.critical: the call lasts until the child has executed its program, and
         // a critical call would hold off the garbage collector for all that time. The shape of
-        // syscall(2) (protocol.h): no downcall stub of its own.
-        return new ChildSetup(Libc.syscallShaped(symbol));
+        // sp4j_syscall (protocol.h): no downcall stub of its own.
+        return new ChildSetup(Libc.sevenLongs(symbol));
     }
 
     /**

@@ -98,19 +98,53 @@ public final class Libc {
      * {@code epoll_ctl}...) made the JDK spin a stub and its lambda forms per signature, some
      * 5 ms each at a JVM's first spawn (subprocess4j-cli/README.md, "Start-up"); the kernel ignores
      * the arguments a call does not take.
+     *
+     * <p>Through {@code sp4j_syscall} of the child-setup library when that was loaded first (the
+     * backend loads it before its first system call): the same call as a plain function of seven
+     * {@code long}s, whose stub the JDK makes ~14 ms faster at a JVM's first spawn than one for the
+     * variadic {@code syscall} of the C library, and which {@code sp4j_spawn} shares. Otherwise
+     * (the library not shipped for this platform, not loadable, or the system property
+     * {@code subprocess4j.libcSyscall=true}), through the C library's {@code syscall}.
      */
     private static final class Syscall {
-        static final MethodHandle SYSCALL = syscallShaped(symbol("syscall"));
+        static final boolean OWN;
+        static final MethodHandle SYSCALL;
+
+        static {
+            MemorySegment own = Boolean.getBoolean("subprocess4j.libcSyscall") ? null : ownSyscall;
+            OWN = own != null;
+            SYSCALL = OWN ? sevenLongs(own)
+                    : LINKER.downcallHandle(symbol("syscall"), SEVEN_LONGS, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+        }
+    }
+
+    private static final FunctionDescriptor SEVEN_LONGS = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
+    /** {@code sp4j_syscall} of the child-setup library, offered when it is loaded. */
+    private static volatile MemorySegment ownSyscall;
+
+    /**
+     * Offers {@code sp4j_syscall} of the just loaded child-setup library for {@link #syscall}: taken
+     * when no system call was made before in this JVM, else left (the C library's serves).
+     */
+    static void offerSyscall(MemorySegment symbol) {
+        ownSyscall = symbol;
+    }
+
+    /** Whether {@link #syscall} goes through the child-setup library's {@code sp4j_syscall}. */
+    static boolean ownSyscall() {
+        return Syscall.OWN;
     }
 
     /**
-     * A handle for {@code symbol}, a C function of {@code syscall(2)}'s shape, {@code long f(long, ...)},
-     * called with seven {@code long}s and its errno captured: the shape of {@link #syscall}, so
-     * both share one downcall stub ({@code sp4j_spawn} of the child-setup library is one).
+     * A handle for {@code symbol}, a C function {@code long f(long, long, long, long, long, long, long)},
+     * with its errno captured: the shape of {@code sp4j_syscall}, so that {@code sp4j_spawn}
+     * shares its downcall stub.
      */
-    static MethodHandle syscallShaped(MemorySegment symbol) {
-        return LINKER.downcallHandle(symbol, FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
-                CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    static MethodHandle sevenLongs(MemorySegment symbol) {
+        return LINKER.downcallHandle(symbol, SEVEN_LONGS, CAPTURE_ERRNO);
     }
 
     /**

@@ -93,20 +93,15 @@ class SyscallTest {
     }
 
     /**
-     * A JVM's first spawns (plain, captured, with a timeout) make one downcall stub, for all the
-     * system calls and the child-setup library's sp4j_spawn alike (of one shape), when they take
-     * the shared-table path, the default; the posix_spawn fallback adds its family's few. With a
-     * C wrapper per call they made 12.
+     * A JVM's first spawns (plain, captured, with a timeout) make one downcall stub: the backend
+     * loads the child-setup library before its first system call, and its sp4j_syscall (every
+     * system call) and sp4j_spawn (the shared-table spawn, the default path) have one shape. The
+     * posix_spawn fallback adds its family's few. With a C wrapper per call they made 12.
      */
     @Test
-    void aJvmsFirstSpawnsMakeFewDowncallStubs() {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        CompletedProcess r = Subprocess.command(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xlog:class+load",
-                        "-cp", System.getProperty("java.class.path"), FirstSpawnsMain.class.getName())
-                .stdin(Redirect.DEVNULL).captureOutput().timeout(Duration.ofSeconds(60)).run();
-        assertThat(r.returnCode()).as(r.stderr()).isZero();
-        List<String> lines = r.stdout().lines().toList();
-        assertThat(lines).contains("first spawns: ok");
+    void aJvmsFirstSpawnsMakeOneDowncallStub() {
+        List<String> lines = firstSpawns();
+        assertThat(lines).contains("own syscall: true");
         long stubs = lines.stream().filter(l -> l.contains("jdk.internal.foreign.abi.DowncallStub")).count();
         if (lines.contains("shared table: true")) {
             assertThat(stubs).as("downcall stubs made by the first spawns").isEqualTo(1L);
@@ -115,18 +110,57 @@ class SyscallTest {
         }
     }
 
-    /** The nested JVM of {@link #aJvmsFirstSpawnsMakeFewDowncallStubs}. */
+    /**
+     * With the C library's variadic syscall(2) instead (what serves when the child-setup library
+     * cannot be loaded; forced here by its system property), every kind of spawn still works.
+     */
+    @Test
+    void theCLibrarysSyscallServesWhenAsked() {
+        List<String> lines = firstSpawns("-Dsubprocess4j.libcSyscall=true");
+        assertThat(lines).contains("own syscall: false");
+        long stubs = lines.stream().filter(l -> l.contains("jdk.internal.foreign.abi.DowncallStub")).count();
+        assertThat(stubs).as("syscall(2) and sp4j_spawn: two shapes").isGreaterThanOrEqualTo(2L);
+    }
+
+    private static List<String> firstSpawns(String... jvmOptions) {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> argv = new java.util.ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xlog:class+load"));
+        argv.addAll(List.of(jvmOptions));
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstSpawnsMain.class.getName()));
+        CompletedProcess r = Subprocess.command(argv).stdin(Redirect.DEVNULL).captureOutput()
+                .timeout(Duration.ofSeconds(60)).run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines).contains("first spawns: ok");
+        return lines;
+    }
+
+    private static boolean killed() {
+        try (var p = Subprocess.command("sleep", "30").start()) {
+            p.kill();
+            return p.waitFor() == -9;
+        }
+    }
+
+    /** The nested JVM of {@link #aJvmsFirstSpawnsMakeOneDowncallStub}: spawns of each kind, then which paths served. */
     public static final class FirstSpawnsMain {
         public static void main(String[] args) {
             boolean ok = Subprocess.run("true").returnCode() == 0
                     && Subprocess.command("echo", "hi").captureOutput().timeout(Duration.ofSeconds(20)).run()
                             .stdout().equals("hi\n")
-                    && Subprocess.command("cat").input("x").captureOutput().run().stdout().equals("x");
+                    && Subprocess.command("cat").input("x").captureOutput().run().stdout().equals("x")
+                    && Subprocess.command("sh", "-c", "exit 3").run().returnCode() == 3
+                    && Subprocess.command("sh", "-c", "ulimit -n").rlimit(dev.subprocess4j.Rlimit.NOFILE, 77, 77)
+                            .captureOutput().run().stdout().equals("77\n")
+                    && killed();
             System.out.println(ok ? "first spawns: ok" : "first spawns: WRONG");
             try {
                 var active = Class.forName("dev.subprocess4j.internal.linux.SharedFdTable").getDeclaredMethod("active");
                 active.setAccessible(true);
                 System.out.println("shared table: " + active.invoke(null));
+                var own = Class.forName("dev.subprocess4j.internal.linux.ffi.Libc").getDeclaredMethod("ownSyscall");
+                own.setAccessible(true);
+                System.out.println("own syscall: " + own.invoke(null));
             } catch (ReflectiveOperationException e) {
                 throw new AssertionError(e);
             }

@@ -26,10 +26,19 @@ fi
 jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
 # The jar's own time is the reproducible-build timestamp, so a stamp file marks the last build.
 stamp=$root/subprocess4j-cli/target/.sp-built
-stale() {
+stale() { # any build input newer than the stamp (bash's own tests: no find to start, ~2 ms)
   [ -f "$jar" ] && [ -f "$stamp" ] || return 0
-  [ -n "$(find "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
-      "$root/subprocess4j/src/main" "$root/subprocess4j-cli/src/main" -newer "$stamp" -print -quit)" ]
+  local f
+  shopt -s globstar dotglob nullglob
+  for f in "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
+      "$root"/subprocess4j/src/main/** "$root"/subprocess4j-cli/src/main/**; do
+    if [[ $f -nt $stamp ]]; then
+      shopt -u globstar dotglob nullglob
+      return 0
+    fi
+  done
+  shopt -u globstar dotglob nullglob
+  return 1
 }
 if stale; then
   echo "sp: building (first use or sources changed)..." >&2

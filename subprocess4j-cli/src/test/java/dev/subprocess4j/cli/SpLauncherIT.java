@@ -207,6 +207,84 @@ class SpLauncherIT {
         assertThat(back.out()).isEmpty();
     }
 
+    /**
+     * The launcher's staleness check, on a copy of it in a made-up tree (a fake ./mvnw and a fake
+     * JDK 25): no build while nothing is newer than the stamp; a build after a source file is
+     * changed, added in a new directory, or removed, or after a pom changes.
+     */
+    @Test
+    @Timeout(120)
+    void theLauncherBuildsAgainExactlyWhenABuildInputChanged() throws IOException {
+        Path root = dir.resolve("tree");
+        Files.createDirectories(root.resolve(".mvn"));
+        Files.copy(SP, root.resolve("sp"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(SP.resolveSibling(".mvn").resolve("find-jdk.sh"), root.resolve(".mvn/find-jdk.sh"));
+        Path source = root.resolve("subprocess4j/src/main/java/A.java");
+        Files.createDirectories(source.getParent());
+        Files.createDirectories(root.resolve("subprocess4j-cli/src/main/java"));
+        Files.createDirectories(root.resolve("subprocess4j-cli/target"));
+        for (String pom : List.of("pom.xml", "subprocess4j/pom.xml", "subprocess4j-cli/pom.xml")) {
+            Files.writeString(root.resolve(pom), "<project/>");
+        }
+        Files.writeString(source, "class A {}");
+        Files.writeString(root.resolve("subprocess4j-cli/target/subprocess4j-cli.jar"), "not a jar");
+        Path mvnw = Files.writeString(root.resolve("mvnw"),
+                "#!/bin/sh\necho build >> builds.log\ntouch subprocess4j-cli/target/.sp-built\n");
+        mvnw.toFile().setExecutable(true);
+        Path jdk = dir.resolve("jdk");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"25\"\n");
+        Path java = Files.writeString(jdk.resolve("bin/java"),
+                "#!/bin/sh\ncase \"$*\" in *AOTCacheOutput*) exit 1 ;; esac\necho ran\n");
+        java.toFile().setExecutable(true);
+        Path builds = root.resolve("builds.log");
+        Path stamp = root.resolve("subprocess4j-cli/target/.sp-built");
+        java.util.function.IntSupplier run = () -> {
+            CompletedProcess r = Subprocess.command(root.resolve("sp").toString(), "run", "--", "true")
+                    .putEnv("JAVA_HOME", jdk.toString()).stdin(dev.subprocess4j.Redirect.DEVNULL)
+                    .captureOutput().timeout(Duration.ofSeconds(60)).run();
+            assertThat(r.returnCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo("ran\n");
+            try {
+                return Files.exists(builds) ? Files.readAllLines(builds).size() : 0;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        FileTime past = FileTime.fromMillis(System.currentTimeMillis() - 60_000);
+        FileTime earlier = FileTime.fromMillis(System.currentTimeMillis() - 120_000);
+
+        assertThat(run.getAsInt()).as("no stamp yet: built").isEqualTo(1);
+        assertThat(run.getAsInt()).as("nothing changed").isEqualTo(1);
+        // every input older than the stamp from here on, then one change at a time
+        try (var all = Files.walk(root)) {
+            for (Path p : all.toList()) {
+                Files.setLastModifiedTime(p, earlier);
+            }
+        }
+        Files.setLastModifiedTime(stamp, past);
+        assertThat(run.getAsInt()).as("all inputs older than the stamp").isEqualTo(1);
+        Files.writeString(source, "class A { int changed; }");
+        assertThat(run.getAsInt()).as("a source changed").isEqualTo(2);
+        Files.setLastModifiedTime(source, earlier);
+        Files.setLastModifiedTime(stamp, past);
+        Path added = root.resolve("subprocess4j-cli/src/main/java/pkg/B.java");
+        Files.createDirectories(added.getParent());
+        Files.writeString(added, "class B {}");
+        assertThat(run.getAsInt()).as("a file added in a new directory").isEqualTo(3);
+        for (Path p : List.of(added, added.getParent(), added.getParent().getParent(), source, source.getParent())) {
+            Files.setLastModifiedTime(p, earlier);
+        }
+        Files.setLastModifiedTime(stamp, past);
+        assertThat(run.getAsInt()).as("unchanged again").isEqualTo(3);
+        Files.delete(source);
+        assertThat(run.getAsInt()).as("a source removed").isEqualTo(4);
+        Files.setLastModifiedTime(source.getParent(), earlier);
+        Files.setLastModifiedTime(stamp, past);
+        Files.writeString(root.resolve("subprocess4j-cli/pom.xml"), "<project><!-- changed --></project>");
+        assertThat(run.getAsInt()).as("a pom changed").isEqualTo(5);
+    }
+
     // ---- sp parallel --------------------------------------------------------------------------
 
     @Test

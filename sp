@@ -5,40 +5,48 @@
 set -euo pipefail
 
 case ${BASH_SOURCE[0]} in */*) root=${BASH_SOURCE[0]%/*} ;; *) root=. ;; esac
-root=$(cd "$root" && pwd)
+root=$(cd "${root:-/}" && pwd)
 
 # The JDK: found by .mvn/find-jdk.sh as the build finds it, and remembered in target/ for the next
-# runs while JAVA_HOME is the same (the search runs a few programs: ~10 ms of every start).
+# runs while JAVA_HOME and HOME (whose JDKs it searches) are the same and neither JDK was installed
+# anew since: the search runs a few programs, ~10 ms of every start.
 known=$root/subprocess4j-cli/target/.sp-jdk
-asked=${JAVA_HOME:-}
+asked="${JAVA_HOME:-} ${HOME:-}"
 if [ -f "$known" ] && { IFS= read -r was && IFS= read -r found; } <"$known" \
-    && [ "$was" = "$asked" ] && [ -x "$found/bin/java" ] && [ ! "$found/release" -nt "$known" ]; then
+    && [ "$was" = "$asked" ] && [ -x "$found/bin/java" ] && [ ! "$found/release" -nt "$known" ] \
+    && [ ! "${JAVA_HOME:-/nonexistent}/release" -nt "$known" ]; then
   JAVA_HOME=$found
   export JAVA_HOME
 else
   # shellcheck source=.mvn/find-jdk.sh
   . "$root/.mvn/find-jdk.sh" || exit 125
   if [ -d "${known%/*}" ]; then
-    printf '%s\n%s\n' "$asked" "$JAVA_HOME" >"$known.$$" && mv -f "$known.$$" "$known" || rm -f "$known.$$"
+    { printf '%s\n%s\n' "$asked" "$JAVA_HOME" >"$known.$$" && mv -f "$known.$$" "$known"; } 2>/dev/null \
+      || rm -f "$known.$$" 2>/dev/null || true
   fi
 fi
 
 jar=$root/subprocess4j-cli/target/subprocess4j-cli.jar
 # The jar's own time is the reproducible-build timestamp, so a stamp file marks the last build.
 stamp=$root/subprocess4j-cli/target/.sp-built
-stale() { # any build input newer than the stamp (bash's own tests: no find to start, ~2 ms)
+stale() { # any build input newer than the stamp
   [ -f "$jar" ] && [ -f "$stamp" ] || return 0
-  local f
-  shopt -s globstar dotglob nullglob
-  for f in "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
-      "$root"/subprocess4j/src/main/** "$root"/subprocess4j-cli/src/main/**; do
-    if [[ $f -nt $stamp ]]; then
-      shopt -u globstar dotglob nullglob
-      return 0
-    fi
-  done
-  shopt -u globstar dotglob nullglob
-  return 1
+  if (( BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1) )); then
+    # bash's own tests (-nt in nanoseconds since 5.1): no find to start, ~2 ms
+    local f
+    shopt -s globstar dotglob nullglob
+    for f in "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
+        "$root"/subprocess4j/src/main/** "$root"/subprocess4j-cli/src/main/**; do
+      if [[ $f -nt $stamp ]]; then
+        shopt -u globstar dotglob nullglob
+        return 0
+      fi
+    done
+    shopt -u globstar dotglob nullglob
+    return 1
+  fi
+  [ -n "$(find "$root/pom.xml" "$root/subprocess4j/pom.xml" "$root/subprocess4j-cli/pom.xml" \
+      "$root/subprocess4j/src/main" "$root/subprocess4j-cli/src/main" -newer "$stamp" -print -quit)" ]
 }
 if stale; then
   echo "sp: building (first use or sources changed)..." >&2
@@ -55,12 +63,16 @@ fi
 # start-up: the build deletes it, and one per JDK is kept. A cache the JVM cannot use (such as a
 # different JDK's) is ignored silently. Native access comes from the jar's manifest
 # (Enable-Native-Access: ALL-UNNAMED): given as --enable-native-access on this line it would
-# turn off the cached module graph. The cache's training data is kept but not replayed
-# (-AOTReplayTraining, a diagnostic flag: a later JDK without it ignores it): replaying compiles at
-# class initialisation what the training run compiled, CPU that a run this short only loses
-# (~15 ms of wall time on 2 CPUs). Figures and method: subprocess4j-cli/README.md, "Start-up".
-flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off
-  -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining)
+# turn off the cached module graph. On JDK 25 the cache's training data is kept but not replayed
+# (-AOTReplayTraining, a diagnostic flag, so only for the release it was measured on): replaying
+# compiles at class initialisation what the training run compiled, CPU that a run this short only
+# loses (~15 ms of wall time on 2 CPUs). Figures and method: subprocess4j-cli/README.md, "Start-up".
+flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off)
+release=
+while IFS= read -r line; do
+  case $line in JAVA_VERSION=*) release=${line#JAVA_VERSION=\"} ;; esac
+done 2>/dev/null <"$JAVA_HOME/release" || true
+case $release in 25 | 25[.\"]*) flags+=(-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining) ;; esac
 jdk=${JAVA_HOME%/}
 aot=$root/subprocess4j-cli/target/sp-${jdk##*/}.aot
 if [ ! -f "$aot" ]; then

@@ -15,7 +15,7 @@ jsa=$root/subprocess4j-cli/target/measure.jsa
 "$root/sp" run -- true          # runs with it
 # As ./sp runs it (native access from the manifest).
 java=("$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xlog:aot=off -Xlog:cds=off
-  -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining)
+  -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining) # as ./sp runs JDK 25
 # For comparison: a dynamic AppCDS archive of the same run (what ./sp used before the AOT cache).
 rm -f "$jsa"
 "${java[@]}" -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$jsa" -jar "$jar" run -- true

@@ -128,8 +128,9 @@ final class ChildSetupFiles {
 
     /** Whether the jar holds the C code for this platform (the build had a compiler for it). */
     static boolean shipped() {
-        // The build writes the index after both files (a missing file is reported when it is read).
-        return ChildSetupFiles.class.getResource(resource(INDEX)) != null;
+        return ChildSetupFiles.class.getResource(resource(INDEX)) != null
+                && ChildSetupFiles.class.getResource(resource(LIBRARY)) != null
+                && ChildSetupFiles.class.getResource(resource(HELPER)) != null;
     }
 
     private static String resource(String name) {
@@ -148,15 +149,24 @@ final class ChildSetupFiles {
      */
     static long effectiveUid() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"), java.nio.charset.StandardCharsets.US_ASCII)) {
-                if (line.startsWith("Uid:")) {
-                    return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
-                }
+            long uid = effectiveUid(Files.readAllLines(Path.of("/proc/self/status"), java.nio.charset.StandardCharsets.US_ASCII));
+            if (uid >= 0) {
+                return uid;
             }
         } catch (IOException | RuntimeException e) {
             // no /proc (or an unexpected format): ask the kernel
         }
         return Unistd.geteuid();
+    }
+
+    /** The effective uid of a {@code /proc/<pid>/status} text, or -1 when it has no "Uid:" line. */
+    static long effectiveUid(List<String> status) {
+        for (String line : status) {
+            if (line.startsWith("Uid:")) {
+                return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+            }
+        }
+        return -1;
     }
 
     private static byte[] read(String name) {

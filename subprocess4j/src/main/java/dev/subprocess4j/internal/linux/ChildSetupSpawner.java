@@ -6,8 +6,8 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
-import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
+import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,11 +71,14 @@ final class ChildSetupSpawner {
     }
 
     /**
-     * Loads the library now when this jar ships it, so that it serves the JVM's system calls from
-     * the first one ({@code Libc}); a failure is left for the first spawn that needs the library.
+     * Loads the library now when this jar ships it and the default spawn path will use it (the
+     * shared-table spawn, not turned off, in a JVM not told to use the jdk backend), so that it
+     * serves the JVM's system calls from the first one ({@code Libc}); a failure is left for the
+     * first spawn that needs the library. Elsewhere the library waits for a spawn that needs it.
      */
     static void preload() {
-        if (available()) {
+        if (available() && !"false".equals(System.getProperty(SharedFdTable.PROPERTY))
+                && !"jdk".equals(System.getProperty(dev.subprocess4j.internal.BackendSelector.PROPERTY))) {
             try {
                 library();
             } catch (RuntimeException | LinkageError e) {

@@ -133,6 +133,10 @@ class ChildSetupFilesTest {
     @Test
     void theEffectiveUidReadFromProcIsTheKernels() {
         assertThat(ChildSetupFiles.effectiveUid()).isEqualTo(dev.subprocess4j.internal.linux.ffi.Unistd.geteuid());
+        // the second of "real effective saved fs" (a setuid program's differ)
+        assertThat(ChildSetupFiles.effectiveUid(java.util.List.of("Name:\tjava", "Uid:\t1000\t2000\t3000\t4000",
+                "Gid:\t5\t6\t7\t8"))).isEqualTo(2000);
+        assertThat(ChildSetupFiles.effectiveUid(java.util.List.of("Name:\tjava"))).isEqualTo(-1);
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
-
 import dev.subprocess4j.internal.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +24,6 @@ public final class Epoll {
     /** {@code struct epoll_event} is packed (12 bytes) on x86_64 and 16 bytes on aarch64. */
     public static final long EVENT_SIZE = Libc.X86_64 ? 12 : 16;
     private static final long DATA_OFFSET = Libc.X86_64 ? 4 : 8;
-    /** The 64-bit data field is only 4-byte aligned in the packed x86_64 struct; a constant, so its VarHandle is made once. */
 
     // Raw system calls through Libc.syscall (one downcall stub for the whole package).
 

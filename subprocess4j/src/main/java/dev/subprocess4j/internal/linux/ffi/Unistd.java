@@ -211,10 +211,15 @@ public final class Unistd {
     }
 
     /**
-     * {@code getpid()}: the JVM's pid (cannot fail); what {@code ProcessHandle.current().pid()}
-     * says, without starting the JDK's process-handle machinery at a JVM's first spawn.
+     * {@code getpid()}: the JVM's pid, asked once (a JVM never forks without an exec); what
+     * {@code ProcessHandle.current().pid()} says, without starting the JDK's process-handle
+     * machinery at a JVM's first spawn.
      */
     public static long getpid() {
-        return Libc.syscall(Libc.errnoState(), Libc.Nr.GETPID, 0, 0, 0);
+        return Pid.PID;
+    }
+
+    private static final class Pid {
+        static final long PID = Libc.syscall(Libc.errnoState(), Libc.Nr.GETPID, 0, 0, 0);
     }
 }

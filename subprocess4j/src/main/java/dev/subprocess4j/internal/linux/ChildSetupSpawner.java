@@ -6,6 +6,7 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
@@ -157,27 +158,16 @@ final class ChildSetupSpawner {
                 stderrPipe, shared));
         SpawnerThread.QUEUE.add(task);
         // Wait without giving up on an interrupt: the child is being made and must be handed over.
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
+            return Uninterruptibly.get(task::get);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

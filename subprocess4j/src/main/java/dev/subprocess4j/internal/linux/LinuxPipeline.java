@@ -4,6 +4,7 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.util.ArrayList;
@@ -88,21 +89,10 @@ public final class LinuxPipeline {
 
     /** Kills the stages started before a failure and reaps them, so nothing is left behind. */
     private static void killAndReap(List<LinuxChild> started) {
-        boolean interrupted = false;
         for (LinuxChild c : started) {
             c.sendSignal(Signal.SIGKILL);
             c.closeStreams();
-            while (true) {
-                try {
-                    c.waitFor(null);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // finish the clean-up first
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            Uninterruptibly.get(() -> c.waitFor(null)); // finish the clean-up first
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
@@ -182,20 +183,7 @@ final class SharedFdTable {
         if (s != null) {
             return s;
         }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return free.take();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return Uninterruptibly.get(free::take);
     }
 
     /** Gives a set back once {@code sp4j_spawn} has returned (it put the placeholder back). */

@@ -54,11 +54,7 @@ class LinuxRunWatchTest {
         assertThat(reactor.registrationsMade() - before).as("the pidfd of a started child").isEqualTo(1);
         long pid = p.pid();
         // nobody waits: the reactor reaps it
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ProcessHandle.of(pid).isPresent() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(ProcessHandle.of(pid)).as("pid %d reaped by the reactor", pid).isEmpty();
+        awaitReaped(pid, "reaped by the reactor");
         assertThat(p.waitFor()).isZero();
     }
 
@@ -91,11 +87,7 @@ class LinuxRunWatchTest {
         assertThat(t.isAlive()).as("run() returned after the interrupt").isFalse();
         assertThat(thrown.get()).isInstanceOf(SubprocessException.class);
         // the child was killed; the caller left without reaping it, so the reactor must
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ProcessHandle.of(pid).isPresent() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(ProcessHandle.of(pid)).as("pid %d killed and reaped (no zombie)", pid).isEmpty();
+        awaitReaped(pid, "killed and reaped (no zombie)");
     }
 
     @Test
@@ -112,11 +104,7 @@ class LinuxRunWatchTest {
         t.interrupt();
         t.join(TimeUnit.SECONDS.toMillis(20));
         assertThat(t.isAlive()).isFalse();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ProcessHandle.of(pid).isPresent() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(ProcessHandle.of(pid)).as("pid %d killed and reaped (no zombie)", pid).isEmpty();
+        awaitReaped(pid, "killed and reaped (no zombie)");
     }
 
     @Test
@@ -159,5 +147,14 @@ class LinuxRunWatchTest {
             Thread.sleep(5);
         }
         throw new AssertionError("the child did not write its pid");
+    }
+
+    /** Waits up to 10 s for {@code pid} to be gone, zombie included, then asserts it is. */
+    private static void awaitReaped(long pid, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(pid).isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(ProcessHandle.of(pid)).as("pid %d " + what, pid).isEmpty();
     }
 }

@@ -572,7 +572,7 @@ public final class Command {
      * linux-native: {@code PR_SET_PDEATHSIG(SIGKILL)} in the child, after any user change (which
      * clears it), followed by a check that the JVM is still its parent. Linux sends the signal
      * when the <em>thread</em> that created the child ends, not the process, so these children
-     * are created by the library's long-lived daemon thread {@code subprocess4j-spawner}, never by
+     * are created by the library's long-lived daemon threads {@code subprocess4j-spawner-N}, never by
      * the calling thread: a child started from a short-lived thread lives as long as the JVM.
      * Only the child is killed, not its own children. Refused by the jdk backend.
      */

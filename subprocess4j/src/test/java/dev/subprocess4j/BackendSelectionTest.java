@@ -16,17 +16,49 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class BackendSelectionTest {
 
     private static String probe(Map<String, String> env, String... jvmFlags) {
+        return probe(env, List.of(jvmFlags), List.of());
+    }
+
+    /** Runs {@link BackendProbeMain} in a new JVM; its stdout, with its stderr after a "stderr:" line. */
+    private static String probe(Map<String, String> env, List<String> jvmFlags, List<String> args) {
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.addAll(List.of(jvmFlags));
+        argv.addAll(jvmFlags);
         argv.addAll(List.of("-cp", System.getProperty("java.class.path"), BackendProbeMain.class.getName()));
+        argv.addAll(args);
         Command c = Subprocess.command(argv).captureOutput().timeout(java.time.Duration.ofSeconds(50));
         for (Map.Entry<String, String> e : env.entrySet()) {
             c = c.putEnv(e.getKey(), e.getValue());
         }
         CompletedProcess r = c.run();
         assertThat(r.returnCode()).as("probe JVM stderr: %s", r.stderr()).isZero();
-        return r.stdout();
+        return r.stdout() + "stderr:\n" + r.stderr();
+    }
+
+    @Test
+    void aForcedJdkBackendMakesNoNativeCall() {
+        // No --enable-native-access: any FFM downcall would print the JDK's restricted-method warning.
+        String out = probe(Map.of(), List.of("-Dsubprocess4j.backend=jdk"), List.of("calls", "2"));
+        assertThat(out).contains("call=OK backend=jdk").doesNotContain("WARNING").doesNotContain("restricted method");
+    }
+
+    @Test
+    void aBadBackendSettingIsAnIllegalArgumentExceptionOnEveryCall() {
+        String out = probe(Map.of(), List.of("-Dsubprocess4j.backend=bogus"), List.of("calls", "3"));
+        assertThat(out.lines().filter(l -> l.startsWith("call=")))
+                .hasSize(3)
+                .allSatisfy(l -> assertThat(l).startsWith("call=java.lang.IllegalArgumentException: ")
+                        .contains("'bogus'", "-Dsubprocess4j.backend", "linux-native or jdk"));
+    }
+
+    @Test
+    void aForcedNativeBackendWithNativeAccessDeniedIsAnIllegalStateExceptionOnEveryCall() {
+        String out = probe(Map.of(), List.of("-Dsubprocess4j.backend=linux-native", "--illegal-native-access=deny"),
+                List.of("calls", "3"));
+        assertThat(out.lines().filter(l -> l.startsWith("call=")))
+                .hasSize(3)
+                .allSatisfy(l -> assertThat(l).startsWith("call=java.lang.IllegalStateException: ")
+                        .contains("linux-native is unavailable", "native access is denied"));
     }
 
     @Test

@@ -27,7 +27,7 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             "process reaper", "ForkJoinPool", "Common-Cleaner", "Reference Handler", "Finalizer",
             "Signal Dispatcher", "Notification Thread", "Attach Listener", "surefire", "junit",
             "VirtualThread-unparker", "VirtualThread-unblocker", "InnocuousThread", "main", "subprocess4j-reactor", "process-reaper",
-            "subprocess4j-spawner", // the long-lived thread that spawns children with killOnParentExit
+            "subprocess4j-spawner", // the long-lived threads that spawn children with killOnParentExit
             "Read-Poller", "Write-Poller", "CompletableFutureDelayScheduler");
 
     record Snapshot(int fds, Map<String, Integer> threads, int pumps, long children) {}

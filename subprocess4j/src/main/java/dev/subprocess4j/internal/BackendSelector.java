@@ -11,68 +11,81 @@ import java.util.Map;
  * Chooses the backend once per JVM: the system property {@code subprocess4j.backend}
  * ({@code linux-native} or {@code jdk}) when set, else the best one available. Remembers why
  * each unavailable backend is unavailable. The only place that looks at the platform.
+ *
+ * <p>Nothing here is a class initializer that can fail: a bad setting is an
+ * {@link IllegalArgumentException} (or, for a forced backend that cannot work here, an
+ * {@link IllegalStateException}) thrown by every call, never an {@code Error}. A forced
+ * {@code jdk} backend never probes the native one, so it makes no native call at all (and the JDK
+ * prints no native-access warning). Only a definite answer is remembered: a transient failure of
+ * the probe is thrown to that call and the next call probes again.
  */
 public final class BackendSelector {
     /** The system property that forces a backend. */
     public static final String PROPERTY = "subprocess4j.backend";
 
+    private static final Object LOCK = new Object();
+    /** The chosen backend; null until a call chose one. */
+    private static volatile Backend selected;
+    /** The native backend once its probe passed. */
+    private static volatile Backend linux;
+    /** Why each unavailable backend is unavailable; guarded by {@link #LOCK}. */
+    private static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
 
     private BackendSelector() {}
 
-    private static final class Holder {
-        static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
-        static final Backend LINUX = probeLinux();
-        static final Backend SELECTED = select();
-
-        private static Backend probeLinux() {
-            String os = System.getProperty("os.name", "");
-            String arch = System.getProperty("os.arch", "");
-            if (!os.equals("Linux")) {
-                UNAVAILABLE.put("linux-native", "needs Linux; this is " + os);
-                return null;
-            }
-            if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
-                UNAVAILABLE.put("linux-native", "needs x86_64 or aarch64; this is " + arch);
-                return null;
-            }
-            try {
-                return LinuxBackend.INSTANCE;
-            } catch (Throwable t) {
-                Throwable cause = t;
-                while (cause instanceof ExceptionInInitializerError && cause.getCause() != null) {
-                    cause = cause.getCause();
-                }
-                if (cause instanceof IllegalCallerException) {
-                    UNAVAILABLE.put("linux-native", "native access is denied (--illegal-native-access=deny, or a module "
-                            + "without --enable-native-access): " + cause.getMessage());
-                } else {
-                    UNAVAILABLE.put("linux-native", cause.toString());
-                }
-            }
-            return null;
+    /**
+     * The native backend when it works here, else null with the reason in {@link #UNAVAILABLE}.
+     * Call with {@link #LOCK} held.
+     */
+    private static Backend linux() {
+        if (linux != null || UNAVAILABLE.containsKey(LinuxBackend.NAME)) {
+            return linux;
         }
+        String os = System.getProperty("os.name", "");
+        String arch = System.getProperty("os.arch", "");
+        if (!os.equals("Linux")) {
+            UNAVAILABLE.put(LinuxBackend.NAME, "needs Linux; this is " + os);
+        } else if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
+            UNAVAILABLE.put(LinuxBackend.NAME, "needs x86_64 or aarch64; this is " + arch);
+        } else {
+            try {
+                linux = LinuxBackend.probe();
+            } catch (LinuxBackend.Unavailable e) {
+                UNAVAILABLE.put(LinuxBackend.NAME, e.getMessage());
+            }
+        }
+        return linux;
+    }
 
-        private static Backend select() {
+    /** The backend of this JVM, chosen at the first call that succeeds. */
+    public static Backend get() {
+        Backend chosen = selected;
+        return chosen != null ? chosen : select();
+    }
+
+    private static Backend select() {
+        synchronized (LOCK) {
+            if (selected != null) {
+                return selected;
+            }
             String forced = System.getProperty(PROPERTY);
+            boolean automatic = forced == null || forced.isBlank();
             Backend chosen;
-            if (forced == null || forced.isBlank()) {
-                chosen = LINUX != null ? LINUX : JdkBackend.INSTANCE;
+            if (automatic) {
+                Backend native_ = linux();
+                chosen = native_ != null ? native_ : JdkBackend.INSTANCE;
             } else {
                 chosen = byName(forced.strip());
             }
             // On Linux a fallback to the jdk backend loses features: say so where users look.
-            Level level = System.getProperty("os.name", "").equals("Linux") && chosen == JdkBackend.INSTANCE
-                    && (forced == null || forced.isBlank()) ? Level.INFO : Level.DEBUG;
+            Level level = automatic && chosen == JdkBackend.INSTANCE && System.getProperty("os.name", "").equals("Linux")
+                    ? Level.INFO : Level.DEBUG;
             UNAVAILABLE.forEach((name, why) ->
                     Log.get().log(level, "subprocess4j: backend {0} unavailable, using {1}: {2}", name, chosen.name(), why));
             Log.get().log(Level.DEBUG, "using backend {0}", chosen.name());
+            selected = chosen;
             return chosen;
         }
-    }
-
-    /** The backend of this JVM, chosen at the first call. */
-    public static Backend get() {
-        return Holder.SELECTED;
     }
 
     /**
@@ -84,21 +97,29 @@ public final class BackendSelector {
     public static Backend byName(String name) {
         return switch (name) {
             case "jdk" -> JdkBackend.INSTANCE;
-            case "linux-native" -> {
-                if (Holder.LINUX == null) {
-                    throw new IllegalStateException(
-                            "backend linux-native is unavailable: " + Holder.UNAVAILABLE.get("linux-native"));
+            case LinuxBackend.NAME -> {
+                synchronized (LOCK) {
+                    Backend native_ = linux();
+                    if (native_ == null) {
+                        throw new IllegalStateException(
+                                "backend linux-native is unavailable: " + UNAVAILABLE.get(LinuxBackend.NAME));
+                    }
+                    yield native_;
                 }
-                yield Holder.LINUX;
             }
             default -> throw new IllegalArgumentException(
                     "unknown backend '" + name + "' (-D" + PROPERTY + "): use linux-native or jdk");
         };
     }
 
-    /** Why each unavailable backend is unavailable, by name. */
+    /**
+     * Why each unavailable backend is unavailable, by name. Probes the native backend if no call
+     * has yet (so with {@code -Dsubprocess4j.backend=jdk} this call, unlike a spawn, makes native calls).
+     */
     public static Map<String, String> unavailable() {
-        get();
-        return Collections.unmodifiableMap(Holder.UNAVAILABLE);
+        synchronized (LOCK) {
+            linux();
+            return Collections.unmodifiableMap(new LinkedHashMap<>(UNAVAILABLE));
+        }
     }
 }

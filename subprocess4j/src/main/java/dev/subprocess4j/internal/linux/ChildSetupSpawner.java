@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The child-setup path of the Linux backend: what {@code posix_spawn} cannot do (resource limits,
@@ -36,8 +35,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>{@code killOnParentExit}: Linux sends the parent-death signal when the <em>thread</em> that
  * created the child ends, not the process (man 2 prctl, PR_SET_PDEATHSIG). So those children are
- * created by one long-lived daemon thread of the library, {@code subprocess4j-spawner}, which
- * never ends before the JVM does; the caller's thread only waits for it.
+ * created by the library's long-lived daemon threads ({@link SpawnerThreads}), which never end
+ * before the JVM does; the caller's thread only waits for one.
  */
 final class ChildSetupSpawner {
     private ChildSetupSpawner() {}
@@ -106,28 +105,6 @@ final class ChildSetupSpawner {
         return loaded;
     }
 
-    /** The long-lived thread that spawns children with {@code killOnParentExit}. */
-    private static final class SpawnerThread {
-        static final LinkedBlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
-
-        static {
-            Thread.ofPlatform().name("subprocess4j-spawner").daemon(true).start(SpawnerThread::loop);
-        }
-
-        /** Never returns: its children would get SIGKILL when it ended. */
-        private static void loop() {
-            while (true) {
-                try {
-                    QUEUE.take().run(); // a FutureTask: it keeps what the spawn threw
-                } catch (InterruptedException e) {
-                    // nobody may stop this thread
-                } catch (Throwable t) {
-                    Log.get().log(System.Logger.Level.ERROR, "spawner task failed", t);
-                }
-            }
-        }
-    }
-
     /**
      * Starts the child on the child-setup path.
      *
@@ -156,7 +133,7 @@ final class ChildSetupSpawner {
         }
         FutureTask<Integer> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
                 stderrPipe, shared));
-        SpawnerThread.QUEUE.add(task);
+        SpawnerThreads.submit(task, r.program());
         // Wait without giving up on an interrupt: the child is being made and must be handed over.
         try {
             return Uninterruptibly.get(task::get);

@@ -27,13 +27,29 @@ final class EpollReactor {
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = 256;
 
-    private static final class Holder {
-        static final EpollReactor INSTANCE = new EpollReactor();
-    }
+    /** The reactor once it was made; null before, or after a failed attempt. */
+    private static volatile EpollReactor instance;
 
-    /** The reactor, started on first use. */
+    /**
+     * The reactor, started on first use. Making it needs two fds and a thread; when one is
+     * lacking (EMFILE, ENFILE, no thread left), this call fails, nothing is kept, and the next
+     * call tries again, so the library works again once the resources come back.
+     *
+     * @throws ErrnoException when {@code epoll_create1} or {@code eventfd} failed
+     * @throws OutOfMemoryError when the thread could not be started
+     */
     static EpollReactor get() {
-        return Holder.INSTANCE;
+        EpollReactor r = instance;
+        if (r == null) {
+            synchronized (EpollReactor.class) {
+                r = instance;
+                if (r == null) {
+                    r = new EpollReactor();
+                    instance = r;
+                }
+            }
+        }
+        return r;
     }
 
     private final int epfd;
@@ -84,18 +100,38 @@ final class EpollReactor {
 
     private EpollReactor() {
         epfd = Epoll.create();
-        wakeFd = Epoll.eventfd();
-        Epoll.add(epfd, wakeFd, Epoll.EPOLLIN, WAKE_TOKEN);
-        thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::loop);
+        int made = -1;
+        Thread hook = null;
         try {
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("subprocess4j-reactor-exit").unstarted(() -> {
+            made = Epoll.eventfd();
+            Epoll.add(epfd, made, Epoll.EPOLLIN, WAKE_TOKEN);
+            wakeFd = made;
+            thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::loop);
+            hook = Thread.ofPlatform().name("subprocess4j-reactor-exit").unstarted(() -> {
                 shutdownCapMillis = SHUTDOWN_CAP_MILLIS;
                 wake();
-            }));
-        } catch (IllegalStateException shuttingDown) {
-            shutdownCapMillis = SHUTDOWN_CAP_MILLIS; // first used by a shutdown hook
+            });
+            try {
+                Runtime.getRuntime().addShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                hook = null;
+                shutdownCapMillis = SHUTDOWN_CAP_MILLIS; // first used by a shutdown hook
+            }
+            thread.start(); // OutOfMemoryError when no thread can be made: undone below
+        } catch (RuntimeException | Error e) {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs and wakes nobody: harmless
+                }
+            }
+            if (made >= 0) {
+                Unistd.closeQuietly(made);
+            }
+            Unistd.closeQuietly(epfd);
+            throw e;
         }
-        thread.start();
     }
 
     private static final int SHUTDOWN_CAP_MILLIS = 2;
@@ -228,15 +264,36 @@ final class EpollReactor {
                         try {
                             h.accept(Epoll.eventsAt(events, i));
                         } catch (Throwable t) {
-                            Log.get().log(Level.ERROR, "subprocess4j-reactor: a handler failed (continuing)", t);
+                            report("a handler failed (continuing)", t);
                         }
                     }
                 }
                 runDueTimers();
             } catch (Throwable t) {
-                Log.get().log(Level.ERROR, "subprocess4j-reactor: unexpected failure (continuing)", t);
+                report("unexpected failure (continuing)", t);
             }
         }
+    }
+
+    /** Failures the loop could not report (the log itself failed, say under OutOfMemoryError); for tests. */
+    private final AtomicLong unreported = new AtomicLong();
+
+    /**
+     * Logs a failure of the loop. Logging allocates, so under {@code OutOfMemoryError} it can fail
+     * too: that failure is counted and dropped here, because the one thing this thread must never
+     * do is end (every child's exit, pipes and timeout depend on it).
+     */
+    private void report(String what, Throwable t) {
+        try {
+            Log.get().log(Level.ERROR, "subprocess4j-reactor: " + what, t);
+        } catch (Throwable logFailed) {
+            unreported.incrementAndGet();
+        }
+    }
+
+    /** How many failures could not be logged (for tests). */
+    long unreportedFailures() {
+        return unreported.get();
     }
 
     private int nextTimeoutMillis() {
@@ -285,7 +342,7 @@ final class EpollReactor {
                 try {
                     action.run();
                 } catch (Throwable e) {
-                    Log.get().log(Level.ERROR, "subprocess4j-reactor: timer failed", e);
+                    report("timer failed", e);
                 }
             }
         }

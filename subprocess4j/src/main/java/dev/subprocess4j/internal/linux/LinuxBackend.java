@@ -35,10 +35,11 @@ import java.util.Set;
  * {@link EpollReactor} thread for every child's exit, pipes and deadline.
  */
 public final class LinuxBackend implements Backend {
-    /** The one instance; creating it loads the bindings and starts nothing else. */
-    public static final LinuxBackend INSTANCE = new LinuxBackend();
+    /** The one instance; {@link #probe} hands it out once the kernel and C library passed. */
+    static final LinuxBackend INSTANCE = new LinuxBackend();
 
-    static final String NAME = "linux-native";
+    /** The backend's name. */
+    public static final String NAME = "linux-native";
     /** Every signal 1–31 but SIGKILL and SIGSTOP, whose dispositions cannot change. */
     private static final int[] DEFAULT_SIGNALS = new int[29];
 
@@ -54,16 +55,54 @@ public final class LinuxBackend implements Backend {
     /** The JVM's own environment never changes (System.getenv is a snapshot): encode it once. */
     private static volatile MemorySegment inheritedEnvp;
 
-    private LinuxBackend() {
-        // The child-setup library first: it then serves every system call (ffi.Libc).
-        ChildSetupSpawner.preload();
-        // Touch the bindings and the kernel features we need, so a missing one is found by the
-        // selector's probe and not by the first spawn.
-        int self = Pidfd.open(Unistd.getpid());
-        Unistd.close(self);
-        if (!Spawn.hasAddChdir()) {
-            throw new UnsupportedOperationException("glibc lacks posix_spawn_file_actions_addchdir_np (needs 2.29+)");
+    private LinuxBackend() {}
+
+    /** The backend cannot work in this JVM, for good: the message says why. */
+    public static final class Unavailable extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String why) {
+            super(why, null, false, false);
         }
+    }
+
+    /**
+     * The backend, once the bindings and kernel features it needs were tried; a missing one is
+     * found here and not by the first spawn. Only a lasting reason makes it unavailable: a probe
+     * that fails for want of a resource (no fd, no memory) shows the feature is there, and the
+     * spawn that lacks the resource fails with its own errno.
+     *
+     * @throws Unavailable when this JVM, kernel or C library cannot run the backend
+     */
+    public static LinuxBackend probe() throws Unavailable {
+        try {
+            // The child-setup library first: it then serves every system call (ffi.Libc).
+            ChildSetupSpawner.preload();
+            try {
+                Unistd.close(Pidfd.open(Unistd.getpid()));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE && e.errno() != Errno.ENOMEM) {
+                    throw new Unavailable("the kernel refuses pidfd_open (needs Linux 5.3+): " + e.getMessage());
+                }
+            }
+            if (!Spawn.hasAddChdir()) {
+                throw new Unavailable("glibc lacks posix_spawn_file_actions_addchdir_np (needs 2.29+)");
+            }
+        } catch (IllegalCallerException e) {
+            throw new Unavailable("native access is denied (--illegal-native-access=deny, or a module "
+                    + "without --enable-native-access): " + e.getMessage());
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof IllegalCallerException) {
+                throw new Unavailable("native access is denied (--illegal-native-access=deny, or a module "
+                        + "without --enable-native-access): " + cause.getMessage());
+            }
+            throw new Unavailable(cause.toString());
+        }
+        return INSTANCE;
     }
 
     @Override
@@ -121,11 +160,11 @@ public final class LinuxBackend implements Backend {
         Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
         String path = SpawnChecks.resolveProgram(r);
         refuseReservedFds(r);
+        reactor(r); // made (or made again after a failure) before there is a child to hand it
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
         int[] stdinPipe = null;
         int[] stdoutPipe = null;
         int[] stderrPipe = null;
-        long startNanos = System.nanoTime();
         int pid;
         try (Arena arena = Arena.ofConfined()) {
             if (needsPipe(r.stdin())) {
@@ -162,6 +201,9 @@ public final class LinuxBackend implements Backend {
             toClose.forEach(Unistd::closeQuietly);
             throw e;
         }
+        // The timeout counts from here, as Python's does from Popen's return: not the time a
+        // killOnParentExit spawn waited for a spawner thread.
+        long startNanos = System.nanoTime();
         int pidfd;
         try {
             pidfd = Pidfd.open(pid);
@@ -190,6 +232,24 @@ public final class LinuxBackend implements Backend {
                     childSetup ? ", child-setup path" : "");
         }
         return child;
+    }
+
+    /**
+     * The reactor, made at the first spawn. Its fds or thread lacking is this spawn's failure,
+     * with the errno, and the next spawn tries again.
+     */
+    private static EpollReactor reactor(SpawnRequest r) {
+        try {
+            return EpollReactor.get();
+        } catch (ErrnoException e) {
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), e.call(), e);
+        } catch (OutOfMemoryError e) {
+            if (!String.valueOf(e.getMessage()).contains("native thread")) {
+                throw e;
+            }
+            throw new SpawnException(SpawnException.Step.FDS, Errno.EAGAIN, r.program(),
+                    "the subprocess4j-reactor thread (" + e.getMessage() + ")", e);
+        }
     }
 
     /** A {@code Redirect.fd} or pass fd that is one of the shared-table path's slots is not the caller's. */

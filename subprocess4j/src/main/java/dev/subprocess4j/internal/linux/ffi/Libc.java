@@ -5,6 +5,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
@@ -172,17 +173,27 @@ public final class Libc {
 
     /** A handle for a C function that older C libraries lack. */
     static Optional<MethodHandle> optional(String name, FunctionDescriptor descriptor) {
-        return LINKER.defaultLookup().find(name).map(s -> LINKER.downcallHandle(s, descriptor));
+        return find(name).map(s -> LINKER.downcallHandle(s, descriptor));
     }
 
     /** Whether the C library has {@code name}. */
     static boolean exists(String name) {
-        return LINKER.defaultLookup().find(name).isPresent();
+        return find(name).isPresent();
     }
 
     private static MemorySegment symbol(String name) {
-        return LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("C library symbol not found: " + name));
+        return find(name).orElseThrow(() -> new UnsatisfiedLinkError("C library symbol not found: " + name));
+    }
+
+    /**
+     * A symbol of the C library: the linker's default lookup, else the loaded {@code libc.so.6}
+     * itself. The JDK makes its default lookup once per JVM by loading a library of its own, which
+     * needs a free fd; made when none was free (EMFILE), it finds nothing for the JVM's life. A
+     * {@code dlopen} of the C library, which is loaded already, opens no file.
+     */
+    private static Optional<MemorySegment> find(String name) {
+        Optional<MemorySegment> found = LINKER.defaultLookup().find(name);
+        return found.isPresent() ? found : SymbolLookup.libraryLookup("libc.so.6", Arena.global()).find(name);
     }
 
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;

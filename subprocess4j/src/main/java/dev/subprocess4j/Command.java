@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
+import dev.subprocess4j.internal.JvmProcess;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
 import java.nio.charset.Charset;
@@ -420,11 +421,17 @@ public final class Command {
      * The child joins process group {@code pgid}; 0 makes it the leader of a new group.
      * Python's {@code process_group=}.
      *
-     * @throws IllegalArgumentException when negative
+     * @throws IllegalArgumentException when negative, or when {@code pgid} is the JVM's own group
+     *     (a signal to the child's group would then reach the JVM; a child that shares it needs no
+     *     setting at all)
      */
     public Command processGroup(int pgid) {
         if (pgid < 0) {
             throw new IllegalArgumentException("processGroup must be 0 (a new group) or a group id: " + pgid);
+        }
+        if (pgid > 0 && JvmProcess.processGroup().orElse(-1) == pgid) {
+            throw new IllegalArgumentException("processGroup(" + pgid + ") is the JVM's own process group: signalGroup "
+                    + "and killGroupOnTimeout would signal the JVM; use processGroup(0) for a new group");
         }
         return with(s -> s.processGroup = pgid);
     }

@@ -3,11 +3,13 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.JvmProcess;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
@@ -404,9 +406,8 @@ final class LinuxChild implements ChildProcess {
     }
 
     private void killForTimeout(Signal s) {
-        Integer group = ownGroup();
-        if (request.killGroupOnTimeout() && group != null) {
-            Signals.killGroup(group, s.number());
+        if (request.killGroupOnTimeout() && ownGroup() != null) {
+            signalOwnGroup(s.number());
         }
         sendSignal(s);
     }
@@ -1331,7 +1332,8 @@ final class LinuxChild implements ChildProcess {
             }
             int err = Pidfd.sendSignal(pidfd, signal.number());
             if (err != 0 && err != Errno.ESRCH) {
-                throw new ErrnoException("pidfd_send_signal(" + signal + ") to pid " + pid, err);
+                throw new SubprocessException("cannot send " + signal + " to pid " + pid + ": " + Errno.name(err) + " ("
+                        + Errno.message(err) + ")");
             }
         } finally {
             lock.unlock();
@@ -1341,13 +1343,50 @@ final class LinuxChild implements ChildProcess {
     @Override
     public void signalGroup(Signal signal) {
         Integer group = ownGroup();
-        if (group == null) {
+        if (group == null || group == JvmProcess.processGroup().orElse(-1)) {
             throw new IllegalStateException("pid " + pid + " is in the JVM's own process group; start it with "
                     + "startNewSession() or processGroup(0) to signal its group");
         }
-        int err = Signals.killGroup(group, signal.number());
-        if (err != 0 && err != Errno.ESRCH) {
-            throw new ErrnoException("kill(-" + group + ", " + signal + ")", err);
+        int err = signalOwnGroup(signal.number());
+        if (err == Errno.ESRCH) {
+            throw new IllegalStateException("pid " + pid + " was already reaped, so process group " + group
+                    + " may be another's now: signal the group before the child is waited for");
+        }
+        if (err != 0) {
+            throw new SubprocessException("cannot send " + signal + " to process group " + group + " of pid " + pid
+                    + ": " + Errno.name(err) + " (" + Errno.message(err) + ")");
+        }
+    }
+
+    /** Whether the kernel has {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9); null until the first group signal. */
+    private static volatile Boolean pidfdGroupSignal;
+
+    /**
+     * Signals the child's own group, never once the child was reaped: a group lives as long as any
+     * member, but once the leader is reaped and the others gone, its number can be a new group's.
+     * Through the pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}), the kernel itself refuses once the
+     * child was reaped; on older kernels {@code kill(-pgid)} under the lock, checking our own reap
+     * first (the reap's {@code waitid} runs before it is recorded, so a narrow window remains there).
+     *
+     * @return 0, ESRCH once the child was reaped, or another errno (EPERM)
+     */
+    private int signalOwnGroup(int signal) {
+        lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return Errno.ESRCH;
+            }
+            if (!Boolean.FALSE.equals(pidfdGroupSignal)) {
+                int err = Pidfd.sendSignal(pidfd, signal, Pidfd.SIGNAL_PROCESS_GROUP);
+                if (err != Errno.EINVAL) {
+                    pidfdGroupSignal = true;
+                    return err;
+                }
+                pidfdGroupSignal = false;
+            }
+            return Signals.killGroup(ownGroup(), signal);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -37,9 +37,21 @@ public final class Pidfd {
      * @return 0, or the errno (ESRCH once the child has exited)
      */
     public static int sendSignal(int pidfd, int signal) {
+        return sendSignal(pidfd, signal, 0);
+    }
+
+    /** {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9): the signal goes to the process's group. */
+    public static final int SIGNAL_PROCESS_GROUP = 1 << 2;
+
+    /**
+     * {@code pidfd_send_signal(pidfd, signal, NULL, flags)}.
+     *
+     * @return 0, or the errno (ESRCH once the process was reaped; EINVAL for a flag the kernel lacks)
+     */
+    public static int sendSignal(int pidfd, int signal, int flags) {
         try {
             MemorySegment state = Libc.errnoState();
-            long rc = Libc.syscall(state, Libc.Nr.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0, 0, 0);
+            long rc = Libc.syscall(state, Libc.Nr.PIDFD_SEND_SIGNAL, pidfd, signal, 0, flags, 0, 0);
             return rc == 0 ? 0 : Libc.errno(state);
         } catch (Throwable t) {
             throw Libc.rethrow(t);

@@ -7,12 +7,17 @@ import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.CompletedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A process group is only signalled while the library can tell it is the child's: never the JVM's
@@ -26,6 +31,14 @@ class GroupSignalTest {
     private static int jvmGroup() throws IOException {
         String stat = Files.readString(Path.of("/proc/self/stat"));
         return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    }
+
+    private static String statOrGone(Path proc) {
+        try {
+            return Files.readString(proc.resolve("stat"));
+        } catch (IOException gone) {
+            return "";
+        }
     }
 
     @Test
@@ -67,6 +80,40 @@ class GroupSignalTest {
         throw new AssertionError("no pid reuse could be forced in 20 attempts");
     }
 
+    /** As an unprivileged JVM whose child became root: the refusal is a public exception naming EPERM. */
+    @Test
+    void aSignalTheKernelRefusesIsASubprocessExceptionNamingEperm(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("become-root.c");
+        Files.writeString(source, """
+                #define _GNU_SOURCE
+                #include <unistd.h>
+                int main(void) {
+                    if (setresuid(0, 0, 0) != 0) return 1;
+                    write(1, "r", 1);
+                    execl("/bin/sleep", "sleep", "30", (char *) 0);
+                    return 2;
+                }
+                """);
+        Path program = dir.resolve("become-root");
+        CompletedProcess cc = Subprocess.command("cc", "-o", program.toString(), source.toString()).captureOutput().run();
+        assertThat(cc.returnCode()).as(cc.stderr()).isZero();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Subprocess.checkCall("chmod", "4755", program.toString());
+        String classes = String.join(":", Arrays.stream(System.getProperty("java.class.path").split(":"))
+                .filter(p -> p.endsWith("classes") || p.endsWith("classes/")).toList());
+        CompletedProcess r = Subprocess.command(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED", "-cp", classes, SignalRefusedMain.class.getName(),
+                        program.toString())
+                .user("nobody").cwd(Path.of("/")).captureOutput().timeout(Duration.ofSeconds(60)).run();
+        String pid = r.stdout().lines().filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4);
+        Subprocess.call("kill", "-9", pid);
+        assertThat(r.returnCode()).as("stdout: %s%nstderr: %s", r.stdout(), r.stderr()).isZero();
+        assertThat(r.stdout().lines().filter(l -> l.startsWith("refused=")))
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l).startsWith("refused=dev.subprocess4j.SubprocessException: ")
+                        .contains("EPERM"));
+    }
+
     @Test
     void aGroupIsSignalledWhileItsLeaderIsAZombieOrRunning() throws Exception {
         try (Popen p = Subprocess.command("sh", "-c", "sleep 30 & echo $!; wait").startNewSession()
@@ -74,9 +121,14 @@ class GroupSignalTest {
             String sleeper = new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout())).readLine().strip();
             p.signalGroup(Signal.SIGKILL);
             assertThat(p.waitFor()).isEqualTo(-9);
-            assertThat(Path.of("/proc", sleeper)).satisfiesAnyOf(
-                    d -> assertThat(d).doesNotExist(),
-                    d -> assertThat(Files.readString(d.resolve("stat"))).contains(") Z "));
+            // The group's other member got it too: it ends (init reaps it) within moments.
+            Path proc = Path.of("/proc", sleeper);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.exists(proc) && !statOrGone(proc).contains(") Z ") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(statOrGone(proc)).as("the sleeper, killed through its group").satisfiesAnyOf(
+                    st -> assertThat(st).isEmpty(), st -> assertThat(st).contains(") Z "));
         }
     }
 }

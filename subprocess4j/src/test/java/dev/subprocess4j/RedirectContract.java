@@ -515,6 +515,33 @@ public abstract class RedirectContract extends BackendContract {
         }
     }
 
+    /** A read of stdout that waits for a silent child ends on an interrupt, on every backend. */
+    @Test
+    void aBlockingReadOfAPipeEndsOnAnInterrupt() throws Exception {
+        try (Popen p = cmd("sleep", "30").stdout(Redirect.PIPE).stderr(Redirect.PIPE).start()) {
+            for (InputStream in : List.of(p.stdout(), p.stderr())) {
+                CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+                CountDownLatch reading = new CountDownLatch(1);
+                Thread reader = Thread.ofPlatform().start(() -> {
+                    reading.countDown();
+                    try {
+                        outcome.complete(new AssertionError("read returned " + in.read()));
+                    } catch (Throwable t) {
+                        outcome.complete(t);
+                    }
+                });
+                reading.await();
+                Thread.sleep(200); // in the read by now (else the interrupt is seen at its start: the same outcome)
+                reader.interrupt();
+                Throwable t = outcome.get(10, TimeUnit.SECONDS);
+                assertThat(t).isInstanceOf(java.io.InterruptedIOException.class);
+                reader.join();
+            }
+            p.kill();
+            p.waitFor();
+        }
+    }
+
     private static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);

@@ -51,6 +51,10 @@ final class JdkChild implements ChildProcess {
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
     private final CompletableFuture<Outcome> exit;
 
+    /** The PIPE outputs as the caller reads them: interruptible, as the native backend's. */
+    private final InputStream stdoutView;
+    private final InputStream stderrView;
+
     private final Object communicateLock = new Object();
     private boolean communicationStarted;
     private Capture stdoutCapture;
@@ -61,6 +65,10 @@ final class JdkChild implements ChildProcess {
         this.request = request;
         this.pid = process.pid();
         this.startNanos = startNanos;
+        this.stdoutView = request.stdout() == Redirect.PIPE
+                ? new InterruptibleInputStream(process.getInputStream(), "stdout of pid " + pid) : null;
+        this.stderrView = request.stderr() == Redirect.PIPE
+                ? new InterruptibleInputStream(process.getErrorStream(), "stderr of pid " + pid) : null;
         startPumps();
         CompletableFuture<Void> pumpsDone = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new))
                 .exceptionally(t -> null);
@@ -210,12 +218,12 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public InputStream stdout() {
-        return request.stdout() == Redirect.PIPE ? process.getInputStream() : null;
+        return stdoutView;
     }
 
     @Override
     public InputStream stderr() {
-        return request.stderr() == Redirect.PIPE ? process.getErrorStream() : null;
+        return stderrView;
     }
 
     @Override
@@ -421,11 +429,11 @@ final class JdkChild implements ChildProcess {
         if (request.stdin() == Redirect.PIPE) {
             closeQuietly(process.getOutputStream());
         }
-        if (request.stdout() == Redirect.PIPE) {
-            closeQuietly(process.getInputStream());
+        if (stdoutView != null) {
+            closeQuietly(stdoutView);
         }
-        if (request.stderr() == Redirect.PIPE) {
-            closeQuietly(process.getErrorStream());
+        if (stderrView != null) {
+            closeQuietly(stderrView);
         }
     }
 

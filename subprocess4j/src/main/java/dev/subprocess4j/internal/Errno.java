@@ -279,6 +279,14 @@ public final class Errno {
         MESSAGES[n] = message;
     }
 
+    /**
+     * Whether {@code errno} says a resource ran short (fds, memory, processes or threads): the
+     * call may work once it is back, so nothing is decided for good on such a failure.
+     */
+    public static boolean isShortage(int errno) {
+        return errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EAGAIN;
+    }
+
     /** The symbolic name, e.g. {@code ENOENT}, or {@code E<n>} for a number without one. */
     public static String name(int errno) {
         return errno > 0 && errno < NAMES.length && NAMES[errno] != null ? NAMES[errno] : "E" + errno;

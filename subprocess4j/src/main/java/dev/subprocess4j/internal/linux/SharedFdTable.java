@@ -5,6 +5,7 @@ import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
@@ -92,6 +93,10 @@ final class SharedFdTable {
                     pool = setUp();
                 } catch (Unsupported e) {
                     disable(e.getMessage());
+                } catch (ErrnoException e) {
+                    if (!Errno.isShortage(e.errno())) {
+                        disable("set-up failed: " + e);
+                    } // else no fd, memory or process left now: this spawn copies, the next one tries again
                 } catch (RuntimeException | Error e) {
                     disable("set-up failed: " + e);
                 }
@@ -125,7 +130,8 @@ final class SharedFdTable {
                     limit = Math.max(limit, fds[i] + 1);
                 }
                 if (limit > MAX_SLOT) {
-                    throw new IllegalStateException("the lowest free fds are above " + MAX_SLOT);
+                    // every fd below it is in use now: a shortage, tried again by the next spawn
+                    throw new ErrnoException("reserving fd slots below " + MAX_SLOT, Errno.EMFILE);
                 }
                 // K rounded up to a multiple of 64 (BITS_PER_LONG): the kernel copies whole 64-fd words
                 // of the table anyway (fs/file.c sane_fdtable_size), and some older kernels mishandled
@@ -161,6 +167,9 @@ final class SharedFdTable {
                 return null;
             }
             int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
+            if (Errno.isShortage(errno)) {
+                throw new ErrnoException("the probe child's clone", errno); // says nothing of close_range
+            }
             return "probe child: close_range(CLOSE_RANGE_UNSHARE) failed with " + Errno.name(errno);
         }
     }

@@ -112,6 +112,8 @@ public final class FirstUseExhaustionMain {
             System.out.println("after=" + attempt(c));
         }
         System.out.println("backend=" + Subprocess.backend());
+        System.out.println("shared-table=" + SharedFdTable.active());
+        System.out.println("shared-table-reason=" + SharedFdTable.unusableReason());
         System.out.println("unavailable=" + dev.subprocess4j.internal.BackendSelector.unavailable());
     }
 
@@ -146,6 +148,8 @@ public final class FirstUseExhaustionMain {
             System.out.println("after=" + attempt(c));
         }
         System.out.println("backend=" + Subprocess.backend());
+        System.out.println("shared-table=" + SharedFdTable.active());
+        System.out.println("shared-table-reason=" + SharedFdTable.unusableReason());
         System.out.println("redirect=" + Subprocess.command("true").stdout(Redirect.DEVNULL).run().returnCode());
     }
 }

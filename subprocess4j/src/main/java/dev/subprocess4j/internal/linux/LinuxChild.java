@@ -481,7 +481,11 @@ final class LinuxChild implements ChildProcess {
                 lock.unlock();
             }
             if (r != null) {
-                r.run();
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    ioFailed(t);
+                }
             }
         }
 
@@ -668,7 +672,8 @@ final class LinuxChild implements ChildProcess {
                             if (ch.eof) {
                                 return -1;
                             }
-                            throw new IOException("Stream closed");
+                            throw ioFailure != null ? new IOException("the library gave up reading " + ch.name
+                                    + " of pid " + pid, ioFailure) : new IOException("Stream closed");
                         }
                         int n = ch.read(b, off, len);
                         if (n > 0) {
@@ -935,6 +940,40 @@ final class LinuxChild implements ChildProcess {
             }
         }
     }
+
+    /**
+     * The reactor's work for this child's pipes failed (an {@code OutOfMemoryError} while a capture
+     * grew, no thread left for a pump): without it nobody would read them again, so the calls on
+     * them fail with {@code t} as they would have on the caller's thread, the child is killed (it
+     * could block on a full pipe for ever) and reaped as any other. Allocates nothing it can avoid.
+     */
+    private void ioFailed(Throwable t) {
+        lock.lock();
+        try {
+            if (ioFailure == null) {
+                ioFailure = t;
+            }
+            for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
+                if (ch != null && !ch.closed) {
+                    ch.close(false);
+                }
+            }
+            if (asyncIo != null) {
+                asyncIo.completeExceptionally(t);
+            }
+            for (CompletableFuture<Void> p : pumps) {
+                p.completeExceptionally(t);
+            }
+            generation++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        sendSignal(Signal.SIGKILL);
+    }
+
+    /** What made the reactor give up on this child's pipes ({@link #ioFailed}); null while nothing did. */
+    private Throwable ioFailure;
 
     private void forceClosePipes() {
         lock.lock();

@@ -54,6 +54,9 @@ public final class LinuxBackend implements Backend {
     private static volatile MemorySegment inheritedEnvp;
 
     private LinuxBackend() {
+        // The JVM's environment before anything else asks for it: the JDK's first System.getenv()
+        // resets SIGCHLD (JdkEnvironment keeps an ignored one ignored).
+        dev.subprocess4j.internal.JdkEnvironment.get();
         // The child-setup library first: it then serves every system call (ffi.Libc).
         ChildSetupSpawner.preload();
         // Touch the bindings and the kernel features we need, so a missing one is found by the

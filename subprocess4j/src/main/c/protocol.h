@@ -62,7 +62,9 @@ struct sp4j_report {
 #define SP4J_PROBE            0x100 /* with SP4J_SHARED_TABLE: the child exits 0 right after the unshare,
                                        executing nothing; sp4j_spawn reaps it and returns its pid, or -1
                                        with an SP4J_DETAIL_UNSHARE report (a signal, e.g. a seccomp
-                                       filter's SIGSYS, is reported as ENOSYS) */
+                                       filter's SIGSYS, is reported as ENOSYS). The child says it got
+                                       past the unshare in the caller's memory, not by its exit status
+                                       (lost when SIGCHLD is ignored) */
 
 /* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
 #define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */

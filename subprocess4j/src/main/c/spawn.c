@@ -55,6 +55,7 @@ struct child_args {
     int err_fd;                  /* the error pipe's write end, or -1: report into *report */
     struct sp4j_report *report;  /* the caller's, for a child without an error pipe (SP4J_SHARED_TABLE) */
     volatile int failed;         /* set by such a child before it writes *report and exits */
+    volatile int unshared;       /* set by an SP4J_PROBE child once its close_range(CLOSE_RANGE_UNSHARE) worked */
     long src[3];                 /* the source fd of each SP4J_REDIRECT_DUP (a slot with SP4J_SHARED_TABLE) */
 };
 
@@ -251,6 +252,8 @@ static int child_main(void *arg)
             child_fail(a, SP4J_STEP_FDS, rc, SP4J_DETAIL_UNSHARE);
         }
         if (s->flags & SP4J_PROBE) {
+            /* Said in shared memory, not by the exit status, which is lost when SIGCHLD is ignored. */
+            a->unshared = 1;
             for (;;) {
                 sp4j_sys1(SYS_exit_group, 0);
             }
@@ -448,7 +451,7 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
     *pidfd_out = -1;
     int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};
     int filled[3] = {0, 0, 0};
-    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0,
+    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0, 0,
                               {spec->redirect_fd[0], spec->redirect_fd[1], spec->redirect_fd[2]}};
     parent_fail(report, 0, 0, 0);
     if (shared) {
@@ -502,13 +505,11 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
             return pid;
         }
         int status = 0;
-        if (reap(pid, pidfd, &status) != 0) {
-            status = 0; /* reaped by the kernel (SIGCHLD ignored): the probe's status is lost */
-        }
+        reap(pid, pidfd, &status); /* the status is not needed: lost when the kernel reaped the child */
         if (args.failed) {
             return -1;
         }
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (args.unshared) {
             return pid; /* the probe: close_range(CLOSE_RANGE_UNSHARE) works here */
         }
         parent_fail(report, SP4J_STEP_FDS, ENOSYS, SP4J_DETAIL_UNSHARE);

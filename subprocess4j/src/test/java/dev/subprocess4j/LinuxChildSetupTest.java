@@ -220,6 +220,31 @@ class LinuxChildSetupTest extends BackendContract {
         assertThat(ProcessHandle.current().children()).isEmpty();
     }
 
+    /**
+     * A {@code Redirect.fd(n)} naming a closed fd that the child's own pipe then takes (the pipes
+     * are made first, at the lowest free numbers) is not the caller's fd: EBADF at once on every
+     * path, and the program never runs (it used to get the library's end of its own pipe).
+     */
+    @Test
+    void aRedirectToAClosedFdThatTheChildsOwnPipeTakesFailsWithEbadfOnEveryPath() throws IOException {
+        Path marker = dir.resolve("ran");
+        List<java.util.function.UnaryOperator<Command>> paths = List.of(c -> c, c -> c.closeFds(false),
+                c -> c.umask(022), c -> c.closeFds(false).umask(022));
+        for (java.util.function.UnaryOperator<Command> path : paths) {
+            assertThat(path.apply(cmd("true")).stdout(Redirect.PIPE).run().returnCode()).isZero(); // warm
+            for (int end = 0; end < 2; end++) {
+                int[] free = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // the numbers the stdout pipe gets next
+                Unistd.close(free[0]);
+                Unistd.close(free[1]);
+                Command c = path.apply(sh("touch " + marker)).stdout(Redirect.PIPE).stderr(Redirect.fd(free[end]));
+                SpawnException e = thrown(SpawnException.class, c::run);
+                assertThat(e.step()).as(c + ", " + e).isEqualTo(SpawnException.Step.FDS);
+                assertThat(e).hasMessage("Bad file descriptor (fds): 'fd " + free[end] + "'");
+                assertThat(marker).as(c + ": the program never ran").doesNotExist();
+            }
+        }
+    }
+
     // ---- failing steps ------------------------------------------------------------------------------
 
     @Test

@@ -62,7 +62,9 @@ struct sp4j_report {
 #define SP4J_PROBE            0x100 /* with SP4J_SHARED_TABLE: the child exits 0 right after the unshare,
                                        executing nothing; sp4j_spawn reaps it and returns its pid, or -1
                                        with an SP4J_DETAIL_UNSHARE report (a signal, e.g. a seccomp
-                                       filter's SIGSYS, is reported as ENOSYS) */
+                                       filter's SIGSYS, is reported as ENOSYS). The child says it got
+                                       past the unshare in the caller's memory, not by its exit status
+                                       (lost when SIGCHLD is ignored) */
 
 /* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
 #define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */
@@ -109,15 +111,17 @@ struct sp4j_spec {
 
 /*
  * Starts a child as the spec says. Returns its pid once it has executed the program (with
- * SP4J_HELPER: once the helper has executed it); returns -1 when a step failed, with *report
- * filled in and the child already reaped. Closes both ends of the error pipe in every case (with
- * SP4J_SHARED_TABLE there is none; the slots hold the placeholder again on return).
- * Called through java.lang.foreign by the JVM as sp4j_spawn(spec, report, 0, 0, 0, 0, 0): the
- * addresses as integers, then five unused zeros. Its shape is sp4j_syscall's, so that the JVM
+ * SP4J_HELPER: once the helper has executed it), and stores in *pidfd (an int32_t) the child's
+ * pidfd, made by the clone itself (CLONE_PIDFD; close-on-exec; the caller owns it). Returns -1
+ * when a step failed, with *report filled in, the child already reaped and *pidfd -1 (so too
+ * for SP4J_PROBE, whose child is reaped here). Closes both ends of the error pipe in every case
+ * (with SP4J_SHARED_TABLE there is none; the slots hold the placeholder again on return).
+ * Called through java.lang.foreign by the JVM as sp4j_spawn(spec, report, pidfd, 0, 0, 0, 0): the
+ * addresses as integers, then four unused zeros. Its shape is sp4j_syscall's, so that the JVM
  * calls both through one downcall stub: each new shape costs a JVM's first spawn ~8 ms of
  * generated code (subprocess4j-cli/README.md, "Start-up").
  */
-long sp4j_spawn(long spec_address, long report_address, long unused3, long unused4, long unused5,
+long sp4j_spawn(long spec_address, long report_address, long pidfd_address, long unused4, long unused5,
                 long unused6, long unused7);
 
 /*

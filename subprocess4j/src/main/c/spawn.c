@@ -7,6 +7,11 @@
  * then. That costs about what posix_spawn costs, and lets the child do what posix_spawn cannot:
  * resource limits, the umask, passing fds, the parent-death signal.
  *
+ * The child's pidfd comes from the clone itself (CLONE_PIDFD, Linux 5.2): there is no moment
+ * when the JVM knows the pid without a handle on the process. A pid alone is not one: with
+ * SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT) the kernel reaps a child at its exit, and its pid may
+ * belong to another process by the time pidfd_open(pid) runs. Nothing here signals a pid.
+ *
  * Rules for the child (everything reached from child_main), learnt the hard way by a spike:
  *  - it is async-signal-safe and more: it makes raw system calls only (rawsys.h), never a glibc
  *    function that could take a lock another JVM thread holds, or write errno (the child shares
@@ -35,6 +40,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000 /* <linux/sched.h>, Linux 5.2 */
+#endif
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1) /* <linux/close_range.h>, Linux 5.9 */
 #endif
@@ -47,6 +55,7 @@ struct child_args {
     int err_fd;                  /* the error pipe's write end, or -1: report into *report */
     struct sp4j_report *report;  /* the caller's, for a child without an error pipe (SP4J_SHARED_TABLE) */
     volatile int failed;         /* set by such a child before it writes *report and exits */
+    volatile int unshared;       /* set by an SP4J_PROBE child once its close_range(CLOSE_RANGE_UNSHARE) worked */
     long src[3];                 /* the source fd of each SP4J_REDIRECT_DUP (a slot with SP4J_SHARED_TABLE) */
 };
 
@@ -243,6 +252,8 @@ static int child_main(void *arg)
             child_fail(a, SP4J_STEP_FDS, rc, SP4J_DETAIL_UNSHARE);
         }
         if (s->flags & SP4J_PROBE) {
+            /* Said in shared memory, not by the exit status, which is lost when SIGCHLD is ignored. */
+            a->unshared = 1;
             for (;;) {
                 sp4j_sys1(SYS_exit_group, 0);
             }
@@ -380,14 +391,15 @@ static int fill_slots(const struct sp4j_spec *spec, struct child_args *args, int
     return 0;
 }
 
-static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report);
+static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32_t *pidfd_out);
 
 __attribute__((visibility("default")))
-long sp4j_spawn(long spec_address, long report_address, long unused3, long unused4, long unused5,
+long sp4j_spawn(long spec_address, long report_address, long pidfd_address, long unused4, long unused5,
                 long unused6, long unused7)
 {
-    (void)unused3, (void)unused4, (void)unused5, (void)unused6, (void)unused7;
-    return spawn((const struct sp4j_spec *)(uintptr_t)spec_address, (struct sp4j_report *)(uintptr_t)report_address);
+    (void)unused4, (void)unused5, (void)unused6, (void)unused7;
+    return spawn((const struct sp4j_spec *)(uintptr_t)spec_address, (struct sp4j_report *)(uintptr_t)report_address,
+                 (int32_t *)(uintptr_t)pidfd_address);
 }
 
 __attribute__((visibility("default")))
@@ -396,12 +408,50 @@ long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long
     return syscall(number, a1, a2, a3, a4, a5, a6);
 }
 
-static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
+/*
+ * Waits for a failed child (it exits at once) and closes its pidfd. Returns 0 with its status, or
+ * -1 when the kernel reaped it already (SIGCHLD ignored: ECHILD). The pid is that of our own
+ * child, not reaped by anyone before this wait: waitpid cannot take someone else's process.
+ */
+static int reap(int pid, int pidfd, int *status)
+{
+    int rc;
+    while ((rc = waitpid(pid, status, 0)) < 0 && errno == EINTR) {
+    }
+    close(pidfd);
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * A dup-type redirect or a pass fd that was not open when the error pipe was made may have become
+ * the pipe: then it is not the caller's fd. Kept, it would give the program the pipe (as its
+ * stdout, say: its output read as a report, the caller blocked until it ends). EBADF, as for a
+ * closed fd. Returns the fd at fault, or -1.
+ */
+static long names_error_pipe(const struct sp4j_spec *spec, const int *pipe_fds)
+{
+    for (int i = 0; i < 3; i++) {
+        long fd = spec->redirect_fd[i];
+        if (spec->redirect_kind[i] == SP4J_REDIRECT_DUP && (fd == pipe_fds[0] || fd == pipe_fds[1])) {
+            return fd;
+        }
+    }
+    for (int64_t i = 0; i < spec->npass_fds; i++) {
+        if (spec->pass_fds[i] == pipe_fds[0] || spec->pass_fds[i] == pipe_fds[1]) {
+            return (long)spec->pass_fds[i];
+        }
+    }
+    return -1;
+}
+
+static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32_t *pidfd_out)
 {
     int shared = (spec->flags & SP4J_SHARED_TABLE) != 0;
+    int pidfd = -1;
+    *pidfd_out = -1;
     int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};
     int filled[3] = {0, 0, 0};
-    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0,
+    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0, 0,
                               {spec->redirect_fd[0], spec->redirect_fd[1], spec->redirect_fd[2]}};
     parent_fail(report, 0, 0, 0);
     if (shared) {
@@ -409,17 +459,12 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
             return -1;
         }
     }
-    /*
-     * A pass fd that was not open when the pipe was made may have become the pipe: then it is
-     * not the caller's fd, and keeping it open would hold the error pipe open in the program.
-     */
-    for (int64_t i = 0; !shared && i < spec->npass_fds; i++) {
-        if (spec->pass_fds[i] == pipe_fds[0] || spec->pass_fds[i] == pipe_fds[1]) {
-            close(pipe_fds[0]);
-            close(pipe_fds[1]);
-            parent_fail(report, SP4J_STEP_FDS, EBADF, spec->pass_fds[i]);
-            return -1;
-        }
+    long taken = shared ? -1 : names_error_pipe(spec, pipe_fds);
+    if (taken >= 0) {
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        parent_fail(report, SP4J_STEP_FDS, EBADF, taken);
+        return -1;
     }
     void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -440,8 +485,10 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
     unsigned long all = ALL_SIGNALS;
     unsigned long old = 0;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+    /* CLONE_PIDFD: the kernel stores the child's pidfd (close-on-exec) in pidfd, the parent_tid
+       argument. */
     int pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | (shared ? CLONE_FILES : 0) | SIGCHLD, &args);
+                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (shared ? CLONE_FILES : 0) | SIGCHLD, &args, &pidfd);
     int clone_errno = errno;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 
@@ -454,15 +501,15 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
             return -1;
         }
         if (!args.failed && !(spec->flags & SP4J_PROBE)) {
+            *pidfd_out = pidfd;
             return pid;
         }
         int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        reap(pid, pidfd, &status); /* the status is not needed: lost when the kernel reaped the child */
         if (args.failed) {
             return -1;
         }
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (args.unshared) {
             return pid; /* the probe: close_range(CLOSE_RANGE_UNSHARE) works here */
         }
         parent_fail(report, SP4J_STEP_FDS, ENOSYS, SP4J_DETAIL_UNSHARE);
@@ -490,6 +537,7 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
     }
     close(pipe_fds[0]);
     if (got == 0) {
+        *pidfd_out = pidfd;
         return pid;
     }
     if (got == sizeof r) {
@@ -498,7 +546,6 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report)
         parent_fail(report, SP4J_STEP_HELPER, EPROTO, 0);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    reap(pid, pidfd, &status);
     return -1;
 }

@@ -804,11 +804,11 @@ public final class Command {
         boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty();
         Map<String, String> env;
         if (inherited) {
-            env = System.getenv(); // an unmodifiable snapshot: nothing to copy
+            env = dev.subprocess4j.internal.JdkEnvironment.get(); // System.getenv(), an unmodifiable snapshot: nothing to copy
         } else {
             Map<String, String> built = new TreeMap<>();
             if (spec.inheritEnv) {
-                built.putAll(System.getenv());
+                built.putAll(dev.subprocess4j.internal.JdkEnvironment.get());
             }
             spec.envChanges.forEach((k, v) -> {
                 if (v == null) {

@@ -173,6 +173,78 @@ class LinuxChildSetupTest extends BackendContract {
         assertThat(ProcessHandle.current().children()).isEmpty();
     }
 
+    /**
+     * On the copying paths (closeFds(false), passFds, credentials, the shared table turned off) the
+     * error pipe is made right before the clone and takes the two lowest free fds: a
+     * {@code Redirect.fd(n)} naming a closed fd that the pipe then took is not the caller's fd. It
+     * fails at once with EBADF, as on the shared-table path, and the program never runs (it used
+     * to get the pipe: as its stdout, its own output was read as a failure report once it ended).
+     */
+    @Test
+    void aRedirectToAClosedFdThatTheErrorPipeTakesFailsWithEbadfOnEveryCopyingPath() throws IOException {
+        int[] passed = Unistd.pipe2(Unistd.O_CLOEXEC);
+        try {
+            Path marker = dir.resolve("ran");
+            record Path_(String name, java.util.function.UnaryOperator<Command> how, boolean tableOff) {}
+            List<Path_> paths = List.of(
+                    new Path_("closeFds(false)", c -> c.closeFds(false).umask(022), false),
+                    new Path_("passFds", c -> c.passFds(passed[1]), false),
+                    new Path_("credentials", c -> c.user("root"), false),
+                    new Path_("sharedFdTable=false", c -> c.umask(022), true));
+            for (Path_ path : paths) {
+                Command base = path.how().apply(sh("touch " + marker + "; echo program-output-not-a-report; sleep 5"));
+                assertThat(path.how().apply(cmd("true")).run().returnCode()).isZero(); // warm: nothing opened below
+                for (int end = 0; end < 2; end++) {
+                    if (path.tableOff()) {
+                        System.setProperty("subprocess4j.sharedFdTable", "false");
+                    }
+                    try {
+                        int[] free = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // the numbers the error pipe gets next
+                        Unistd.close(free[0]);
+                        Unistd.close(free[1]);
+                        Command c = base.stdout(Redirect.fd(free[end]));
+                        SpawnException e = thrown(SpawnException.class, c::run);
+                        assertThat(e.step()).as(path.name() + ", " + e).isEqualTo(SpawnException.Step.FDS);
+                        assertThat(e.errnoName()).as(path.name() + ", " + e).isEqualTo("EBADF");
+                        assertThat(e).hasMessage("Bad file descriptor (fds): 'fd " + free[end] + "'");
+                    } finally {
+                        System.clearProperty("subprocess4j.sharedFdTable");
+                    }
+                    assertThat(marker).as(path.name() + ": the program never ran").doesNotExist();
+                }
+            }
+        } finally {
+            Unistd.closeQuietly(passed[0]);
+            Unistd.closeQuietly(passed[1]);
+        }
+        assertThat(ProcessHandle.current().children()).isEmpty();
+    }
+
+    /**
+     * A {@code Redirect.fd(n)} naming a closed fd that the child's own pipe then takes (the pipes
+     * are made first, at the lowest free numbers) is not the caller's fd: EBADF at once on every
+     * path, and the program never runs (it used to get the library's end of its own pipe).
+     */
+    @Test
+    void aRedirectToAClosedFdThatTheChildsOwnPipeTakesFailsWithEbadfOnEveryPath() throws IOException {
+        Path marker = dir.resolve("ran");
+        List<java.util.function.UnaryOperator<Command>> paths = List.of(c -> c, c -> c.closeFds(false),
+                c -> c.umask(022), c -> c.closeFds(false).umask(022));
+        for (java.util.function.UnaryOperator<Command> path : paths) {
+            assertThat(path.apply(cmd("true")).stdout(Redirect.PIPE).run().returnCode()).isZero(); // warm
+            for (int end = 0; end < 2; end++) {
+                int[] free = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // the numbers the stdout pipe gets next
+                Unistd.close(free[0]);
+                Unistd.close(free[1]);
+                Command c = path.apply(sh("touch " + marker)).stdout(Redirect.PIPE).stderr(Redirect.fd(free[end]));
+                SpawnException e = thrown(SpawnException.class, c::run);
+                assertThat(e.step()).as(c + ", " + e).isEqualTo(SpawnException.Step.FDS);
+                assertThat(e).hasMessage("Bad file descriptor (fds): 'fd " + free[end] + "'");
+                assertThat(marker).as(c + ": the program never ran").doesNotExist();
+            }
+        }
+    }
+
     // ---- failing steps ------------------------------------------------------------------------------
 
     @Test

@@ -106,6 +106,12 @@ final class ChildSetupSpawner {
     }
 
     /**
+     * A started child: its pid and its pidfd, which the clone made ({@code CLONE_PIDFD}); the
+     * caller owns the pidfd.
+     */
+    record Spawned(int pid, int pidfd) {}
+
+    /**
      * Starts the child on the child-setup path.
      *
      * @param path the program resolved in the child's PATH
@@ -113,13 +119,13 @@ final class ChildSetupSpawner {
      * @param stdinPipe the stdin pipe or null; likewise stdoutPipe and stderrPipe
      * @param shared whether to take the shared-table path ({@link SharedFdTable}; the caller checked
      *     {@link SharedFdTable#eligible})
-     * @return the pid of the child, which has executed its program
+     * @return the child, which has executed its program, with its pidfd
      * @throws SpawnException when a step of the set-up failed (the child is reaped)
      * @throws SharedFdTable.Unsupported when the shared-table child found no close_range(CLOSE_RANGE_UNSHARE):
      *     nothing was started, and the path is now off; spawn again without it
      */
-    static int spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
-                     int[] stderrPipe, boolean shared) {
+    static Spawned spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
+                         int[] stderrPipe, boolean shared) {
         // A pass fd that was closed may have been reused for one of our pipes: it is not the caller's.
         for (int fd : r.passFds()) {
             for (int[] p : Arrays.asList(stdinPipe, stdoutPipe, stderrPipe)) {
@@ -131,7 +137,7 @@ final class ChildSetupSpawner {
         if (!r.killOnParentExit()) {
             return spawnHere(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, shared);
         }
-        FutureTask<Integer> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
+        FutureTask<Spawned> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
                 stderrPipe, shared));
         SpawnerThreads.submit(task, r.program());
         // Wait without giving up on an interrupt: the child is being made and must be handed over.
@@ -148,8 +154,8 @@ final class ChildSetupSpawner {
         }
     }
 
-    private static int spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
-                                 int[] stdoutPipe, int[] stderrPipe, boolean shared) {
+    private static Spawned spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
+                                     int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         ChildSetup library = library();
         Path helper = credentials != null ? files().helper() : null; // checked right before every use
         try (Arena arena = Arena.ofConfined()) {
@@ -215,6 +221,7 @@ final class ChildSetupSpawner {
                 redirect(spec, arena, 2, r.stderr(), stderrPipe == null ? -1 : stderrPipe[1]);
             }
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
+            MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
 
             if (shared) {
                 // No error pipe: the child writes its report into `report` (it shares our memory).
@@ -223,12 +230,12 @@ final class ChildSetupSpawner {
                 int pid;
                 try {
                     SharedFdTable.fill(spec, slots, SharedFdTable.placeholder());
-                    pid = library.spawn(spec, report);
+                    pid = library.spawn(spec, report, pidfd);
                 } finally {
                     SharedFdTable.give(slots); // sp4j_spawn put the placeholder back
                 }
                 if (pid > 0) {
-                    return pid;
+                    return new Spawned(pid, Mem.getInt(pidfd, 0));
                 }
                 int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
                 int detail = Mem.getInt(report, ChildSetup.REPORT_DETAIL);
@@ -255,9 +262,9 @@ final class ChildSetupSpawner {
                 Unistd.closeQuietly(errorPipe[1]);
                 throw e;
             }
-            int pid = library.spawn(spec, report);
+            int pid = library.spawn(spec, report, pidfd);
             if (pid > 0) {
-                return pid;
+                return new Spawned(pid, Mem.getInt(pidfd, 0));
             }
             throw failure(r, path, helper, Mem.getInt(report, ChildSetup.REPORT_STEP),
                     Mem.getInt(report, ChildSetup.REPORT_ERROR),

@@ -11,7 +11,6 @@ import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
-import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Spawn;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
@@ -76,6 +75,9 @@ public final class LinuxBackend implements Backend {
      */
     public static LinuxBackend probe() throws Unavailable {
         try {
+            // The JVM's environment before anything else asks for it: the JDK's first System.getenv()
+            // resets SIGCHLD (JdkEnvironment keeps an ignored one ignored).
+            dev.subprocess4j.internal.JdkEnvironment.get();
             // The child-setup library first: it then serves every system call (ffi.Libc).
             ChildSetupSpawner.preload();
             try {
@@ -166,6 +168,7 @@ public final class LinuxBackend implements Backend {
         int[] stdoutPipe = null;
         int[] stderrPipe = null;
         int pid;
+        int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
         try (Arena arena = Arena.ofConfined()) {
             if (needsPipe(r.stdin())) {
                 stdinPipe = pipe(toClose, 1);
@@ -176,22 +179,25 @@ public final class LinuxBackend implements Backend {
             if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
                 stderrPipe = pipe(toClose, 0);
             }
-            int setupPid = -1;
+            refuseOwnPipes(r, stdinPipe, stdoutPipe, stderrPipe);
+            ChildSetupSpawner.Spawned spawned = null;
             if (SharedFdTable.eligible(r)) {
                 try {
-                    setupPid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, true);
+                    spawned = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, true);
                 } catch (SharedFdTable.Unsupported e) {
                     // nothing was started and the path is off now: the old way below
                 }
             }
-            if (setupPid > 0) {
-                pid = setupPid;
-                closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
-            } else if (childSetup) {
-                pid = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, false);
+            if (spawned == null && childSetup) {
+                spawned = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, false);
+            }
+            if (spawned != null) {
+                pid = spawned.pid();
+                pidfd = spawned.pidfd();
                 closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
                 pid = fastSpawn(r, path, arena, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                pidfd = pidfdAfterPosixSpawn(r, pid, toClose);
             }
         } catch (ErrnoException e) {
             // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
@@ -204,15 +210,6 @@ public final class LinuxBackend implements Backend {
         // The timeout counts from here, as Python's does from Popen's return: not the time a
         // killOnParentExit spawn waited for a spawner thread.
         long startNanos = System.nanoTime();
-        int pidfd;
-        try {
-            pidfd = Pidfd.open(pid);
-        } catch (ErrnoException e) {
-            // The child runs but we hold no handle on it: end it rather than leave a zombie.
-            Signals.killAndReap(pid);
-            toClose.forEach(Unistd::closeQuietly);
-            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
-        }
         LinuxChild child;
         try {
             child = new LinuxChild(r, pid, pidfd, startNanos,
@@ -221,8 +218,7 @@ public final class LinuxBackend implements Backend {
                     stderrPipe == null ? -1 : stderrPipe[0], watchExit);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
-            Signals.killAndReap(pid);
-            Unistd.closeQuietly(pidfd);
+            killAndReap(pidfd);
             toClose.forEach(Unistd::closeQuietly);
             throw e;
         }
@@ -249,6 +245,78 @@ public final class LinuxBackend implements Backend {
             }
             throw new SpawnException(SpawnException.Step.FDS, Errno.EAGAIN, r.program(),
                     "the subprocess4j-reactor thread (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * The pidfd of a child {@code posix_spawn} started, which returns a pid only. That pid is a
+     * handle only while the child is unreaped: with SIGCHLD ignored the kernel reaps it at its exit,
+     * maybe before {@code pidfd_open} runs (ESRCH), and may give its pid to another process. Such a
+     * child is reported as exited with its status unknown (-1 here: see {@link LinuxChild}), never
+     * as a failed spawn: it ran. The library's own clone makes the pidfd with the child
+     * ({@code CLONE_PIDFD}) and has no such window.
+     */
+    private static int pidfdAfterPosixSpawn(SpawnRequest r, int pid, List<Integer> toClose) {
+        int pidfd;
+        try {
+            pidfd = Pidfd.open(pid);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ESRCH) {
+                return -1; // reaped by the kernel already
+            }
+            // EMFILE, ENFILE, ENOMEM: no handle on a child that runs. Free our ends of its pipes
+            // and try once more, so that it can be ended through a pidfd: never by its pid.
+            toClose.forEach(Unistd::closeQuietly);
+            toClose.clear();
+            try {
+                pidfd = Pidfd.open(pid);
+            } catch (ErrnoException again) {
+                if (again.errno() != Errno.ESRCH) {
+                    Log.get().log(Level.WARNING, "no pidfd for pid {0,number,#} ({1}): it is left to run, unwatched "
+                            + "(a pid is never signalled)", pid, Errno.name(again.errno()));
+                }
+                throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
+            }
+            killAndReap(pidfd);
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            if (Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8))) {
+                return pidfd;
+            }
+        }
+        // Reaped by the kernel, and its pid given to a process that is not our child: not ours to watch.
+        Unistd.closeQuietly(pidfd);
+        return -1;
+    }
+
+    /** SIGKILL through the pidfd, then a wait for the child, then the pidfd closed (-1: nothing to do). */
+    private static void killAndReap(int pidfd) {
+        if (pidfd < 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Pidfd.sendSignal(pidfd, dev.subprocess4j.Signal.SIGKILL.number()); // ESRCH: gone already
+            Pidfd.waitid(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8), Pidfd.WEXITED, MemorySegment.NULL); // ECHILD: reaped by the kernel
+        } finally {
+            Unistd.closeQuietly(pidfd);
+        }
+    }
+
+    /**
+     * A {@code Redirect.fd(n)} naming one of the pipes just made for this child: n was closed when the
+     * pipe was made, so it is not the caller's fd (the child would get our end of its own pipe). EBADF,
+     * as for any closed fd, on every path.
+     */
+    private static void refuseOwnPipes(SpawnRequest r, int[]... pipes) {
+        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+            if (any instanceof Redirect.Fd(int fd)) {
+                for (int[] p : pipes) {
+                    if (p != null && (p[0] == fd || p[1] == fd)) {
+                        throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+                    }
+                }
+            }
         }
     }
 

@@ -112,12 +112,16 @@ final class LinuxChild implements ChildProcess {
      *     whose starting thread waits for it at once ({@code Command.run()}): it polls the pidfd
      *     itself, and the reactor is asked only when someone waits asynchronously, on a virtual
      *     thread, or the waiting thread gives up ({@link #watchExit()})
+     * @param pidfd the child's pidfd, or -1 for a child that is gone already, reaped by the kernel
+     *     before a pidfd could be had ({@code posix_spawn} gives a pid only): it is reported as
+     *     exited with its status unknown ({@link #statusLost})
      */
     LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
                boolean watchExit) {
         this.request = request;
         this.pid = pid;
         this.pidfd = pidfd;
+        this.pidfdClosed = pidfd < 0; // nothing to watch, wait for or signal
         this.startNanos = startNanos;
         this.stdinChannel = stdinFd < 0 ? null : new Channel(stdinFd, "stdin");
         this.stdoutChannel = stdoutFd < 0 ? null : new Channel(stdoutFd, "stdout");
@@ -145,9 +149,31 @@ final class LinuxChild implements ChildProcess {
         } finally {
             lock.unlock();
         }
+        if (pidfd < 0 && reapClaim.compareAndSet(false, true)) {
+            statusLost(pid, "pidfd_open: ESRCH");
+            exited(0, null);
+        }
     }
 
     // ================================================================== exit and reaping
+
+    /** Whether the lost status of a child was logged: once per JVM. */
+    private static final AtomicBoolean STATUS_LOST_LOGGED = new AtomicBoolean();
+
+    /**
+     * A child whose exit status is lost: it exited, but the kernel (SIGCHLD ignored: SIG_IGN or
+     * SA_NOCLDWAIT) or other code waiting for every child reaped it first. Reported as exited with
+     * the status unknown: returnCode 0, as CPython does, and no usage. Logged once per JVM at
+     * WARNING; the library never changes SIGCHLD's disposition itself (docs/semantics.md).
+     */
+    private static void statusLost(long pid, String why) {
+        if (STATUS_LOST_LOGGED.compareAndSet(false, true)) {
+            Log.get().log(Level.WARNING, "subprocess4j: the exit status of pid {0,number,#} is lost ({1}): SIGCHLD is "
+                    + "ignored in this JVM (SIG_IGN or SA_NOCLDWAIT: the kernel reaps children itself), or other code "
+                    + "waits for every child. Such children are reported as exited with returnCode 0 and no usage. "
+                    + "The library leaves SIGCHLD as it is; said once.", pid, why);
+        }
+    }
 
     /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
     private void tryReap() {
@@ -161,10 +187,9 @@ final class LinuxChild implements ChildProcess {
             MemorySegment rusage = arena.allocate(Pidfd.RUSAGE_SIZE, 8);
             int err = Pidfd.waitid(pidfd, info, Pidfd.WEXITED | Pidfd.WNOHANG, rusage);
             if (err == Errno.ECHILD || err == Errno.EINVAL) {
-                // Someone else reaped it (SIGCHLD set to SIG_IGN auto-reaps), or the kernel lacks
-                // P_PIDFD: the status is lost for good. As CPython does, report 0.
-                Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}; its exit status is lost, reporting 0",
-                        pid, Errno.name(err));
+                // The pidfd became readable at the exit, but someone else reaped the child first
+                // (or the kernel lacks P_PIDFD, Linux 5.4): the status is lost for good.
+                statusLost(pid, "waitid: " + Errno.name(err));
                 code = 0;
                 ru = null;
             } else if (err != 0) {
@@ -183,6 +208,11 @@ final class LinuxChild implements ChildProcess {
                 ru = readUsage(rusage);
             }
         }
+        exited(code, ru);
+    }
+
+    /** Records the exit (the caller won {@link #reapClaim}) and wakes every waiter. */
+    private void exited(int code, ResourceUsage ru) {
         long now = System.nanoTime();
         lock.lock();
         try {
@@ -1374,6 +1404,20 @@ final class LinuxChild implements ChildProcess {
                 throw new SubprocessException("cannot send " + signal + " to pid " + pid + ": " + Errno.name(err) + " ("
                         + Errno.message(err) + ")");
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the child is still ours and unreaped (running, or a zombie): its pid, and so its
+     * process group's id, cannot belong to anyone else meanwhile. False once it was reaped, by us
+     * or by the kernel (SIGCHLD ignored).
+     */
+    boolean unreaped() {
+        lock.lock();
+        try (Arena arena = Arena.ofConfined()) {
+            return !reaped && !pidfdClosed && Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8));
         } finally {
             lock.unlock();
         }

@@ -72,9 +72,10 @@ public final class LinuxPipeline {
         } catch (RuntimeException | Error e) {
             Unistd.closeQuietly(carried);
             LinuxChild.HOLD_REAPS.remove();
-            if (!started.isEmpty()) {
+            if (!started.isEmpty() && started.getFirst().unreaped()) {
                 // While the leader is a zombie held back from reaping, its pid (the group's id)
-                // cannot be reused: the group kill cannot hit a stranger.
+                // cannot be reused: the group kill cannot hit a stranger. Not so when the kernel
+                // reaped it itself (SIGCHLD ignored): then each stage is killed through its pidfd only.
                 Signals.killGroup(pgid, Signal.SIGKILL.number());
             }
             held.forEach(LinuxChild::releaseReap);

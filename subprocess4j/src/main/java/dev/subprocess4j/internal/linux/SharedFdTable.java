@@ -11,6 +11,7 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -162,7 +163,8 @@ final class SharedFdTable {
                     ChildSetup.FLAG_SHARED_TABLE | ChildSetup.FLAG_PROBE | ChildSetup.FLAG_CLOSE_FDS);
             fill(spec, slots, p.placeholder());
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
-            int pid = ChildSetupSpawner.library().spawn(spec, report);
+            // the probe child is reaped (and its pidfd closed) by sp4j_spawn
+            int pid = ChildSetupSpawner.library().spawn(spec, report, arena.allocate(ValueLayout.JAVA_INT));
             if (pid > 0) {
                 return null;
             }

@@ -64,15 +64,19 @@ public final class ChildSetup {
     }
 
     /**
-     * {@code sp4j_spawn(spec, report)}: starts the child and returns once it has executed its
+     * {@code sp4j_spawn(spec, report, pidfd)}: starts the child and returns once it has executed its
      * program. Takes over (closes) both ends of the spec's error pipe.
      *
+     * @param pidfd an int segment that receives the child's pidfd, made by the clone itself
+     *     ({@code CLONE_PIDFD}: never a window between the pid and a handle on it); -1 when the
+     *     call fails or for a probe child. The caller owns it.
      * @return the pid, or -1 when a step failed ({@code report} says which; the child is reaped)
      */
-    public int spawn(MemorySegment spec, MemorySegment report) {
+    public int spawn(MemorySegment spec, MemorySegment report, MemorySegment pidfd) {
         try {
-            // The caller's arena keeps both segments alive until the call returns.
-            return (int) (long) spawn.invokeExact(Libc.errnoState(), spec.address(), report.address(), 0L, 0L, 0L, 0L, 0L);
+            // The caller's arena keeps the segments alive until the call returns.
+            return (int) (long) spawn.invokeExact(Libc.errnoState(), spec.address(), report.address(), pidfd.address(),
+                    0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -88,6 +88,7 @@ public final class Libc {
         static final long EPOLL_CTL = X86_64 ? 233 : 21;
         static final long EPOLL_PWAIT = X86_64 ? 281 : 22;
         static final long EVENTFD2 = X86_64 ? 290 : 19;
+        static final long RT_SIGACTION = X86_64 ? 13 : 134;
         static final long PIDFD_SEND_SIGNAL = 424;
         static final long PIDFD_OPEN = 434;
     }

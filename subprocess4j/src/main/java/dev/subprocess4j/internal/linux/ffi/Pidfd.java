@@ -13,6 +13,7 @@ public final class Pidfd {
     /** {@code P_PIDFD}. */ public static final int P_PIDFD = 3;
     /** {@code WEXITED}. */ public static final int WEXITED = 4;
     /** {@code WNOHANG}. */ public static final int WNOHANG = 1;
+    /** {@code WNOWAIT}: leave the child waitable. */ public static final int WNOWAIT = 0x01000000;
     /** {@code CLD_EXITED}. */ public static final int CLD_EXITED = 1;
     /** Size of {@code siginfo_t}. */ public static final long SIGINFO_SIZE = 128;
     /** Size of {@code struct rusage}. */ public static final long RUSAGE_SIZE = 144;
@@ -83,6 +84,16 @@ public final class Pidfd {
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
+    }
+
+    /**
+     * Whether the process of this pidfd is a child of this JVM that nobody has reaped yet (running,
+     * or exited and waitable): {@code waitid(P_PIDFD, pidfd, WEXITED | WNOHANG | WNOWAIT)}, which
+     * reaps nothing. False (ECHILD) for a child the kernel reaped itself (SIGCHLD ignored) and for
+     * any process that is not our child, such as one that was given a reaped child's pid.
+     */
+    public static boolean isUnreapedChild(int pidfd, MemorySegment info) {
+        return waitid(pidfd, info, WEXITED | WNOHANG | WNOWAIT, MemorySegment.NULL) == 0;
     }
 
     /** Field offsets in {@code siginfo_t} for SIGCHLD (Linux, 64-bit). */

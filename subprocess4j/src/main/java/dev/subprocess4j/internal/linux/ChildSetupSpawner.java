@@ -29,7 +29,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>Two ways, one protocol: {@code sp4j_spawn} of {@code libsubprocess4j.so} clones the JVM
  * vfork-style and sets the child up in place; when the ids change, that child executes
- * {@code subprocess4j-helper} instead of the program, which changes them in a process of its own
+ * {@code subprocess4j-helper} instead of the program, through the helper's open fd
+ * ({@code execveat(fd, "", ..., AT_EMPTY_PATH)}: never by a name, see {@link ChildSetupFiles}),
+ * which changes them in a process of its own
  * (a CLONE_VM child that changed them would leave the whole JVM non-dumpable) and then executes
  * the program. Either reports a failed step as (step, errno) on a close-on-exec pipe; end of file
  * on it means the program was executed, before {@code start()} returns.
@@ -89,8 +91,10 @@ final class ChildSetupSpawner {
     }
 
     /**
-     * The library, loaded at first use. A failure (say a directory that cannot be made) is
-     * thrown to that spawn and tried again by the next one.
+     * The library, loaded at first use from a sealed memfd (else a file the JVM made and removed
+     * again) as {@code /proc/self/fd/N} ({@link ChildSetupFiles}). A failure (neither way works)
+     * is thrown to that spawn as an {@link IllegalStateException} naming why, and tried again by
+     * the next one.
      */
     static ChildSetup library() {
         ChildSetup loaded = library;

@@ -93,7 +93,7 @@ class NativeFilesAttackTest {
         List<String> out = victim(foreign, foreign, "directory", 2, top.resolve("unused"));
         assertThat(out).hasSize(2);
         assertThat(out.get(0)).isEqualTo("plain ok");
-        assertThat(out.get(1)).startsWith("nobody failed: java.lang.IllegalStateException: cannot place the child-setup code")
+        assertThat(out.get(1)).startsWith("nobody failed 2 times, first: java.lang.IllegalStateException: cannot place the child-setup code")
                 .contains(foreign + " is owned by uid 65534 with mode 0700, not by uid 0 with mode 0700")
                 .contains(foreign + " is not safe: owned by uid 65534, neither 0 nor root");
         assertThat(count(foreign)).as("nothing made in nobody's directory").isZero();
@@ -120,8 +120,8 @@ class NativeFilesAttackTest {
             try (Popen swapper = Subprocess.command(attacker.toString(), helper).cwd(tmp).user("nobody")
                     .stdin(Redirect.DEVNULL).stdout(Redirect.DEVNULL).stderr(Redirect.DEVNULL).start()) {
                 try {
-                    List<String> out = victim(tmp, foreign, where, 200, marker);
-                    assertThat(out).as("where=" + where).containsExactly("plain ok", "nobody ok 200");
+                    List<String> out = victim(tmp, foreign, where, 500, marker);
+                    assertThat(out).as("where=" + where).containsExactly("plain ok", "nobody ok 500");
                     assertThat(swapper.poll()).as("the attacker swapped all along").isEmpty();
                 } finally {
                     swapper.kill();
@@ -132,33 +132,58 @@ class NativeFilesAttackTest {
         }
     }
 
-    /** The attacker: in its working directory, swaps every entry with "evil" (its own helper inside), for ever. */
+    /**
+     * The attacker: once an entry of root's in its working directory has not changed for 0.1 s
+     * (the files are in), it keeps
+     * exchanging every entry with "evil" (which holds its own helper, made again whenever root
+     * removed it) and back, each state held for a few microseconds, for ever.
+     */
     private Path compileAttacker() throws IOException {
         String c = """
                 #define _GNU_SOURCE
                 #include <dirent.h>
                 #include <fcntl.h>
                 #include <linux/fs.h>
+                #include <stdio.h>
                 #include <string.h>
                 #include <sys/stat.h>
                 #include <sys/syscall.h>
+                #include <time.h>
                 #include <unistd.h>
+                static void plant(const char *script) {
+                    struct stat st;
+                    if (stat("evil/subprocess4j-helper", &st) != 0) {
+                        mkdir("evil", 0755);
+                        int fd = open("evil/subprocess4j-helper", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+                        if (fd >= 0) {
+                            if (write(fd, script, strlen(script)) < 0) {}
+                            close(fd);
+                        }
+                    }
+                }
                 int main(int argc, char **argv) {
                     (void)argc;
+                    int started = 0;
                     for (;;) {
-                        if (access("evil/subprocess4j-helper", F_OK) != 0) {
-                            mkdir("evil", 0755);
-                            int fd = open("evil/subprocess4j-helper", O_WRONLY | O_CREAT | O_TRUNC, 0755);
-                            if (fd >= 0) {
-                                if (write(fd, argv[1], strlen(argv[1])) < 0) {}
-                                close(fd);
-                            }
-                        }
+                        plant(argv[1]);
                         DIR *d = opendir(".");
                         struct dirent *e;
                         while (d != NULL && (e = readdir(d)) != NULL) {
-                            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "evil")) {
+                            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "evil")) {
+                                continue;
+                            }
+                            struct stat st;
+                            struct timespec now;
+                            clock_gettime(CLOCK_REALTIME, &now);
+                            if (!started && lstat(e->d_name, &st) == 0 && st.st_uid == 0
+                                    && (now.tv_sec - st.st_mtim.tv_sec) * 1000000000L
+                                       + (now.tv_nsec - st.st_mtim.tv_nsec) > 100000000L) {
+                                started = 1; /* root's, unchanged for 0.1 s (its files are in): swap from now on */
+                            }
+                            if (started && syscall(SYS_renameat2, AT_FDCWD, e->d_name, AT_FDCWD, "evil", RENAME_EXCHANGE) == 0) {
+                                usleep(50);
                                 syscall(SYS_renameat2, AT_FDCWD, e->d_name, AT_FDCWD, "evil", RENAME_EXCHANGE);
+                                usleep(50);
                             }
                         }
                         if (d != NULL) {

@@ -80,6 +80,20 @@ class ChildSetupFilesTest {
     }
 
     @Test
+    void theChildSetupCodesOwnFdsCannotBePassedToAProgram() {
+        ChildSetupFiles files = ChildSetupSpawner.files();
+        int library = files.library().fd();
+        int helper = files.helper().fd();
+        for (var c : List.of(Subprocess.command("true").passFds(library),
+                Subprocess.command("true").user("nobody").passFds(helper))) {
+            assertThatThrownBy(c::run).isInstanceOfSatisfying(dev.subprocess4j.SpawnException.class, e -> {
+                assertThat(e.step()).isEqualTo(dev.subprocess4j.SpawnException.Step.FDS);
+                assertThat(e.errnoName()).isEqualTo("EBADF");
+            });
+        }
+    }
+
+    @Test
     void aMemfdCannotBeWrittenOnceSealed() throws IOException {
         try (ChildSetupFiles files = files("memfd")) {
             ChildSetupFiles.Open helper = files.helper();

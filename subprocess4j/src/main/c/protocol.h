@@ -52,7 +52,9 @@ struct sp4j_report {
 #define SP4J_RESTORE_SIGNALS  0x08 /* signals 1-31 to SIG_DFL (else only those with handlers) */
 #define SP4J_PDEATHSIG        0x10 /* PR_SET_PDEATHSIG(SIGKILL), then check getppid() */
 #define SP4J_CLOSE_FDS        0x20 /* close every fd >= 3 but pass_fds (and the error pipe) */
-#define SP4J_HELPER           0x40 /* path/argv name the helper: keep the error pipe open over its exec */
+#define SP4J_HELPER           0x40 /* exec_fd is the helper and argv its argv (path is unused): keep the
+                                      error pipe open over its exec, done with
+                                      execveat(exec_fd, "", argv, envp, AT_EMPTY_PATH) */
 #define SP4J_SHARED_TABLE     0x80 /* clone with CLONE_FILES; the child's first act is
                                       close_range(slot_limit, ~0U, CLOSE_RANGE_UNSHARE), so the kernel
                                       copies only fds 0 .. slot_limit-1 into its own table (Linux 5.9).
@@ -78,7 +80,7 @@ struct sp4j_report {
  * stays valid until sp4j_spawn returns.
  */
 struct sp4j_spec {
-    const char *path;               /*  0: file to execute: the program, or the helper */
+    const char *path;               /*  0: file to execute: the program (unused with SP4J_HELPER) */
     char *const *argv;              /*  1: its argv, NULL-terminated */
     char *const *envp;              /*  2: the program's environment, NULL-terminated */
     const char *cwd;                /*  3: directory to change to, or NULL */
@@ -102,8 +104,11 @@ struct sp4j_spec {
                                        alone: the DUP source of fd i is dup3'd onto slot[i] before the
                                        clone, and the placeholder onto it again after */
     int64_t placeholder_fd;         /* 30: what a slot holds between spawns (/dev/null) */
+    int64_t exec_fd;                /* 31: with SP4J_HELPER: the helper, an open close-on-exec fd of the
+                                       JVM (a sealed memfd, else a checked file); kept open through the
+                                       closing of fds, closed by the helper's exec itself */
 };
-#define SP4J_SPEC_FIELDS 31
+#define SP4J_SPEC_FIELDS 32
 
 /* detail of an SP4J_STEP_FDS report: close_range(CLOSE_RANGE_UNSHARE) failed in the child (ENOSYS,
    EINVAL: a kernel before 5.9; EPERM: a seccomp filter). Keep in sync with ChildSetup.DETAIL_UNSHARE. */

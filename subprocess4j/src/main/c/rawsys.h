@@ -51,6 +51,7 @@ static inline long sp4j_sys6(long n, long a, long b, long c, long d, long e, lon
 #define sp4j_sys2(n, a, b) sp4j_sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
 #define sp4j_sys3(n, a, b, c) sp4j_sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define sp4j_sys4(n, a, b, c, d) sp4j_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sp4j_sys5(n, a, b, c, d, e) sp4j_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
 /*
  * The kernel's struct sigaction (not glibc's): man 2 rt_sigaction. x86_64 has sa_restorer;

@@ -113,31 +113,31 @@ static void child_close_between(unsigned int from, unsigned int to, unsigned int
 }
 
 /*
- * Closes every fd >= 3 except the pass_fds (ascending) and the error pipe. nofile is the JVM's
- * fd limit, read before the child changed its own: the fallback's upper bound.
+ * Closes every fd >= 3 except the pass_fds (ascending), the error pipe and the helper's fd
+ * (exec_fd; each of the two may be -1). nofile is the JVM's fd limit, read before the child
+ * changed its own: the fallback's upper bound.
  */
-static void child_close_others(const struct sp4j_spec *s, int err_fd, unsigned int nofile)
+static void child_close_others(const struct sp4j_spec *s, int err_fd, int exec_fd, unsigned int nofile)
 {
     unsigned int from = 3;
     int64_t i = 0;
-    int err_pending = 1;
     for (;;) {
-        long keep; /* the next fd to keep, merging pass_fds and the error pipe in order */
-        if (i < s->npass_fds && (!err_pending || s->pass_fds[i] <= err_fd)) {
-            keep = (long)s->pass_fds[i++];
-            if (keep == err_fd) {
-                err_pending = 0;
-            }
-        } else if (err_pending) {
+        /* the lowest fd >= from to keep */
+        while (i < s->npass_fds && s->pass_fds[i] < (int64_t)from) {
+            i++;
+        }
+        long keep = i < s->npass_fds ? (long)s->pass_fds[i] : -1;
+        if (err_fd >= (long)from && (keep < 0 || err_fd < keep)) {
             keep = err_fd;
-            err_pending = 0;
-        } else {
+        }
+        if (exec_fd >= (long)from && (keep < 0 || exec_fd < keep)) {
+            keep = exec_fd;
+        }
+        if (keep < 0) {
             break;
         }
-        if (keep >= (long)from) {
-            child_close_between(from, (unsigned int)keep - 1, nofile);
-            from = (unsigned int)keep + 1;
-        }
+        child_close_between(from, (unsigned int)keep - 1, nofile);
+        from = (unsigned int)keep + 1;
     }
     child_close_between(from, ~0U, nofile);
 }
@@ -303,7 +303,8 @@ static int child_main(void *arg)
         }
     }
     if (s->flags & SP4J_CLOSE_FDS) {
-        child_close_others(s, err_fd, nofile_limit); /* with no error pipe (-1): every fd >= 3 */
+        /* with no error pipe (-1) and no helper: every fd >= 3 */
+        child_close_others(s, err_fd, (s->flags & SP4J_HELPER) ? (int)s->exec_fd : -1, nofile_limit);
     }
     child_reset_signals(s, a);
 
@@ -313,7 +314,9 @@ static int child_main(void *arg)
         if (rc < 0) {
             child_fail(a, SP4J_STEP_HELPER, rc, 0);
         }
-        rc = sp4j_sys3(SYS_execve, s->path, s->argv, s->envp);
+        /* The helper is the open file exec_fd (a sealed memfd, or a file the JVM wrote, opened and
+           checked): executed through the fd, never looked up by a name someone could swap. */
+        rc = sp4j_sys5(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
         child_fail(a, SP4J_STEP_HELPER, rc, 0);
     }
     if (s->flags & SP4J_PDEATHSIG) {

@@ -14,9 +14,10 @@
  * <h2>Native code</h2>
  * The options that need code in the child between fork and exec ({@code rlimit}, {@code umask},
  * {@code passFds}, {@code killOnParentExit}, {@code user}, {@code group}, {@code extraGroups}) use
- * C code shipped in this jar, extracted at first use to {@code subprocess4j-<euid>-<hash>} under
- * {@code $XDG_RUNTIME_DIR}, else {@code java.io.tmpdir}: a directory of mode 0700 owned by the
- * JVM's user, checked (owner, mode, SHA-256) before every use.
+ * C code shipped in this jar, placed at first use in sealed {@code memfd_create} files (where
+ * memfd is unavailable: in a directory the library makes with mode 0700 and removes again at
+ * once) and used only through the open fd, so that no other user can swap or change it.
+ * {@code -Dsubprocess4j.nativeFiles=memfd} or {@code =directory} allows only one of the two.
  *
  * <h2>Native access</h2>
  * The Linux backend calls the C library through {@code java.lang.foreign}; run with

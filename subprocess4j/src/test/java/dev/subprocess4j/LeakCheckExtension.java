@@ -43,6 +43,14 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         } catch (RuntimeException e) {
             // a broken backend fails the tests themselves
         }
+        // Likewise the child-setup helper's fd (a sealed memfd, kept for the JVM's life), placed at
+        // the first spawn that changes credentials: one as the JVM's own user places it.
+        try {
+            Subprocess.command("/bin/true").user(System.getProperty("user.name"))
+                    .withBackend(dev.subprocess4j.internal.BackendSelector.get()).run();
+        } catch (RuntimeException e) {
+            // a backend without credential changes: no helper
+        }
         context.getStore(NS).put("before", snapshot());
     }
 

@@ -302,7 +302,8 @@ class LinuxChildSetupTest extends BackendContract {
                 () -> Subprocess.command(argv).withBackend(backend()).user("nobody").run());
         assertThat(e.step()).isEqualTo(SpawnException.Step.HELPER);
         assertThat(e.errnoName()).isEqualTo("E2BIG");
-        assertThat(e.getMessage()).startsWith("Argument list too long (helper): '").endsWith("subprocess4j-helper'");
+        assertThat(e.getMessage()).startsWith("Argument list too long (helper): 'subprocess4j-helper (sealed memfd, fd ")
+                .endsWith(")'");
         assertThat(ProcessHandle.current().children()).isEmpty();
     }
 

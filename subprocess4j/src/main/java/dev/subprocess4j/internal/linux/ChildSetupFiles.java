@@ -1,89 +1,112 @@
 package dev.subprocess4j.internal.linux;
 
-import dev.subprocess4j.internal.Log;
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Libc;
+import dev.subprocess4j.internal.linux.ffi.NativeFiles;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
-import java.util.stream.Stream;
 
 /**
- * The child-setup C code on disk: {@code libsubprocess4j.so} and {@code subprocess4j-helper},
- * shipped in the jar under {@code dev/subprocess4j/native/<platform>/} and extracted at first use
- * into a private directory, {@code subprocess4j-<euid>-<hash>} under {@code $XDG_RUNTIME_DIR}
- * (else {@code java.io.tmpdir}).
+ * The child-setup C code, {@code libsubprocess4j.so} and {@code subprocess4j-helper}, shipped in
+ * the jar under {@code dev/subprocess4j/native/<platform>/}, placed at first use where no other
+ * user can swap, change or even name it, and used only through the open fd: the library is
+ * {@code dlopen}ed as {@code /proc/self/fd/N}, the helper executed with
+ * {@code execveat(fd, "", ..., AT_EMPTY_PATH)} (spawn.c). No file is ever looked up by a path
+ * between its check and its use, and no file or directory the JVM did not make is modified,
+ * followed or removed.
  *
- * <p>Nothing is executed or loaded unless it passes the check: the directory is a real directory
- * (not a link) owned by the JVM's effective user with mode 0700; each file is a regular file
- * owned by that user with mode 0500 and the same bytes as the copy in the jar. A file that fails is
- * replaced (written under a temporary name, then renamed over it atomically, so a concurrent JVM
- * never sees half a file); a directory that fails is removed and made anew; when that is not
- * possible (another user's directory in a shared {@code /tmp}), the spawn fails with an
- * {@link IllegalStateException} saying why.
+ * <p>Where (the system property {@value #PROPERTY}, read once: unset tries both in this order;
+ * {@code memfd} or {@code directory} allows only that one, a knob for tests and operations):
+ * <ul>
+ *   <li>{@code memfd}: a {@code memfd_create} file (close-on-exec, sealable), written, then sealed
+ *       ({@code F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL}): no file on disk at all,
+ *       and its content can no longer change, for anyone. The seals and the content are checked
+ *       through the fd after sealing.</li>
+ *   <li>{@code directory}, where memfd is unavailable (a seccomp filter, {@code vm.memfd_noexec=2}):
+ *       a directory made anew for each file with a random name and mode 0700 in
+ *       {@code $XDG_RUNTIME_DIR} when that is the JVM's effective user's with mode 0700, else in
+ *       {@code java.io.tmpdir}, when that directory and every ancestor is owned by that user or
+ *       root and writable by no one else unless sticky (as {@code /tmp}); the file is created there
+ *       with {@code O_CREAT | O_EXCL | O_NOFOLLOW}, written, opened again read-only, checked through
+ *       that fd (a regular file of that user, the jar's bytes), and then its name and the directory
+ *       are removed: the open fd is all that is left.</li>
+ * </ul>
+ * When neither works, the spawns that need child setup fail with an {@link IllegalStateException}
+ * saying why each was refused; the plain spawn ({@code posix_spawn}) does not need this code.
  *
- * <p>The check runs before every use, and only for the file about to be used: every spawn needs
- * the library (14 KB), only spawns that change credentials need the helper (~700 KB, statically
- * linked), and checking it cost a JVM's first spawn tens of milliseconds. Reading the files each
- * time would cost more than a spawn, so after a full check a file's identity is remembered
- * (device, inode, size, owner, mode and change time, whose nanoseconds no user can set: any write,
- * chmod, chown or replacement changes it) with its directory's, and the next use compares two
- * {@code lstat}s with it; only a difference brings a full check again. The directory's name tells
- * apart builds with different code: the CRC-32 of each file (a name, not a check: the check
- * compares every byte of the file used), taken from the {@code index} the build writes beside
- * them, so that the helper is not read out of the jar (inflating ~700 KB, ~7 ms of a JVM's first
- * spawn) until a spawn needs it; the bytes read are checked against the index. No digest is
- * computed: a JVM's first use of {@code MessageDigest} alone costs ~20 ms.
+ * <p>Both fds are close-on-exec and kept for the JVM's life: the library's from its load (it is
+ * mapped then, at the backend's start), the helper's (~700 KB, statically linked) from the first
+ * spawn that changes credentials. The spawner keeps the helper's fd open in the child up to the
+ * exec of the helper, whose exec closes it; no program ever inherits either.
+ *
+ * <p>The {@code index} the build writes beside the files (each one's size and CRC-32) checks the
+ * helper's bytes when they are read out of the jar, long after the start: a jar replaced while the
+ * JVM ran is refused rather than mixed with the library already loaded.
  */
-final class ChildSetupFiles {
+final class ChildSetupFiles implements AutoCloseable {
     static final String LIBRARY = "libsubprocess4j.so";
     static final String HELPER = "subprocess4j-helper";
     /** Each file's size and CRC-32, written by the build (src/main/c/build.sh). */
     static final String INDEX = "index";
-    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("r-x------");
-    private static final int DIR_MODE_BITS = 0700;
-    private static final int FILE_MODE_BITS = 0500;
-    private static final String IDENTITY = "unix:dev,ino,size,uid,mode,ctime";
+    /** Where the code is placed: unset (memfd, else a directory), {@code memfd} or {@code directory}. */
+    static final String PROPERTY = "subprocess4j.nativeFiles";
 
-    private final Path dir;
+    /** One file of child-setup code, open close-on-exec: what {@link #description} names is for messages. */
+    record Open(int fd, String description) {
+        /** The name through which {@code dlopen} opens the very file of the fd. */
+        String procPath() {
+            return "/proc/self/fd/" + fd;
+        }
+    }
+
+    private final boolean memfd;
+    private final boolean directory;
+    private final String where;
+    /** The directories to try for the {@code directory} way, each with whether it must be the owner's with mode 0700. */
+    private final List<Map.Entry<Path, Boolean>> bases;
     private final long owner;
-    /** Reads a file's bytes from where they ship (the jar), again whenever one must be extracted. */
     private final Function<String, byte[]> source;
-    /** The bytes of each file's copy in the jar: the library's from the start, the helper's from its first use. */
-    private final Map<String, byte[]> contents = new ConcurrentHashMap<>();
+    private final byte[] library;
     private final long helperLength;
     private final long helperCrc;
-    /** The identity of the directory and of the file at the file's last full check; none = check fully. */
-    private final Map<String, List<Map<String, Object>>> trusted = new ConcurrentHashMap<>();
+    private Open libraryFile;
+    private Open helperFile;
+    private final List<Open> opened = new ArrayList<>();
 
     /**
-     * @param base the directory to create the private directory in
-     * @param owner the uid that must own everything (the JVM's effective uid)
+     * @param where the value of {@value #PROPERTY}: null or empty (memfd, else a directory),
+     *     {@code memfd} or {@code directory}
+     * @param bases the directories for the {@code directory} way, in order of preference, each
+     *     with whether it must be the owner's with mode 0700 ({@code $XDG_RUNTIME_DIR})
+     * @param owner the JVM's effective uid
      * @param source the bytes of {@code libsubprocess4j.so}, {@code subprocess4j-helper} and
      *     {@code index} (a line {@code "name size crc32"} for each of the two) by name
-     * @throws IllegalStateException when the library's bytes do not match the index
+     * @throws IllegalStateException when the library's bytes do not match the index, or
+     *     {@code where} is none of those values
      */
-    ChildSetupFiles(Path base, long owner, Function<String, byte[]> source) {
+    ChildSetupFiles(String where, List<Map.Entry<Path, Boolean>> bases, long owner, Function<String, byte[]> source) {
+        if (where == null || where.isEmpty()) {
+            this.memfd = true;
+            this.directory = true;
+        } else if (where.equals("memfd") || where.equals("directory")) {
+            this.memfd = where.equals("memfd");
+            this.directory = !memfd;
+        } else {
+            throw new IllegalStateException("-D" + PROPERTY + "=" + where + " is neither memfd nor directory");
+        }
+        this.where = where;
+        this.bases = List.copyOf(bases);
         this.owner = owner;
         this.source = source;
         Map<String, long[]> index = parseIndex(source.apply(INDEX));
@@ -96,11 +119,9 @@ final class ChildSetupFiles {
         if (library.length != libraryEntry[0] || crc32(library) != libraryEntry[1]) {
             throw new IllegalStateException("the copy of " + LIBRARY + " in the jar does not match its index");
         }
-        contents.put(LIBRARY, library);
+        this.library = library;
         this.helperLength = helperEntry[0];
         this.helperCrc = helperEntry[1];
-        String hash = HexFormat.of().toHexDigits((int) libraryEntry[1]) + HexFormat.of().toHexDigits((int) helperCrc);
-        this.dir = base.resolve("subprocess4j-" + owner + "-" + hash);
     }
 
     /** The index's entries by name: {size, crc32}. */
@@ -137,9 +158,9 @@ final class ChildSetupFiles {
         return "/dev/subprocess4j/native/" + platform() + "/" + name;
     }
 
-    /** The files of this jar for this platform, to be extracted under the default base directory. */
+    /** The files of this jar for this platform, placed as {@value #PROPERTY} says. */
     static ChildSetupFiles fromJar() {
-        return new ChildSetupFiles(defaultBase(), effectiveUid(), ChildSetupFiles::read);
+        return new ChildSetupFiles(System.getProperty(PROPERTY), defaultBases(), effectiveUid(), ChildSetupFiles::read);
     }
 
     /**
@@ -181,221 +202,292 @@ final class ChildSetupFiles {
         }
     }
 
-    /** {@code $XDG_RUNTIME_DIR} (private to the user by definition) when usable, else {@code java.io.tmpdir}. */
-    private static Path defaultBase() {
+    /**
+     * {@code $XDG_RUNTIME_DIR} (only when it turns out to be the JVM's user's with mode 0700: after
+     * {@code su} or {@code sudo -E} it is another user's), then {@code java.io.tmpdir}.
+     */
+    private static List<Map.Entry<Path, Boolean>> defaultBases() {
+        List<Map.Entry<Path, Boolean>> bases = new ArrayList<>();
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         if (runtime != null && !runtime.isEmpty()) {
-            Path p = Path.of(runtime);
-            if (p.isAbsolute() && Files.isDirectory(p) && Files.isWritable(p)) {
-                return p;
+            bases.add(Map.entry(Path.of(runtime), true));
+        }
+        bases.add(Map.entry(Path.of(System.getProperty("java.io.tmpdir")), false));
+        return bases;
+    }
+
+    /**
+     * Loads the library with {@code loader} (given the name to {@code dlopen}: {@code /proc/self/fd/N})
+     * from the first way that works; the fd stays open for the JVM's life.
+     *
+     * @throws IllegalStateException when no way works, naming why for each
+     */
+    synchronized <T> T loadLibrary(Function<String, T> loader) {
+        List<String> why = new ArrayList<>();
+        for (boolean inMemory : ways()) {
+            Open file;
+            try {
+                file = place(LIBRARY, library, inMemory, why);
+            } catch (IllegalStateException e) {
+                continue; // said why
+            }
+            try {
+                T loaded = loader.apply(file.procPath());
+                libraryFile = file;
+                return loaded;
+            } catch (RuntimeException | LinkageError e) {
+                why.add(file.description() + " cannot be loaded: " + e.getMessage());
+                forget(file);
             }
         }
-        return Path.of(System.getProperty("java.io.tmpdir"));
+        throw cannot(LIBRARY, why);
     }
 
-    /** The private directory. */
-    Path directory() {
-        return dir;
+    /** The library's open file, once {@link #loadLibrary} succeeded, else null. */
+    synchronized Open library() {
+        return libraryFile;
     }
 
-    /** The checked library, extracted when needed. */
-    Path library() {
-        ensure(LIBRARY);
-        return dir.resolve(LIBRARY);
-    }
-
-    /** The checked helper, extracted when needed: call right before every use. */
-    Path helper() {
-        ensure(HELPER);
-        return dir.resolve(HELPER);
-    }
-
-    private void ensure(String name) {
-        List<Map<String, Object>> seen = trusted.get(name);
-        if (seen != null && seen.equals(identities(name))) {
-            return;
-        }
-        synchronized (this) {
-            seen = trusted.get(name);
-            if (seen != null && seen.equals(identities(name))) {
-                return;
+    /**
+     * The helper's open file, placed at the first call (the first spawn that changes credentials).
+     *
+     * @throws IllegalStateException when no way works (tried again at the next call), or the jar
+     *     changed since the JVM started
+     */
+    synchronized Open helper() {
+        if (helperFile == null) {
+            byte[] bytes = source.apply(HELPER);
+            if (bytes.length != helperLength || crc32(bytes) != helperCrc) {
+                throw new IllegalStateException("the copy of " + HELPER + " in the jar does not match its index"
+                        + " (the jar changed while the JVM ran?)");
             }
-            trusted.remove(name);
-            checkOrMakeDirectory();
-            checkOrReplaceFile(name);
-            List<Map<String, Object>> now = identities(name);
-            if (now != null) {
-                trusted.put(name, now);
+            List<String> why = new ArrayList<>();
+            for (boolean inMemory : ways()) {
+                try {
+                    helperFile = place(HELPER, bytes, inMemory, why);
+                    break;
+                } catch (IllegalStateException e) {
+                    // said why: the next way
+                }
+            }
+            if (helperFile == null) {
+                throw cannot(HELPER, why);
             }
         }
+        return helperFile;
     }
 
-    /** The identity of the directory and of the file now, or null when one is missing. */
-    private List<Map<String, Object>> identities(String name) {
+    private boolean[] ways() {
+        return memfd && directory ? new boolean[] {true, false} : new boolean[] {memfd};
+    }
+
+    private IllegalStateException cannot(String name, List<String> why) {
+        return new IllegalStateException("cannot place the child-setup code " + name
+                + " where no other user can reach it" + (where == null || where.isEmpty() ? "" : " (-D" + PROPERTY + "=" + where + ")")
+                + ": " + String.join("; ", why) + "; the options that need it (user, group, rlimit, umask, passFds,"
+                + " killOnParentExit) cannot be used, plain spawns still work");
+    }
+
+    /** Places one file in memory or in a directory; on failure adds why to {@code why} and throws. */
+    private Open place(String name, byte[] bytes, boolean inMemory, List<String> why) {
+        Open file;
+        if (inMemory) {
+            try {
+                file = inMemory(name, bytes);
+            } catch (ErrnoException | IllegalStateException e) {
+                why.add("memfd: " + e.getMessage());
+                throw new IllegalStateException(e);
+            }
+        } else {
+            file = inDirectory(name, bytes, why);
+        }
+        opened.add(file);
+        return file;
+    }
+
+    private void forget(Open file) {
+        opened.remove(file);
+        NativeFiles.closeQuietly(file.fd());
+    }
+
+    /** A sealed memfd holding {@code bytes}, checked through its fd. */
+    private static Open inMemory(String name, byte[] bytes) {
+        int fd = NativeFiles.memfdCreate("subprocess4j:" + name);
         try {
-            return List.of(identity(dir), identity(dir.resolve(name)));
-        } catch (IOException e) {
-            return null;
+            NativeFiles.writeFully(fd, bytes);
+            NativeFiles.addSeals(fd, NativeFiles.ALL_SEALS);
+            int seals = NativeFiles.seals(fd);
+            if ((seals & NativeFiles.ALL_SEALS) != NativeFiles.ALL_SEALS) {
+                throw new IllegalStateException("the memfd of " + name + " has seals 0x" + Integer.toHexString(seals)
+                        + ", not all of 0x" + Integer.toHexString(NativeFiles.ALL_SEALS));
+            }
+            NativeFiles.Stat st = NativeFiles.stat(fd);
+            if (!st.regular() || st.size() != bytes.length || !NativeFiles.holds(fd, bytes)) {
+                throw new IllegalStateException("the memfd of " + name + " does not hold what was written to it");
+            }
+            return new Open(fd, name + " (sealed memfd, fd " + fd + ")");
+        } catch (RuntimeException | Error e) {
+            NativeFiles.closeQuietly(fd);
+            throw e;
         }
     }
 
     /**
-     * The bytes of the jar's copy of {@code name}; the helper's are read at its first use and
-     * must be those of the index the directory was named after (size and CRC-32 checked).
+     * {@code bytes} in a file of a directory made for it: opened read-only and checked through that
+     * fd, then the name and the directory removed. Adds why each base was refused to {@code why}.
      */
-    private byte[] contents(String name) {
-        return contents.computeIfAbsent(name, n -> {
-            byte[] bytes = source.apply(n);
-            if (bytes.length != helperLength || crc32(bytes) != helperCrc) {
-                throw new IllegalStateException("the copy of " + n + " in the jar does not match its index"
-                        + " (the jar changed while the JVM ran?)");
+    private Open inDirectory(String name, byte[] bytes, List<String> why) {
+        for (Map.Entry<Path, Boolean> base : bases) {
+            String problem = baseProblem(base.getKey(), base.getValue());
+            if (problem != null) {
+                why.add("directory: " + base.getKey() + " " + problem);
+                continue;
             }
-            return bytes;
-        });
+            try {
+                return inNewDirectory(base.getKey().toRealPath(), name, bytes);
+            } catch (ErrnoException | IOException | IllegalStateException e) {
+                why.add("directory: in " + base.getKey() + ": " + e.getMessage());
+            }
+        }
+        throw new IllegalStateException("no directory fits");
+    }
+
+    /**
+     * Why no file of the library may be made under {@code base}, or null when it may: its real
+     * path and every ancestor must be directories owned by the JVM's user or root and writable by
+     * no one else unless sticky; with {@code ownPrivate}, {@code base} itself must be the JVM's
+     * user's with mode 0700. Then no other user can rename, replace or add anything on the way.
+     */
+    String baseProblem(Path base, boolean ownPrivate) {
+        if (!base.isAbsolute()) {
+            return "is not an absolute path";
+        }
+        Path real;
+        try {
+            real = base.toRealPath();
+        } catch (IOException e) {
+            return "cannot be resolved (" + e.getMessage() + ")";
+        }
+        try {
+            Map<String, Object> a = Files.readAttributes(real, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            long uid = ((Integer) a.get("uid")).longValue();
+            int mode = (Integer) a.get("mode");
+            if (ownPrivate && (uid != owner || (mode & 07777) != 0700)) {
+                return "is owned by uid " + uid + " with mode 0" + Integer.toOctalString(mode & 07777)
+                        + ", not by uid " + owner + " with mode 0700";
+            }
+            for (Path p = real; p != null; p = p.getParent()) {
+                a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+                uid = ((Integer) a.get("uid")).longValue();
+                mode = (Integer) a.get("mode");
+                String which = p.equals(real) ? "" : " (its ancestor " + p + ")";
+                if ((mode & 0170000) != 0040000) {
+                    return which.isEmpty() ? "is not a directory" : which.substring(2, which.length() - 1) + " is not a directory";
+                }
+                if (uid != owner && uid != 0) {
+                    return "is not safe" + which + ": owned by uid " + uid + ", neither " + owner + " nor root";
+                }
+                if ((mode & 0022) != 0 && (mode & 01000) == 0) {
+                    return "is not safe" + which + ": writable by others (mode 0" + Integer.toOctalString(mode & 07777)
+                            + ") and not sticky";
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot be read (" + e.getMessage() + ")";
+        }
+    }
+
+    private Open inNewDirectory(Path base, String name, byte[] bytes) {
+        String dir = null;
+        for (int attempt = 0; dir == null; attempt++) {
+            String candidate = base.resolve("subprocess4j-" + HexFormat.of().formatHex(Random.bytes(12))).toString();
+            try {
+                NativeFiles.mkdir(candidate, 0700);
+                dir = candidate;
+            } catch (ErrnoException e) {
+                if (e.errno() != dev.subprocess4j.internal.Errno.EEXIST || attempt >= 20) {
+                    throw e;
+                }
+                // a name someone else holds: another
+            }
+        }
+        int dirFd = -1;
+        int fd = -1;
+        boolean created = false;
+        try {
+            dirFd = NativeFiles.openAt(-1, dir, Unistd.O_RDONLY | NativeFiles.O_DIRECTORY | NativeFiles.O_NOFOLLOW
+                    | Unistd.O_CLOEXEC, 0);
+            NativeFiles.Stat d = NativeFiles.stat(dirFd);
+            if (!d.directory() || d.uid() != owner) {
+                throw new IllegalStateException(dir + " is not the directory just made");
+            }
+            if ((d.mode() & 07777) != 0700) {
+                NativeFiles.fchmod(dirFd, 0700); // the umask took bits away
+            }
+            int w = NativeFiles.openAt(dirFd, name, Unistd.O_WRONLY | Unistd.O_CREAT | NativeFiles.O_EXCL
+                    | NativeFiles.O_NOFOLLOW | Unistd.O_CLOEXEC, 0500);
+            created = true;
+            try {
+                NativeFiles.writeFully(w, bytes);
+            } finally {
+                NativeFiles.closeQuietly(w); // no writer left: execveat refuses a file open for writing
+            }
+            fd = NativeFiles.openAt(dirFd, name, Unistd.O_RDONLY | NativeFiles.O_NOFOLLOW | Unistd.O_CLOEXEC, 0);
+            NativeFiles.fchmod(fd, 0500); // the umask may have taken bits away
+            NativeFiles.Stat st = NativeFiles.stat(fd);
+            if (!st.regular() || st.uid() != owner || st.size() != bytes.length || !NativeFiles.holds(fd, bytes)) {
+                throw new IllegalStateException(dir + "/" + name + " does not hold what was written to it");
+            }
+            Open file = new Open(fd, name + " (fd " + fd + ", of a file made and removed again in " + dir + ")");
+            fd = -1;
+            return file;
+        } finally {
+            NativeFiles.closeQuietly(fd);
+            if (dirFd >= 0) {
+                if (created) {
+                    try {
+                        NativeFiles.unlinkAt(dirFd, name);
+                    } catch (ErrnoException e) {
+                        // the rmdir below then fails too and says so
+                    }
+                }
+                NativeFiles.closeQuietly(dirFd);
+            }
+            try {
+                NativeFiles.rmdir(dir);
+            } catch (ErrnoException e) {
+                dev.subprocess4j.internal.Log.get().log(System.Logger.Level.WARNING,
+                        "cannot remove the directory {0} made for the child-setup code: {1}", dir, e.getMessage());
+            }
+        }
+    }
+
+    /** The random names of {@link #inNewDirectory}, made only when that way is taken. */
+    private static final class Random {
+        static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+        static byte[] bytes(int n) {
+            byte[] b = new byte[n];
+            RANDOM.nextBytes(b);
+            return b;
+        }
+    }
+
+    /** Closes every fd this instance opened: for tests with an instance of their own (the JVM's is never closed). */
+    @Override
+    public synchronized void close() {
+        for (Open file : opened) {
+            NativeFiles.closeQuietly(file.fd());
+        }
+        opened.clear();
+        libraryFile = null;
+        helperFile = null;
     }
 
     private static long crc32(byte[] bytes) {
         CRC32 crc = new CRC32();
         crc.update(bytes);
         return crc.getValue();
-    }
-
-    private static Map<String, Object> identity(Path p) throws IOException {
-        return Files.readAttributes(p, IDENTITY, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private void checkOrMakeDirectory() {
-        String problem = directoryProblem();
-        if (problem == null) {
-            return;
-        }
-        if (!problem.equals("missing")) {
-            Log.get().log(Level.WARNING, "{0} {1}: removing it and extracting the child-setup code anew", dir, problem);
-            try {
-                deleteTree(dir);
-            } catch (IOException e) {
-                throw new IllegalStateException("the child-setup directory " + dir + " " + problem
-                        + " and cannot be removed (" + e + "); remove it, or point java.io.tmpdir elsewhere", e);
-            }
-        }
-        try {
-            Files.createDirectories(dir.getParent());
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
-        } catch (FileAlreadyExistsException e) {
-            // another JVM made it meanwhile: checked below
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create the child-setup directory " + dir + ": " + e, e);
-        }
-        try {
-            if (ownerOf(dir) == owner) {
-                Files.setPosixFilePermissions(dir, DIR_MODE); // the umask may have taken bits away
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String still = directoryProblem();
-        if (still != null) {
-            throw new IllegalStateException("the child-setup directory " + dir + " " + still
-                    + "; remove it, or point java.io.tmpdir elsewhere");
-        }
-    }
-
-    /** Why the directory cannot be trusted, or null when it can. */
-    private String directoryProblem() {
-        try {
-            Map<String, Object> a = identity(dir);
-            int mode = (Integer) a.get("mode");
-            if ((mode & 0170000) != 0040000) {
-                return "is not a directory";
-            }
-            if (((Integer) a.get("uid")).longValue() != owner) {
-                return "is owned by uid " + a.get("uid") + ", not " + owner;
-            }
-            if ((mode & 07777) != DIR_MODE_BITS) {
-                return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0700";
-            }
-            return null;
-        } catch (NoSuchFileException e) {
-            return "missing";
-        } catch (IOException e) {
-            return "cannot be read (" + e + ")";
-        }
-    }
-
-    private void checkOrReplaceFile(String name) {
-        Path file = dir.resolve(name);
-        String problem = fileProblem(name);
-        if (problem == null) {
-            return;
-        }
-        if (!problem.equals("missing")) {
-            Log.get().log(Level.WARNING, "{0} {1}: replacing it with the copy in the jar", file, problem);
-        }
-        try {
-            if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-                deleteTree(file);
-            }
-            Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", PosixFilePermissions.asFileAttribute(DIR_MODE));
-            try {
-                Files.write(tmp, contents(name));
-                Files.setPosixFilePermissions(tmp, FILE_MODE);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot extract " + file + ": " + e, e);
-        }
-        String still = fileProblem(name);
-        if (still != null) {
-            throw new IllegalStateException(file + " " + still + " right after it was extracted");
-        }
-    }
-
-    /** Why the file cannot be trusted, or null when it can. */
-    private String fileProblem(String name) {
-        Path file = dir.resolve(name);
-        try {
-            Map<String, Object> a = identity(file);
-            int mode = (Integer) a.get("mode");
-            if ((mode & 0170000) != 0100000) {
-                return "is not a regular file";
-            }
-            if (((Integer) a.get("uid")).longValue() != owner) {
-                return "is owned by uid " + a.get("uid") + ", not " + owner;
-            }
-            if ((mode & 07777) != FILE_MODE_BITS) {
-                return "has mode 0" + Integer.toOctalString(mode & 07777) + ", not 0500";
-            }
-            if (!Arrays.equals(Files.readAllBytes(file), contents(name))) {
-                return "differs from the copy in the jar";
-            }
-            return null;
-        } catch (NoSuchFileException e) {
-            return "missing";
-        } catch (IOException e) {
-            return "cannot be read (" + e + ")";
-        }
-    }
-
-    private static long ownerOf(Path p) throws IOException {
-        return ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
-    }
-
-    /** Removes a file, a link (not its target) or a directory tree. */
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> all = Files.walk(p)) { // walk does not follow links by default
-                for (Path q : all.sorted(Comparator.reverseOrder()).toList()) {
-                    try {
-                        Files.delete(q);
-                    } catch (NoSuchFileException | DirectoryNotEmptyException e) {
-                        // removed meanwhile by another JVM / refilled: the final check decides
-                    }
-                }
-            }
-        } else {
-            Files.deleteIfExists(p);
-        }
     }
 }

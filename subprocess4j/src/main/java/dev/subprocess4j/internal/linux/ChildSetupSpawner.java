@@ -28,7 +28,9 @@ import java.util.concurrent.FutureTask;
  *
  * <p>Two ways, one protocol: {@code sp4j_spawn} of {@code libsubprocess4j.so} clones the JVM
  * vfork-style and sets the child up in place; when the ids change, that child executes
- * {@code subprocess4j-helper} instead of the program, which changes them in a process of its own
+ * {@code subprocess4j-helper} instead of the program, through the helper's open fd
+ * ({@code execveat(fd, "", ..., AT_EMPTY_PATH)}: never by a name, see {@link ChildSetupFiles}),
+ * which changes them in a process of its own
  * (a CLONE_VM child that changed them would leave the whole JVM non-dumpable) and then executes
  * the program. Either reports a failed step as (step, errno) on a close-on-exec pipe; end of file
  * on it means the program was executed, before {@code start()} returns.
@@ -59,10 +61,10 @@ final class ChildSetupSpawner {
 
     /** The files, made at first use. */
     private static ChildSetupFiles files;
-    /** The loaded library, once it was extracted and checked. */
+    /** The loaded library, once it was placed and checked. */
     private static volatile ChildSetup library;
 
-    /** The extracted files of this jar (for tests of their checks, too). */
+    /** The child-setup files of this JVM (for tests, too). */
     static synchronized ChildSetupFiles files() {
         if (files == null) {
             files = ChildSetupFiles.fromJar();
@@ -88,8 +90,10 @@ final class ChildSetupSpawner {
     }
 
     /**
-     * The library, loaded at first use. A failure (say a directory that cannot be made) is
-     * thrown to that spawn and tried again by the next one.
+     * The library, loaded at first use from a sealed memfd (else a file the JVM made and removed
+     * again) as {@code /proc/self/fd/N} ({@link ChildSetupFiles}). A failure (neither way works)
+     * is thrown to that spawn as an {@link IllegalStateException} naming why, and tried again by
+     * the next one.
      */
     static ChildSetup library() {
         ChildSetup loaded = library;
@@ -97,7 +101,7 @@ final class ChildSetupSpawner {
             synchronized (ChildSetupSpawner.class) {
                 loaded = library;
                 if (loaded == null) {
-                    loaded = ChildSetup.load(files().library());
+                    loaded = files().loadLibrary(ChildSetup::load);
                     library = loaded;
                 }
             }
@@ -126,8 +130,14 @@ final class ChildSetupSpawner {
      */
     static Spawned spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
                          int[] stderrPipe, boolean shared) {
-        // A pass fd that was closed may have been reused for one of our pipes: it is not the caller's.
+        // A pass fd that was closed may have been reused for one of our pipes, or be one of the
+        // child-setup code's own fds: it is not the caller's.
         for (int fd : r.passFds()) {
+            ChildSetupFiles.Open libraryFile = files().library();
+            if (libraryFile != null && fd == libraryFile.fd()
+                    || credentials != null && fd == files().helper().fd()) {
+                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+            }
             for (int[] p : Arrays.asList(stdinPipe, stdoutPipe, stderrPipe)) {
                 if (p != null && (p[0] == fd || p[1] == fd)) {
                     throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
@@ -157,14 +167,14 @@ final class ChildSetupSpawner {
     private static Spawned spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
                                      int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         ChildSetup library = library();
-        Path helper = credentials != null ? files().helper() : null; // checked right before every use
+        ChildSetupFiles.Open helper = credentials != null ? files().helper() : null; // placed at the first use
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8); // zeroed
             long flags = 0;
             long parentPid = Unistd.getpid();
             if (credentials != null) {
                 flags |= ChildSetup.FLAG_HELPER;
-                Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, helper.toString()));
+                Mem.putLong(spec, ChildSetup.SPEC_EXEC_FD, helper.fd()); // executed through its fd: execveat
             } else {
                 Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, path));
                 Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r.argv()));
@@ -343,7 +353,7 @@ final class ChildSetupSpawner {
     }
 
     /** The exception for a step the child reported. */
-    private static SpawnException failure(SpawnRequest r, String path, Path helper, int stepNumber, int errno,
+    private static SpawnException failure(SpawnRequest r, String path, ChildSetupFiles.Open helper, int stepNumber, int errno,
                                           int detail) {
         // The report's step numbers are the ordinals of SpawnException.Step: keep in sync with protocol.h.
         SpawnException.Step step = stepNumber >= 0 && stepNumber < SpawnException.Step.values().length
@@ -362,7 +372,7 @@ final class ChildSetupSpawner {
             case SETGID -> r.group() != null ? r.group() : r.user() + " (primary group " + Integer.toUnsignedLong(detail) + ")";
             case SETUID -> String.valueOf(r.user());
             case PDEATHSIG -> r.program();
-            case HELPER, CONNECT -> String.valueOf(helper);
+            case HELPER, CONNECT -> helper == null ? ChildSetupFiles.HELPER : helper.description();
         };
         return new SpawnException(step, errno, r.program(), subject);
     }

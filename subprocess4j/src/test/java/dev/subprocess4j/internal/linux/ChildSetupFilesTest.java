@@ -5,22 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.internal.linux.ffi.NativeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The checks of the extracted child-setup code: nothing that fails them (mode, owner, content, a
- * link in place of the directory) is ever used; it is replaced first.
+ * Where the child-setup code is placed: in sealed memfds, else in a file of a directory the JVM
+ * makes for it in a base no other user can change, and used only through the open fd. Attacks by
+ * another user on the base directories are in {@link NativeFilesAttackTest}.
  */
 @ExtendWith(LeakCheckExtension.class)
 @Timeout(60)
@@ -31,12 +34,17 @@ class ChildSetupFilesTest {
     @TempDir
     Path base;
 
-    private ChildSetupFiles files() {
-        return new ChildSetupFiles(base, uid(), source(LIBRARY, HELPER));
+    private ChildSetupFiles files(String where, Path... bases) {
+        return files(where, source(LIBRARY, HELPER), bases);
+    }
+
+    private static ChildSetupFiles files(String where, Function<String, byte[]> source, Path... bases) {
+        List<Map.Entry<Path, Boolean>> list = java.util.Arrays.stream(bases).map(b -> Map.entry(b, false)).toList();
+        return new ChildSetupFiles(where, list, uid(), source);
     }
 
     /** A jar's files: the library, the helper, and the index the build writes for them. */
-    private static java.util.function.Function<String, byte[]> source(byte[] library, byte[] helper) {
+    private static Function<String, byte[]> source(byte[] library, byte[] helper) {
         byte[] index = index(library, helper);
         return name -> switch (name) {
             case "libsubprocess4j.so" -> library;
@@ -58,64 +66,183 @@ class ChildSetupFilesTest {
     }
 
     @Test
-    void extractsIntoAPrivateDirectoryNamedAfterTheOwnerAndTheHash() throws IOException {
-        ChildSetupFiles files = files();
-        Path helper = files.helper();
-        Path dir = files.directory();
-        assertThat(dir.getFileName().toString()).matches("subprocess4j-" + uid() + "-[0-9a-f]{16}");
-        assertThat(mode(dir)).isEqualTo("rwx------");
-        assertThat(owner(dir)).isEqualTo(uid());
-        assertThat(helper).isEqualTo(dir.resolve("subprocess4j-helper"));
-        assertThat(mode(helper)).isEqualTo("r-x------");
-        assertThat(Files.readAllBytes(helper)).isEqualTo(HELPER);
-        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
-        try (var names = Files.list(dir)) {
-            assertThat(names.map(p -> p.getFileName().toString()).sorted().toList())
-                    .as("no temporary file left").containsExactly("libsubprocess4j.so", "subprocess4j-helper");
+    void theJvmsLibraryAndHelperAreSealedMemfdsThatNoProgramInherits() throws IOException {
+        String out = Subprocess.command("sh", "-c", "id -u; ls /proc/self/fd").user("nobody").captureOutput().run().stdout();
+        assertThat(out.lines().findFirst()).hasValue("65534");
+        ChildSetupFiles files = ChildSetupSpawner.files();
+        for (ChildSetupFiles.Open file : List.of(files.library(), files.helper())) {
+            String target = Files.readSymbolicLink(Path.of(file.procPath())).toString();
+            assertThat(target).as(file.description()).startsWith("/memfd:subprocess4j:");
+            assertThat(NativeFiles.seals(file.fd()) & NativeFiles.ALL_SEALS).isEqualTo(NativeFiles.ALL_SEALS);
+            assertThat(closeOnExec(file.fd())).as("close-on-exec: " + file.description()).isTrue();
+            assertThat(out.lines().skip(1).toList()).as("the program's fds").doesNotContain(Integer.toString(file.fd()));
         }
+    }
+
+    @Test
+    void theChildSetupCodesOwnFdsCannotBePassedToAProgram() {
+        ChildSetupFiles files = ChildSetupSpawner.files();
+        int library = files.library().fd();
+        int helper = files.helper().fd();
+        for (var c : List.of(Subprocess.command("true").passFds(library),
+                Subprocess.command("true").user("nobody").passFds(helper))) {
+            assertThatThrownBy(c::run).isInstanceOfSatisfying(dev.subprocess4j.SpawnException.class, e -> {
+                assertThat(e.step()).isEqualTo(dev.subprocess4j.SpawnException.Step.FDS);
+                assertThat(e.errnoName()).isEqualTo("EBADF");
+            });
+        }
+    }
+
+    @Test
+    void aMemfdCannotBeWrittenOnceSealed() throws IOException {
+        try (ChildSetupFiles files = files("memfd")) {
+            ChildSetupFiles.Open helper = files.helper();
+            assertThat(Files.readAllBytes(Path.of(helper.procPath()))).isEqualTo(HELPER);
+            assertThatThrownBy(() -> Files.write(Path.of(helper.procPath()), "evil".getBytes(StandardCharsets.UTF_8)))
+                    .isInstanceOf(IOException.class);
+            assertThat(Files.readAllBytes(Path.of(helper.procPath()))).isEqualTo(HELPER);
+        }
+    }
+
+    @Test
+    void theDirectoryWayLeavesNoFileAndNoDirectoryBehindOnlyTheOpenFd() throws IOException {
+        try (ChildSetupFiles files = files("directory", base)) {
+            ChildSetupFiles.Open helper = files.helper();
+            String target = Files.readSymbolicLink(Path.of(helper.procPath())).toString();
+            assertThat(target).matches(java.util.regex.Pattern.quote(base.toRealPath().toString())
+                    + "/subprocess4j-[0-9a-f]{24}/subprocess4j-helper \\(deleted\\)");
+            assertThat(Files.readAllBytes(Path.of(helper.procPath()))).isEqualTo(HELPER);
+            NativeFiles.Stat st = NativeFiles.stat(helper.fd());
+            assertThat(st.mode() & 07777).isEqualTo(0500);
+            assertThat(st.uid()).isEqualTo(uid());
+            assertThat(closeOnExec(helper.fd())).isTrue();
+            try (var names = Files.list(base)) {
+                assertThat(names.toList()).as("nothing left in the base").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theDirectoryWayRefusesABaseOwnedByAnotherUserAndTouchesNothingInIt() throws IOException {
+        Path foreign = Files.createDirectory(base.resolve("foreign"));
+        Files.setOwner(foreign, nobody());
+        try (ChildSetupFiles files = files("directory", foreign)) {
+            assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(foreign.toString()).hasMessageContaining("owned by uid 65534")
+                    .hasMessageContaining("plain spawns still work");
+        }
+        try (var names = Files.list(foreign)) {
+            assertThat(names.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void theDirectoryWayRefusesABaseUnderADirectoryOthersMayWriteThatIsNotSticky() throws IOException {
+        Path open = Files.createDirectory(base.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path inside = Files.createDirectory(open.resolve("inside"));
+        try (ChildSetupFiles files = files("directory", inside)) {
+            assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("its ancestor " + open.toRealPath()).hasMessageContaining("not sticky");
+        }
+        // sticky, as /tmp: other users cannot rename or remove what the JVM makes there
+        Files.setAttribute(open, "unix:mode", 01777);
+        try (ChildSetupFiles files = files("directory", inside)) {
+            assertThat(Files.readAllBytes(Path.of(files.helper().procPath()))).isEqualTo(HELPER);
+        }
+    }
+
+    @Test
+    void aRuntimeDirectoryIsUsedOnlyWhenItIsTheUsersWithMode0700() throws IOException {
+        Path runtime = Files.createDirectory(base.resolve("runtime"));
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path tmp = Files.createDirectory(base.resolve("tmp"));
+        List<Map.Entry<Path, Boolean>> bases = List.of(Map.entry(runtime, true), Map.entry(tmp, false));
+        try (ChildSetupFiles files = new ChildSetupFiles("directory", bases, uid(), source(LIBRARY, HELPER))) {
+            assertThat(Files.readSymbolicLink(Path.of(files.helper().procPath())).toString())
+                    .as("not the runtime directory of mode 0755").startsWith(tmp.toRealPath() + "/");
+        }
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+        try (ChildSetupFiles files = new ChildSetupFiles("directory", bases, uid(), source(LIBRARY, HELPER))) {
+            assertThat(Files.readSymbolicLink(Path.of(files.helper().procPath())).toString()).startsWith(runtime.toRealPath() + "/");
+        }
+    }
+
+    @Test
+    void aNameSomeoneHoldsIsNeitherUsedNorTouched() throws IOException {
+        // whatever another user made in a sticky base, the JVM's own directory is made anew with O_EXCL semantics
+        Path sticky = Files.createDirectory(base.resolve("sticky"));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Path planted = Files.createDirectory(sticky.resolve("subprocess4j-planted"));
+        Files.setOwner(planted, nobody());
+        try (ChildSetupFiles files = files("directory", sticky)) {
+            assertThat(Files.readAllBytes(Path.of(files.helper().procPath()))).isEqualTo(HELPER);
+        }
+        try (var names = Files.list(sticky)) {
+            assertThat(names.toList()).containsExactly(planted);
+        }
+    }
+
+    @Test
+    void aBadValueOfTheSystemPropertyIsNamed() {
+        assertThatThrownBy(() -> files("disk", base)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("-Dsubprocess4j.nativeFiles=disk").hasMessageContaining("neither memfd nor directory");
     }
 
     @Test
     void theLibraryAloneLeavesTheHelperUnread() throws IOException {
         java.util.concurrent.atomic.AtomicInteger helperReads = new java.util.concurrent.atomic.AtomicInteger();
         var jar = source(LIBRARY, HELPER);
-        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> {
+        try (ChildSetupFiles files = files("memfd", name -> {
             if (name.equals("subprocess4j-helper")) {
                 helperReads.incrementAndGet();
             }
             return jar.apply(name);
-        });
-        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
-        files.library();
-        try (var names = Files.list(files.directory())) {
-            // what every spawn needs is there; the helper (for credential changes) is not extracted yet
-            assertThat(names.map(p -> p.getFileName().toString()).toList()).containsExactly("libsubprocess4j.so");
+        })) {
+            byte[] loaded = files.loadLibrary(path -> {
+                try {
+                    return Files.readAllBytes(Path.of(path));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(loaded).isEqualTo(LIBRARY);
+            assertThat(helperReads).as("the helper is read when first needed").hasValue(0);
+            assertThat(Files.readAllBytes(Path.of(files.helper().procPath()))).isEqualTo(HELPER);
+            files.helper();
+            assertThat(helperReads).as("once").hasValue(1);
         }
-        assertThat(helperReads).as("not read to name the directory: the index names it").hasValue(0);
-        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
-        assertThat(helperReads.get()).as("read when needed").isEqualTo(1);
+    }
+
+    @Test
+    void aLibraryThatCannotBeLoadedFromAMemfdIsTriedFromADirectoryAndEachReasonIsNamed() {
+        try (ChildSetupFiles files = files(null, base)) {
+            assertThatThrownBy(() -> files.loadLibrary(path -> {
+                throw new IllegalArgumentException("Cannot open library: " + path);
+            })).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("libsubprocess4j.so (sealed memfd")
+                    .hasMessageContaining("of a file made and removed again in " + base.toString());
+        }
     }
 
     @Test
     void aHelperThatDoesNotMatchTheIndexIsRefused() {
         // the jar changed while the JVM ran: the index (read at the start) names the old helper
         byte[] index = index(LIBRARY, HELPER);
-        ChildSetupFiles files = new ChildSetupFiles(base, uid(), name -> switch (name) {
+        try (ChildSetupFiles files = files("memfd", name -> switch (name) {
             case "index" -> index;
             case "subprocess4j-helper" -> "a newer helper".getBytes(StandardCharsets.UTF_8);
             default -> LIBRARY;
-        });
-        assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("subprocess4j-helper").hasMessageContaining("does not match its index");
-        assertThat(files.directory()).satisfiesAnyOf(
-                d -> assertThat(d).doesNotExist(),
-                d -> assertThat(d.resolve("subprocess4j-helper")).doesNotExist());
+        })) {
+            assertThatThrownBy(files::helper).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("subprocess4j-helper").hasMessageContaining("does not match its index");
+        }
     }
 
     @Test
     void aLibraryThatDoesNotMatchTheIndexIsRefusedAtOnce() {
         byte[] index = index(LIBRARY, HELPER);
-        assertThatThrownBy(() -> new ChildSetupFiles(base, uid(), name -> switch (name) {
+        assertThatThrownBy(() -> files("memfd", name -> switch (name) {
             case "index" -> index;
             case "libsubprocess4j.so" -> "another library".getBytes(StandardCharsets.UTF_8);
             default -> HELPER;
@@ -125,7 +252,7 @@ class ChildSetupFilesTest {
 
     @Test
     void aBadIndexLineIsRefusedNamingIt() {
-        assertThatThrownBy(() -> new ChildSetupFiles(base, uid(), name -> name.equals("index")
+        assertThatThrownBy(() -> files("memfd", name -> name.equals("index")
                 ? "libsubprocess4j.so 12 notanumber\n".getBytes(StandardCharsets.US_ASCII) : LIBRARY))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("libsubprocess4j.so 12 notanumber");
     }
@@ -134,9 +261,9 @@ class ChildSetupFilesTest {
     void theEffectiveUidReadFromProcIsTheKernels() {
         assertThat(ChildSetupFiles.effectiveUid()).isEqualTo(dev.subprocess4j.internal.linux.ffi.Unistd.geteuid());
         // the second of "real effective saved fs" (a setuid program's differ)
-        assertThat(ChildSetupFiles.effectiveUid(java.util.List.of("Name:\tjava", "Uid:\t1000\t2000\t3000\t4000",
+        assertThat(ChildSetupFiles.effectiveUid(List.of("Name:\tjava", "Uid:\t1000\t2000\t3000\t4000",
                 "Gid:\t5\t6\t7\t8"))).isEqualTo(2000);
-        assertThat(ChildSetupFiles.effectiveUid(java.util.List.of("Name:\tjava"))).isEqualTo(-1);
+        assertThat(ChildSetupFiles.effectiveUid(List.of("Name:\tjava"))).isEqualTo(-1);
     }
 
     @Test
@@ -154,116 +281,21 @@ class ChildSetupFilesTest {
         assertThat(new String(index, StandardCharsets.US_ASCII)).isEqualTo(new String(index(library, helper), StandardCharsets.US_ASCII));
     }
 
-    @Test
-    void otherContentGetsAnotherDirectory() {
-        byte[] anotherHelper = "another helper".getBytes(StandardCharsets.UTF_8);
-        ChildSetupFiles other = new ChildSetupFiles(base, uid(), source(LIBRARY, anotherHelper));
-        assertThat(other.directory()).isNotEqualTo(files().directory());
-    }
-
-    @Test
-    void aTamperedFileIsReplacedBeforeItsNextUse() throws IOException {
-        ChildSetupFiles files = files();
-        Path helper = files.helper();
-        byte[] evil = Arrays.copyOf("#!/bin/sh\necho pwned\n".getBytes(StandardCharsets.UTF_8), HELPER.length);
-        Files.write(helper, evil); // same size, same mode, same owner: only the content differs
-        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
-        Files.write(files.library(), "x".getBytes(StandardCharsets.UTF_8));
-        assertThat(Files.readAllBytes(files.library())).isEqualTo(LIBRARY);
-    }
-
-    @Test
-    void aFileWithTheWrongModeIsReplaced() throws IOException {
-        ChildSetupFiles files = files();
-        Path helper = files.helper();
-        Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxrwxrwx"));
-        assertThat(mode(files.helper())).isEqualTo("r-x------");
-        assertThat(Files.readAllBytes(helper)).isEqualTo(HELPER);
-    }
-
-    @Test
-    void aFileOwnedBySomeoneElseIsReplaced() throws IOException {
-        ChildSetupFiles files = files();
-        Path helper = files.helper();
-        Files.setOwner(helper, nobody());
-        assertThat(owner(files.helper())).isEqualTo(uid());
-    }
-
-    @Test
-    void aDirectoryWithTheWrongModeIsMadeAnewAndWhatOthersPutThereIsGone() throws IOException {
-        ChildSetupFiles files = files();
-        Path dir = files.directory();
-        files.helper();
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path planted = Files.writeString(dir.resolve("planted"), "by someone else");
-        assertThat(Files.readAllBytes(files.helper())).isEqualTo(HELPER);
-        assertThat(mode(dir)).isEqualTo("rwx------");
-        assertThat(planted).doesNotExist();
-    }
-
-    @Test
-    void aDirectoryOwnedBySomeoneElseIsMadeAnew() throws IOException {
-        ChildSetupFiles files = files();
-        Path dir = files.directory();
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        Files.write(dir.resolve("subprocess4j-helper"), HELPER);
-        Files.setOwner(dir, nobody());
-        files.helper();
-        assertThat(owner(dir)).isEqualTo(uid());
-        assertThat(mode(dir.resolve("subprocess4j-helper"))).isEqualTo("r-x------");
-    }
-
-    @Test
-    void aLinkInPlaceOfTheDirectoryIsNeitherFollowedNorUsed() throws IOException {
-        ChildSetupFiles files = files();
-        Path elsewhere = Files.createDirectory(base.resolve("elsewhere"));
-        Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
-        Path fake = Files.write(elsewhere.resolve("subprocess4j-helper"), HELPER);
-        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("r-x------"));
-        Files.createSymbolicLink(files.directory(), elsewhere);
-        Path helper = files.helper();
-        assertThat(Files.isSymbolicLink(files.directory())).isFalse();
-        assertThat(Files.isDirectory(files.directory(), LinkOption.NOFOLLOW_LINKS)).isTrue();
-        assertThat(helper.toRealPath()).isEqualTo(files.directory().resolve("subprocess4j-helper").toRealPath());
-        assertThat(fake).as("the link's target is left alone").exists();
-    }
-
-    @Test
-    void theSpawnerNeverExecutesATamperedHelper() throws IOException {
-        Path helper = ChildSetupSpawner.files().helper();
-        Path marker = base.resolve("helper-was-run");
-        String script = "#!/bin/sh\necho tampered > " + marker + "\n";
-        try {
-            Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
-            Files.writeString(helper, script);
-            Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("r-x------"));
-            String out = Subprocess.command("id", "-u").user("nobody").captureOutput().run().stdout();
-            assertThat(out).isEqualTo("65534\n");
-            assertThat(marker).doesNotExist();
-            assertThat(Files.readString(helper, StandardCharsets.ISO_8859_1)).isNotEqualTo(script);
-        } finally {
-            ChildSetupSpawner.files().helper(); // whatever happened, leave a good one
+    /** Whether fd has close-on-exec set: the "flags:" line of /proc/self/fdinfo/N, in octal. */
+    private static boolean closeOnExec(int fd) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("flags:")) {
+                return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
+            }
         }
+        throw new AssertionError("no flags in /proc/self/fdinfo/" + fd);
     }
 
     private static long uid() {
         return dev.subprocess4j.internal.linux.ffi.Unistd.geteuid();
     }
 
-    private static String mode(Path p) throws IOException {
-        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-    }
-
-    private static long owner(Path p) throws IOException {
-        return ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
-    }
-
     private static UserPrincipal nobody() throws IOException {
-        return base().getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
-    }
-
-    private static Path base() {
-        return Path.of("/");
+        return Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
     }
 }

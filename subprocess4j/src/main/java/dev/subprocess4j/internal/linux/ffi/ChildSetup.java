@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Path;
 
 /**
  * {@code src/main/c/protocol.h}: the library's own child-setup code, {@code sp4j_spawn} of
@@ -17,9 +16,9 @@ public final class ChildSetup {
             SPEC_PGID = 40, SPEC_UMASK = 48, SPEC_PARENT_PID = 56, SPEC_NRLIMITS = 64, SPEC_RLIMITS = 72,
             SPEC_NPASS_FDS = 80, SPEC_PASS_FDS = 88, SPEC_REDIRECT_KIND = 96, SPEC_REDIRECT_FD = 120,
             SPEC_REDIRECT_PATH = 144, SPEC_REDIRECT_FLAGS = 168, SPEC_ERR_READ_FD = 192, SPEC_ERR_WRITE_FD = 200,
-            SPEC_SLOT_LIMIT = 208, SPEC_SLOT = 216, SPEC_PLACEHOLDER_FD = 240;
+            SPEC_SLOT_LIMIT = 208, SPEC_SLOT = 216, SPEC_PLACEHOLDER_FD = 240, SPEC_EXEC_FD = 248;
     /** {@code sizeof(struct sp4j_spec)}: {@code SP4J_SPEC_FIELDS * 8}. */
-    public static final long SPEC_SIZE = 31 * 8;
+    public static final long SPEC_SIZE = 32 * 8;
 
     /** {@code SP4J_*} flags of the spec: keep in sync with protocol.h. */
     public static final long FLAG_SETSID = 0x01, FLAG_SETPGID = 0x02, FLAG_UMASK = 0x04,
@@ -48,10 +47,13 @@ public final class ChildSetup {
     }
 
     /**
-     * Loads {@code libsubprocess4j.so} for the life of the JVM. The caller has checked the file
-     * (owner, mode, hash) first.
+     * Loads {@code libsubprocess4j.so} for the life of the JVM.
+     *
+     * @param library the name for {@code dlopen}: {@code /proc/self/fd/N} of the file the caller
+     *     placed and checked (a name, not a {@link java.nio.file.Path}: the JDK would resolve a path
+     *     to its real one, which for a memfd names no file)
      */
-    public static ChildSetup load(Path library) {
+    public static ChildSetup load(String library) {
         SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
         MemorySegment symbol = lookup.find("sp4j_spawn")
                 .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_spawn not found in " + library));

@@ -89,6 +89,12 @@ public final class Libc {
         static final long EPOLL_PWAIT = X86_64 ? 281 : 22;
         static final long EVENTFD2 = X86_64 ? 290 : 19;
         static final long RT_SIGACTION = X86_64 ? 13 : 134;
+        static final long PREAD64 = X86_64 ? 17 : 67;
+        static final long FCHMOD = X86_64 ? 91 : 52;
+        static final long MKDIRAT = X86_64 ? 258 : 34;
+        static final long UNLINKAT = X86_64 ? 263 : 35;
+        static final long MEMFD_CREATE = X86_64 ? 319 : 279;
+        static final long STATX = X86_64 ? 332 : 291;
         static final long PIDFD_SEND_SIGNAL = 424;
         static final long PIDFD_OPEN = 434;
     }
@@ -157,6 +163,31 @@ public final class Libc {
     static long syscall(MemorySegment state, long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
         try {
             return (long) Syscall.SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The C library's {@code syscall(2)} called as a plain function of seven {@code long}s, for the
+     * few calls that place the child-setup library in memory before it is loaded
+     * ({@link NativeFiles}): {@link #syscall} must not be called before that load, or its choice
+     * (above) would fall on the C library's variadic stub for the JVM's life. The plain shape is
+     * that of {@code sp4j_syscall}, so this shares its downcall stub. Calling the variadic
+     * {@code syscall} this way is sound on the two architectures supported: on Linux aarch64 a
+     * variadic call passes these integer arguments in the same registers and stack slot as a plain
+     * one, and on x86_64 the only difference, {@code %al} (the number of vector registers used), is
+     * not read by glibc's {@code syscall}, which is written in assembly and moves the integer
+     * registers only.
+     */
+    private static final class PlainSyscall {
+        static final MethodHandle SYSCALL = sevenLongs(symbol("syscall"));
+    }
+
+    /** {@code syscall(2)} through {@link PlainSyscall}: -1 on failure, with the errno in {@code state}. */
+    static long plainSyscall(MemorySegment state, long nr, long a1, long a2, long a3, long a4, long a5) {
+        try {
+            return (long) PlainSyscall.SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }

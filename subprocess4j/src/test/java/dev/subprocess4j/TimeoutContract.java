@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -250,17 +249,35 @@ public abstract class TimeoutContract extends BackendContract {
         return cmd("/bin/sh", "-c", "sleep 8 & echo $! > \"$1\"; echo started; exit 0", "sh", pidFile.toString());
     }
 
+    /**
+     * Runs {@code call} (a run, or a future's get) and asserts that it ended within the bound with
+     * {@link TimeoutExpiredException} holding {@code stdout}. The one other outcome allowed is the
+     * JDK backend's: the JDK reads what is left in a child's pipes when it reaps it and closes them,
+     * unless a read is under way at that moment, so there the call may instead end at the child's
+     * exit, before the deadline (docs/semantics.md).
+     */
+    private void assertEndsAsATimeoutWithin(Duration timeout, String stdout, java.util.concurrent.Callable<?> call) {
+        long start = System.nanoTime();
+        Throwable t = catchThrowable(call::call);
+        assertThat(since(start)).as("the deadline + the drain grace, not the grandchild's 8 s").isLessThan(bound(timeout));
+        if (t instanceof ExecutionException) {
+            t = t.getCause();
+        }
+        if (t == null && backend().name().equals("jdk")) {
+            return;
+        }
+        assertThat(t).isInstanceOf(TimeoutExpiredException.class);
+        TimeoutExpiredException e = (TimeoutExpiredException) t;
+        assertThat(e.timeout()).isEqualTo(timeout);
+        assertThat(e.stdout()).as("everything read until then").isEqualTo(stdout);
+        assertThat(e.stderrBytes()).isNull();
+    }
+
     @Test
     void runRaisesAtTheDeadlineWhenTheChildExitedFirstAndAGrandchildHoldsThePipes() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         try {
-            long start = System.nanoTime();
-            TimeoutExpiredException e = thrown(TimeoutExpiredException.class,
-                    () -> exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).run());
-            assertThat(since(start)).as("deadline + drain grace, not the grandchild's 8 s").isLessThan(bound(SHORT));
-            assertThat(e.timeout()).isEqualTo(SHORT);
-            assertThat(e.stdout()).as("everything read until then").isEqualTo("started\n");
-            assertThat(e.stderrBytes()).isNull();
+            assertEndsAsATimeoutWithin(SHORT, "started\n", () -> exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).run());
             assertThat(ProcessHandle.of(Long.parseLong(awaitFile(pidFile, Duration.ofSeconds(5)).strip())))
                     .as("as Python's run(): only the child is the library's to kill, not a grandchild outside its group")
                     .hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
@@ -273,12 +290,8 @@ public abstract class TimeoutContract extends BackendContract {
     void runAsyncFailsAtTheDeadlineWhenTheChildExitedFirstAndAGrandchildHoldsThePipes() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         try {
-            long start = System.nanoTime();
-            CompletableFuture<CompletedProcess> run = exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).runAsync();
-            Throwable failure = catchThrowable(() -> run.get(30, TimeUnit.SECONDS));
-            assertThat(since(start)).isLessThan(bound(SHORT));
-            assertThat(failure).isInstanceOf(ExecutionException.class).cause().isInstanceOf(TimeoutExpiredException.class);
-            assertThat(((TimeoutExpiredException) failure.getCause()).stdout()).isEqualTo("started\n");
+            assertEndsAsATimeoutWithin(SHORT, "started\n",
+                    () -> exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).runAsync().get(30, TimeUnit.SECONDS));
         } finally {
             killStray(pidFile);
         }
@@ -289,11 +302,8 @@ public abstract class TimeoutContract extends BackendContract {
         Path pidFile = dir.resolve("grandchild.pid");
         List<String> lines = new CopyOnWriteArrayList<>();
         try {
-            long start = System.nanoTime();
-            TimeoutExpiredException e = thrown(TimeoutExpiredException.class,
+            assertEndsAsATimeoutWithin(SHORT, null,
                     () -> exitsLeavingAGrandchild(pidFile).stdout(Redirect.lines(lines::add)).timeout(SHORT).run());
-            assertThat(since(start)).isLessThan(bound(SHORT));
-            assertThat(e.stdoutBytes()).as("delivered to the consumer, not captured").isNull();
             assertThat(lines).containsExactly("started");
         } finally {
             killStray(pidFile);
@@ -320,12 +330,8 @@ public abstract class TimeoutContract extends BackendContract {
     void aPipelineWhoseLastStageExitedFirstRaisesAtTheDeadline() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         try {
-            long start = System.nanoTime();
-            TimeoutExpiredException e = thrown(TimeoutExpiredException.class,
-                    () -> Subprocess.pipeline(cmd("true"), exitsLeavingAGrandchild(pidFile))
-                            .stdout(Redirect.PIPE).timeout(SHORT).run());
-            assertThat(since(start)).isLessThan(bound(SHORT));
-            assertThat(e.stdout()).isEqualTo("started\n");
+            assertEndsAsATimeoutWithin(SHORT, "started\n", () -> Subprocess.pipeline(cmd("true"), exitsLeavingAGrandchild(pidFile))
+                    .stdout(Redirect.PIPE).timeout(SHORT).run());
         } finally {
             killStray(pidFile);
         }
@@ -335,11 +341,8 @@ public abstract class TimeoutContract extends BackendContract {
     void aPoolJobWhoseChildExitedFirstFailsAtTheDeadline() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         try (ProcessPool pool = ProcessPool.withMaxConcurrency(2)) {
-            long start = System.nanoTime();
-            CompletableFuture<CompletedProcess> job = pool.submit(exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT));
-            Throwable failure = catchThrowable(() -> job.get(30, TimeUnit.SECONDS));
-            assertThat(since(start)).isLessThan(bound(SHORT));
-            assertThat(failure).isInstanceOf(ExecutionException.class).cause().isInstanceOf(TimeoutExpiredException.class);
+            assertEndsAsATimeoutWithin(SHORT, "started\n",
+                    () -> pool.submit(exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT)).get(30, TimeUnit.SECONDS));
         } finally {
             killStray(pidFile);
         }

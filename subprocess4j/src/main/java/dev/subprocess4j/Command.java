@@ -293,7 +293,10 @@ public final class Command {
      * {@link #run()} or {@link #start()}: when it passes, the child (its group when
      * {@link #killGroupOnTimeout(boolean)}) gets {@link #killSignal(Signal)}, then SIGKILL after
      * {@link #killGrace(Duration)}. {@code run()} then throws {@link TimeoutExpiredException} with
-     * the output read so far. Default: none.
+     * the output read so far. The deadline bounds {@code run()}, {@code runAsync()}, pipelines and
+     * pool jobs in every case: also when the child exits before it while something it started
+     * still holds its pipes, the call ends with {@code TimeoutExpiredException} (everything read
+     * until then) no later than the deadline plus the drain grace (1 s). Default: none.
      *
      * @throws IllegalArgumentException when negative
      */

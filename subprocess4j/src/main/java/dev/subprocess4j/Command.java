@@ -294,7 +294,10 @@ public final class Command {
      * {@link #run()} or {@link #start()}: when it passes, the child (its group when
      * {@link #killGroupOnTimeout(boolean)}) gets {@link #killSignal(Signal)}, then SIGKILL after
      * {@link #killGrace(Duration)}. {@code run()} then throws {@link TimeoutExpiredException} with
-     * the output read so far. Default: none.
+     * the output read so far. The deadline bounds {@code run()}, {@code runAsync()}, pipelines and
+     * pool jobs in every case: also when the child exits before it while something it started
+     * still holds its pipes, the call ends with {@code TimeoutExpiredException} (everything read
+     * until then) no later than the deadline plus the drain grace (1 s). Default: none.
      *
      * @throws IllegalArgumentException when negative
      */
@@ -327,6 +330,12 @@ public final class Command {
     /**
      * Whether the timeout kill goes to the child's whole process group. Default: true after
      * {@link #startNewSession()} or {@code processGroup(0)}, else false.
+     *
+     * <p>{@code true} needs a group that is not the JVM's: {@link #run()}, {@link #start()} and
+     * {@link #runAsync()} reject it with {@link IllegalArgumentException} naming the conflict
+     * unless {@link #startNewSession()} or {@link #processGroup(int)} is set too (in any order),
+     * before anything is started: it is never silently ignored. (A pipeline's stages share a
+     * group of their own on the native backend, so there it needs neither.)
      */
     public Command killGroupOnTimeout(boolean on) {
         return with(s -> s.killGroupOnTimeout = on);
@@ -645,6 +654,7 @@ public final class Command {
 
     /** {@link #start()}; {@code forRun}: this thread waits for the child at once ({@link #run()}). */
     private Popen start(boolean forRun) {
+        checkKillGroup();
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
         SpawnRequest request = toRequest();
         if (spec.launcher instanceof SshLauncher ssh) {
@@ -684,6 +694,14 @@ public final class Command {
             return CompletableFuture.failedFuture(e);
         }
         return p.runToEndAsync();
+    }
+
+    /** killGroupOnTimeout(true) without a group of the child's own would kill nothing more: refused. */
+    private void checkKillGroup() {
+        if (Boolean.TRUE.equals(spec.killGroupOnTimeout) && !spec.startNewSession && spec.processGroup == null) {
+            throw new IllegalArgumentException("killGroupOnTimeout(true) conflicts with a child in the JVM's own process group: "
+                    + "add startNewSession() or processGroup(0) so that the child has a group to kill");
+        }
     }
 
     /** Throws for the options a remote launcher cannot honour, naming the option and the launcher. */

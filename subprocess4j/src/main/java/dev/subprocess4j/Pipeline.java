@@ -282,6 +282,12 @@ public final class Pipeline {
                     o.usage(), c.text(), Launcher.local()));
         }
         for (int i = 0; i < n; i++) {
+            var undelivered = children.get(i).deliveryFailure();
+            if (undelivered != null) {
+                throw Popen.deliveryFailed(effective.get(i), children.get(i).pid(), undelivered);
+            }
+        }
+        for (int i = 0; i < n; i++) {
             if (children.get(i).timedOut()) {
                 CompletedProcess last = results.getLast();
                 throw new TimeoutExpiredException(joinedArgv(), effective.get(i).timeoutValue(),

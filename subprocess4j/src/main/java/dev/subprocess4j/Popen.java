@@ -5,6 +5,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running child, from {@link Command#start()}.
@@ -46,6 +48,8 @@ public final class Popen implements AutoCloseable {
     private final Command command;
     private final ChildProcess child;
     private final TextCodec text;
+    /** Whether a consumer's failure was already thrown to the caller (close() then stays quiet). */
+    private final AtomicBoolean deliveryReported = new AtomicBoolean();
 
     Popen(Command command, ChildProcess child) {
         this.command = command;
@@ -106,11 +110,15 @@ public final class Popen implements AutoCloseable {
      * Waits for the child to exit (and for its {@code to}/{@code lines} redirects to be delivered).
      *
      * @return the return code, {@code -N} when signal N killed the child
-     * @throws SubprocessException when the waiting thread is interrupted (its interrupt flag stays set)
+     * @throws SubprocessException when the waiting thread is interrupted (its interrupt flag stays set),
+     *     or when a {@code to}/{@code lines} consumer threw (its exception is the cause; the child
+     *     was still drained and reaped)
      */
     public int waitFor() {
         try {
-            return child.waitFor(null).orElseThrow();
+            int rc = child.waitFor(null).orElseThrow();
+            checkDelivery();
+            return rc;
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
@@ -130,6 +138,7 @@ public final class Popen implements AutoCloseable {
             if (rc.isEmpty()) {
                 throw new TimeoutExpiredException(command.argv(), timeout, null, null, text);
             }
+            checkDelivery();
             return rc.getAsInt();
         } catch (InterruptedException e) {
             throw interrupted(e);
@@ -162,7 +171,9 @@ public final class Popen implements AutoCloseable {
             Validation.checkDuration(timeout, "timeout");
         }
         try {
-            return completed(child.communicate(input, timeout));
+            CompletedProcess r = completed(child.communicate(input, timeout));
+            checkDelivery();
+            return r;
         } catch (CommunicateTimeout t) {
             throw new TimeoutExpiredException(command.argv(), timeout, t.stdout(), t.stderr(), text);
         } catch (InterruptedException e) {
@@ -192,7 +203,10 @@ public final class Popen implements AutoCloseable {
                 return;
             }
             CompletedProcess r = completed(o);
-            if (child.timedOut()) {
+            SubprocessException undelivered = deliveryFailure();
+            if (undelivered != null) {
+                result.completeExceptionally(undelivered);
+            } else if (child.timedOut()) {
                 result.completeExceptionally(new TimeoutExpiredException(command.argv(), command.timeoutValue(),
                         emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()), text));
             } else if (command.checkValue() && r.returnCode() != 0) {
@@ -287,7 +301,13 @@ public final class Popen implements AutoCloseable {
      * the callbacks attached to it there.
      */
     public CompletableFuture<CompletedProcess> onExit() {
-        return child.onExit().thenApplyAsync(this::completed, Callbacks.EXECUTOR);
+        return child.onExit().thenApplyAsync(o -> {
+            SubprocessException undelivered = deliveryFailure();
+            if (undelivered != null) {
+                throw undelivered;
+            }
+            return completed(o);
+        }, Callbacks.EXECUTOR);
     }
 
     /** A {@link ProcessHandle} for the child. */
@@ -301,7 +321,41 @@ public final class Popen implements AutoCloseable {
     @Override
     public void close() {
         child.closeStreams();
-        waitFor();
+        try {
+            child.waitFor(null);
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+        if (!deliveryReported.get()) {
+            checkDelivery();
+        }
+    }
+
+    /**
+     * Throws when a {@code to}/{@code lines} consumer of the child failed: the call that waited
+     * fails with the consumer's exception as cause (the child was drained and reaped all the same).
+     */
+    private void checkDelivery() {
+        SubprocessException undelivered = deliveryFailure();
+        if (undelivered != null) {
+            throw undelivered;
+        }
+    }
+
+    /** A new exception for a failed consumer of the child (marked as reported), or {@code null}. */
+    private SubprocessException deliveryFailure() {
+        OutputDelivery.Failure f = child.deliveryFailure();
+        if (f == null) {
+            return null;
+        }
+        deliveryReported.set(true);
+        return deliveryFailed(command, child.pid(), f);
+    }
+
+    /** The exception for a failed {@code to}/{@code lines} consumer; the message names no environment value. */
+    static SubprocessException deliveryFailed(Command command, long pid, OutputDelivery.Failure f) {
+        return new SubprocessException("the " + f.stream() + " consumer of pid " + pid + " (" + command + ") threw "
+                + f.cause().getClass().getName() + "; the rest of its " + f.stream() + " was drained and discarded", f.cause());
     }
 
     /** The command's argv, quoted; never an environment value. */

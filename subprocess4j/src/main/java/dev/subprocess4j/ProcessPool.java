@@ -2,7 +2,7 @@ package dev.subprocess4j;
 
 import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.Log;
-import java.time.Duration;
+import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -86,9 +86,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * running child; this pool does not.
  */
 public final class ProcessPool implements AutoCloseable {
-    /** After shutdownNow's kill, how long pipes held open by grandchildren may stay open. */
-    private static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
-
     private final int maxConcurrency;
     /** The launchers of {@link #across}, or {@code null}: then each command runs where it says. */
     private final List<Slots> slots;
@@ -344,7 +341,7 @@ public final class ProcessPool implements AutoCloseable {
         }
         p.kill();
         if (run != null && !run.isDone()) {
-            CompletableFuture.delayedExecutor(DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            CompletableFuture.delayedExecutor(DrainGrace.DURATION.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
                 if (!run.isDone()) {
                     p.closePipes();
                 }

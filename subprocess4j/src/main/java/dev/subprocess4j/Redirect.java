@@ -81,7 +81,10 @@ public sealed interface Redirect
     /**
      * Output pumped into a stream (stdout or stderr); the stream is flushed, not closed. Writes
      * happen on a library virtual thread, in order, one at a time; a slow stream slows the child
-     * (back-pressure), and after a failed write the rest is read and discarded.
+     * (back-pressure). After a failed write (or flush) the rest is read and discarded, so the
+     * child never blocks, and the call that waits for the child ({@code run()}, {@code waitFor()},
+     * {@code runAsync()}, ...) fails with a {@link SubprocessException} whose cause is the
+     * stream's exception, once the child was reaped.
      */
     static Redirect to(OutputStream out) {
         return new ToStream(out);
@@ -98,7 +101,9 @@ public sealed interface Redirect
      * read, so a slow consumer slows the child through the full pipe and memory stays bounded
      * (the pipe and one 64 KiB chunk), whatever the size of the output. A consumer that throws
      * gets no more lines: the rest of the stream is read and discarded, so the child never
-     * blocks, and the exception is logged at WARNING.
+     * blocks, and the call that waits for the child ({@code run()}, {@code waitFor()},
+     * {@code runAsync()}, ...) fails with a {@link SubprocessException} whose cause is the
+     * consumer's exception, once the child was reaped: never a silent success.
      *
      * {@snippet :
      * Subprocess.command("make", "-j8")

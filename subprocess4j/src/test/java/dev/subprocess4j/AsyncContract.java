@@ -198,13 +198,16 @@ abstract class AsyncContract extends BackendContract {
 
     @Test
     @Timeout(60)
-    void aLinesConsumerThatThrowsDoesNotBlockTheChild() {
+    void aLinesConsumerThatThrowsDoesNotBlockTheChildAndFailsTheAsyncRunWithItsException() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        CompletedProcess r = cmd("seq", "1", "400000").stdout(Redirect.lines(line -> {
+        IllegalStateException failed = new IllegalStateException("consumer failed");
+        CompletableFuture<CompletedProcess> run = cmd("seq", "1", "400000").stdout(Redirect.lines(line -> {
             calls.incrementAndGet();
-            throw new IllegalStateException("consumer failed on " + line);
-        })).timeout(Duration.ofSeconds(30)).run();
-        assertThat(r.returnCode()).isZero();
+            throw failed;
+        })).timeout(Duration.ofSeconds(30)).runAsync();
+        assertThatThrownBy(() -> run.get(30, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(SubprocessException.class).hasCause(failed);
         assertThat(calls.get()).as("the consumer is not called after it failed").isEqualTo(1);
     }
 

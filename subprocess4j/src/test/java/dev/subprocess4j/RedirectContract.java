@@ -585,20 +585,61 @@ public abstract class RedirectContract extends BackendContract {
         assertThat(cmd("cat").stdin(Redirect.PIPE).input("x").stdout(Redirect.PIPE).run().stdout()).isEqualTo("x");
     }
 
+    /**
+     * A script that writes its pid, then far more than a pipe holds (so it would block if its
+     * output were not drained), then touches {@code $1}: the proof that it ran to its end.
+     */
+    private Command writesALotThenMarks(Path marker) {
+        return cmd("/bin/sh", "-c", "echo $$; i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done; : > \"$1\"",
+                "sh", marker.toString());
+    }
+
     @Test
-    void aLinesConsumerThatThrowsStopsDeliveryButTheChildStillRunsToTheEnd() {
-        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CompletedProcess r = sh("i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done; echo done >&2")
-                .stdout(Redirect.lines(line -> {
-                    seen.add(line);
-                    if (seen.size() == 3) {
-                        throw new IllegalStateException("consumer gave up");
-                    }
-                }))
-                .stderr(Redirect.PIPE)
-                .run();
-        assertThat(r.returnCode()).as("the child was not blocked or killed by SIGPIPE").isZero();
-        assertThat(r.stderr()).isEqualTo("done\n");
-        assertThat(seen).containsExactly("line0", "line1", "line2");
+    void aLinesConsumerThatThrowsFailsTheRunWithItsExceptionAsCauseAfterTheChildWasDrainedAndReaped() {
+        Path marker = dir.resolve("ran-to-the-end");
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        IllegalStateException gaveUp = new IllegalStateException("consumer gave up");
+        Command c = writesALotThenMarks(marker).stdout(Redirect.lines(line -> {
+            seen.add(line);
+            if (seen.size() == 3) {
+                throw gaveUp;
+            }
+        }));
+
+        SubprocessException e = catchThrowableOfType(SubprocessException.class, c::run);
+
+        assertThat(e).as("never a silent success").isNotNull().hasCause(gaveUp).hasMessageContaining("stdout");
+        assertThat(e).isNotInstanceOfAny(CalledProcessException.class, TimeoutExpiredException.class);
+        assertThat(seen).as("not called again after it failed").hasSize(3);
+        assertThat(marker).as("the child was drained and ran to its end").exists();
+        ContractSupport.assertGone(Long.parseLong(seen.getFirst()));
+    }
+
+    @Test
+    void aToStreamThatThrowsFailsTheRunWithItsExceptionAsCauseAfterTheChildWasDrainedAndReaped() {
+        Path marker = dir.resolve("ran-to-the-end");
+        ByteArrayOutputStream firstChunk = new ByteArrayOutputStream();
+        IOException diskFull = new IOException("disk full");
+        OutputStream failing = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (firstChunk.size() > 0) {
+                    throw diskFull;
+                }
+                firstChunk.write(b, off, len);
+            }
+        };
+
+        SubprocessException e = catchThrowableOfType(SubprocessException.class,
+                () -> writesALotThenMarks(marker).stdout(Redirect.to(failing)).run());
+
+        assertThat(e).as("never a silent success").isNotNull().hasCause(diskFull).hasMessageContaining("stdout");
+        assertThat(marker).as("the child was drained and ran to its end").exists();
+        ContractSupport.assertGone(Long.parseLong(firstChunk.toString(UTF_8).lines().findFirst().orElseThrow()));
     }
 }

@@ -9,14 +9,19 @@ import static dev.subprocess4j.ContractSupport.thrown;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -229,14 +234,174 @@ public abstract class TimeoutContract extends BackendContract {
         }
     }
 
+    // ---- a timeout bounds the call, also when the child exits first and a descendant keeps its pipes
+
+    /** The most a call with a timeout may take: the deadline, the drain grace, and slack for a shared CPU. */
+    private static Duration bound(Duration timeout) {
+        return timeout.plus(DrainGrace.DURATION).plus(Duration.ofSeconds(2));
+    }
+
+    /**
+     * {@code sh -c} that starts a grandchild ({@code sleep}, holding the pipes), writes its pid to
+     * {@code $1}, says "started" and exits 0 at once: the child is gone long before the deadline.
+     */
+    private Command exitsLeavingAGrandchild(Path pidFile) {
+        return cmd("/bin/sh", "-c", "sleep 8 & echo $! > \"$1\"; echo started; exit 0", "sh", pidFile.toString());
+    }
+
+    /**
+     * Runs {@code call} (a run, or a future's get) and asserts that it ended within the bound with
+     * {@link TimeoutExpiredException} holding {@code stdout}. The one other outcome allowed is the
+     * JDK backend's: the JDK reads what is left in a child's pipes when it reaps it and closes them,
+     * unless a read is under way at that moment, so there the call may instead end at the child's
+     * exit, before the deadline (docs/semantics.md).
+     */
+    private void assertEndsAsATimeoutWithin(Duration timeout, String stdout, java.util.concurrent.Callable<?> call) {
+        long start = System.nanoTime();
+        Throwable t = catchThrowable(call::call);
+        assertThat(since(start)).as("the deadline + the drain grace, not the grandchild's 8 s").isLessThan(bound(timeout));
+        if (t instanceof ExecutionException) {
+            t = t.getCause();
+        }
+        if (t == null && backend().name().equals("jdk")) {
+            return;
+        }
+        assertThat(t).isInstanceOf(TimeoutExpiredException.class);
+        TimeoutExpiredException e = (TimeoutExpiredException) t;
+        assertThat(e.timeout()).isEqualTo(timeout);
+        assertThat(e.stdout()).as("everything read until then").isEqualTo(stdout);
+        assertThat(e.stderrBytes()).isNull();
+    }
+
+    @Test
+    void runRaisesAtTheDeadlineWhenTheChildExitedFirstAndAGrandchildHoldsThePipes() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        try {
+            assertEndsAsATimeoutWithin(SHORT, "started\n", () -> exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).run());
+            assertThat(ProcessHandle.of(Long.parseLong(awaitFile(pidFile, Duration.ofSeconds(5)).strip())))
+                    .as("as Python's run(): only the child is the library's to kill, not a grandchild outside its group")
+                    .hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void runAsyncFailsAtTheDeadlineWhenTheChildExitedFirstAndAGrandchildHoldsThePipes() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        try {
+            assertEndsAsATimeoutWithin(SHORT, "started\n",
+                    () -> exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT).runAsync().get(30, TimeUnit.SECONDS));
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void aToOrLinesRedirectHeldByAGrandchildEndsAtTheDeadlineToo() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try {
+            assertEndsAsATimeoutWithin(SHORT, null,
+                    () -> exitsLeavingAGrandchild(pidFile).stdout(Redirect.lines(lines::add)).timeout(SHORT).run());
+            assertThat(lines).containsExactly("started");
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void communicateWithATimeoutReturnsAtItsTimeoutWhenTheChildExitedFirst() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        try (Popen p = exitsLeavingAGrandchild(pidFile).stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
+            long start = System.nanoTime();
+            TimeoutExpiredException e = thrown(TimeoutExpiredException.class,
+                    () -> p.communicate("ignored".getBytes(UTF_8), SHORT));
+            assertThat(since(start)).isLessThan(bound(SHORT));
+            assertThat(e.stdout()).isEqualTo("started\n");
+            assertThat(p.waitFor()).as("the child itself had exited").isZero();
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void aPipelineWhoseLastStageExitedFirstRaisesAtTheDeadline() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        try {
+            assertEndsAsATimeoutWithin(SHORT, "started\n", () -> Subprocess.pipeline(cmd("true"), exitsLeavingAGrandchild(pidFile))
+                    .stdout(Redirect.PIPE).timeout(SHORT).run());
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void aPoolJobWhoseChildExitedFirstFailsAtTheDeadline() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        try (ProcessPool pool = ProcessPool.withMaxConcurrency(2)) {
+            assertEndsAsATimeoutWithin(SHORT, "started\n",
+                    () -> pool.submit(exitsLeavingAGrandchild(pidFile).captureOutput().timeout(SHORT)).get(30, TimeUnit.SECONDS));
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void withItsOwnGroupTheGrandchildThatKeptThePipesIsKilledAtTheDeadline() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        Command own = exitsLeavingAGrandchild(pidFile).processGroup(0).captureOutput().timeout(SHORT);
+        if (!supports(Backend.Feature.PROCESS_GROUPS)) {
+            assertThatThrownBy(own::run).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("processGroup");
+            return;
+        }
+        try {
+            long start = System.nanoTime();
+            TimeoutExpiredException e = thrown(TimeoutExpiredException.class, own::run);
+            assertThat(since(start)).isLessThan(bound(SHORT));
+            assertThat(e.stdout()).isEqualTo("started\n");
+            awaitGone(Long.parseLong(Files.readString(pidFile).strip()), Duration.ofSeconds(10));
+        } finally {
+            killStray(pidFile);
+        }
+    }
+
+    @Test
+    void aChildWhosePipesEndBeforeTheDeadlineIsNotATimeout() {
+        // the grandchild does not hold the pipes: they end with the child, before the deadline
+        CompletedProcess r = sh("sleep 5 >/dev/null 2>&1 & echo $!; exit 0").captureOutput().timeout(SETTLED).run();
+        assertThat(r.returnCode()).isZero();
+        ProcessHandle.of(Long.parseLong(r.stdout().strip())).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    // ---- killGroupOnTimeout is never a silent no-op
+
+    @Test
+    void killGroupOnTimeoutWithoutAGroupOfItsOwnIsRejectedNamingTheConflict() {
+        Command groupKill = cmd("sleep", "10").timeout(SHORT).killGroupOnTimeout(true);
+        for (var attempt : List.<Runnable>of(groupKill::run, () -> groupKill.start().close(),
+                () -> groupKill.runAsync().join())) {
+            Throwable t = catchThrowable(attempt::run);
+            if (t instanceof java.util.concurrent.CompletionException) {
+                t = t.getCause();
+            }
+            assertThat(t).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("killGroupOnTimeout(true)")
+                    .hasMessageContaining("startNewSession()")
+                    .hasMessageContaining("processGroup(0)");
+        }
+        assertThat(ProcessHandle.current().children().count()).as("nothing was started").isZero();
+    }
+
     @Test
     void killGroupOnTimeoutNeedsTheKillGroupFeature() throws Exception {
-        Command groupKill = cmd("sleep", "10").timeout(SHORT).killGroupOnTimeout(true);
+        Command groupKill = cmd("sleep", "10").timeout(SHORT).processGroup(0).killGroupOnTimeout(true);
         if (!supports(Backend.Feature.KILL_GROUP)) {
             for (var attempt : List.<Runnable>of(groupKill::run, () -> groupKill.start().close())) {
                 assertThatThrownBy(attempt::run)
                         .isInstanceOf(UnsupportedOperationException.class)
-                        .hasMessageContaining("killGroupOnTimeout")
+                        .as("the group it needs is refused first")
+                        .hasMessageContaining("processGroup(0)")
                         .hasMessageContaining(backend().name());
             }
             return;

@@ -37,7 +37,9 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * After a timeout kill, how long to wait for the pipes to reach their end. A grandchild that
-     * escaped the kill may hold them open for ever; its output after that is not waited for.
+     * escaped the kill may hold them open for ever; its output after that is not waited for. The
+     * same value as the library's own drain grace (its {@code internal.lifecycle.DrainGrace}, which
+     * the library's module does not export).
      */
     static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
 
@@ -373,12 +375,13 @@ final class RunCommand implements Callable<Integer> {
                 // A grandchild holds the pipes open after the kill. This second exception has all
                 // the output read since the start (null: nothing read); Popen.close() then closes
                 // our ends of the pipes.
-                int returnCode = popen.waitFor();
+                // The child itself was reaped: its exit (return code, usage) is known all the same.
+                CompletedProcess exited = popen.onExit().join();
                 byte[] out = capture ? orEmpty(stillOpen.stdoutBytes()) : null;
                 byte[] err = capture ? orEmpty(stillOpen.stderrBytes()) : null;
-                return new Outcome(returnCode, popen.pid(), Duration.ofNanos(System.nanoTime() - startNanos),
+                return new Outcome(exited.returnCode(), popen.pid(), Duration.ofNanos(System.nanoTime() - startNanos),
                         out, err, capture ? orEmpty(stillOpen.stdout()) : null,
-                        capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage(), null);
+                        capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage(), exited.usage().orElse(null));
             }
         }
     }

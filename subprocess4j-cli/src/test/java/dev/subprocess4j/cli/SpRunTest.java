@@ -148,6 +148,19 @@ class SpRunTest {
 
     @Test
     @Timeout(30)
+    void timeoutWithJsonReportsTheUsageOfTheReapedChildWhenAGrandchildHoldsThePipes() {
+        // The child exits at once; the sleep it started keeps the pipes until it is killed below.
+        Sp timedOut = sp("run", "--timeout", "300ms", "--json", "--capture", "--", "sh", "-c", "sleep 6 & echo $!; exit 0");
+        Map<String, Object> json = timedOut.json();
+        ProcessHandle.of(Long.parseLong(((String) json.get("stdout")).strip())).ifPresent(ProcessHandle::destroyForcibly);
+
+        assertThat(timedOut.status()).isEqualTo(124);
+        assertThat(json).containsEntry("timed_out", true).containsEntry("returncode", BigDecimal.ZERO);
+        assertThat(json.get("rusage")).as("the child was reaped: its usage is known").isNotNull();
+    }
+
+    @Test
+    @Timeout(30)
     void timeoutAcceptsABareNumberOfSeconds() {
         Sp timedOut = sp("run", "--timeout", "0.2", "--", "sleep", "10");
         assertThat(timedOut.status()).isEqualTo(124);

@@ -1,6 +1,7 @@
 package dev.subprocess4j.internal;
 
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -82,8 +83,21 @@ public interface ChildProcess {
     /** Completes with the outcome (without output) once the child has exited. */
     CompletableFuture<Outcome> onExit();
 
-    /** Whether the command's deadline passed and the child was killed for it. */
+    /**
+     * Whether the command's deadline passed before the library was done with the child: it was
+     * killed for it, or it had exited but the pipes the library drains (captured output, input,
+     * {@code to}/{@code lines}) were still held open by something it started.
+     */
     boolean timedOut();
+
+    /**
+     * The first failure of a {@code Redirect.to}/{@code Redirect.lines} consumer of this child, or
+     * {@code null}; the waits still end normally (the pipe was drained), and the public layer
+     * turns it into the call's exception.
+     */
+    default OutputDelivery.Failure deliveryFailure() {
+        return null;
+    }
 
     /** A handle on the child process. */
     ProcessHandle toHandle();

@@ -10,6 +10,8 @@ import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.lifecycle.DrainGrace;
+import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -35,8 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * command's deadline is watched by one more virtual thread.
  */
 final class JdkChild implements ChildProcess {
-    /** How long pipes held open by grandchildren are drained after a timeout kill. */
-    static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
     private static final int CHUNK = 64 * 1024;
 
     private final Process process;
@@ -46,6 +46,13 @@ final class JdkChild implements ChildProcess {
     private final AtomicLong endNanos = new AtomicLong();
     private final Set<Signal> sent = EnumSet.noneOf(Signal.class);
     private volatile boolean timedOut;
+    /** When the drain grace started: the exit after a deadline kill, or the deadline when the child had exited before it. */
+    private volatile long drainFromNanos;
+    /** Completed when {@link #timedOut} is set, so that waits already under way apply the drain grace. */
+    private final CompletableFuture<Void> timedOutSignal = new CompletableFuture<>();
+    /** Completed when the caller settled the piped streams: communication started, or the streams were closed. */
+    private final CompletableFuture<Void> pipesSettled = new CompletableFuture<>();
+    private final OutputDelivery delivery = new OutputDelivery();
 
     /** Pumps of to/lines/fd output redirects, started with the child; waits include them. */
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
@@ -103,10 +110,10 @@ final class JdkChild implements ChildProcess {
     private void startOutputPump(Redirect redirect, InputStream from, String name, int own) {
         String thread = name + "-" + pid;
         switch (redirect) {
-            case Redirect.ToStream(OutputStream out) -> pumps.add(PumpThreads.start(thread, () -> copy(from, out)));
+            case Redirect.ToStream(OutputStream out) -> pumps.add(PumpThreads.start(thread, () -> copy(from, out, name)));
             case Redirect.Fd(int fd) when fd != own -> {
                 OutputStream jvmStream = new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err);
-                pumps.add(PumpThreads.start(thread, () -> copy(from, jvmStream)));
+                pumps.add(PumpThreads.start(thread, () -> copy(from, jvmStream, name)));
             }
             case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
                 TextCodec.LineSplitter lines = request.text().new LineSplitter(perLine);
@@ -118,11 +125,10 @@ final class JdkChild implements ChildProcess {
                         if (delivering) {
                             try {
                                 lines.feed(buffer, 0, n);
-                            } catch (RuntimeException e) {
-                                // Keep draining so the child never blocks on a full pipe.
+                            } catch (Throwable e) { // an Error from a consumer too: a dead pump would block the child
+                                // Keep draining so the child never blocks on a full pipe; the wait then fails with it.
                                 delivering = false;
-                                Log.get().log(Level.WARNING, "pid " + pid + ": delivering its " + name
-                                        + " lines failed; discarding the rest", e);
+                                delivery.failed(pid, name, e);
                             }
                         }
                     }
@@ -130,7 +136,11 @@ final class JdkChild implements ChildProcess {
                     Log.get().log(Level.DEBUG, "pid {0,number,#} {1} closed: {2}", pid, name, e.toString());
                 }
                 if (delivering) {
-                    lines.finish();
+                    try {
+                        lines.finish();
+                    } catch (Throwable e) { // the consumer of the last line
+                        delivery.failed(pid, name, e);
+                    }
                 }
             }));
             default -> { } // PIPE is the caller's; the rest is set up by ProcessBuilder
@@ -138,7 +148,7 @@ final class JdkChild implements ChildProcess {
     }
 
     /** Copies to the end; the target is flushed, not closed (it is the caller's, or the JVM's fd). */
-    private void copy(InputStream from, OutputStream to) throws IOException {
+    private void copy(InputStream from, OutputStream to, String name) {
         byte[] buffer = new byte[CHUNK];
         boolean targetOk = true;
         try (from) {
@@ -147,10 +157,10 @@ final class JdkChild implements ChildProcess {
                 if (targetOk) {
                     try {
                         to.write(buffer, 0, n);
-                    } catch (IOException e) {
-                        // Keep draining so the child never blocks on a full pipe.
+                    } catch (Throwable e) { // a RuntimeException or Error too: a dead pump would block the child
+                        // Keep draining so the child never blocks on a full pipe; the wait then fails with it.
                         targetOk = false;
-                        Log.get().log(Level.WARNING, "pid " + pid + ": writing its output failed; discarding the rest", e);
+                        delivery.failed(pid, name, e);
                     }
                 }
             }
@@ -158,13 +168,19 @@ final class JdkChild implements ChildProcess {
             Log.get().log(Level.DEBUG, "pid {0,number,#} output closed: {1}", pid, e.toString());
         }
         if (targetOk) {
-            to.flush();
+            try {
+                to.flush();
+            } catch (Throwable e) {
+                delivery.failed(pid, name, e);
+            }
         }
     }
 
     private void watchDeadline() throws InterruptedException {
-        long remaining = Deadlines.nanos(request.timeout()) - (System.nanoTime() - startNanos);
+        long deadline = Deadlines.after(startNanos, request.timeout());
+        long remaining = deadline - System.nanoTime();
         if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
+            exitedBeforeTheDeadline(deadline);
             return;
         }
         timedOut = true;
@@ -173,6 +189,63 @@ final class JdkChild implements ChildProcess {
         if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
         }
+    }
+
+    /**
+     * The child exited before its deadline: when the pipes the library drains (captured output,
+     * {@code to}/{@code lines} pumps) are still open at the deadline, something the child started
+     * holds them, and the call ends as a timeout: the drain grace starts at the deadline.
+     * ProcessBuilder gives no group, so nothing else is killed (as Python's {@code run()}).
+     */
+    private void exitedBeforeTheDeadline(long deadline) throws InterruptedException {
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            // Until communicate starts, its pipes may still be drained: wait for that (or the deadline).
+            CompletableFuture<Void> next = pipesSettled.isDone() || !hasPipedOutput() ? drainedParts() : pipesSettled;
+            try {
+                next.get(left, TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                // a failed part is finished all the same
+            } catch (TimeoutException e) {
+                break;
+            }
+            if (next != pipesSettled && !drainingPipes()) {
+                return;
+            }
+        }
+        if (drainingPipes()) {
+            Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
+                    pid, request.timeout());
+            drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut first
+            timedOut = true;
+            timedOutSignal.complete(null);
+        }
+    }
+
+    private boolean hasPipedOutput() {
+        return request.stdout() == Redirect.PIPE || request.stderr() == Redirect.PIPE;
+    }
+
+    /** The pumps and, once communication started, its captures. */
+    private CompletableFuture<Void> drainedParts() {
+        List<CompletableFuture<Void>> parts = new ArrayList<>(pumps);
+        synchronized (communicateLock) {
+            if (stdoutCapture != null) {
+                parts.add(stdoutCapture.done);
+            }
+            if (stderrCapture != null) {
+                parts.add(stderrCapture.done);
+            }
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    /** Whether the library still drains a pipe of the child: a pump, or a capture of communicate. */
+    private boolean drainingPipes() {
+        return !drainedParts().isDone();
     }
 
     private void logExit() {
@@ -255,23 +328,30 @@ final class JdkChild implements ChildProcess {
         while (true) {
             long now = System.nanoTime();
             long limit = deadline;
-            if (timedOut) {
-                limit = Math.min(limit, endNanos.get() + DRAIN_GRACE.toNanos());
+            boolean graceRuns = timedOut;
+            if (graceRuns) {
+                limit = Math.min(limit, DrainGrace.endNanos(drainFrom()));
             }
+            // Until the deadline passes, also wake when it does: the drain grace then bounds the wait.
+            CompletableFuture<?> until = graceRuns ? all : CompletableFuture.anyOf(all, timedOutSignal);
             try {
                 if (limit == Long.MAX_VALUE) {
-                    all.get();
+                    until.get();
                 } else {
-                    all.get(Math.max(0, limit - now), TimeUnit.NANOSECONDS);
+                    until.get(Math.max(0, limit - now), TimeUnit.NANOSECONDS);
                 }
-                return true;
+                if (all.isDone()) {
+                    return true;
+                }
             } catch (ExecutionException e) {
-                return true; // a failed pump has logged why; its stream is finished either way
+                if (all.isDone()) {
+                    return true; // a failed pump has logged why; its stream is finished either way
+                }
             } catch (TimeoutException e) {
-                if (timedOut && System.nanoTime() - endNanos.get() >= DRAIN_GRACE.toNanos()) {
-                    Log.get().log(Level.DEBUG, "pid {0,number,#}: pipes still open {1} after the timeout kill (a grandchild holds them); closing",
-                            pid, DRAIN_GRACE);
-                    closeStreams();
+                if (timedOut && DrainGrace.isOver(drainFrom())) {
+                    Log.get().log(Level.DEBUG, "pid {0,number,#}: pipes still open {1} after the deadline (a grandchild holds them); closing",
+                            pid, DrainGrace.DURATION);
+                    closeDrainedStreams();
                     return true;
                 }
                 if (System.nanoTime() >= deadline) {
@@ -324,6 +404,19 @@ final class JdkChild implements ChildProcess {
         return emptyAsNull && b.length == 0 ? null : b;
     }
 
+    /** When the drain grace started: at the deadline after an early exit, else at the exit (callers have marked it). */
+    private long drainFrom() {
+        long d = drainFromNanos;
+        return d != 0 ? d : endNanos.get();
+    }
+
+    /** Closes every pipe the library drains (captured or pumped), after the drain grace. */
+    private void closeDrainedStreams() {
+        closeStreams();
+        closeQuietly(process.getInputStream());
+        closeQuietly(process.getErrorStream());
+    }
+
     private void startCommunication(byte[] input) {
         OutputStream in = stdin();
         if (input != null && in == null) {
@@ -351,6 +444,7 @@ final class JdkChild implements ChildProcess {
         if (err != null) {
             stderrCapture = new Capture(err, "stderr-" + pid);
         }
+        pipesSettled.complete(null);
     }
 
     /** Reads one pipe to its end into memory, on a virtual thread. */
@@ -420,12 +514,18 @@ final class JdkChild implements ChildProcess {
     }
 
     @Override
+    public OutputDelivery.Failure deliveryFailure() {
+        return delivery.failure();
+    }
+
+    @Override
     public ProcessHandle toHandle() {
         return process.toHandle();
     }
 
     @Override
     public void closeStreams() {
+        pipesSettled.complete(null);
         if (request.stdin() == Redirect.PIPE) {
             closeQuietly(process.getOutputStream());
         }

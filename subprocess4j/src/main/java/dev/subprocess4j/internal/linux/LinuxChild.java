@@ -15,6 +15,8 @@ import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.lifecycle.DrainGrace;
+import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Mem;
@@ -48,7 +50,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * stream read, {@code communicate}, a pump task) does the non-blocking I/O itself.
  */
 final class LinuxChild implements ChildProcess {
-    static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
     private static final int CHUNK = 64 * 1024;
 
     private final SpawnRequest request;
@@ -79,6 +80,11 @@ final class LinuxChild implements ChildProcess {
 
     // ---- deadline
     private volatile boolean timedOut;
+    /**
+     * When the drain grace started (set with {@link #timedOut} once the child is also reaped): at
+     * the exit after a deadline kill, or at the deadline when the child had exited before it.
+     */
+    private volatile long drainFromNanos;
     private EpollReactor.Timer deadlineTimer;
     private EpollReactor.Timer graceTimer;
 
@@ -90,6 +96,7 @@ final class LinuxChild implements ChildProcess {
     private final InputStream stdoutStream;
     private final InputStream stderrStream;
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
+    private final OutputDelivery delivery = new OutputDelivery();
 
     // ---- reaps held back while a pipeline is being spawned
     /**
@@ -219,12 +226,15 @@ final class LinuxChild implements ChildProcess {
             returnCode = code;
             usage = ru;
             exitNanos = now;
+            if (timedOut) {
+                drainFromNanos = now; // before reaped: readers check timedOut && reaped first
+            }
             reaped = true;
             if (request.stdin() instanceof Redirect.FromStream && stdinChannel != null && !stdinChannel.closed) {
                 // Nobody reads it any more; a source that never ends must not keep the fd open.
                 stdinChannel.close(false);
             }
-            reactor.cancel(deadlineTimer);
+            cancelDeadlineWhenDone();
             reactor.cancel(graceTimer);
             if (pidfdInReactor) {
                 reactor.deregister(pidfd, pidfdToken);
@@ -404,6 +414,65 @@ final class LinuxChild implements ChildProcess {
     // ================================================================== deadline
 
     /**
+     * Cancels the deadline timer once nothing is left for it (lock held): the child was reaped and
+     * every pipe end of the JVM is closed. Until then it stays armed: a child that exits before
+     * its deadline while something it started holds its pipes must not hold the call beyond it.
+     */
+    private void cancelDeadlineWhenDone() {
+        if (deadlineTimer != null && reaped && isClosed(stdinChannel) && isClosed(stdoutChannel) && isClosed(stderrChannel)) {
+            reactor.cancel(deadlineTimer);
+            deadlineTimer = null;
+        }
+    }
+
+    private static boolean isClosed(Channel ch) {
+        return ch == null || ch.closed;
+    }
+
+    /**
+     * Whether the library itself still drains a pipe of the child (lock held): a captured stream or
+     * pending input of {@code communicate} (sync or async), or a {@code from}/{@code to}/{@code lines}
+     * pump. Pipes the caller reads through {@code Popen}'s streams are the caller's.
+     */
+    private boolean drainingPipes() {
+        for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
+            if (ch != null && !ch.closed && (communicationStarted || ch.onReady != null)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The deadline passed after the child had exited while something it started still holds the
+     * pipes the library drains (lock held). As when the child is killed for its deadline, the call
+     * ends as a timeout: what is still open after the drain grace (counted from now) is closed.
+     * The child's own group, when the timeout kill goes to it, gets the kill signal (SIGKILL after
+     * the kill grace): its id cannot be another group's while any member lives, and only when every
+     * member has left it could the id be reused, after the kernel's pid counter wrapped around.
+     */
+    private void deadlinePassedAfterExit() {
+        if (!drainingPipes()) {
+            return;
+        }
+        drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut && reaped first
+        timedOut = true;
+        Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
+                pid, request.timeout());
+        Integer group = ownGroup();
+        if (request.killGroupOnTimeout() && group != null) {
+            Signals.killGroup(group, request.killSignal().number());
+            if (request.killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()),
+                        () -> Signals.killGroup(group, Signal.SIGKILL.number()));
+            }
+        }
+        if (asyncIo != null || !pumps.isEmpty()) {
+            scheduleDrainGrace();
+        }
+    }
+
+    /**
      * The deadline: under the lock, so a reap cannot slip between the check and the state change
      * (the reap then sees {@code timedOut} and arms the drain grace, and cancels the grace timer).
      */
@@ -411,6 +480,9 @@ final class LinuxChild implements ChildProcess {
         lock.lock();
         try {
             if (reaped) {
+                deadlinePassedAfterExit();
+                generation++;
+                changed.signalAll();
                 return;
             }
             timedOut = true;
@@ -530,6 +602,7 @@ final class LinuxChild implements ChildProcess {
                 reactor.deregister(fd, token);
             }
             Unistd.closeQuietly(fd);
+            cancelDeadlineWhenDone();
             generation++;
             changed.signalAll();
         }
@@ -853,6 +926,8 @@ final class LinuxChild implements ChildProcess {
                         } else if (out != null && !failed.get()) {
                             out.flush();
                         }
+                    } catch (Throwable e) { // the last line's consumer or the final flush
+                        delivery.failed(pid, ch.name, e);
                     } finally {
                         done.complete(null);
                     }
@@ -866,9 +941,9 @@ final class LinuxChild implements ChildProcess {
                             out.write(chunk, 0, n);
                         }
                     } catch (Throwable e) { // an Error from a consumer too: a dead pump would block the child
-                        // Keep draining so the child never blocks on a full pipe.
+                        // Keep draining so the child never blocks on a full pipe; the wait then fails with it.
                         failed.set(true);
-                        Log.get().log(Level.WARNING, "pid " + pid + ": delivering its " + ch.name + " failed; discarding the rest", e);
+                        delivery.failed(pid, ch.name, e);
                     }
                 }
             }
@@ -947,7 +1022,7 @@ final class LinuxChild implements ChildProcess {
         while (true) {
             long limit = deadline;
             if (timedOut && reaped) {
-                limit = Math.min(limit, exitNanos + DRAIN_GRACE.toNanos());
+                limit = Math.min(limit, DrainGrace.endNanos(drainFromNanos));
             }
             try {
                 if (limit == Long.MAX_VALUE) {
@@ -959,7 +1034,7 @@ final class LinuxChild implements ChildProcess {
             } catch (ExecutionException e) {
                 return true;
             } catch (TimeoutException e) {
-                if (timedOut && reaped && System.nanoTime() - exitNanos >= DRAIN_GRACE.toNanos()) {
+                if (timedOut && reaped && DrainGrace.isOver(drainFromNanos)) {
                     forceClosePipes();
                     pumps.forEach(p -> p.complete(null));
                     return true;
@@ -1011,7 +1086,7 @@ final class LinuxChild implements ChildProcess {
             for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
                 if (ch != null && !ch.closed) {
                     Log.get().log(Level.DEBUG, "pid {0,number,#}: {1} still open {2} after the timeout kill (a grandchild holds it); closing",
-                            pid, ch.name, DRAIN_GRACE);
+                            pid, ch.name, DrainGrace.DURATION);
                     ch.close(true);
                 }
             }
@@ -1119,7 +1194,7 @@ final class LinuxChild implements ChildProcess {
                 }
                 long limit = deadline;
                 if (timedOut && reaped) {
-                    long graceEnd = exitNanos + DRAIN_GRACE.toNanos();
+                    long graceEnd = DrainGrace.endNanos(drainFromNanos);
                     if (System.nanoTime() >= graceEnd) {
                         forceClosePipes();
                         break;
@@ -1386,7 +1461,7 @@ final class LinuxChild implements ChildProcess {
         if (drainTimer != null) {
             return;
         }
-        drainTimer = reactor.schedule(Deadlines.after(exitNanos, DRAIN_GRACE), () -> {
+        drainTimer = reactor.schedule(DrainGrace.endNanos(drainFromNanos), () -> {
             forceClosePipes();
             pumps.forEach(p -> p.complete(null));
         });
@@ -1486,6 +1561,11 @@ final class LinuxChild implements ChildProcess {
     @Override
     public boolean timedOut() {
         return timedOut;
+    }
+
+    @Override
+    public OutputDelivery.Failure deliveryFailure() {
+        return delivery.failure();
     }
 
     private ProcessHandle handle;

@@ -77,6 +77,11 @@ abstract class RemoteChild implements ChildProcess {
     }
 
     @Override
+    public dev.subprocess4j.internal.lifecycle.OutputDelivery.Failure deliveryFailure() {
+        return local.deliveryFailure();
+    }
+
+    @Override
     public boolean timedOut() {
         return timedOut;
     }

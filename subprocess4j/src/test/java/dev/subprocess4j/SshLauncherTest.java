@@ -414,7 +414,8 @@ class SshLauncherTest {
             chownNobody(t);
             Files.setPosixFilePermissions(t, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
-        SshLauncher withTmp = ssh.option("SetEnv", "TMPDIR=" + base);
+        // no shared connection: a session through an open master does not get SetEnv
+        SshLauncher withTmp = ssh.option("SetEnv", "TMPDIR=" + base).connectionSharing(false);
         CompletedProcess r = Subprocess.command("sh", "-c", "printf '%s|%s' \"$TMPDIR\" \"$SP4J_V\"").on(withTmp)
                 .putEnv("SP4J_V", "value").stdin(Redirect.DEVNULL).captureOutput().run();
         assertThat(r.returnCode()).as(r.stderr()).isZero();

@@ -489,4 +489,11 @@ class SshLauncherTest {
         }
         assertThat(Path.of("/tmp/sp4j-pwned")).doesNotExist();
     }
+    @Test
+    void environmentNamesAShellCannotExportAreRefusedNamingThem() {
+        assertThatThrownBy(() -> remote("true").putEnv("my-var", "x").run()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'my-var'");
+        assertThatThrownBy(() -> remote("true").clearEnv().putEnv("1X", "x").run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'1X'");
+    }
 }

@@ -400,16 +400,15 @@ class SshLauncherTest {
     }
 
     /**
-     * The remote private directory ({@code $TMPDIR/.subprocess4j-<uid>}) taken by another user, or a
+     * The remote private directory ({@code $TMPDIR/.subprocess4j-$USER}) taken by another user, or a
      * symbolic link: the command still runs (with a directory of its own, removed afterwards), its
      * environment arrives, and nothing is written into the other user's directory.
      */
     @Test
     void aRemoteDirectoryTakenByAnotherUserDoesNotStopTheCommand(@TempDir Path base) throws Exception {
         stickyWorldWritable(base);
-        Path taken = base.resolve(".subprocess4j-0");
-        Path takenByName = base.resolve(".subprocess4j-" + System.getProperty("user.name")); // the name until 2026-12
-        for (Path t : List.of(taken, takenByName)) {
+        Path taken = base.resolve(".subprocess4j-" + System.getProperty("user.name"));
+        for (Path t : List.of(taken)) {
             Files.createDirectory(t);
             chownNobody(t);
             Files.setPosixFilePermissions(t, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -438,7 +437,7 @@ class SshLauncherTest {
         Thread.sleep(500); // the lifeline removes the command's own directory as it ends
         try (Stream<Path> in = Files.list(base)) {
             assertThat(in.map(p -> p.getFileName().toString()))
-                    .as("only what the test made is left").containsExactlyInAnyOrder(".subprocess4j-0", takenByName.getFileName().toString(), "elsewhere");
+                    .as("only what the test made is left").containsExactlyInAnyOrder(taken.getFileName().toString(), "elsewhere");
         }
     }
 

@@ -29,9 +29,9 @@ import java.util.regex.Pattern;
  * kills the program's process group.
  *
  * <p>The two sessions meet through files named by a random token in a private directory:
- * {@code $TMPDIR/.subprocess4j-<uid>} when it is a directory (not a link) owned by the user with
+ * {@code $TMPDIR/.subprocess4j-$USER} ({@code id -u} without USER) when it is a directory (not a link) owned by the user with
  * mode 0700 (created so when missing); when it is not (another user created it first, or it is a
- * link), a directory of the command's own, {@code $TMPDIR/.subprocess4j-<uid>-<token>}, created
+ * link), a directory of the command's own, {@code $TMPDIR/.subprocess4j-$USER-<token>}, created
  * 0700, checked the same way, and removed by the lifeline at the end.
  *
  * <p>The remote login shell reads {@code exec /bin/sh -c '<script>'}: any POSIX-like login shell
@@ -50,7 +50,7 @@ final class RemoteScript {
      */
     private static String dir(String token) {
         return """
-                u=$(id -u); t=${TMPDIR:-/tmp}; own=
+                t=${TMPDIR:-/tmp}; own=; u=${USER:-$(id -u)}
                 ok() { [ ! -L "$1" ] && [ -d "$1" ] && [ -O "$1" ] && case $(ls -ld "$1") in drwx------*) ;; *) false ;; esac; }
                 d="$t/.subprocess4j-$u"
                 [ -e "$d" ] || [ -L "$d" ] || (umask 077 && mkdir "$d" 2>/dev/null)
@@ -102,7 +102,7 @@ final class RemoteScript {
         // one small write each: the lifeline waits until the file is not empty, then reads it
         s.append("put() { printf '%s\\n' \"$2\" > \"$f.$1\"; }\n");
         s.append("fail() { put err \"$1 $2\"; exit 127; }\n");
-        s.append("S=$(command -v setsid) || S=setsid\n"); // found with the login PATH, not the program's
+        s.append(locate("S", "setsid"));
         s.append("lp=").append(defaultLookupPath(inheritEnv, envChanges)).append('\n');
         if (setsValues(envChanges)) {
             s.append("""
@@ -221,6 +221,16 @@ final class RemoteScript {
         return inheritEnv && !envChanges.containsKey("PATH") ? "$PATH" : "/bin:/usr/bin";
     }
 
+    /**
+     * Sets {@code var} to where {@code program} is in the shell's PATH now (before the command's
+     * environment applies; {@code /usr/bin:/bin} without a PATH), with built-ins only: no fork.
+     */
+    private static String locate(String var, String program) {
+        return var + "=" + program + "; o=$IFS; IFS=:; set -f; for e in ${PATH:-/usr/bin:/bin}; do "
+                + "if [ -f \"$e/" + program + "\" ] && [ -x \"$e/" + program + "\" ]; then " + var + "=$e/" + program
+                + "; break; fi; done; IFS=$o; set +f\n";
+    }
+
     /** The comment a Slurm job gets when its program cannot be started: then {@code ERRNO STEP}. */
     static final String SLURM_ERROR_MARK = "subprocess4j:err";
 
@@ -237,7 +247,7 @@ final class RemoteScript {
         StringBuilder s = new StringBuilder(1024);
         s.append("fail() { scontrol update JobId=\"$SLURM_JOB_ID\" Comment=\"" + SLURM_ERROR_MARK
                 + " $1 $2\" >/dev/null 2>&1; exit 127; }\n");
-        s.append("E=$(command -v env) || E=env\n"); // found before the program's PATH applies
+        s.append(locate("E", "env"));
         s.append("lp=").append(defaultLookupPath(inheritEnv, envChanges)).append('\n');
         StringBuilder exports = new StringBuilder();
         List<String> carriers = new ArrayList<>();

@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * the exit status; when it ends while the program runs (the JVM died, or ssh was killed), the
  * remote process group is killed. By default the two sessions, and every later command to the
  * same host, share one connection ({@code ControlMaster=auto}, with the socket in a private
- * directory under {@code java.io.tmpdir}), so a command costs no new handshake; the shared
+ * directory under {@code java.io.tmpdir}: {@code subprocess4j-ssh-<user>}, or a fresh random one
+ * when another user holds that name), so a command costs no new handshake; the shared
  * connection stays open {@link #controlPersist(Duration) 60 s} after its last use, or until
  * {@link #disconnect()}. {@code BatchMode=yes} is always set: ssh never prompts.
  *
@@ -48,7 +49,11 @@ import java.util.regex.Pattern;
  *       {@code PIPE}s are read and written by the JVM); input and capture as locally.
  *   <li>{@link Command#cwd}, {@link Command#umask}, {@link Command#putEnv}, {@link Command#removeEnv},
  *       {@link Command#env} and {@link Command#clearEnv} apply on the remote host; the
- *       environment's base is the remote login environment, never the JVM's.
+ *       environment's base is the remote login environment, never the JVM's. The values never
+ *       appear on a command line (local or remote): they go over the lifeline's stdin into a
+ *       private file (0600) that the remote shell reads and applies with {@code export}. Names
+ *       must be shell names ({@code [A-Za-z_][A-Za-z0-9_]*}); others are refused with
+ *       {@link IllegalArgumentException} when the command starts.
  *   <li>A missing program or directory raises {@link SpawnException} with the errno a local
  *       spawn gives ({@code ENOENT}, {@code EACCES}, {@code ENOTDIR}); a host that cannot be
  *       reached raises it with step {@link SpawnException.Step#CONNECT} and ssh's message.

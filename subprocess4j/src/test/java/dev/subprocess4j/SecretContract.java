@@ -38,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * way the library knows (spawn errors at each step, timeouts, check failures, bad values, refused
  * options, pools, pipelines, asynchronous runs, a failing consumer) never appears in an exception
  * (message, cause chain, stack trace), a {@code toString()}, or the library's log at its finest level
- * ({@code System.Logger} goes to {@code java.util.logging} by default: a handler at ALL collects it).
+ * ({@code System.Logger} goes to {@code java.util.logging} by default: a handler at ALL collects it),
+ * nor on any process's command line while the commands run. Run for each backend, and through each
+ * remote launcher ({@link #launcher()}: the loopback sshd, the single-node Slurm).
  */
 public abstract class SecretContract extends BackendContract {
     /** The marker: a value no message could contain by chance. */

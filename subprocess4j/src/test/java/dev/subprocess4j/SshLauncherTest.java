@@ -495,4 +495,15 @@ class SshLauncherTest {
         assertThatThrownBy(() -> remote("true").clearEnv().putEnv("1X", "x").run())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'1X'");
     }
+    /** An environment larger than a pipe's buffer is sent while the lifeline connects, and arrives whole. */
+    @Test
+    void aLargeEnvironmentArrivesWhole() {
+        String big = "v\n'".repeat(30_000); // 90 KB: one string may not exceed 128 KiB (MAX_ARG_STRLEN)
+        CompletedProcess r = remote("/bin/sh", "-c", "printf '%s' \"$SP4J_BIG\" | cksum; printf '%s' \"$SP4J_SMALL\"")
+                .putEnv("SP4J_BIG", big).putEnv("SP4J_SMALL", "end").captureOutput().run();
+        CompletedProcess local = Subprocess.command("/bin/sh", "-c", "printf '%s' \"$SP4J_BIG\" | cksum").putEnv("SP4J_BIG", big)
+                .stdin(Redirect.DEVNULL).captureOutput().run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo(local.stdout() + "end");
+    }
 }

@@ -144,7 +144,9 @@ final class RemoteScript {
      */
     static String environmentFile(boolean inheritEnv, Map<String, String> envChanges) {
         StringBuilder s = new StringBuilder(256);
-        s.append("nl=$(printf '\\nx'); nl=${nl%x}\n");
+        if (envChanges.values().stream().anyMatch(v -> v != null && v.indexOf('\n') >= 0)) {
+            s.append("nl=$(printf '\\nx'); nl=${nl%x}\n");
+        }
         if (envChanges.get("PATH") != null) {
             s.append("lp=").append(oneLine(envChanges.get("PATH"))).append('\n');
         }
@@ -332,7 +334,8 @@ final class RemoteScript {
             s.append("umask 077; k=0\n");
             s.append("while [ \"$k\" -lt ").append(envLines)
                     .append(" ] && IFS= read -r l; do printf '%s\\n' \"$l\"; k=$((k+1)); done > \"$f.new\"\n");
-            s.append("mv -f \"$f.new\" \"$f.env\" || { gone; exit 1; }\n");
+            // all of it or nothing: a JVM that died mid-way leaves the supervisor waiting, not half set
+            s.append("[ \"$k\" -eq ").append(envLines).append(" ] && mv -f \"$f.new\" \"$f.env\" || { gone; exit 1; }\n");
         }
         s.append("""
                 i=0

@@ -32,7 +32,11 @@ import java.util.Objects;
  *   <li>The environment's base is the JVM's (Slurm exports the submitter's environment), changed
  *       by {@link Command#putEnv}, {@link Command#removeEnv}, {@link Command#env} and
  *       {@link Command#clearEnv} on the node; {@link Command#cwd} and {@link Command#umask} apply
- *       on the node.
+ *       on the node. The values never appear on a command line: they travel in srun's own
+ *       environment under names of the library's ({@code --export} names variables only) and the
+ *       task's shell moves them to their names with {@code export}. Names must be shell names
+ *       ({@code [A-Za-z_][A-Za-z0-9_]*}); others are refused with {@link IllegalArgumentException}
+ *       when the command starts. srun's {@code --export} follows {@link #option}'s, so it wins.
  *   <li>A missing program or directory ends the job with {@link SpawnException} (the errno a local
  *       spawn gives), thrown by {@link Command#run()} and by {@link Popen#waitFor()}: the job
  *       must run before the node can tell.

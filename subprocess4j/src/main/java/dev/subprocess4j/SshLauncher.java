@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * the exit status; when it ends while the program runs (the JVM died, or ssh was killed), the
  * remote process group is killed. By default the two sessions, and every later command to the
  * same host, share one connection ({@code ControlMaster=auto}, with the socket in a private
- * directory under {@code java.io.tmpdir}), so a command costs no new handshake; the shared
+ * directory under {@code java.io.tmpdir}: {@code subprocess4j-ssh-<user>}, or a fresh random one
+ * when another user holds that name), so a command costs no new handshake; the shared
  * connection stays open {@link #controlPersist(Duration) 60 s} after its last use, or until
  * {@link #disconnect()}. {@code BatchMode=yes} is always set: ssh never prompts.
  *
@@ -48,7 +49,11 @@ import java.util.regex.Pattern;
  *       {@code PIPE}s are read and written by the JVM); input and capture as locally.
  *   <li>{@link Command#cwd}, {@link Command#umask}, {@link Command#putEnv}, {@link Command#removeEnv},
  *       {@link Command#env} and {@link Command#clearEnv} apply on the remote host; the
- *       environment's base is the remote login environment, never the JVM's.
+ *       environment's base is the remote login environment, never the JVM's. The values never
+ *       appear on a command line (local or remote): they go over the lifeline's stdin into a
+ *       private file (0600) that the remote shell reads and applies with {@code export}. Names
+ *       must be shell names ({@code [A-Za-z_][A-Za-z0-9_]*}); others are refused with
+ *       {@link IllegalArgumentException} when the command starts.
  *   <li>A missing program or directory raises {@link SpawnException} with the errno a local
  *       spawn gives ({@code ENOENT}, {@code EACCES}, {@code ENOTDIR}); a host that cannot be
  *       reached raises it with step {@link SpawnException.Step#CONNECT} and ssh's message.
@@ -69,6 +74,13 @@ import java.util.regex.Pattern;
  */
 public final class SshLauncher implements Launcher {
     private static final Pattern OPTION_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9]*");
+    /** A host name or alias, or an IPv4 address: never an option, never shell or ssh syntax. */
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+    /** An IPv6 address (IPv4 tail and a zone allowed). */
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?");
+    /** The connection directory chosen per base directory, for the life of the JVM. */
+    private static final Map<Path, Path> CONTROL_DIRECTORIES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final String program;
     private final String host;
@@ -94,14 +106,19 @@ public final class SshLauncher implements Launcher {
     /**
      * A launcher for {@code host} (a name or address, as ssh takes it, without a user).
      *
-     * @throws IllegalArgumentException for an empty host, or one with whitespace, {@code @}, NUL
-     *     or a leading {@code -}
+     * @throws IllegalArgumentException unless {@code host} is a host name (letters, digits,
+     *     {@code .}, {@code -} and {@code _}, not starting with {@code -}) or an IPv4 or IPv6
+     *     address (without brackets; a zone such as {@code %eth0} allowed): never an option or
+     *     text that ssh or a shell would read as syntax
      */
     public static SshLauncher to(String host) {
         Objects.requireNonNull(host, "host");
-        checkWord(host, "host");
         if (host.contains("@")) {
             throw new IllegalArgumentException("host must not contain '@' (set the user with user(...)): '" + host + "'");
+        }
+        if (!HOST_NAME.matcher(host).matches() && !IPV6.matcher(host).matches()) {
+            throw new IllegalArgumentException("host must be a host name (letters, digits, '.', '-', '_', not starting "
+                    + "with '-') or an IPv4 or IPv6 address (without brackets): '" + host + "'");
         }
         return new SshLauncher("ssh", host, null, null, null, Map.of(), true, Duration.ofSeconds(60));
     }
@@ -217,29 +234,70 @@ public final class SshLauncher implements Launcher {
                 controlPersist, name());
     }
 
-    /** A directory only this user can use, for the shared connections' sockets. */
     private static String controlDirectory() {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "subprocess4j-ssh-" + System.getProperty("user.name"));
-        try {
-            Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
-            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(owner));
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    // created by another thread: checked below
-                }
-            }
-            boolean ok = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                    && Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(owner)
-                    && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"));
-            if (!ok) {
-                throw new IllegalStateException("the ssh connection directory " + dir
-                        + " is not a private directory (mode 0700, owned by " + System.getProperty("user.name") + ")");
-            }
-            return dir.toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the ssh connection directory " + dir, e);
+        return controlDirectory(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /**
+     * A directory only this user can use, for the shared connections' sockets:
+     * {@code subprocess4j-ssh-<user>} under {@code base} when it is a directory (not a link) of
+     * the JVM's effective uid with mode 0700 (created so when missing); else (another user created
+     * it first, or it is a link or has another mode) a new one with a random name, mode 0700, used
+     * by this JVM from then on. Nothing in a directory that is not ours is used or changed.
+     *
+     * @throws UncheckedIOException when no directory can be created under {@code base}
+     */
+    static String controlDirectory(Path base) {
+        Path known = CONTROL_DIRECTORIES.get(base);
+        if (known != null && isPrivate(known)) {
+            return known.toString();
         }
+        String user = System.getProperty("user.name");
+        Path predictable = base.resolve("subprocess4j-ssh-" + user);
+        java.nio.file.attribute.FileAttribute<Set<PosixFilePermission>> owner =
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        try {
+            Files.createDirectory(predictable, owner);
+        } catch (IOException e) {
+            // exists (checked below), or the base is not writable (a fresh one fails below too)
+        }
+        Path chosen = predictable;
+        for (int attempt = 0; !isPrivate(chosen); attempt++) {
+            chosen = base.resolve("subprocess4j-ssh-" + user + "-" + Long.toHexString(RANDOM.nextInt() & 0xffffffffL));
+            try {
+                Files.createDirectory(chosen, owner); // the umask cannot widen 0700; isPrivate checks all
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // taken: another name
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the ssh connection directory " + chosen, e);
+            }
+            if (attempt > 100) {
+                throw new IllegalStateException("no private ssh connection directory could be made under " + base);
+            }
+        }
+        CONTROL_DIRECTORIES.put(base, chosen);
+        return chosen.toString();
+    }
+
+    /** A directory, not a link, owned by the JVM's effective uid, with mode 0700. */
+    private static boolean isPrivate(Path dir) {
+        try {
+            return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    && Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(PosixFilePermissions.fromString("rwx------"))
+                    && ((Number) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue() == effectiveUid();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The JVM's effective uid, from {@code /proc/self/status}. */
+    private static long effectiveUid() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"), java.nio.charset.StandardCharsets.US_ASCII)) {
+            if (line.startsWith("Uid:")) {
+                return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+            }
+        }
+        throw new IOException("no Uid line in /proc/self/status");
     }
 
     @Override

@@ -1,18 +1,28 @@
 package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -28,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * way the library knows (spawn errors at each step, timeouts, check failures, bad values, refused
  * options, pools, pipelines, asynchronous runs, a failing consumer) never appears in an exception
  * (message, cause chain, stack trace), a {@code toString()}, or the library's log at its finest level
- * ({@code System.Logger} goes to {@code java.util.logging} by default: a handler at ALL collects it).
+ * ({@code System.Logger} goes to {@code java.util.logging} by default: a handler at ALL collects it),
+ * nor on any process's command line while the commands run. Run for each backend, and through each
+ * remote launcher ({@link #launcher()}: the loopback sshd, the single-node Slurm).
  */
 public abstract class SecretContract extends BackendContract {
     /** The marker: a value no message could contain by chance. */
@@ -78,8 +90,92 @@ public abstract class SecretContract extends BackendContract {
         julLogger.setLevel(oldLevel);
     }
 
+    /**
+     * The launcher the commands with the secret run on: {@code null} for this machine (the
+     * backend's own spawn); the remote launchers' subclasses name theirs.
+     */
+    protected Launcher launcher() {
+        return null;
+    }
+
     private Command withSecret(Command c) {
-        return c.putEnv("API_TOKEN", SECRET).putEnv("SUBPROCESS4J_EXPECTED", SECRET);
+        Command on = launcher() == null ? c : c.on(launcher());
+        return on.putEnv("API_TOKEN", SECRET).putEnv("SUBPROCESS4J_EXPECTED", SECRET);
+    }
+
+    /**
+     * While commands whose environment holds the secret run (and fail), a scanner reads the
+     * command line of every process of the machine ({@code /proc/*}{@code /cmdline}): the local
+     * helpers ({@code ssh}, {@code srun}), and, the "remote" hosts being this machine, the remote
+     * shells and the program itself. None may show the secret.
+     */
+    @Test
+    void noCommandLineShowsAnEnvironmentValueWhileTheCommandRuns() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Set<String> hits = ConcurrentHashMap.newKeySet();
+        AtomicLong scans = new AtomicLong();
+        Thread scanner = Thread.ofPlatform().name("cmdline-scanner").start(() -> {
+            while (!stop.get()) {
+                scanCommandLines(hits);
+                scans.incrementAndGet();
+            }
+        });
+        try {
+            // the child checks that it got the secret, then stays a while for the scanner
+            CompletedProcess ok = withSecret(sh("test \"$API_TOKEN\" = \"$SUBPROCESS4J_EXPECTED\" && sleep 1"))
+                    .stdin(Redirect.DEVNULL).captureOutput().run();
+            assertThat(ok.returnCode()).as("the child sees the secret: %s", ok.stderr()).isZero();
+            // an empty base environment, a removed variable, and the secret in PATH
+            CompletedProcess cleared = withSecret(cmd("/bin/sh", "-c", "test \"$API_TOKEN\" = \"$SUBPROCESS4J_EXPECTED\" "
+                    + "&& test -z \"${HOME+set}\" && /bin/sleep 1").clearEnv()).stdin(Redirect.DEVNULL).captureOutput().run();
+            assertThat(cleared.returnCode()).as("the child sees the secret, and nothing else: %s", cleared.stderr()).isZero();
+            CompletedProcess removed = withSecret(cmd("/bin/sh", "-c", "test -z \"${HOME+set}\" && /bin/sleep 1"))
+                    .removeEnv("HOME").putEnv("PATH", "/nonexistent/" + SECRET + ":/bin:/usr/bin").stdin(Redirect.DEVNULL)
+                    .captureOutput().run();
+            assertThat(removed.returnCode()).as("HOME removed: %s", removed.stderr()).isZero();
+            assertThatThrownBy(() -> withSecret(cmd("subprocess4j-no-such-program"))
+                    .putEnv("PATH", "/nonexistent/" + SECRET).stdin(Redirect.DEVNULL).run())
+                    .isInstanceOf(SpawnException.class);
+        } finally {
+            stop.set(true);
+            scanner.join();
+        }
+        assertThat(scans.get()).as("the scanner ran").isGreaterThan(2);
+        assertThat(hits).as("command lines that show the secret").isEmpty();
+    }
+
+    /** Adds every command line of the machine that holds the secret to {@code hits}. */
+    private static void scanCommandLines(Set<String> hits) {
+        byte[] marker = SECRET.getBytes(StandardCharsets.US_ASCII);
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path p : procs) {
+                byte[] line;
+                try {
+                    line = Files.readAllBytes(p.resolve("cmdline"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (indexOf(line, marker) >= 0) {
+                    hits.add(p.getFileName() + ": " + new String(line, StandardCharsets.ISO_8859_1).replace('\0', ' '));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test

@@ -211,4 +211,43 @@ class SlurmLauncherTest {
         assertThat(Arrays.asList(out.substring(0, out.length() - 1).split("\0", -1))).as(c::toString).isEqualTo(c.args());
         assertThat(Path.of("/tmp/sp4j-slurm-pwned")).doesNotExist();
     }
+    /**
+     * The values travel in srun's environment under names of the library's, so what the command
+     * sets never changes srun itself (its PATH lookup, its SLURM_* input variables); each value
+     * arrives byte for byte, with and without the JVM's environment as the base.
+     */
+    @Test
+    void environmentValuesArriveByteForByteAndNeverSteerSrun() {
+        List<String> values = List.of("", " ", "$(touch /tmp/sp4j-pwned)", "'\"'\"'", "line1\nline2\n", "\n", "a=b,c=d",
+                "\u0001\u001f\u007f", "é😀日本語", "x".repeat(5_000));
+        for (boolean clear : List.of(false, true)) {
+            StringBuilder script = new StringBuilder();
+            for (int i = 0; i < values.size(); i++) {
+                script.append("printf '%s\\0' \"$SP4J_V").append(i).append("\"; ");
+            }
+            script.append("printf '%s|%s|%s' \"$PATH\" \"$SLURM_CONF\" \"$SLURM_JOB_NAME\"");
+            Command c = Subprocess.command("/bin/sh", "-c", script.toString()).on(slurm).stdin(Redirect.DEVNULL);
+            c = clear ? c.clearEnv() : c;
+            for (int i = 0; i < values.size(); i++) {
+                c = c.putEnv("SP4J_V" + i, values.get(i));
+            }
+            CompletedProcess r = c.putEnv("PATH", "/nonexistent:/usr/bin:/bin").putEnv("SLURM_CONF", "/nonexistent/slurm.conf")
+                    .putEnv("SLURM_JOB_NAME", "mine").captureOutput().run();
+            assertThat(r.returnCode()).as(r.stderr()).isZero();
+            String[] out = r.stdout().split("\0", -1);
+            assertThat(Arrays.asList(out).subList(0, values.size())).isEqualTo(values);
+            assertThat(out[values.size()]).isEqualTo("/nonexistent:/usr/bin:/bin|/nonexistent/slurm.conf|mine");
+        }
+        CompletedProcess cleared = job("/usr/bin/env").clearEnv().captureOutput().run();
+        assertThat(cleared.stdout()).as("nothing of srun's or Slurm's").isEmpty();
+        assertThat(Path.of("/tmp/sp4j-pwned")).doesNotExist();
+    }
+
+    @Test
+    void environmentNamesAShellCannotExportAreRefusedNamingThem() {
+        assertThatThrownBy(() -> job("true").putEnv("my-var", "x").run()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'my-var'");
+        assertThatThrownBy(() -> job("true").removeEnv("a.b").run()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a.b'");
+    }
 }

@@ -364,4 +364,146 @@ class SshLauncherTest {
                 .isEqualTo(c.args());
         assertThat(Path.of("/tmp/sp4j-pwned")).doesNotExist();
     }
+    @Test
+    void hostNamesAreHostnameOrAddressCharactersOnly() {
+        for (String good : List.of("build-1", "build_1.example.com", "10.0.0.1", "::1", "fe80::1%eth0", "2001:DB8::a")) {
+            assertThat(SshLauncher.to(good).host()).isEqualTo(good);
+        }
+        for (String bad : List.of("", "-oProxyCommand=touch /tmp/x", "-x", "a;b", "$(id)", "a`id`", "a/b", "a'b",
+                "a\"b", "a b", "a\nb", "a\0b", "user@host", "a,b", "a*", "é.example.com", "[::1]")) {
+            assertThatThrownBy(() -> SshLauncher.to(bad)).as("'%s'", bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
+        }
+    }
+
+    /**
+     * Another user who creates the predictable connection directory first ({@code subprocess4j-ssh-<user>}
+     * under the base) does not stop the launcher: it takes a fresh directory of its own, mode 0700.
+     */
+    @Test
+    void aControlDirectoryTakenByAnotherUserIsNotUsedAndDoesNotStopTheLauncher(@TempDir Path base) throws Exception {
+        stickyWorldWritable(base);
+        Path taken = base.resolve("subprocess4j-ssh-" + System.getProperty("user.name"));
+        Files.createDirectory(taken);
+        chownNobody(taken);
+        Path mine = Path.of(SshLauncher.controlDirectory(base));
+        assertThat(mine).isNotEqualTo(taken).startsWith(base);
+        assertPrivate(mine);
+        assertThat(SshLauncher.controlDirectory(base)).as("the same one next time").isEqualTo(mine.toString());
+
+        Path linkBase = base.resolve("links");
+        Files.createDirectory(linkBase);
+        Files.createSymbolicLink(linkBase.resolve("subprocess4j-ssh-" + System.getProperty("user.name")), mine);
+        Path notTheLink = Path.of(SshLauncher.controlDirectory(linkBase));
+        assertThat(Files.isSymbolicLink(notTheLink)).isFalse();
+        assertPrivate(notTheLink);
+    }
+
+    /**
+     * The remote private directory ({@code $TMPDIR/.subprocess4j-$USER}) taken by another user, or a
+     * symbolic link: the command still runs (with a directory of its own, removed afterwards), its
+     * environment arrives, and nothing is written into the other user's directory.
+     */
+    @Test
+    void aRemoteDirectoryTakenByAnotherUserDoesNotStopTheCommand(@TempDir Path base) throws Exception {
+        stickyWorldWritable(base);
+        Path taken = base.resolve(".subprocess4j-" + System.getProperty("user.name"));
+        for (Path t : List.of(taken)) {
+            Files.createDirectory(t);
+            chownNobody(t);
+            Files.setPosixFilePermissions(t, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        // no shared connection: a session through an open master does not get SetEnv
+        SshLauncher withTmp = ssh.option("SetEnv", "TMPDIR=" + base).connectionSharing(false);
+        CompletedProcess r = Subprocess.command("sh", "-c", "printf '%s|%s' \"$TMPDIR\" \"$SP4J_V\"").on(withTmp)
+                .putEnv("SP4J_V", "value").stdin(Redirect.DEVNULL).captureOutput().run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo(base + "|value");
+        try (Stream<Path> in = Files.list(taken)) {
+            assertThat(in).as("nothing in the other user's directory").isEmpty();
+        }
+        Files.delete(taken);
+        Path elsewhere = base.resolve("elsewhere");
+        Files.createDirectory(elsewhere, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Files.createSymbolicLink(taken, elsewhere);
+        r = Subprocess.command("sh", "-c", "printf '%s' \"$SP4J_V\"").on(withTmp).putEnv("SP4J_V", "value2")
+                .stdin(Redirect.DEVNULL).captureOutput().run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("value2");
+        try (Stream<Path> in = Files.list(elsewhere)) {
+            assertThat(in).as("nothing through the link").isEmpty();
+        }
+        Thread.sleep(500); // the lifeline removes the command's own directory as it ends
+        try (Stream<Path> in = Files.list(base)) {
+            assertThat(in.map(p -> p.getFileName().toString()))
+                    .as("only what the test made is left").containsExactlyInAnyOrder(taken.getFileName().toString(), "elsewhere");
+        }
+    }
+
+    /** Mode 1777, as /tmp. */
+    private static void stickyWorldWritable(Path dir) {
+        Subprocess.command("chmod", "1777", dir.toString()).stdin(Redirect.DEVNULL).check().run();
+    }
+
+    private static void chownNobody(Path p) throws Exception {
+        java.nio.file.attribute.UserPrincipal nobody = p.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName("nobody");
+        Files.setOwner(p, nobody);
+    }
+
+    private static void assertPrivate(Path dir) throws Exception {
+        assertThat(Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(Files.getPosixFilePermissions(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    }
+
+    static Stream<ArgvCase> envCases() {
+        return IntStream.range(0, 12).mapToObj(i -> i == 0 ? new ArgvCase(0, TRICKY)
+                : new ArgvCase(i, randomArgv(PropertySeed.random("ssh-env", i))));
+    }
+
+    /** Environment values travel as data, not as shell text: each arrives byte for byte. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("envCases")
+    void anyEnvironmentValueReachesTheRemoteProgramByteForByte(ArgvCase c) {
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < c.args().size(); i++) {
+            script.append("printf '%s\\0' \"$SP4J_V").append(i).append("\"; ");
+        }
+        for (boolean clear : List.of(false, true)) {
+            Command run = Subprocess.command("/bin/sh").on(ssh);
+            run = clear ? run.clearEnv() : run;
+            for (int i = 0; i < c.args().size(); i++) {
+                run = run.putEnv("SP4J_V" + i, c.args().get(i));
+            }
+            CompletedProcess r = run.input(script.toString().getBytes(UTF_8)).stdout(Redirect.PIPE).run();
+            assertThat(r.returnCode()).as(c::toString).isZero();
+            String out = new String(r.stdoutBytes(), UTF_8);
+            assertThat(Arrays.asList(out.split("\0", -1))).as(c::toString).hasSize(c.args().size() + 1);
+            assertThat(Arrays.asList(out.split("\0", -1)).subList(0, c.args().size())).as(c::toString)
+                    .isEqualTo(c.args());
+        }
+        assertThat(Path.of("/tmp/sp4j-pwned")).doesNotExist();
+    }
+    @Test
+    void environmentNamesAShellCannotExportAreRefusedNamingThem() {
+        assertThatThrownBy(() -> remote("true").putEnv("my-var", "x").run()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'my-var'");
+        assertThatThrownBy(() -> remote("true").clearEnv().putEnv("1X", "x").run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'1X'");
+    }
+    /** An environment larger than a pipe's buffer is sent while the lifeline connects, and arrives whole. */
+    @Test
+    void aLargeEnvironmentArrivesWhole() {
+        String big = "v\n'".repeat(30_000); // 90 KB: one string may not exceed 128 KiB (MAX_ARG_STRLEN)
+        CompletedProcess r = remote("/bin/sh", "-c", "printf '%s' \"$SP4J_BIG\" | cksum; printf '%s' \"$SP4J_SMALL\"")
+                .putEnv("SP4J_BIG", big).putEnv("SP4J_SMALL", "end").captureOutput().run();
+        CompletedProcess local = Subprocess.command("/bin/sh", "-c", "printf '%s' \"$SP4J_BIG\" | cksum").putEnv("SP4J_BIG", big)
+                .stdin(Redirect.DEVNULL).captureOutput().run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo(local.stdout() + "end");
+    }
 }

@@ -65,6 +65,7 @@ public final class SshServer implements AutoCloseable {
                 "MaxSessions 100",
                 "MaxStartups 100:30:200",
                 "LogLevel ERROR",
+                "AcceptEnv TMPDIR", // SshLauncherTest points the remote private directory elsewhere
                 ""), UTF_8);
         Popen sshd = Subprocess.command(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString())
                 .stdin(Redirect.DEVNULL).stdout(Redirect.DEVNULL).stderr(Redirect.append(dir.resolve("sshd.log")))

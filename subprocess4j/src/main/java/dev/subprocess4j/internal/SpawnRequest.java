@@ -65,6 +65,24 @@ public record SpawnRequest(
         boolean killOnParentExit,
         TextCodec text) {
 
+    /**
+     * Everything but the values of the environment (names only: a value may be a secret) and the
+     * input (its size only).
+     */
+    @Override
+    public String toString() {
+        return "SpawnRequest[argv=" + argv + ", executable=" + executable + ", cwd=" + cwd + ", environment="
+                + (environment == null ? "null" : environment.size() + " variables " + new java.util.TreeSet<>(environment.keySet()))
+                + ", environmentInherited=" + environmentInherited + ", stdin=" + stdin + ", stdout=" + stdout
+                + ", stderr=" + stderr + ", input=" + (input == null ? "null" : input.length + " bytes") + ", timeout="
+                + timeout + ", killSignal=" + killSignal + ", killGrace=" + killGrace + ", killGroupOnTimeout="
+                + killGroupOnTimeout + ", startNewSession=" + startNewSession + ", processGroup=" + processGroup
+                + ", user=" + user + ", group=" + group + ", extraGroups=" + extraGroups + ", umask=" + umask
+                + ", rlimits=" + (rlimits == null ? "null" : rlimits.keySet()) + ", passFds="
+                + java.util.Arrays.toString(passFds) + ", closeFds=" + closeFds + ", restoreSignals=" + restoreSignals
+                + ", killOnParentExit=" + killOnParentExit + ", text=" + text + "]";
+    }
+
     /** The program as the user named it: the executable when set, else argv[0]. */
     public String program() {
         return executable != null ? executable.toString() : argv.getFirst();

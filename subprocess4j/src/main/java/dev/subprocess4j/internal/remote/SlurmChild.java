@@ -66,15 +66,29 @@ public final class SlurmChild extends RemoteChild {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
         String jobName = "subprocess4j-" + HexFormat.of().formatHex(b);
-        String script = RemoteScript.slurmTask(r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges);
+        RemoteScript.checkNames(envChanges, "slurm");
+        // the values travel in srun's environment under carrier names (srun then exports them to
+        // the task), never in its argv; the task script moves each to its own name
+        String carrierPrefix = carrierPrefix(envChanges);
+        String script = RemoteScript.slurmTask(r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges, carrierPrefix);
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
         Map<String, String> env = clientEnvironment(target);
+        List<Map.Entry<String, String>> carriers = RemoteScript.slurmCarriers(envChanges, carrierPrefix);
+        Map<String, String> srunEnv = env;
+        if (!carriers.isEmpty()) {
+            Map<String, String> withCarriers = new HashMap<>(env);
+            carriers.forEach(c -> withCarriers.put(c.getKey(), c.getValue()));
+            srunEnv = Map.copyOf(withCarriers);
+        }
+        // ALL: the JVM's environment is the base; else srun exports only the carriers (and Slurm's own)
+        String export = inheritEnv ? "ALL" : carriers.isEmpty() ? carrierPrefix + "none"
+                : String.join(",", carriers.stream().map(Map.Entry::getKey).toList());
         ChildProcess guard = backend.start(local(List.of("/bin/sh", "-c",
                 "read -r x || exec \"$0\" --quiet --name=\"$1\"", target.scancel(), jobName), env,
                 Redirect.PIPE, Redirect.DEVNULL, Redirect.DEVNULL, null, false, r));
         ChildProcess srun;
         try {
-            srun = backend.start(local(target.srunArgv(jobName, List.of("/bin/sh", "-c", script, "sh")), env,
+            srun = backend.start(local(target.srunArgv(jobName, export, List.of("/bin/sh", "-c", script, "sh")), srunEnv,
                     r.stdin(), r.stdout(), r.stderr(), r.input(), pdeath, r));
         } catch (RuntimeException | Error e) {
             guard.closeStreams(); // end of file: it cancels a job that never existed, harmlessly
@@ -90,6 +104,17 @@ public final class SlurmChild extends RemoteChild {
             child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
         }
         return child;
+    }
+
+    /** {@code SUBPROCESS4J_V<n>_} for the first n that no variable of the JVM or of the command starts with. */
+    private static String carrierPrefix(Map<String, String> envChanges) {
+        for (int n = 0;; n++) {
+            String prefix = "SUBPROCESS4J_V" + n + "_";
+            if (envChanges.keySet().stream().noneMatch(k -> k.startsWith(prefix))
+                    && System.getenv().keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
+                return prefix;
+            }
+        }
     }
 
     private static Map<String, String> clientEnvironment(SlurmTarget target) {

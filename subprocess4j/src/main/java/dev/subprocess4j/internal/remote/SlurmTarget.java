@@ -23,8 +23,12 @@ import java.util.List;
 public record SlurmTarget(String srun, String scancel, String squeue, String scontrol, String partition,
         Duration timeLimit, Integer cpus, Long memoryMiB, List<String> extraOptions, Path slurmConf, String name) {
 
-    /** The srun argv that runs {@code command} as job {@code jobName}: one node, one task. */
-    public List<String> srunArgv(String jobName, List<String> command) {
+    /**
+     * The srun argv that runs {@code command} as job {@code jobName}: one node, one task, with
+     * {@code --export=<export>} (variable names or {@code ALL}, never a value) after the extra
+     * options, so that it wins.
+     */
+    public List<String> srunArgv(String jobName, String export, List<String> command) {
         List<String> a = new ArrayList<>();
         a.add(srun);
         a.add("--job-name=" + jobName);
@@ -45,6 +49,7 @@ public record SlurmTarget(String srun, String scancel, String squeue, String sco
             a.add("--mem=" + memoryMiB + "M");
         }
         a.addAll(extraOptions);
+        a.add("--export=" + export);
         a.add("--");
         a.addAll(command);
         return a;

@@ -69,18 +69,27 @@ public final class SshChild extends RemoteChild {
     public static ChildProcess start(SshTarget target, SpawnRequest r, boolean inheritEnv,
             Map<String, String> envChanges, Backend backend) {
         long startNanos = System.nanoTime();
+        RemoteScript.checkNames(envChanges, "ssh");
         String token = HexFormat.of().formatHex(randomBytes());
         String supervisor = RemoteScript.supervisor(token, r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges);
+        // the values go over the lifeline's stdin, never on a command line
+        byte[] environment = RemoteScript.setsValues(envChanges)
+                ? RemoteScript.environmentFile(inheritEnv, envChanges).getBytes(StandardCharsets.UTF_8) : null;
+        String lifelineScript = RemoteScript.lifeline(token,
+                environment == null ? 0 : RemoteScript.lineCount(new String(environment, StandardCharsets.UTF_8)));
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
         ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdin(),
                 r.stdout(), r.stderr(), r.input(), pdeath, r));
         ChildProcess lifeline;
         try {
-            lifeline = backend.start(local(target.argv(RemoteScript.commandLine(RemoteScript.lifeline(token)), false),
+            lifeline = backend.start(local(target.argv(RemoteScript.commandLine(lifelineScript), false),
                     Redirect.PIPE, Redirect.PIPE, Redirect.PIPE, null, pdeath, r));
         } catch (RuntimeException | Error e) {
             abandon(data);
             throw e;
+        }
+        if (environment != null) {
+            sendEnvironment(lifeline, environment);
         }
         String first;
         try {
@@ -119,6 +128,28 @@ public final class SshChild extends RemoteChild {
         abandon(data);
         abandon(lifeline);
         throw new SpawnException(SpawnException.Step.CONNECT, errnoOf(why), r.program(), target.name() + "': '" + why);
+    }
+
+    /**
+     * Writes the environment file to the lifeline's stdin: at once when it fits in the pipe, else
+     * from a thread (the lifeline reads it only once connected). A lifeline that is gone makes
+     * the write fail: then its missing first line tells why.
+     */
+    private static void sendEnvironment(ChildProcess lifeline, byte[] environment) {
+        OutputStream out = lifeline.stdin();
+        Runnable write = () -> {
+            try {
+                out.write(environment);
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                // the lifeline is gone: reported by firstLine
+            }
+        };
+        if (environment.length <= 16 * 1024) {
+            write.run();
+        } else {
+            PumpThreads.start("ssh-environment-" + lifeline.pid(), write::run);
+        }
     }
 
     private static byte[] randomBytes() {

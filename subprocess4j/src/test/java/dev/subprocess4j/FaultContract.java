@@ -91,6 +91,7 @@ public abstract class FaultContract extends BackendContract {
         CompletedProcess r = Subprocess.command("/bin/sh", "-c", script, java, System.getProperty("java.class.path"))
                 .captureOutput().timeout(Duration.ofSeconds(50)).run();
         assertThat(r.returnCode()).as("stderr: %s", r.stderr()).isZero();
-        assertThat(r.stdout()).contains("spawn-error errno=EMFILE step=FDS").contains("after: recovered");
+        assertThat(r.stdout()).contains("spawn-error errno=EMFILE step=FDS").contains("after: recovered")
+                .contains("pipeline-error dev.subprocess4j.SpawnException errno=EMFILE step=FDS");
     }
 }

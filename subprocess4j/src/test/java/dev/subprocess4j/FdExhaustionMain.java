@@ -17,6 +17,17 @@ public final class FdExhaustionMain {
         Command c = Subprocess.command("/bin/echo", "recovered").captureOutput()
                 .withBackend(dev.subprocess4j.internal.BackendSelector.byName(backend));
         c.run(); // load everything the spawn path needs while fds are free...
+        dev.subprocess4j.internal.Backend b = dev.subprocess4j.internal.BackendSelector.byName(backend);
+        Pipeline pipeline = Subprocess.pipeline(Subprocess.command("/bin/echo", "x").withBackend(b),
+                Subprocess.command("cat").withBackend(b)).stdout(Redirect.PIPE);
+        pipeline.run();
+        try {
+            Subprocess.pipeline(Subprocess.command("/bin/echo", "x").withBackend(b), Subprocess.command("/nonexistent/program")
+                    .withBackend(dev.subprocess4j.internal.BackendSelector.byName(backend))).stdout(Redirect.PIPE).run();
+        } catch (SpawnException expected) {
+            // ...a failing pipeline's path too
+        }
+        System.out.println(Shlex.join(java.util.List.of("loaded")));
         try {
             Subprocess.command("/nonexistent/program").withBackend(dev.subprocess4j.internal.BackendSelector.byName(backend)).run();
         } catch (SpawnException expected) {
@@ -37,6 +48,13 @@ public final class FdExhaustionMain {
             System.out.println("unexpected: spawned without fds");
         } catch (SpawnException e) {
             System.out.println("spawn-error errno=" + e.errnoName() + " step=" + e.step() + " cause=" + e.getCause());
+        }
+        try {
+            pipeline.run();
+            System.out.println("unexpected: a pipeline without fds");
+        } catch (RuntimeException e) {
+            System.out.println("pipeline-error " + e.getClass().getName() + (e instanceof SpawnException s
+                    ? " errno=" + s.errnoName() + " step=" + s.step() : ": " + e.getMessage()));
         }
         for (FileInputStream f : hog) {
             f.close();

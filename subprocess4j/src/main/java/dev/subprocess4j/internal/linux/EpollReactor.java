@@ -106,7 +106,7 @@ final class EpollReactor {
             made = Epoll.eventfd();
             Epoll.add(epfd, made, Epoll.EPOLLIN, WAKE_TOKEN);
             wakeFd = made;
-            thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::loop);
+            thread = Thread.ofPlatform().name("subprocess4j-reactor").daemon(true).unstarted(this::run);
             hook = Thread.ofPlatform().name("subprocess4j-reactor-exit").unstarted(() -> {
                 shutdownCapMillis = SHUTDOWN_CAP_MILLIS;
                 wake();
@@ -245,9 +245,25 @@ final class EpollReactor {
         }
     }
 
+    /**
+     * The thread's body: {@link #loop} again whenever anything escaped it. Nothing should (it
+     * catches every {@code Throwable}), but under {@code OutOfMemoryError} a throw can come from a
+     * {@code catch} block itself (say while the log record is made), and this thread must not end.
+     */
+    private void run() {
+        while (true) {
+            try {
+                loop();
+            } catch (Throwable t) {
+                unreported.incrementAndGet();
+            }
+        }
+    }
+
+    private final MemorySegment events = Arena.global().allocate(Epoll.EVENT_SIZE * MAX_EVENTS, 8);
+    private final MemorySegment drain = Arena.global().allocate(8, 8);
+
     private void loop() {
-        MemorySegment events = Arena.global().allocate(Epoll.EVENT_SIZE * MAX_EVENTS, 8);
-        MemorySegment drain = Arena.global().allocate(8, 8);
         while (true) {
             try {
                 int n = Epoll.await(epfd, events, MAX_EVENTS, nextTimeoutMillis());

@@ -1055,6 +1055,10 @@ final class LinuxChild implements ChildProcess {
     private void ioFailed(Throwable t) {
         lock.lock();
         try {
+            // Memory first: under OutOfMemoryError the captures are what fills the heap, and each
+            // step after this one may need a little of it.
+            stdoutCapture = null;
+            stderrCapture = null;
             if (ioFailure == null) {
                 ioFailure = t;
             }
@@ -1063,6 +1067,12 @@ final class LinuxChild implements ChildProcess {
                     ch.close(false);
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+        sendSignal(Signal.SIGKILL);
+        lock.lock();
+        try {
             if (asyncIo != null) {
                 asyncIo.completeExceptionally(t);
             }
@@ -1074,7 +1084,6 @@ final class LinuxChild implements ChildProcess {
         } finally {
             lock.unlock();
         }
-        sendSignal(Signal.SIGKILL);
     }
 
     /** What made the reactor give up on this child's pipes ({@link #ioFailed}); null while nothing did. */

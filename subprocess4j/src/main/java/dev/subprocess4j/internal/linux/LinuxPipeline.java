@@ -2,9 +2,11 @@ package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.Uninterruptibly;
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
 import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.util.ArrayList;
@@ -41,7 +43,7 @@ public final class LinuxPipeline {
                 int[] next = null;
                 try {
                     if (i < n - 1) {
-                        next = Unistd.pipe2(Unistd.O_CLOEXEC);
+                        next = joiningPipe(r);
                     }
                     Redirect in = i == 0 ? r.stdin() : Redirect.fd(carried);
                     Redirect out = next != null ? Redirect.fd(next[1]) : r.stdout();
@@ -86,6 +88,15 @@ public final class LinuxPipeline {
         }
         held.forEach(LinuxChild::releaseReap);
         return List.copyOf(started);
+    }
+
+    /** The pipe from a stage to the next; no fd left (EMFILE, ENFILE) is that stage's SpawnException, as for its own pipes. */
+    private static int[] joiningPipe(SpawnRequest r) {
+        try {
+            return Unistd.pipe2(Unistd.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pipe2", e);
+        }
     }
 
     /** Kills the stages started before a failure and reaps them, so nothing is left behind. */

@@ -157,7 +157,8 @@ long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long
  *   argv[9+n+3m]        the program to execute
  *   argv[10+n+3m ..]    its argv, up to the terminating NULL
  *
- * The resource limits are set by the helper, not by the in-process child (whose spec then has
+ * The resource limits are set by the helper, last (after the credential change, as Python and
+ * Rust do), not by the in-process child (whose spec then has
  * none), so that they bind the program and not the helper: an address-space or stack limit too
  * small for the helper would otherwise kill it before it could report anything.
  * The environment of the helper is the program's. Keep in sync with ChildSetupSpawner.helperArgv (Java).

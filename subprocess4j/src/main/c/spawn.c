@@ -200,22 +200,6 @@ static void child_redirect(const struct sp4j_spec *s, struct child_args *a)
                 child_fail(a, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
             }
             break;
-        case SP4J_REDIRECT_OPEN:
-            rc = sp4j_sys4(SYS_openat, AT_FDCWD, s->redirect_path[i], s->redirect_flags[i] | O_CLOEXEC, 0666);
-            if (rc < 0) {
-                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
-            }
-            if (rc == i) {
-                rc = child_keep_open(i);
-            } else {
-                long fd = rc;
-                rc = sp4j_sys3(SYS_dup3, fd, i, 0); /* fd != i here; dup3 is on every architecture, dup2 not */
-                sp4j_sys1(SYS_close, fd);
-            }
-            if (rc < 0) {
-                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
-            }
-            break;
         case SP4J_REDIRECT_STDOUT:
             rc = sp4j_sys3(SYS_dup3, 1, i, 0);
             if (rc < 0) {

@@ -244,6 +244,21 @@ public final class Unistd {
         }
     }
 
+    /**
+     * {@code getrusage(RUSAGE_SELF).ru_maxrss} in bytes: the JVM's peak resident set size so far
+     * (the larger of its own address space's high-water mark and what the kernel folded in at its
+     * exec and at its threads' exits), or -1 if the call failed.
+     */
+    public static long selfMaxRssBytes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment usage = arena.allocate(144, 8); // struct rusage
+            long rc = Libc.syscall(Libc.errnoState(), Libc.Nr.GETRUSAGE, 0 /* RUSAGE_SELF */, usage.address(), 0);
+            return rc == 0 ? Mem.getLong(usage, 32) * 1024 : -1; // ru_maxrss, in KiB
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
     /** {@code geteuid()}: the effective uid of the JVM (cannot fail). */
     public static long geteuid() {
         return Integer.toUnsignedLong((int) Libc.syscall(Libc.errnoState(), Libc.Nr.GETEUID, 0, 0, 0));

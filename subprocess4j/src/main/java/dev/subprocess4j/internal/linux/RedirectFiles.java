@@ -91,6 +91,13 @@ final class RedirectFiles {
     }
 
     private static int openOne(SpawnRequest r, String path, String shown, int flags, long startNanos) {
+        if (path.equals("/dev/null")) {
+            int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC, 0); // never blocks: no O_NONBLOCK to clear
+            if (fd < 0) {
+                throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, -fd, r.program(), shown);
+            }
+            return fd;
+        }
         boolean reading = (flags & Unistd.O_WRONLY) == 0;
         int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC | Unistd.O_NONBLOCK, 0666);
         if (fd == -Errno.ENXIO && !reading) {

@@ -7,6 +7,7 @@ import dev.subprocess4j.internal.BackendSelector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -74,15 +75,18 @@ class LinuxSpawnOrderTest extends BackendContract {
         for (Way way : WAYS) {
             for (int n = 0; n <= 2; n++) {
                 Path out = dir.resolve("out");
+                Files.deleteIfExists(out);
                 Path err = dir.resolve("err");
                 Files.writeString(err, "old contents");
-                Command c = way.how().apply(cmd("cat").rlimit(Rlimit.NOFILE, n, n))
+                Command c = way.how().apply(cmd("cat").rlimit(Rlimit.NOFILE, n, n).umask(027))
                         .stdin(Redirect.read(in)).stdout(Redirect.file(out)).stderr(Redirect.file(err));
                 CompletedProcess r = on(way, c::run);
                 assertThat(r.returnCode()).as(way.name() + ", NOFILE " + n).isEqualTo(127);
                 assertThat(Files.readString(err)).as(way.name() + ", NOFILE " + n).contains(LOADER_FAILED)
                         .doesNotContain("old contents");
                 assertThat(out).as(way.name() + ", NOFILE " + n).isEmptyFile();
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                        .as("created with the command's umask too").isEqualTo("rw-r-----");
             }
         }
         assertThat(ProcessHandle.current().children()).isEmpty();

@@ -99,7 +99,9 @@ final class RedirectFiles {
             return fd;
         }
         boolean reading = (flags & Unistd.O_WRONLY) == 0;
-        int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC | Unistd.O_NONBLOCK, 0666);
+        // A file created here gets the command's umask too, as when the child created it.
+        int mode = r.umask() == null ? 0666 : 0666 & ~r.umask();
+        int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC | Unistd.O_NONBLOCK, mode);
         if (fd == -Errno.ENXIO && !reading) {
             return waitForOtherEnd(r, path, shown, flags, startNanos, -1); // a FIFO without a reader
         }
@@ -135,7 +137,8 @@ final class RedirectFiles {
         try (Arena arena = Arena.ofConfined()) {
             try {
                 Thread.ofPlatform().daemon().name("subprocess4j-fifo-open").start(() -> {
-                    int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC, 0666);
+                    // without O_CREAT: a FIFO that vanished meanwhile is ENOENT, not a new file
+                    int fd = Unistd.tryOpen(path, (flags & ~Unistd.O_CREAT) | Unistd.O_CLOEXEC, 0);
                     if (!opened.complete(fd) && fd >= 0) {
                         Unistd.closeQuietly(fd); // the caller gave up meanwhile
                     }

@@ -4,10 +4,11 @@
  * The in-process child (spawn.c) has done every other step (session, umask, directory, fds,
  * signal dispositions) and executes this program instead of the target, with the target's
  * environment and the argv described in protocol.h. Here, in a process of its own (no memory
- * shared with the JVM any more), it sets the resource limits (here, so that they bind the
- * program and not this helper), the supplementary groups, then the gid, then the uid
- * (last: after it the others are no longer allowed), arranges the parent-death signal (which a
- * credential change clears), and executes the target. A failure is reported on the error pipe
+ * shared with the JVM any more), it sets the supplementary groups, then the gid, then the uid
+ * (after it the others are no longer allowed), arranges the parent-death signal (which a
+ * credential change clears), sets the resource limits last (so that they bind the program and
+ * not this helper, and as the new user, as Python's preexec_fn and Rust's pre_exec do), and
+ * executes the target. A failure is reported on the error pipe
  * as struct sp4j_report, then the helper exits with 127.
  *
  * Why not in the CLONE_VM child: a process that changes its uid/gid while sharing the JVM's
@@ -126,17 +127,6 @@ int main(int argc, char **argv, char **envp)
     char *program = argv[9 + ngroups + 3 * nlimits];
     char **program_argv = &argv[10 + ngroups + 3 * nlimits];
 
-    /* The program's resource limits, here so that they do not bind the helper itself. */
-    for (unsigned long i = 0; i < nlimits; i++) {
-        int resource = (int)number(limits[3 * i]);
-        struct rlimit lim;
-        lim.rlim_cur = limit(limits[3 * i + 1]);
-        lim.rlim_max = limit(limits[3 * i + 2]);
-        if (setrlimit(resource, &lim) != 0) {
-            fail(SP4J_STEP_RLIMIT, errno, resource);
-        }
-    }
-
     /* setgroups needs CAP_SETGID; without it, having the right groups already is fine. */
     if ((flags & SP4J_HELPER_SETGROUPS) && setgroups(ngroups, groups) != 0) {
         int e = errno;
@@ -160,6 +150,19 @@ int main(int argc, char **argv, char **envp)
             _exit(127); /* the JVM died already: nobody would kill us */
         }
     }
+    /* The program's resource limits, last (as Python's preexec_fn and Rust's pre_exec run after the
+       credential change), so that they bind the program and not this helper: a new user may lower a
+       hard limit but not raise it. */
+    for (unsigned long i = 0; i < nlimits; i++) {
+        int resource = (int)number(limits[3 * i]);
+        struct rlimit lim;
+        lim.rlim_cur = limit(limits[3 * i + 1]);
+        lim.rlim_max = limit(limits[3 * i + 2]);
+        if (setrlimit(resource, &lim) != 0) {
+            fail(SP4J_STEP_RLIMIT, errno, resource);
+        }
+    }
+
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

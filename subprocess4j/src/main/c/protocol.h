@@ -35,7 +35,7 @@ enum sp4j_step {
 
 /*
  * What a failing child writes to the error pipe, in one write (atomic: below PIPE_BUF).
- * detail says which value failed: the stream (0-2) for OPEN_REDIRECT, the fd for FDS, the
+ * detail says which value failed: the fd for FDS, the
  * RLIMIT_* resource for RLIMIT, else 0. A successful exec closes the pipe (it is close-on-exec):
  * the parent reads end-of-file. Keep in sync with ChildSetup.REPORT_* (Java).
  */
@@ -71,7 +71,7 @@ struct sp4j_report {
 /* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
 #define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */
 #define SP4J_REDIRECT_DUP     1 /* dup2(redirect_fd[i], i) */
-#define SP4J_REDIRECT_OPEN    2 /* open(redirect_path[i], redirect_flags[i], 0666), then dup2 onto i */
+/* 2 was SP4J_REDIRECT_OPEN (the child opened a file): the JVM opens redirect files now, as a DUP source */
 #define SP4J_REDIRECT_STDOUT  3 /* dup2(1, 2) once fd 1 is set up (stderr only) */
 
 /*
@@ -94,8 +94,8 @@ struct sp4j_spec {
     const int64_t *pass_fds;        /* 11: fds kept open, ascending */
     int64_t redirect_kind[3];       /* 12-14: SP4J_REDIRECT_* for fds 0, 1, 2 */
     int64_t redirect_fd[3];         /* 15-17: source fd for SP4J_REDIRECT_DUP */
-    const char *redirect_path[3];   /* 18-20: file for SP4J_REDIRECT_OPEN */
-    int64_t redirect_flags[3];      /* 21-23: open(2) flags for SP4J_REDIRECT_OPEN */
+    const char *redirect_path[3];   /* 18-20: unused (was the file of SP4J_REDIRECT_OPEN) */
+    int64_t redirect_flags[3];      /* 21-23: unused (was its open(2) flags) */
     int64_t err_read_fd;            /* 24: the error pipe (both ends close-on-exec), made by the */
     int64_t err_write_fd;           /* 25: JVM; sp4j_spawn closes both ends. -1 with SP4J_SHARED_TABLE */
     /* SP4J_SHARED_TABLE only: */
@@ -157,7 +157,8 @@ long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long
  *   argv[9+n+3m]        the program to execute
  *   argv[10+n+3m ..]    its argv, up to the terminating NULL
  *
- * The resource limits are set by the helper, not by the in-process child (whose spec then has
+ * The resource limits are set by the helper, last (after the credential change, as Python and
+ * Rust do), not by the in-process child (whose spec then has
  * none), so that they bind the program and not the helper: an address-space or stack limit too
  * small for the helper would otherwise kill it before it could report anything.
  * The environment of the helper is the program's. Keep in sync with ChildSetupSpawner.helperArgv (Java).

@@ -200,22 +200,6 @@ static void child_redirect(const struct sp4j_spec *s, struct child_args *a)
                 child_fail(a, SP4J_STEP_FDS, rc, s->redirect_fd[i]);
             }
             break;
-        case SP4J_REDIRECT_OPEN:
-            rc = sp4j_sys4(SYS_openat, AT_FDCWD, s->redirect_path[i], s->redirect_flags[i] | O_CLOEXEC, 0666);
-            if (rc < 0) {
-                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
-            }
-            if (rc == i) {
-                rc = child_keep_open(i);
-            } else {
-                long fd = rc;
-                rc = sp4j_sys3(SYS_dup3, fd, i, 0); /* fd != i here; dup3 is on every architecture, dup2 not */
-                sp4j_sys1(SYS_close, fd);
-            }
-            if (rc < 0) {
-                child_fail(a, SP4J_STEP_OPEN_REDIRECT, rc, i);
-            }
-            break;
         case SP4J_REDIRECT_STDOUT:
             rc = sp4j_sys3(SYS_dup3, 1, i, 0);
             if (rc < 0) {
@@ -263,6 +247,24 @@ static int child_main(void *arg)
     sp4j_sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
     unsigned int nofile_limit = nofile.cur > (1U << 20) ? (1U << 20) : (unsigned int)nofile.cur;
 
+    /*
+     * The order of Python's _posixsubprocess and Rust's std::process: fds, directory, session or
+     * group, (credentials: the helper), umask, and the resource limits last, just before the exec,
+     * so that no limit (NOFILE 0, say) can break a step before it.
+     */
+    child_redirect(s, a);
+    for (int64_t i = 0; i < s->npass_fds; i++) {
+        rc = child_keep_open((int)s->pass_fds[i]);
+        if (rc < 0) {
+            child_fail(a, SP4J_STEP_FDS, rc, s->pass_fds[i]);
+        }
+    }
+    if (s->cwd != NULL) {
+        rc = sp4j_sys1(SYS_chdir, s->cwd);
+        if (rc < 0) {
+            child_fail(a, SP4J_STEP_CHDIR, rc, 0);
+        }
+    }
     if (s->flags & SP4J_SETSID) {
         rc = sp4j_sys0(SYS_setsid);
         if (rc < 0) {
@@ -275,32 +277,8 @@ static int child_main(void *arg)
             child_fail(a, SP4J_STEP_SETPGID, rc, s->pgid);
         }
     }
-    /* setrlimit here, in the child only: the JVM's limits never change. */
-    for (int64_t i = 0; i < s->nrlimits; i++) {
-        struct { unsigned long cur, max; } lim;
-        long resource = (long)s->rlimits[3 * i];
-        lim.cur = (unsigned long)s->rlimits[3 * i + 1]; /* -1 is RLIM_INFINITY */
-        lim.max = (unsigned long)s->rlimits[3 * i + 2];
-        rc = sp4j_sys4(SYS_prlimit64, 0, resource, &lim, 0);
-        if (rc < 0) {
-            child_fail(a, SP4J_STEP_RLIMIT, rc, resource);
-        }
-    }
     if (s->flags & SP4J_UMASK) {
-        sp4j_sys1(SYS_umask, s->umask); /* cannot fail */
-    }
-    if (s->cwd != NULL) {
-        rc = sp4j_sys1(SYS_chdir, s->cwd);
-        if (rc < 0) {
-            child_fail(a, SP4J_STEP_CHDIR, rc, 0);
-        }
-    }
-    child_redirect(s, a);
-    for (int64_t i = 0; i < s->npass_fds; i++) {
-        rc = child_keep_open((int)s->pass_fds[i]);
-        if (rc < 0) {
-            child_fail(a, SP4J_STEP_FDS, rc, s->pass_fds[i]);
-        }
+        sp4j_sys1(SYS_umask, s->umask); /* cannot fail; with the helper, the credential change after it changes nothing of it */
     }
     if (s->flags & SP4J_CLOSE_FDS) {
         /* with no error pipe (-1) and no helper: every fd >= 3 */
@@ -327,6 +305,18 @@ static int child_main(void *arg)
         /* The JVM may have died before the line above: then nobody would kill us. */
         if (sp4j_sys0(SYS_getppid) != s->parent_pid) {
             sp4j_sys1(SYS_exit_group, 127);
+        }
+    }
+    /* Last: setrlimit here, in the child only (the JVM's limits never change); with the helper,
+       the spec has none and the helper sets them after the credential change. */
+    for (int64_t i = 0; i < s->nrlimits; i++) {
+        struct { unsigned long cur, max; } lim;
+        long resource = (long)s->rlimits[3 * i];
+        lim.cur = (unsigned long)s->rlimits[3 * i + 1]; /* -1 is RLIM_INFINITY */
+        lim.max = (unsigned long)s->rlimits[3 * i + 2];
+        rc = sp4j_sys4(SYS_prlimit64, 0, resource, &lim, 0);
+        if (rc < 0) {
+            child_fail(a, SP4J_STEP_RLIMIT, rc, resource);
         }
     }
     unsigned long none = 0;

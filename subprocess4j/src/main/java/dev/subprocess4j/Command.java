@@ -525,8 +525,11 @@ public final class Command {
      *
      * <h4>Platform behaviour</h4>
      * linux-native: {@code setrlimit} in the child, by the library's C code between the clone and
-     * the exec (with {@link #user(String)}: by the exec'd helper, so the limit binds the program
-     * and not the helper), at about the cost of a plain spawn. Raising a hard limit needs
+     * the exec, as the last step before the exec (after the redirects, directory, session, ids
+     * and umask, as Python's {@code preexec_fn} and Rust's {@code pre_exec}), so no limit breaks
+     * the set-up: {@code rlimit(NOFILE, 0, 0)} works. With {@link #user(String)} the exec'd helper
+     * sets it after the id change (so the limit binds the program and not the helper, and the new
+     * user may lower a hard limit but not raise it), at about the cost of a plain spawn. Raising a hard limit needs
      * {@code CAP_SYS_RESOURCE}; without it that fails as a {@link SpawnException} with step
      * {@code RLIMIT} and {@code EPERM}. A limit the program exceeds ends it as the kernel says
      * (CPU: SIGXCPU, read as {@code -24}; FSIZE: SIGXFSZ). Refused by the jdk backend.

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  *
  * <p>The standard choices are constants ({@link #PIPE}, {@link #DEVNULL}, {@link #INHERIT},
  * {@link #STDOUT}); the others are built by the static methods. File and fd redirects are set up
- * for the child: no byte passes through the JVM.
+ * for the child: no byte passes through the JVM. Files are opened by the JVM before the spawn, as
+ * Python does (on the linux-native backend a FIFO's wait for its other end is bounded by the
+ * command's timeout and ends at an interrupt).
  *
  * <h2>Examples</h2>
  * {@snippet :
@@ -49,7 +51,7 @@ public sealed interface Redirect
     /** For stderr only: the same destination as stdout. */
     Redirect STDOUT = Standard.STDOUT;
 
-    /** Output to a file, created or truncated (mode 0666 before the umask). */
+    /** Output to a file, created or truncated (mode 0666 before the JVM's umask and the command's {@code umask}). */
     static Redirect file(Path path) {
         return new WriteFile(path, false);
     }

@@ -16,8 +16,8 @@ import java.util.Objects;
  *
  * <h2>Python equivalent</h2>
  * {@code OSError} and its subclasses ({@code FileNotFoundError}, {@code PermissionError}) raised
- * by {@code Popen}. Python raises {@code FileNotFoundError} for a missing redirect file from the
- * parent; here file redirects are opened for the child, so that is step {@link Step#OPEN_REDIRECT}.
+ * by {@code Popen}. Python raises {@code FileNotFoundError} for a missing redirect file; here that
+ * is step {@link Step#OPEN_REDIRECT} (the JVM opens redirect files before the spawn, as Python).
  */
 public class SpawnException extends SubprocessException {
     private static final long serialVersionUID = 1L;

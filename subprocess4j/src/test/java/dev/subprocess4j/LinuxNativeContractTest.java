@@ -111,9 +111,9 @@ class LinuxNativeContractTest extends BackendContract {
         CompletedProcess r = sh("i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done").run();
         ResourceUsage u = r.usage().orElseThrow();
         assertThat(u.userCpu().plus(u.systemCpu())).isPositive();
-        // posix_spawn's child shares the JVM's memory until its exec, and the kernel keeps that
-        // memory's high-water mark in ru_maxrss at the exec: the bound is the JVM's own (VmHWM).
-        assertThat(u.maxRssBytes()).isBetween(100L * 1024, Math.max(1L << 30, jvmPeakRssBytes() + (64L << 20)));
+        // The child shares the JVM's memory until its exec, and the kernel keeps that memory's
+        // high-water mark in ru_maxrss at the exec: a small shell's own peak cannot be told apart.
+        assertThat(u.maxRssBytes()).as("JVM peak %d", jvmPeakRssBytes()).isEmpty();
         assertThat(u.minorFaults()).isPositive();
     }
 

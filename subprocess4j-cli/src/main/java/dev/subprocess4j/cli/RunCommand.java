@@ -479,7 +479,11 @@ final class RunCommand implements Callable<Integer> {
                     g.writeObjectPropertyStart("rusage");
                     Json.seconds(g, "user_cpu", u.userCpu(), 6);
                     Json.seconds(g, "system_cpu", u.systemCpu(), 6);
-                    g.writeNumberProperty("max_rss_bytes", u.maxRssBytes());
+                    if (u.maxRssBytes().isPresent()) {
+                        g.writeNumberProperty("max_rss_bytes", u.maxRssBytes().getAsLong());
+                    } else {
+                        g.writeNullProperty("max_rss_bytes"); // not told apart from the JVM's own peak
+                    }
                     g.writeNumberProperty("minor_faults", u.minorFaults());
                     g.writeNumberProperty("major_faults", u.majorFaults());
                     g.writeNumberProperty("voluntary_context_switches", u.voluntaryContextSwitches());

@@ -117,9 +117,28 @@ class SpRunOptionsTest {
             Map<String, Object> rusage = (Map<String, Object>) json.get("rusage");
             assertThat(rusage).containsKeys("user_cpu", "system_cpu", "max_rss_bytes", "minor_faults", "major_faults",
                     "voluntary_context_switches", "involuntary_context_switches");
-            assertThat((BigDecimal) rusage.get("max_rss_bytes")).isPositive();
+            // a small program's own peak cannot be told apart from the JVM's: null, never the JVM's size
+            assertThat(rusage).containsEntry("max_rss_bytes", null);
+            long size = Math.max(200L << 20, jvmPeakRssBytes() + (64L << 20)) >> 20 << 20;
+            Map<String, Object> big = sp("run", "--json", "--", "dd", "if=/dev/zero", "of=/dev/null",
+                    "bs=" + (size >> 20) + "M", "count=1").json();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> bigUsage = (Map<String, Object>) big.get("rusage");
+            assertThat((BigDecimal) bigUsage.get("max_rss_bytes")).as(size + " bytes allocated")
+                    .isGreaterThanOrEqualTo(BigDecimal.valueOf(size));
         } else {
             assertThat(json).containsEntry("rusage", null);
+        }
+    }
+
+    private static long jvmPeakRssBytes() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("VmHWM:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024)
+                    .findFirst().orElseThrow();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -120,6 +120,7 @@ final class ChildSetupSpawner {
      *
      * @param path the program resolved in the child's PATH
      * @param credentials the ids to switch to, or null
+     * @param files per stream (0-2), the redirect file the JVM opened for it ({@link RedirectFiles}), or -1
      * @param stdinPipe the stdin pipe or null; likewise stdoutPipe and stderrPipe
      * @param shared whether to take the shared-table path ({@link SharedFdTable}; the caller checked
      *     {@link SharedFdTable#eligible})
@@ -128,8 +129,8 @@ final class ChildSetupSpawner {
      * @throws SharedFdTable.Unsupported when the shared-table child found no close_range(CLOSE_RANGE_UNSHARE):
      *     nothing was started, and the path is now off; spawn again without it
      */
-    static Spawned spawn(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe, int[] stdoutPipe,
-                         int[] stderrPipe, boolean shared) {
+    static Spawned spawn(SpawnRequest r, String path, Credentials credentials, int[] files, int[] stdinPipe,
+                         int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         // A pass fd that was closed may have been reused for one of our pipes, or be one of the
         // child-setup code's own fds: it is not the caller's.
         for (int fd : r.passFds()) {
@@ -138,17 +139,17 @@ final class ChildSetupSpawner {
                     || credentials != null && fd == files().helper().fd()) {
                 throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
             }
-            for (int[] p : Arrays.asList(stdinPipe, stdoutPipe, stderrPipe)) {
-                if (p != null && (p[0] == fd || p[1] == fd)) {
+            for (int[] p : Arrays.asList(files, stdinPipe, stdoutPipe, stderrPipe)) {
+                if (p != null && Arrays.stream(p).anyMatch(f -> f == fd)) {
                     throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
                 }
             }
         }
         if (!r.killOnParentExit()) {
-            return spawnHere(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, shared);
+            return spawnHere(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe, shared);
         }
-        FutureTask<Spawned> task = new FutureTask<>(() -> spawnHere(r, path, credentials, stdinPipe, stdoutPipe,
-                stderrPipe, shared));
+        FutureTask<Spawned> task = new FutureTask<>(() -> spawnHere(r, path, credentials, files, stdinPipe,
+                stdoutPipe, stderrPipe, shared));
         SpawnerThreads.submit(task, r.program());
         // Wait without giving up on an interrupt: the child is being made and must be handed over.
         try {
@@ -164,8 +165,8 @@ final class ChildSetupSpawner {
         }
     }
 
-    private static Spawned spawnHere(SpawnRequest r, String path, Credentials credentials, int[] stdinPipe,
-                                     int[] stdoutPipe, int[] stderrPipe, boolean shared) {
+    private static Spawned spawnHere(SpawnRequest r, String path, Credentials credentials, int[] files,
+                                     int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         ChildSetup library = library();
         ChildSetupFiles.Open helper = credentials != null ? files().helper() : null; // placed at the first use
         try (Arena arena = Arena.ofConfined()) {
@@ -223,12 +224,12 @@ final class ChildSetupSpawner {
                 Mem.putLong(spec, ChildSetup.SPEC_NPASS_FDS, r.passFds().length);
                 Mem.putAddress(spec, ChildSetup.SPEC_PASS_FDS, fds);
             }
-            redirect(spec, arena, 0, r.stdin(), stdinPipe == null ? -1 : stdinPipe[0]);
-            redirect(spec, arena, 1, r.stdout(), stdoutPipe == null ? -1 : stdoutPipe[1]);
+            redirect(spec, 0, r.stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0]);
+            redirect(spec, 1, r.stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1]);
             if (r.stderr() == Redirect.STDOUT) {
                 Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
             } else {
-                redirect(spec, arena, 2, r.stderr(), stderrPipe == null ? -1 : stderrPipe[1]);
+                redirect(spec, 2, r.stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1]);
             }
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
@@ -287,27 +288,17 @@ final class ChildSetupSpawner {
         return value == Rlimit.UNLIMITED ? -1L : value;
     }
 
-    private static void redirect(MemorySegment spec, Arena arena, int fd, Redirect r, int pipeEnd) {
+    /** Fd {@code fd} of the child: inherited, or a copy of the file the JVM opened for it, its pipe or its fd. */
+    private static void redirect(MemorySegment spec, int fd, Redirect r, int file, int pipeEnd) {
         long kind;
         long source = -1;
-        String path = null;
-        int flags = 0;
         // instanceof, not a pattern switch: each pattern switch makes the JVM spin a class at its
         // first run (~1 ms), and this one runs at every JVM's first spawn.
         if (r == Redirect.INHERIT) {
             kind = ChildSetup.REDIRECT_INHERIT;
-        } else if (r == Redirect.DEVNULL) {
-            kind = ChildSetup.REDIRECT_OPEN;
-            path = "/dev/null";
-            flags = fd == 0 ? Unistd.O_RDONLY : Unistd.O_WRONLY;
-        } else if (r instanceof Redirect.ReadFile(Path p)) {
-            kind = ChildSetup.REDIRECT_OPEN;
-            path = p.toAbsolutePath().toString();
-            flags = Unistd.O_RDONLY;
-        } else if (r instanceof Redirect.WriteFile(Path p, boolean append)) {
-            kind = ChildSetup.REDIRECT_OPEN;
-            path = p.toAbsolutePath().toString();
-            flags = Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC);
+        } else if (file >= 0) { // DEVNULL, read, file, append: opened by the JVM (RedirectFiles)
+            kind = ChildSetup.REDIRECT_DUP;
+            source = file;
         } else if (r instanceof Redirect.Fd(int n)) {
             kind = ChildSetup.REDIRECT_DUP;
             source = n;
@@ -317,10 +308,6 @@ final class ChildSetupSpawner {
         }
         Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
         Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
-        if (path != null) {
-            Mem.putAddress(spec, ChildSetup.SPEC_REDIRECT_PATH + 8L * fd, LinuxBackend.cString(arena, path));
-            Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_FLAGS + 8L * fd, flags);
-        }
     }
 
     /**

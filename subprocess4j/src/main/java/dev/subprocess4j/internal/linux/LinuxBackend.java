@@ -169,7 +169,10 @@ public final class LinuxBackend implements Backend {
         int[] stderrPipe = null;
         int pid;
         int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
+        int[] files;
         try (Arena arena = Arena.ofConfined()) {
+            // The redirect files first, by the JVM (as Python does): nothing blocks inside the spawn.
+            files = RedirectFiles.open(r, toClose);
             if (needsPipe(r.stdin())) {
                 stdinPipe = pipe(toClose, 1);
             }
@@ -179,24 +182,26 @@ public final class LinuxBackend implements Backend {
             if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
                 stderrPipe = pipe(toClose, 0);
             }
-            refuseOwnPipes(r, stdinPipe, stdoutPipe, stderrPipe);
+            refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
             ChildSetupSpawner.Spawned spawned = null;
             if (SharedFdTable.eligible(r)) {
                 try {
-                    spawned = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, true);
+                    spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,
+                            true);
                 } catch (SharedFdTable.Unsupported e) {
                     // nothing was started and the path is off now: the old way below
                 }
             }
             if (spawned == null && childSetup) {
-                spawned = ChildSetupSpawner.spawn(r, path, credentials, stdinPipe, stdoutPipe, stderrPipe, false);
+                spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,
+                        false);
             }
             if (spawned != null) {
                 pid = spawned.pid();
                 pidfd = spawned.pidfd();
-                closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
+                closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
-                pid = fastSpawn(r, path, arena, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                pid = fastSpawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
                 pidfd = pidfdAfterPosixSpawn(r, pid, toClose);
             }
         } catch (ErrnoException e) {
@@ -304,12 +309,15 @@ public final class LinuxBackend implements Backend {
     }
 
     /**
-     * A {@code Redirect.fd(n)} naming one of the pipes just made for this child: n was closed when the
-     * pipe was made, so it is not the caller's fd (the child would get our end of its own pipe). EBADF,
-     * as for any closed fd, on every path.
+     * A {@code Redirect.fd(n)} naming one of the pipes or redirect files just opened for this child: n
+     * was closed when they were made, so it is not the caller's fd (the child would get our end of its
+     * own pipe, or another stream's file). EBADF, as for any closed fd, on every path.
      */
-    private static void refuseOwnPipes(SpawnRequest r, int[]... pipes) {
+    private static void refuseOwnPipes(SpawnRequest r, int[] files, int[]... pipes) {
         for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+            if (any instanceof Redirect.Fd(int fd) && (fd == files[0] || fd == files[1] || fd == files[2])) {
+                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
+            }
             if (any instanceof Redirect.Fd(int fd)) {
                 for (int[] p : pipes) {
                     if (p != null && (p[0] == fd || p[1] == fd)) {
@@ -335,8 +343,8 @@ public final class LinuxBackend implements Backend {
     }
 
     /** The fast path: {@code posix_spawn} of the program itself. */
-    private static int fastSpawn(SpawnRequest r, String path, Arena arena, int[] stdinPipe, int[] stdoutPipe,
-                                 int[] stderrPipe, List<Integer> toClose) {
+    private static int fastSpawn(SpawnRequest r, String path, Arena arena, int[] files, int[] stdinPipe,
+                                 int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
         MemorySegment fa = Spawn.fileActionsInit(arena);
         short flags = Spawn.SETSIGMASK;
         if (r.restoreSignals()) {
@@ -354,12 +362,12 @@ public final class LinuxBackend implements Backend {
         int rc;
         MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
         try {
-            addInput(fa, arena, r.stdin(), stdinPipe);
-            addOutput(fa, arena, r.stdout(), stdoutPipe, 1);
+            addRedirect(fa, r.stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0], 0);
+            addRedirect(fa, r.stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1], 1);
             if (r.stderr() == Redirect.STDOUT) {
                 Spawn.addDup2(fa, 1, 2);
             } else {
-                addOutput(fa, arena, r.stderr(), stderrPipe, 2);
+                addRedirect(fa, r.stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1], 2);
             }
             if (r.closeFds()) {
                 addCloseFrom3(fa);
@@ -375,14 +383,20 @@ public final class LinuxBackend implements Backend {
             }
         }
         // The child has its copies (or failed): close ours of its ends.
-        closeChildEnds(stdinPipe, stdoutPipe, stderrPipe, toClose);
+        closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
         if (rc != 0) {
             throw spawnFailure(r, rc, path);
         }
         return Mem.getInt(pidOut, 0);
     }
 
-    private static void closeChildEnds(int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
+    private static void closeChildEnds(int[] files, int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe,
+                                       List<Integer> toClose) {
+        for (int fd : files) {
+            if (fd >= 0) {
+                closeNow(fd, toClose);
+            }
+        }
         if (stdinPipe != null) {
             closeNow(stdinPipe[0], toClose);
         }
@@ -413,36 +427,14 @@ public final class LinuxBackend implements Backend {
         Unistd.closeQuietly(fd);
     }
 
-    private static void addInput(MemorySegment fa, Arena arena, Redirect r, int[] pipe) {
-        switch (r) {
-            case Redirect.Standard s when s == Redirect.INHERIT -> { }
-            case Redirect.Standard s when s == Redirect.DEVNULL ->
-                    Spawn.addOpen(fa, 0, cString(arena, "/dev/null"), Unistd.O_RDONLY, 0);
-            case Redirect.ReadFile(Path p) ->
-                    Spawn.addOpen(fa, 0, cString(arena, p.toAbsolutePath().toString()), Unistd.O_RDONLY, 0);
-            case Redirect.Fd(int fd) -> {
-                if (fd != 0) {
-                    Spawn.addDup2(fa, fd, 0);
-                }
-            }
-            default -> Spawn.addDup2(fa, pipe[0], 0);
+    /** Fd {@code target} of the child: inherited, or a copy of the file opened for it, its pipe or its fd. */
+    private static void addRedirect(MemorySegment fa, Redirect r, int file, int pipeEnd, int target) {
+        if (r == Redirect.INHERIT) {
+            return;
         }
-    }
-
-    private static void addOutput(MemorySegment fa, Arena arena, Redirect r, int[] pipe, int target) {
-        switch (r) {
-            case Redirect.Standard s when s == Redirect.INHERIT -> { }
-            case Redirect.Standard s when s == Redirect.DEVNULL ->
-                    Spawn.addOpen(fa, target, cString(arena, "/dev/null"), Unistd.O_WRONLY, 0);
-            case Redirect.WriteFile(Path p, boolean append) -> Spawn.addOpen(fa, target,
-                    cString(arena, p.toAbsolutePath().toString()),
-                    Unistd.O_WRONLY | Unistd.O_CREAT | (append ? Unistd.O_APPEND : Unistd.O_TRUNC), 0666);
-            case Redirect.Fd(int fd) -> {
-                if (fd != target) {
-                    Spawn.addDup2(fa, fd, target);
-                }
-            }
-            default -> Spawn.addDup2(fa, pipe[1], target);
+        int source = file >= 0 ? file : r instanceof Redirect.Fd(int fd) ? fd : pipeEnd;
+        if (source != target) {
+            Spawn.addDup2(fa, source, target);
         }
     }
 
@@ -501,13 +493,10 @@ public final class LinuxBackend implements Backend {
 
     /**
      * {@code posix_spawn} reports one errno for all its steps; find the step by checking the
-     * directory and the redirect files, else it was the exec.
+     * directory, else it was the exec.
      */
     private static SpawnException spawnFailure(SpawnRequest r, int errno, String path) {
-        SpawnException known = SpawnChecks.cwdFailure(r);
-        if (known == null) {
-            known = SpawnChecks.redirectFailure(r);
-        }
+        SpawnException known = SpawnChecks.cwdFailure(r); // the redirect files were opened by the JVM
         if (known != null) {
             return known;
         }

@@ -19,6 +19,7 @@ import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.ErrnoException;
+import dev.subprocess4j.internal.linux.ffi.Libc;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Signals;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,12 @@ final class LinuxChild implements ChildProcess {
     private volatile boolean reaped;
     private volatile int returnCode;
     private volatile ResourceUsage usage;
+    /**
+     * Above this, the child's ru_maxrss is its own peak (see {@link ResourceUsage#maxRssBytes()}):
+     * the JVM's peak read as this object is made, just after the spawn (the exec that folded the
+     * JVM's peak into the child's happened before), plus the kernel's counting slack.
+     */
+    private final long jvmPeakRssBound = jvmPeakRssBound();
     private volatile long exitNanos;
     private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
     private long pidfdToken;
@@ -307,13 +315,28 @@ final class LinuxChild implements ChildProcess {
         }
     }
 
-    private static ResourceUsage readUsage(MemorySegment ru) {
+    private ResourceUsage readUsage(MemorySegment ru) {
         Duration user = Duration.ofSeconds(Mem.getLong(ru, 0), Mem.getLong(ru, 8) * 1000);
         Duration sys = Duration.ofSeconds(Mem.getLong(ru, 16), Mem.getLong(ru, 24) * 1000);
+        long maxRss = Mem.getLong(ru, 32) * 1024; // ru_maxrss is in KiB
         return new ResourceUsage(user, sys,
-                Mem.getLong(ru, 32) * 1024, // ru_maxrss is in KiB
+                jvmPeakRssBound >= 0 && maxRss > jvmPeakRssBound ? OptionalLong.of(maxRss) : OptionalLong.empty(),
                 Mem.getLong(ru, 64), Mem.getLong(ru, 72),
                 Mem.getLong(ru, 128), Mem.getLong(ru, 136));
+    }
+
+    /** The kernel's slack in a resident-set reading: 2 × CPUs × its per-CPU batch (at least 32 pages, of 4 KiB on x86_64, up to 64 KiB on aarch64), at least 16 MiB. */
+    private static final long RSS_SLACK_BYTES;
+
+    static {
+        long cpus = Runtime.getRuntime().availableProcessors();
+        RSS_SLACK_BYTES = Math.max(16L << 20, 2 * cpus * Math.max(32, 2 * cpus) * (Libc.X86_64 ? 4096 : 65536));
+    }
+
+    /** The JVM's peak resident size now plus {@link #RSS_SLACK_BYTES}, or -1 when it cannot be read. */
+    private static long jvmPeakRssBound() {
+        long peak = Unistd.selfMaxRssBytes();
+        return peak < 0 ? -1 : peak + RSS_SLACK_BYTES;
     }
 
     private Outcome outcome(byte[] out, byte[] err) {

@@ -29,7 +29,7 @@ public final class ChildSetup {
     public static final int DETAIL_UNSHARE = -1;
 
     /** {@code SP4J_REDIRECT_*}: keep in sync with protocol.h. */
-    public static final long REDIRECT_INHERIT = 0, REDIRECT_DUP = 1, REDIRECT_OPEN = 2, REDIRECT_STDOUT = 3;
+    public static final long REDIRECT_INHERIT = 0, REDIRECT_DUP = 1, REDIRECT_STDOUT = 3; // 2 is no longer used
 
     /** {@code SP4J_HELPER_*} flags of the helper's argv[3]: keep in sync with protocol.h. */
     public static final int HELPER_SETGROUPS = 0x1, HELPER_SETGID = 0x2, HELPER_SETUID = 0x4, HELPER_PDEATHSIG = 0x8;

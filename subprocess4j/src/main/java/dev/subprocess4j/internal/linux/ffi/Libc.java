@@ -81,6 +81,7 @@ public final class Libc {
         static final long KILL = X86_64 ? 62 : 129;
         static final long GETEUID = X86_64 ? 107 : 175;
         static final long GETPID = X86_64 ? 39 : 172;
+        static final long GETRUSAGE = X86_64 ? 98 : 165;
         static final long WAIT4 = X86_64 ? 61 : 260;
         static final long WAITID = X86_64 ? 247 : 95;
         static final long PPOLL = X86_64 ? 271 : 73;

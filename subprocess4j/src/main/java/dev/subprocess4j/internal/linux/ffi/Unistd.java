@@ -20,6 +20,8 @@ public final class Unistd {
     private static final int F_SETFL = 4;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int F_GETFD = 1;
+    private static final int F_GETFL = 3;
+    private static final int F_GETPIPE_SZ = 1032;
     private static final int AT_FDCWD = -100;
 
     // Every call is a raw system call through Libc.syscall (one downcall stub for all).
@@ -83,6 +85,43 @@ public final class Unistd {
                 throw new ErrnoException("open(" + path + ")", Libc.errno(state));
             }
             return fd;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code openat(AT_FDCWD, path, flags, mode)}: the fd, or the negated errno (a failure the
+     * caller reports itself, without an exception on the way).
+     */
+    public static int tryOpen(String path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.errnoState();
+            int fd = (int) Libc.syscall(state, Libc.Nr.OPENAT, AT_FDCWD, Mem.cString(arena, path).address(), flags, mode,
+                    0, 0);
+            return fd >= 0 ? fd : -Libc.errno(state);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Clears {@code O_NONBLOCK} of an open file, keeping its other status flags ({@code O_APPEND}). */
+    public static void clearNonBlocking(int fd) {
+        try {
+            MemorySegment state = Libc.errnoState();
+            long flags = fcntl(state, fd, F_GETFL, 0);
+            if (flags < 0 || fcntl(state, fd, F_SETFL, (int) flags & ~O_NONBLOCK) < 0) {
+                throw new ErrnoException("fcntl(F_SETFL)", Libc.errno(state));
+            }
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Whether {@code fd} is a pipe or FIFO ({@code F_GETPIPE_SZ} works on those only). */
+    public static boolean isPipe(int fd) {
+        try {
+            return fcntl(Libc.errnoState(), fd, F_GETPIPE_SZ, 0) >= 0;
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -200,6 +239,21 @@ public final class Unistd {
         try {
             MemorySegment state = Libc.errnoState();
             return fcntl(state, fd, F_GETFD, 0) >= 0;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code getrusage(RUSAGE_SELF).ru_maxrss} in bytes: the JVM's peak resident set size so far
+     * (the larger of its own address space's high-water mark and what the kernel folded in at its
+     * exec and at its threads' exits), or -1 if the call failed.
+     */
+    public static long selfMaxRssBytes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment usage = arena.allocate(144, 8); // struct rusage
+            long rc = Libc.syscall(Libc.errnoState(), Libc.Nr.GETRUSAGE, 0 /* RUSAGE_SELF */, usage.address(), 0);
+            return rc == 0 ? Mem.getLong(usage, 32) * 1024 : -1; // ru_maxrss, in KiB
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

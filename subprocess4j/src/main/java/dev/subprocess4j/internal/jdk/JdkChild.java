@@ -217,9 +217,21 @@ final class JdkChild implements ChildProcess {
             }
         }
         if (drainingPipes()) {
+            // A reader that is only late (a loaded machine) reaches the end within the grace; the JDK
+            // cannot ask whether some process still holds a pipe (the native backend polls for
+            // POLLHUP), so only what is still open after the grace counts as held: the call then
+            // ends at the deadline plus the grace, as any timeout.
+            try {
+                drainedParts().get(DrainGrace.DURATION.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // a failed part is finished all the same; a part still running is judged below
+            }
+            if (!drainingPipes()) {
+                return;
+            }
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
                     pid, request.timeout());
-            drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut first
+            drainFromNanos = deadline; // before timedOut: readers check timedOut first; the grace is over
             timedOut = true;
             timedOutSignal.complete(null);
         }
@@ -320,6 +332,17 @@ final class JdkChild implements ChildProcess {
     }
 
     /**
+     * Whether a wait past its deadline goes on for the drain grace: the child exited before the
+     * deadline and its pipes are not yet at their end, which on a loaded machine may only be a
+     * reader not yet scheduled. The deadline watcher decides at the grace's end whether something
+     * holds them (a timeout) or not.
+     */
+    private boolean lateReadersGetTheGrace(long deadline, long now) {
+        return !timedOut && deadline != Long.MAX_VALUE && now - deadline >= 0 && !process.isAlive()
+                && now - DrainGrace.endNanos(deadline) < 0;
+    }
+
+    /**
      * Waits until every future is done, or the deadline passes (false), or, after a timeout kill,
      * until the drain grace after the exit has passed (true: the pipes are then closed).
      */
@@ -331,6 +354,8 @@ final class JdkChild implements ChildProcess {
             boolean graceRuns = timedOut;
             if (graceRuns) {
                 limit = Math.min(limit, DrainGrace.endNanos(drainFrom()));
+            } else if (lateReadersGetTheGrace(deadline, now)) {
+                limit = DrainGrace.endNanos(deadline);
             }
             // Until the deadline passes, also wake when it does: the drain grace then bounds the wait.
             CompletableFuture<?> until = graceRuns ? all : CompletableFuture.anyOf(all, timedOutSignal);
@@ -354,10 +379,10 @@ final class JdkChild implements ChildProcess {
                     closeDrainedStreams();
                     return true;
                 }
-                if (System.nanoTime() >= deadline) {
+                if (System.nanoTime() >= deadline && !lateReadersGetTheGrace(deadline, System.nanoTime())) {
                     return false;
                 }
-                // the child was killed for its deadline meanwhile: loop to apply the drain grace
+                // the child was killed for its deadline meanwhile, or exited before it: loop to apply the drain grace
             }
         }
     }

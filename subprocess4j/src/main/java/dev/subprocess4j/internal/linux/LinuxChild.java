@@ -459,11 +459,28 @@ final class LinuxChild implements ChildProcess {
      */
     private boolean drainingPipes() {
         for (Channel ch : new Channel[] {stdinChannel, stdoutChannel, stderrChannel}) {
-            if (ch != null && !ch.closed && (communicationStarted || ch.onReady != null)) {
+            if (ch != null && !ch.closed && (communicationStarted || ch.onReady != null) && heldOpen(ch)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether some process still holds the other end of a pipe of ours (lock held). An output pipe
+     * whose every write end is closed reports {@code POLLHUP} even while data is left in it: its
+     * reader gets to the end by itself, however late it is scheduled, so a deadline passing before
+     * that read is not the child's lateness. Likewise {@code POLLERR} for the input pipe once no
+     * one can read it.
+     */
+    private boolean heldOpen(Channel ch) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            short events = ch == stdinChannel ? Epoll.POLLOUT : Epoll.POLLIN;
+            Epoll.pollAny(pollfd, new int[] {ch.fd}, new short[] {events}, 1, 0);
+            short revents = Epoll.reventsAt(pollfd, 0);
+            return (revents & (ch == stdinChannel ? Epoll.POLLERR : Epoll.POLLHUP)) == 0;
+        }
     }
 
     /**

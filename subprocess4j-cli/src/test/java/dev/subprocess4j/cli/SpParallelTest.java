@@ -76,9 +76,9 @@ class SpParallelTest {
     @Timeout(60)
     void outputOfEachJobIsPrintedWholeNotInterleaved() throws IOException {
         Sp r = parallel(jobs(
-                "sh -c 'echo a1; sleep 0.2; echo a2; sleep 0.2; echo a3; echo ea >&2'",
+                "sh -c 'echo a1; sleep 0.6; echo a2; sleep 0.6; echo a3; echo ea >&2'",
                 "sh -c 'echo b1; sleep 0.1; echo b2; sleep 0.1; echo b3; echo eb >&2'",
-                "sh -c 'echo c1; sleep 0.15; echo c2; sleep 0.15; echo c3; echo ec >&2'"), "-j", "3");
+                "sh -c 'echo c1; sleep 0.35; echo c2; sleep 0.35; echo c3; echo ec >&2'"), "-j", "3");
         assertThat(r.status()).isZero();
         assertThat(r.out()).contains("a1\na2\na3\n", "b1\nb2\nb3\n", "c1\nc2\nc3\n").hasLineCount(9);
         // Completion order: b, c, a.

@@ -1,6 +1,10 @@
 package dev.subprocess4j.cli;
 
 import dev.subprocess4j.Signal;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -68,18 +72,21 @@ final class StopSignals implements AutoCloseable {
 
     /**
      * Ends the JVM by {@code signal}, with its default action (the caller flushed its output
-     * first): the default disposition back, then {@code raise}. Should the JVM survive it (a
-     * signal that the JVM does not let go), it exits with 128+N, what a shell reports for a
-     * death by signal N. Shutdown hooks do not run.
+     * first): the default disposition back, then libc's {@code raise} through
+     * {@code java.lang.foreign} ({@code sun.misc.Signal.raise} refuses a signal without a Java
+     * handler). Should the JVM survive it (a JVM run with {@code -Xrs}, no native access), it
+     * exits with 128+N, what a shell reports for a death by signal N. Shutdown hooks do not run.
      */
     static void exitBy(Signal signal) {
         try {
-            sun.misc.Signal jvmSignal = new sun.misc.Signal(shortName(signal));
-            sun.misc.Signal.handle(jvmSignal, sun.misc.SignalHandler.SIG_DFL);
-            sun.misc.Signal.raise(jvmSignal);
-            Thread.sleep(1000); // the signal is delivered to this thread; the wait is not expected to end
-        } catch (IllegalArgumentException | InterruptedException notRaised) {
-            // fall through
+            sun.misc.Signal.handle(new sun.misc.Signal(shortName(signal)), sun.misc.SignalHandler.SIG_DFL);
+            Linker linker = Linker.nativeLinker();
+            MethodHandle raise = linker.downcallHandle(linker.defaultLookup().find("raise").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            int unused = (int) raise.invokeExact(signal.number());
+            Thread.sleep(1000); // delivered to this thread before raise returns; the wait is not expected to end
+        } catch (Throwable notRaised) {
+            // halt below
         }
         Runtime.getRuntime().halt(128 + signal.number());
     }

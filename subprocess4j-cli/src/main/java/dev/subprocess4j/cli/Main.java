@@ -170,12 +170,13 @@ public final class Main implements Callable<Integer> {
                         boolean old = value[0];
                         value[0] = Boolean.TRUE.equals(v);
                         if (value[0]) {
-                            SpLogging.verbose = true;
+                            SpLogging.verbose();
                         }
                         return (T) Boolean.valueOf(old);
                     }
                 })
-                .description("Print the library's log records (one line each, on stderr).").build();
+                .description("Print the library's log records, its debug records too (such as each"
+                        + " spawn), one line each on stderr. Without it none is printed.").build();
     }
 
     /**

@@ -4,8 +4,16 @@
 # usual directories. Usage: ./sp run [options] -- command [args...]   (./sp --help)
 set -euo pipefail
 
-case ${BASH_SOURCE[0]} in */*) root=${BASH_SOURCE[0]%/*} ;; *) root=. ;; esac
-root=$(cd "${root:-/}" && pwd)
+# The repository is where this script really is: a symlink to it (such as one on the PATH) is
+# followed, link by link, whatever the current directory.
+self=${BASH_SOURCE[0]}
+case $self in */*) ;; *) self=$(command -v -- "$self" || printf './%s' "$self") ;; esac
+while [ -L "$self" ]; do
+  link=$(readlink -- "$self")
+  case $link in /*) self=$link ;; *) self=${self%/*}/$link ;; esac
+done
+root=${self%/*}
+root=$(cd -P -- "${root:-/}" && pwd)
 
 # The JDK: found by .mvn/find-jdk.sh as the build finds it, and remembered in target/ for the next
 # runs while JAVA_HOME and HOME (whose JDKs it searches) are the same and neither JDK was installed

@@ -217,6 +217,8 @@ public final class Main implements Callable<Integer> {
                 .setStopAtPositional(true)
                 // `@file` arguments are the command's, never sp's: no expansion.
                 .setExpandAtFiles(false)
+                // `--progress always` as well as ALWAYS: the completion offers them in lower case.
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("sp: " + oneLine(String.valueOf(e)));

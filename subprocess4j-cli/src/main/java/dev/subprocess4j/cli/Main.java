@@ -67,7 +67,8 @@ public final class Main implements Callable<Integer> {
                         "  source <(sp completion bash)",
                         "",
                         "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
-                                + " examples and exit status; 'man sp-run' once the man pages are installed.");
+                                + " examples and exit status; 'sp man --install' installs the man pages"
+                                + " (then 'man sp-run'), 'sp man run' shows one without installing.");
         s.addOption(verboseOption());
         standardHelpOptions(s);
         return s;

@@ -106,6 +106,37 @@ class SpRunStopIT {
         return r;
     }
 
+    /** "PID PGID" of the shell that sp runs, as it sees them. */
+    private static String[] pidAndGroup(String... options) {
+        List<String> args = new ArrayList<>(List.of(SP.toString(), "run"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--", "sh", "-c", "echo $$ $(cut -d ' ' -f 5 /proc/$$/stat)"));
+        CompletedProcess r = Subprocess.command(args).stdin(Redirect.DEVNULL).captureOutput()
+                .timeout(Duration.ofSeconds(60)).run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        return r.stdout().strip().split(" ");
+    }
+
+    @Test
+    @Timeout(120)
+    void theCommandLeadsAGroupOfItsOwnUnlessForeground() {
+        String[] own = pidAndGroup();
+        assertThat(own[1]).as("its process group is its pid").isEqualTo(own[0]);
+        String[] foreground = pidAndGroup("--foreground");
+        assertThat(foreground[1]).as("--foreground: sp's group").isNotEqualTo(foreground[0])
+                .isEqualTo(Long.toString(currentGroup()));
+    }
+
+    /** This JVM's process group, which ./sp (started by it) shares. */
+    private static long currentGroup() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     @Timeout(120)
     void aTimeoutKillsTheGrandchildToo() {

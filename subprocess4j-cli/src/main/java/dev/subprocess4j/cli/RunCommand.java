@@ -129,7 +129,8 @@ final class RunCommand implements Callable<Integer> {
                         "  sp run --cwd /tmp --env LANG=C.UTF-8 --env OPTS=a=b -- env",
                         "  sp run --new-session --timeout 10s --kill-signal TERM --kill-grace 2s -- ./server",
                         "  sp run --rlimit NOFILE=64:128 --rlimit CPU=10 --umask 077 --json -- ./job",
-                        "  sp run --shell -- 'ls | wc -l'");
+                        "  sp run --shell -- 'ls | wc -l'",
+                        "  sp run --foreground --timeout 1h -- vim notes.txt");
         s.addOption(Main.option("--timeout", "DURATION", Duration.class, new DurationConverter(),
                 "Kill the command (--kill-signal, then SIGKILL after --kill-grace) when it runs longer"
                         + " than this, and exit with 124.",
@@ -160,8 +161,9 @@ final class RunCommand implements Callable<Integer> {
                         + " signalled, instead of 124 or sp's own death by the signal."));
         s.addOption(Main.flag("--foreground",
                 "Run the command in sp's own process group, not one of its own (as coreutils timeout --foreground):"
-                        + " it can read from the terminal and gets the terminal's signals itself, but only the command"
-                        + " is signalled on --timeout or when sp is, not what it started."));
+                        + " needed for a command that reads from the terminal (an editor, a REPL), which in a group of"
+                        + " its own is stopped by SIGTTIN at its first read; it gets the terminal's signals itself."
+                        + " Only the command is then signalled on --timeout or when sp is, not what it started."));
         s.addOption(Main.repeatable("--unset-env", "KEY", String.class, null,
                 "Remove a variable from the command's environment; repeatable."));
         s.addOption(Main.flag("--clear-env", "Start from an empty environment (then --env adds to it)."));

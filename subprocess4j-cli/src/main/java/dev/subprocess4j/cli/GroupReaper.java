@@ -38,8 +38,11 @@ import java.util.OptionalLong;
  * a call while it runs (a second Ctrl-C) sends {@code SIGKILL} at once and then waits with it.
  */
 final class GroupReaper {
-    /** How often the group's survivors are looked for while waiting. */
-    private static final Duration POLL = Duration.ofMillis(20);
+    /**
+     * How often the command is polled while waiting; once it was reaped, each poll reads
+     * {@code /proc/PID/stat} of every process, so not more often.
+     */
+    private static final Duration POLL = Duration.ofMillis(50);
     /** After {@code SIGKILL}, how long to wait for the group to be gone before giving up (a process in uninterruptible sleep). */
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
@@ -156,6 +159,8 @@ final class GroupReaper {
             } catch (UnsupportedOperationException noGroups) {
                 command.sendSignal(s);
                 return;
+            } catch (dev.subprocess4j.SubprocessException refused) {
+                // EPERM (a member runs as another user): those that can be signalled one by one, below
             }
             if (s == Signal.SIGKILL || s == Signal.SIGTERM) {
                 for (long pid : members()) {

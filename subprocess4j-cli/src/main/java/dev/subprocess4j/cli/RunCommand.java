@@ -285,11 +285,11 @@ final class RunCommand implements Callable<Integer> {
             try {
                 popen = command.start();
             } catch (SpawnException e) {
-                return cannotRun(argv, e.getMessage(), e.errnoName(), e.step().name().toLowerCase(Locale.ROOT),
-                        startFailureStatus(e));
+                return endBy(stopper.received(), cannotRun(argv, e.getMessage(), e.errnoName(),
+                        e.step().name().toLowerCase(Locale.ROOT), startFailureStatus(e)));
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 // An option this backend cannot honour, or a user/group unknown here: the command was not started.
-                return cannotRun(argv, e.getMessage(), null, null, EXIT_CANNOT_RUN);
+                return endBy(stopper.received(), cannotRun(argv, e.getMessage(), null, null, EXIT_CANNOT_RUN));
             }
 
             Outcome outcome;
@@ -303,14 +303,21 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             Signal received = stopper.awaitStopped();
-            int status = report(argv, outcome);
-            if (received != null && !preserveStatus) {
-                out.flush();
-                err.flush();
-                StopSignals.exitBy(received);
-            }
-            return status;
+            return endBy(received, report(argv, outcome));
         }
+    }
+
+    /**
+     * {@code status}, or, when sp got {@code received} (not null) and not --preserve-status, no
+     * return: sp ends by that signal, its output flushed.
+     */
+    private int endBy(Signal received, int status) {
+        if (received != null && !preserveStatus) {
+            out.flush();
+            err.flush();
+            StopSignals.exitBy(received);
+        }
+        return status;
     }
 
     /** Options that contradict each other: bad usage, naming both. */
@@ -410,6 +417,11 @@ final class RunCommand implements Callable<Integer> {
                 stopped = true;
                 notifyAll();
             }
+        }
+
+        /** The signal sp got, if any. */
+        synchronized Signal received() {
+            return received;
         }
 
         /** The signal sp got, if any, once the command's group was stopped for it. */

@@ -42,19 +42,34 @@ class GroupReaperTest {
         return pids;
     }
 
-    private static void awaitGroupSize(long pgid, int n) throws Exception {
+    /** Waits until {@code n} processes of the group run {@code sleep} (so the traps before it are set). */
+    private static void awaitSleeping(long pgid, int n) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (group(pgid).size() < n) {
+        while (sleeping(pgid) < n) {
             assertThat(System.nanoTime() - deadline).as("%d processes in the group", n).isNegative();
             Thread.sleep(10);
         }
+    }
+
+    private static long sleeping(long pgid) throws IOException {
+        long n = 0;
+        for (long pid : group(pgid)) {
+            try {
+                if (Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip().equals("sleep")) {
+                    n++;
+                }
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return n;
     }
 
     @Test
     @Timeout(60)
     void aGroupThatGoesOnTheSignalNeedsNoKill() throws Exception {
         try (Popen p = startInOwnGroup("sleep 41 & sleep 41; wait")) {
-            awaitGroupSize(p.pid(), 3);
+            awaitSleeping(p.pid(), 2);
             boolean killed = new GroupReaper(p, true).stop(Signal.SIGTERM, Duration.ofSeconds(20));
             assertThat(killed).isFalse();
             assertThat(p.poll()).hasValue(-15);
@@ -66,7 +81,7 @@ class GroupReaperTest {
     @Timeout(60)
     void aMemberThatIgnoresTheSignalIsKilledAfterTheGraceAlsoOnceTheLeaderIsReaped() throws Exception {
         try (Popen p = startInOwnGroup("(trap '' TERM; exec sleep 42) & wait")) {
-            awaitGroupSize(p.pid(), 2);
+            awaitSleeping(p.pid(), 1);
             boolean killed = new GroupReaper(p, true).stop(Signal.SIGTERM, Duration.ofMillis(300));
             assertThat(killed).isTrue();
             assertThat(p.poll()).hasValue(-15); // the shell went on the TERM
@@ -78,7 +93,7 @@ class GroupReaperTest {
     @Timeout(60)
     void aSecondStopSkipsTheRestOfTheGrace() throws Exception {
         try (Popen p = startInOwnGroup("trap '' TERM; sleep 43; sleep 43")) {
-            awaitGroupSize(p.pid(), 2);
+            awaitSleeping(p.pid(), 1);
             GroupReaper reaper = new GroupReaper(p, true);
             Thread first = Thread.ofPlatform().start(() -> reaper.stop(Signal.SIGTERM, Duration.ofSeconds(50)));
             Thread.sleep(200);

@@ -42,6 +42,11 @@ class SpRunStopIT {
 
     /** The pids of running processes (not zombies) that carry this test's marker. */
     private List<Long> marked() {
+        return marked(false);
+    }
+
+    /** Those of {@link #marked()} that run {@code sleep}, with {@code sleeping}. */
+    private List<Long> marked(boolean sleeping) {
         List<Long> pids = new ArrayList<>();
         byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"),
@@ -49,7 +54,8 @@ class SpRunStopIT {
             for (Path p : proc) {
                 try {
                     if (contains(Files.readAllBytes(p.resolve("environ")), needle)
-                            && !Files.readString(p.resolve("stat")).replaceFirst(".*\\) ", "").startsWith("Z")) {
+                            && !Files.readString(p.resolve("stat")).replaceFirst(".*\\) ", "").startsWith("Z")
+                            && (!sleeping || Files.readString(p.resolve("comm")).strip().equals("sleep"))) {
                         pids.add(Long.parseLong(p.getFileName().toString()));
                     }
                 } catch (IOException gone) {
@@ -84,10 +90,13 @@ class SpRunStopIT {
         return Subprocess.command(args).stdin(Redirect.DEVNULL).captureOutput().start();
     }
 
-    /** Waits until {@code n} marked processes run (the command and its descendants started). */
+    /**
+     * Waits until {@code n} marked processes run and one of them is {@code sleep} (the command and
+     * its descendants started, and the traps before the sleep are set).
+     */
     private void awaitMarked(int n) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (marked().size() < n) {
+        while (marked().size() < n || marked(true).isEmpty()) {
             assertThat(System.nanoTime() - deadline).as("%d processes with the marker started", n).isNegative();
             Thread.sleep(20);
         }

@@ -124,6 +124,10 @@ final class CompletionCommand implements Callable<Integer> {
                     fi
                   fi
                   _complete_sp "$@"
+                  # ./sp's own `sp man` (the launcher's, not a picocli command)
+                  if [ $i -eq $COMP_CWORD ] && [[ man == "$cur"* ]] && [[ $cur != -* ]]; then
+                    COMPREPLY+=(man)
+                  fi
                 }
                 """.formatted(valued);
     }

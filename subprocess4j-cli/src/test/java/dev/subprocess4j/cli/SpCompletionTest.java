@@ -71,6 +71,8 @@ class SpCompletionTest {
         assertThat(complete("sp run --time")).containsExactly("--timeout");
         assertThat(complete("sp run --stdout " + dir + "/data-")).containsExactly(dir + "/data-file.txt");
         assertThat(complete("sp ru")).containsExactly("run");
+        assertThat(complete("sp m")).containsExactly("man");
+        assertThat(complete("sp ")).contains("run", "parallel", "man");
     }
 
     @Test

@@ -254,6 +254,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override
+    @SuppressWarnings("try") // `signals` is held for its close(): the handlers go when the run ends
     public Integer call() {
         bind();
         if (program == null) {
@@ -293,12 +294,14 @@ final class RunCommand implements Callable<Integer> {
             }
 
             Outcome outcome;
+            GroupReaper reaper = new GroupReaper(popen, ownGroup());
             try (popen) {
                 try {
-                    stopper.started(new GroupReaper(popen, ownGroup()));
+                    stopper.started(reaper);
                     outcome = await(popen, startNanos, stopper);
                 } catch (RuntimeException | Error e) {
-                    popen.kill(); // as the library's run(): never wait in close() for a child left running
+                    // as the library's run(): never wait in close() for a child left running, nor leave its group
+                    reaper.stop(Signal.SIGKILL, Duration.ZERO);
                     throw e;
                 }
             }

@@ -18,14 +18,14 @@ import java.util.function.Consumer;
  *
  * <p>The handlers are {@code sun.misc.Signal}'s (module {@code jdk.unsupported}, exported for
  * exactly this): a shutdown hook alone runs after the JVM has decided to exit and cannot wait
- * for a grace period and escalate reliably. A signal that was ignored when sp started (a job
+ * for a grace period and escalate reliably. (javac warns about every use of {@code sun.misc}; the
+ * warning cannot be turned off for this class alone.) A signal that was ignored when sp started (a job
  * started with {@code &} by a non-interactive shell ignores {@code SIGINT}) stays ignored.
  *
  * <h2>Thread safety</h2>
  * The listener runs on a thread the JVM starts for each signal received; it may run more than
  * once, concurrently (a second Ctrl-C).
  */
-@SuppressWarnings("sunapi")
 final class StopSignals implements AutoCloseable {
     /** The signals handled, in the order they are installed. */
     static final List<Signal> HANDLED = List.of(Signal.SIGINT, Signal.SIGTERM, Signal.SIGHUP);
@@ -77,6 +77,7 @@ final class StopSignals implements AutoCloseable {
      * handler). Should the JVM survive it (a JVM run with {@code -Xrs}, no native access), it
      * exits with 128+N, what a shell reports for a death by signal N. Shutdown hooks do not run.
      */
+    @SuppressWarnings("restricted") // sp runs with native access (its jar's manifest)
     static void exitBy(Signal signal) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(shortName(signal)), sun.misc.SignalHandler.SIG_DFL);

@@ -8,7 +8,8 @@ set -euo pipefail
 # The repository is where this script really is: a symlink to it (such as one on the PATH) is
 # followed, link by link, whatever the current directory.
 self=${BASH_SOURCE[0]}
-case $self in */*) ;; *) self=$(command -v -- "$self" || printf './%s' "$self") ;; esac
+# (`bash sp` names the script without a directory: the current one when it is there, else PATH's)
+case $self in */*) ;; *) if [ -e "$self" ]; then self=./$self; else self=$(command -v -- "$self"); fi ;; esac
 while [ -L "$self" ]; do
   link=$(readlink -- "$self")
   case $link in /*) self=$link ;; *) self=${self%/*}/$link ;; esac

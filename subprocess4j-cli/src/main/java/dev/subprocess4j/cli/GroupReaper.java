@@ -33,6 +33,12 @@ import java.util.OptionalLong;
  * <p>Without a group of its own ({@code sp run --foreground}, or a backend that cannot signal
  * groups) only the command itself is signalled, as coreutils {@code timeout --foreground} does.
  *
+ * <h2>Use</h2>
+ * {@code new GroupReaper(popen, true).stop(Signal.SIGTERM, grace)} blocks until the group is gone
+ * (at most the grace plus the wait after SIGKILL); to stop several commands at once (sp
+ * parallel's running jobs), call it for each on a thread of its own, so that they share one
+ * grace. It returns whether SIGKILL was needed. Signals to sp itself are {@link StopSignals}'s.
+ *
  * <h2>Thread safety</h2>
  * {@link #stop} may be called from any thread, several times: the first call runs the policy;
  * a call while it runs (a second Ctrl-C) sends {@code SIGKILL} at once and then waits with it.

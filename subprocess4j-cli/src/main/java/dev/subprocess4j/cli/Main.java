@@ -34,9 +34,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * binds it to the JVM's streams (always UTF-8, whatever the locale) and exits.
  *
  * <h2>Exit status</h2>
- * The command's own status; 128+N when signal N killed it; 124 when {@code --timeout} expired;
- * 125 when it could not be started or sp failed; 2 for bad usage (with the usage on stderr); 0
- * for {@code --help} and {@code --version}.
+ * Each subcommand's own ({@code sp run --help}: coreutils {@code timeout}'s); bad usage prints
+ * one line and where the help is, and exits with 125 for {@code sp run} (as {@code timeout}) and
+ * 2 otherwise; 0 for {@code --help} and {@code --version}.
  */
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */
@@ -67,7 +67,9 @@ public final class Main implements Callable<Integer> {
                         "  source <(sp completion bash)",
                         "",
                         "Run 'sp COMMAND --help' (such as 'sp run --help', 'sp parallel --help') for its options,"
-                                + " examples and exit status; 'man sp-run' once the man pages are installed.");
+                                + " examples and exit status; 'sp man --install' installs the man pages"
+                                + " (then 'man sp-run'), 'sp man run' shows one without installing.");
+        s.addOption(verboseOption());
         standardHelpOptions(s);
         return s;
     }
@@ -118,6 +120,12 @@ public final class Main implements Callable<Integer> {
 
     /** Runs {@code sp} with {@code args} on the JVM's stdout and stderr, then exits with its status. */
     public static void main(String[] args) {
+        if (usesPassFd(args)) {
+            InheritedFds.snapshot(); // before sp opens anything of its own
+        }
+        // The library's log records (System.Logger, on java.util.logging) only with --verbose, one
+        // line each: SpLogging configures java.util.logging when the library first logs.
+        System.setProperty("java.util.logging.config.class", SpLogging.class.getName());
         if (args.length > 0 && args[0].equals("run")) {
             warmUpBackend();
         }
@@ -127,6 +135,49 @@ public final class Main implements Callable<Integer> {
         out.flush();
         err.flush();
         System.exit(status);
+    }
+
+    /** Whether sp's own options (those before the first "--") hold --pass-fd. */
+    private static boolean usesPassFd(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return false;
+            }
+            if (a.startsWith("--pass-fd")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code -v/--verbose}: the library's log records are printed, one line each, on stderr
+     * ({@link SpLogging}). Set as soon as it is parsed, for sp and each subcommand alike.
+     */
+    static OptionSpec verboseOption() {
+        boolean[] value = {false};
+        return OptionSpec.builder("-v", "--verbose").type(boolean.class)
+                .getter(new picocli.CommandLine.Model.IGetter() {
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public <T> T get() {
+                        return (T) Boolean.valueOf(value[0]);
+                    }
+                })
+                .setter(new picocli.CommandLine.Model.ISetter() {
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public <T> T set(T v) {
+                        boolean old = value[0];
+                        value[0] = Boolean.TRUE.equals(v);
+                        if (value[0]) {
+                            SpLogging.verbose();
+                        }
+                        return (T) Boolean.valueOf(old);
+                    }
+                })
+                .description("Print the library's log records, its debug records too (such as each"
+                        + " spawn), one line each on stderr. Without it none is printed.").build();
     }
 
     /**
@@ -167,6 +218,8 @@ public final class Main implements Callable<Integer> {
                 .setStopAtPositional(true)
                 // `@file` arguments are the command's, never sp's: no expansion.
                 .setExpandAtFiles(false)
+                // `--progress always` as well as ALWAYS: the completion offers them in lower case.
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("sp: " + oneLine(String.valueOf(e)));
@@ -218,15 +271,27 @@ public final class Main implements Callable<Integer> {
         });
     }
 
-    /** Bad usage: one line naming the problem, then the usage of the command it concerns, on stderr. */
+    /**
+     * Bad usage: one line naming the problem (and picocli's suggestions for a misspelt option or
+     * command), then where the help is, on stderr, as coreutils tools print it.
+     */
     private static int usageError(ParameterException e, String[] args) {
         CommandLine commandLine = e.getCommandLine();
         PrintWriter err = commandLine.getErr();
         err.println("sp: " + oneLine(e.getMessage()));
         UnmatchedArgumentException.printSuggestions(e, err);
-        commandLine.usage(err);
+        err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
-        return EXIT_USAGE;
+        return usageStatus(commandLine.getCommandSpec().name());
+    }
+
+    /**
+     * The exit status for bad usage of {@code command}: 125 for {@code sp run}, as coreutils
+     * {@code timeout} and {@code env} use for their own errors (so that it is not mistaken for
+     * the command's status); 2 for the others.
+     */
+    static int usageStatus(String command) {
+        return command.equals("run") ? RunCommand.EXIT_CANNOT_RUN : EXIT_USAGE;
     }
 
     /** {@code sp} alone names no command: bad usage. */

@@ -32,8 +32,14 @@ import picocli.CommandLine.ParameterException;
 final class RunCommand implements Callable<Integer> {
     /** Exit status for a timeout, as coreutils {@code timeout}. */
     static final int EXIT_TIMED_OUT = 124;
-    /** Exit status when the command cannot be started or sp fails, as coreutils {@code timeout}/{@code env}. */
+    /** Exit status when the command cannot be started, sp fails, or for bad usage, as coreutils {@code timeout}/{@code env}. */
     static final int EXIT_CANNOT_RUN = 125;
+    /** Exit status when the program was found but cannot be run (not executable, not a program), as coreutils {@code timeout}. */
+    static final int EXIT_CANNOT_EXECUTE = 126;
+    /** Exit status when the program was not found, as coreutils {@code timeout} and shells. */
+    static final int EXIT_NOT_FOUND = 127;
+    /** The default of --kill-grace. */
+    static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
 
     /**
      * After a timeout kill, how long to wait for the pipes to reach their end. A grandchild that
@@ -56,6 +62,8 @@ final class RunCommand implements Callable<Integer> {
     private List<String> unsetEnv;
     private boolean clearEnv;
     private boolean newSession;
+    private boolean foreground;
+    private boolean preserveStatus;
     private String user;
     private String group;
     private List<String> extraGroups;
@@ -79,8 +87,9 @@ final class RunCommand implements Callable<Integer> {
                 .autoWidth(true)
                 // Written out because COMMAND is declared optional (see below) but is required.
                 .customSynopsis(
-                        "sp run [-hV] [--capture] [--json] [--shell] [--cwd=DIR]",
+                        "sp run [-hvV] [--capture] [--json] [--shell] [--cwd=DIR]",
                         "       [--timeout=DURATION] [--kill-signal=SIG] [--kill-grace=DURATION]",
+                        "       [--preserve-status] [--foreground]",
                         "       [--env=KEY=VALUE]... [--unset-env=KEY]... [--clear-env]",
                         "       [--new-session] [--user=USER] [--group=GROUP] [--extra-groups=G,...]",
                         "       [--umask=MODE] [--rlimit=RES=SOFT[:HARD]]... [--pass-fd=FD]...",
@@ -91,18 +100,28 @@ final class RunCommand implements Callable<Integer> {
                         "Runs COMMAND with its ARGs (no shell is involved; a bare name is looked up in PATH),"
                                 + " waits for it and exits with its status.",
                         "Its stdin, stdout and stderr are sp's own unless --capture is given.",
-                        "Options go before COMMAND (or before '--'); everything from COMMAND on is the command's own.")
+                        "Options go before COMMAND (or before '--'); everything from COMMAND on is the command's own.",
+                        "COMMAND runs in a process group of its own (unless --foreground), as with coreutils timeout:"
+                                + " on --timeout, and when sp gets SIGINT (Ctrl-C), SIGTERM or SIGHUP, the signal goes to"
+                                + " the whole group, SIGKILL follows after --kill-grace to whatever of the group is left,"
+                                + " and sp exits only once none of it runs. Signalled, sp then ends by the same signal"
+                                + " (128+N)."
+                                + " What the command leaves running when it exits by itself is left alone.")
                 .parameterListHeading("%nArguments:%n")
                 .optionListHeading("%nOptions:%n")
                 .exitCodeListHeading("%nExit status:%n")
                 .exitCodeList(Main.exitCodes(
                         "N:the command's own exit status (0-255)",
-                        "128+N:the command was killed by signal N, as shells report it (137 = SIGKILL, 143 = SIGTERM)",
-                        "124:the command timed out (--timeout) and was killed with SIGKILL, as coreutils timeout",
-                        "125:the command could not be started (no such program, not executable, bad --cwd),"
-                                + " the library refused an option on this platform, or sp itself failed",
-                        "2:bad usage: an unknown option, no COMMAND, a bad DURATION, an --env without '=' or with an"
-                                + " empty KEY, or an argument the library rejects (such as an empty program name)"))
+                        "128+N:the command was killed by signal N, as shells report it (137 = SIGKILL, 143 = SIGTERM);"
+                                + " or sp itself got signal N (SIGINT, SIGTERM, SIGHUP) and ended by it after stopping the"
+                                + " command (with --preserve-status: the command's status instead)",
+                        "124:the command timed out (--timeout) and was killed (with --preserve-status: the command's"
+                                + " status instead, such as 137 after SIGKILL)",
+                        "125:bad usage (an unknown option, no COMMAND, a bad DURATION, conflicting options, an --env"
+                                + " without '=', an argument the library rejects), a start failure other than those below"
+                                + " (a bad --cwd, --stdin FILE missing, an option the library refuses here), or sp itself failed",
+                        "126:COMMAND was found but could not be run (not executable, not a program, a directory)",
+                        "127:COMMAND was not found"))
                 .footerHeading("%nExamples:%n")
                 .footer(
                         "  sp run --timeout 5s -- make test",
@@ -110,7 +129,8 @@ final class RunCommand implements Callable<Integer> {
                         "  sp run --cwd /tmp --env LANG=C.UTF-8 --env OPTS=a=b -- env",
                         "  sp run --new-session --timeout 10s --kill-signal TERM --kill-grace 2s -- ./server",
                         "  sp run --rlimit NOFILE=64:128 --rlimit CPU=10 --umask 077 --json -- ./job",
-                        "  sp run --shell -- 'ls | wc -l'");
+                        "  sp run --shell -- 'ls | wc -l'",
+                        "  sp run --foreground --timeout 1h -- vim notes.txt");
         s.addOption(Main.option("--timeout", "DURATION", Duration.class, new DurationConverter(),
                 "Kill the command (--kill-signal, then SIGKILL after --kill-grace) when it runs longer"
                         + " than this, and exit with 124.",
@@ -134,12 +154,21 @@ final class RunCommand implements Callable<Integer> {
         s.addOption(Main.option("--kill-signal", "SIG", Signal.class, new SignalConverter(),
                 "The signal sent when --timeout passes (KILL, TERM, INT, SIGTERM, 15...). Default: KILL."));
         s.addOption(Main.option("--kill-grace", "DURATION", Duration.class, new DurationConverter(),
-                "After --kill-signal, how long to wait before SIGKILL. Default: 5s."));
+                "After --kill-signal (on --timeout) or the signal sp got, how long to wait before SIGKILL"
+                        + " to what is left of the command's group. Default: 5s."));
+        s.addOption(Main.flag("--preserve-status",
+                "Exit with the command's own status (128+N after signal N) also after a timeout or when sp was"
+                        + " signalled, instead of 124 or sp's own death by the signal."));
+        s.addOption(Main.flag("--foreground",
+                "Run the command in sp's own process group, not one of its own (as coreutils timeout --foreground):"
+                        + " needed for a command that reads from the terminal (an editor, a REPL), which in a group of"
+                        + " its own is stopped by SIGTTIN at its first read; it gets the terminal's signals itself."
+                        + " Only the command is then signalled on --timeout or when sp is, not what it started."));
         s.addOption(Main.repeatable("--unset-env", "KEY", String.class, null,
                 "Remove a variable from the command's environment; repeatable."));
         s.addOption(Main.flag("--clear-env", "Start from an empty environment (then --env adds to it)."));
         s.addOption(Main.flag("--new-session", "Run the command in a new session (setsid): its own process group,"
-                + " no controlling terminal. --timeout then kills the whole group."));
+                + " no controlling terminal."));
         s.addOption(Main.option("--user", "USER", String.class, null,
                 "Run as this user (name or uid); its primary group unless --group."));
         s.addOption(Main.option("--group", "GROUP", String.class, null, "Run with this group (name or gid)."));
@@ -152,7 +181,8 @@ final class RunCommand implements Callable<Integer> {
                 "A resource limit set in the command only; repeatable. RES is NOFILE, CPU, AS, FSIZE, NPROC,"
                         + " CORE, STACK, DATA, MEMLOCK...; SOFT and HARD are numbers or 'unlimited'; HARD defaults to SOFT."));
         s.addOption(Main.repeatable("--pass-fd", "FD", Integer.class, null,
-                "Keep this fd (3 or more) open in the command; repeatable."));
+                "Keep this fd (3 or more) open in the command; repeatable. Only an fd that sp was given by whoever"
+                        + " started it (one without close-on-exec, such as a shell's 3<file), never one of sp's JVM's own."));
         s.addOption(Main.flag("--kill-on-parent-exit", "Kill the command (SIGKILL) if sp dies."));
         s.addOption(Main.option("--stdin", "FILE", Path.class, null, "Read the command's stdin from FILE."));
         s.addOption(Main.option("--stdout", "FILE", Path.class, null,
@@ -161,6 +191,7 @@ final class RunCommand implements Callable<Integer> {
                 "Write the command's stderr to FILE, or to the same place as its stdout with 'stdout'."));
         s.addOption(Main.flag("--shell", "COMMAND is one shell script, run by /bin/sh -c (its ARGs become $0, $1...).",
                 "Quote untrusted values: without --shell no shell is involved."));
+        s.addOption(Main.verboseOption());
         Main.standardHelpOptions(s); // listed last, as picocli's mixin lists them with unsorted options
         // Optional for picocli only so that an unknown option is reported before a missing COMMAND
         // (picocli checks required parameters first); call() requires it.
@@ -183,6 +214,8 @@ final class RunCommand implements Callable<Integer> {
         unsetEnv = list("--unset-env");
         clearEnv = isSet("--clear-env");
         newSession = isSet("--new-session");
+        foreground = isSet("--foreground");
+        preserveStatus = isSet("--preserve-status");
         user = value("--user");
         group = value("--group");
         extraGroups = value("--extra-groups");
@@ -221,11 +254,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override
+    @SuppressWarnings("try") // `signals` is held for its close(): the handlers go when the run ends
     public Integer call() {
         bind();
         if (program == null) {
             throw new ParameterException(spec.commandLine(), "Missing required parameter: 'COMMAND'");
         }
+        checkConflicts();
         List<String> argv = new ArrayList<>();
         if (shell) {
             argv.addAll(List.of("/bin/sh", "-c"));
@@ -244,30 +279,166 @@ final class RunCommand implements Callable<Integer> {
         // backend (~8 ms). This thread would only wait for the backend the warm-up thread is still
         // setting up (Main.warmUpBackend), so it starts the logging now, off that thread's path.
         System.getLogger("dev.subprocess4j");
-        long startNanos = System.nanoTime();
-        Popen popen;
-        try {
-            popen = command.start();
-        } catch (SpawnException e) {
-            return cannotRun(argv, e.getMessage(), e.errnoName(), e.step().name().toLowerCase(Locale.ROOT));
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            // An option this backend cannot honour, or a user/group unknown here: the command was not started.
-            return cannotRun(argv, e.getMessage(), null, null);
+        Stopper stopper = new Stopper();
+        try (StopSignals signals = StopSignals.install(stopper::signalled)) {
+            long startNanos = System.nanoTime();
+            Popen popen;
+            try {
+                popen = command.start();
+            } catch (SpawnException e) {
+                return endBy(stopper.received(), cannotRun(argv, e.getMessage(), e.errnoName(),
+                        e.step().name().toLowerCase(Locale.ROOT), startFailureStatus(e)));
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                // An option this backend cannot honour, or a user/group unknown here: the command was not started.
+                return endBy(stopper.received(), cannotRun(argv, e.getMessage(), null, null, EXIT_CANNOT_RUN));
+            }
+
+            Outcome outcome;
+            GroupReaper reaper = new GroupReaper(popen, ownGroup());
+            try (popen) {
+                try {
+                    stopper.started(reaper);
+                    outcome = await(popen, startNanos, stopper);
+                } catch (RuntimeException | Error e) {
+                    // as the library's run(): never wait in close() for a child left running, nor leave its group
+                    reaper.stop(Signal.SIGKILL, Duration.ZERO);
+                    throw e;
+                }
+            }
+            Signal received = stopper.awaitStopped();
+            return endBy(received, report(argv, outcome));
+        }
+    }
+
+    /**
+     * {@code status}, or, when sp got {@code received} (not null) and not --preserve-status, no
+     * return: sp ends by that signal, its output flushed.
+     */
+    private int endBy(Signal received, int status) {
+        if (received != null && !preserveStatus) {
+            out.flush();
+            err.flush();
+            StopSignals.exitBy(received);
+        }
+        return status;
+    }
+
+    /** Options that contradict each other: bad usage, naming both. */
+    private void checkConflicts() {
+        if (capture && stdoutFile != null) {
+            throw conflict("--capture", "--stdout", "the command's stdout cannot go both to sp and to a file");
+        }
+        if (capture && stderrTarget != null && !stderrTarget.equals("stdout")) {
+            throw conflict("--capture", "--stderr", "the command's stderr cannot go both to sp and to a file");
+        }
+        if (foreground && newSession) {
+            throw conflict("--foreground", "--new-session", "a new session is a process group of its own");
+        }
+        for (int fd : passFds) {
+            if (fd < 3) {
+                throw new ParameterException(spec.commandLine(),
+                        "--pass-fd " + fd + ": only fds from 3 on (0-2 are the command's stdin, stdout and stderr)");
+            }
+            String why = InheritedFds.whyNotInherited(fd);
+            if (why != null) {
+                throw new ParameterException(spec.commandLine(), "--pass-fd " + fd + ": " + why);
+            }
+        }
+    }
+
+    private ParameterException conflict(String a, String b, String why) {
+        return new ParameterException(spec.commandLine(), a + " and " + b + " conflict: " + why);
+    }
+
+    /** Whether the command leads a process group of its own, which sp then signals whole. */
+    private boolean ownGroup() {
+        return newSession || (!foreground && Subprocess.backend().equals("linux-native"));
+    }
+
+    /**
+     * The exit status for a command that could not be started, as coreutils {@code timeout}:
+     * 127 when the program is not found, 126 when it is found but cannot be run, 125 otherwise.
+     */
+    static int startFailureStatus(SpawnException e) {
+        if (e.step() != SpawnException.Step.EXEC) {
+            return EXIT_CANNOT_RUN;
+        }
+        return switch (String.valueOf(e.errnoName())) {
+            case "ENOENT", "ENOTDIR" -> EXIT_NOT_FOUND;
+            case "EACCES", "EPERM", "ENOEXEC", "EISDIR", "ETXTBSY", "ELIBBAD" -> EXIT_CANNOT_EXECUTE;
+            default -> EXIT_CANNOT_RUN;
+        };
+    }
+
+    /**
+     * Who stops the command, and why: the signal sp got (SIGINT, SIGTERM, SIGHUP), whose handler
+     * thread stops the command's group through the {@link GroupReaper}; a signal that arrives
+     * before the command was started is acted on as soon as it is.
+     */
+    private final class Stopper {
+        private Signal received;
+        private GroupReaper reaper;
+        private boolean stopped;
+
+        /** On the JVM's signal-handler thread. */
+        void signalled(Signal s) {
+            GroupReaper r;
+            synchronized (this) {
+                if (received == null) {
+                    received = s;
+                }
+                r = reaper;
+            }
+            if (r != null) {
+                stop(r, s);
+            }
         }
 
-        Outcome outcome;
-        Thread forwardTermination = forwardTerminationTo(popen);
-        try (popen) {
-            try {
-                outcome = await(popen, startNanos);
-            } catch (RuntimeException | Error e) {
-                popen.kill(); // as the library's run(): never wait in close() for a child left running
-                throw e;
+        void started(GroupReaper r) {
+            Signal pending;
+            synchronized (this) {
+                reaper = r;
+                pending = received;
             }
-        } finally {
-            removeHook(forwardTermination);
+            if (pending != null) {
+                stop(r, pending);
+            }
         }
-        return report(argv, outcome);
+
+        /** A timeout: --kill-signal to the group, SIGKILL after the grace. */
+        void timedOut() {
+            GroupReaper r;
+            synchronized (this) {
+                r = reaper;
+            }
+            stop(r, killSignal == null ? Signal.SIGKILL : killSignal);
+        }
+
+        private void stop(GroupReaper r, Signal s) {
+            r.stop(s, killGrace == null ? DEFAULT_KILL_GRACE : killGrace);
+            synchronized (this) {
+                stopped = true;
+                notifyAll();
+            }
+        }
+
+        /** The signal sp got, if any. */
+        synchronized Signal received() {
+            return received;
+        }
+
+        /** The signal sp got, if any, once the command's group was stopped for it. */
+        synchronized Signal awaitStopped() {
+            while (received != null && !stopped) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return received;
+        }
     }
 
     /** The library's command for what the user typed; {@link IllegalArgumentException} for a bad value. */
@@ -303,6 +474,8 @@ final class RunCommand implements Callable<Integer> {
         }
         if (newSession) {
             c = c.startNewSession();
+        } else if (ownGroup()) {
+            c = c.processGroup(0);
         }
         if (user != null) {
             c = c.user(user);
@@ -361,14 +534,14 @@ final class RunCommand implements Callable<Integer> {
      * Python's {@code run(timeout=)} does, then collects what it wrote, waiting at most
      * {@link #DRAIN_GRACE} for pipes that a surviving grandchild still holds.
      */
-    private Outcome await(Popen popen, long startNanos) {
+    private Outcome await(Popen popen, long startNanos, Stopper stopper) {
         if (timeout == null) {
             return Outcome.of(popen.communicate(), null);
         }
         try {
             return Outcome.of(popen.communicate(null, timeout), null);
         } catch (TimeoutExpiredException expired) {
-            killForTimeout(popen);
+            stopper.timedOut();
             try {
                 return Outcome.of(popen.communicate(null, DRAIN_GRACE), expired.getMessage());
             } catch (TimeoutExpiredException stillOpen) {
@@ -384,33 +557,6 @@ final class RunCommand implements Callable<Integer> {
                         capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage(), exited.usage().orElse(null));
             }
         }
-    }
-
-    /**
-     * --kill-signal (default SIGKILL) to the command, and to its whole group after --new-session;
-     * SIGKILL after --kill-grace when it is still running.
-     */
-    private void killForTimeout(Popen popen) {
-        Signal first = killSignal == null ? Signal.SIGKILL : killSignal;
-        signal(popen, first);
-        if (first != Signal.SIGKILL) {
-            try {
-                popen.waitFor(killGrace == null ? Duration.ofSeconds(5) : killGrace);
-            } catch (TimeoutExpiredException stillRunning) {
-                signal(popen, Signal.SIGKILL);
-            }
-        }
-    }
-
-    private void signal(Popen popen, Signal s) {
-        if (newSession) {
-            try {
-                popen.signalGroup(s);
-            } catch (UnsupportedOperationException | IllegalStateException noGroup) {
-                // the backend cannot signal groups: the child alone gets it below
-            }
-        }
-        popen.sendSignal(s);
     }
 
     private static byte[] orEmpty(byte[] b) {
@@ -438,19 +584,21 @@ final class RunCommand implements Callable<Integer> {
         if (r.timedOut()) {
             err.println("sp: " + Main.oneLine(r.timeoutMessage()));
             err.flush();
-            return EXIT_TIMED_OUT;
+            if (!preserveStatus) {
+                return EXIT_TIMED_OUT;
+            }
         }
         return exitStatus(r.returnCode());
     }
 
-    private int cannotRun(List<String> argv, String message, String errnoName, String step) {
+    private int cannotRun(List<String> argv, String message, String errnoName, String step, int status) {
         if (json) {
             JsonReport.cannotRun(out, argv, message, errnoName, step);
             out.flush();
         }
         err.println("sp: " + Main.oneLine(message));
         err.flush();
-        return EXIT_CANNOT_RUN;
+        return status;
     }
 
     /**
@@ -515,31 +663,5 @@ final class RunCommand implements Callable<Integer> {
      */
     static int exitStatus(int returnCode) {
         return returnCode < 0 ? 128 - returnCode : returnCode;
-    }
-
-    /**
-     * When the JVM is asked to stop (SIGTERM, SIGINT, SIGHUP) while the command runs, the command
-     * gets SIGTERM too rather than being left behind, as coreutils {@code timeout} forwards signals.
-     */
-    private static Thread forwardTerminationTo(Popen popen) {
-        Thread hook = new Thread(() -> {
-            if (popen.poll().isEmpty()) {
-                popen.terminate();
-            }
-        }, "sp-forward-termination");
-        try {
-            Runtime.getRuntime().addShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            popen.terminate();
-        }
-        return hook;
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook runs or has run: nothing to undo
-        }
     }
 }

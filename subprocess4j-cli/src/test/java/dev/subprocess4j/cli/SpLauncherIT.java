@@ -99,21 +99,27 @@ class SpLauncherIT {
 
     @Test
     @Timeout(120)
-    void aProgramThatCannotBeStartedIs125() {
+    void aProgramNotFoundIs127NotRunnable126OtherStartFailures125() throws IOException {
         Result r = sp("run", "--", dir.resolve("no-such-program").toString());
-        assertThat(r.status()).isEqualTo(125);
+        assertThat(r.status()).isEqualTo(127);
         assertThat(r.err()).startsWith("sp: ").contains("no-such-program");
+        Path notExecutable = Files.writeString(dir.resolve("script"), "#!/bin/sh\n");
+        assertThat(sp("run", "--", notExecutable.toString()).status()).isEqualTo(126);
+        assertThat(sp("run", "--cwd", dir.resolve("no-such-dir").toString(), "--", "true").status()).isEqualTo(125);
     }
 
     @Test
     @Timeout(120)
-    void badUsageIs2WithTheUsageOnStderr() {
+    void badUsageOfSpRunIs125WithOneLineAndWhereTheHelpIs() {
         Result unknown = sp("run", "--no-such-option", "--", "true");
-        assertThat(unknown.status()).isEqualTo(2);
-        assertThat(unknown.err()).startsWith("sp: Unknown option: '--no-such-option'").contains("Usage: sp run");
+        assertThat(unknown.status()).isEqualTo(125);
+        assertThat(unknown.err()).isEqualTo("sp: Unknown option: '--no-such-option'\n"
+                + "Try 'sp run --help' for more information.\n");
         assertThat(sp().status()).isEqualTo(2);
-        assertThat(sp("run").status()).isEqualTo(2);
-        assertThat(sp("run", "--timeout", "soon", "--", "true").status()).isEqualTo(2);
+        assertThat(sp("run").status()).isEqualTo(125);
+        assertThat(sp("run", "--timeout", "soon", "--", "true").status()).isEqualTo(125);
+        assertThat(sp("run", "--capture", "--stdout", dir.resolve("f").toString(), "--", "true").err())
+                .startsWith("sp: --capture and --stdout conflict: ");
     }
 
     @Test
@@ -155,7 +161,7 @@ class SpLauncherIT {
                 .containsEntry("stdout", "partial\n");
 
         Result cannot = sp("run", "--json", "--", dir.resolve("missing").toString());
-        assertThat(cannot.status()).isEqualTo(125);
+        assertThat(cannot.status()).isEqualTo(127);
         assertThat(cannot.json().keySet()).containsExactly("args", "error", "errno", "step", "backend");
         assertThat(cannot.json()).containsEntry("errno", "ENOENT");
     }

@@ -23,11 +23,11 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * The man pages that the package phase writes to target/man (picocli-codegen, then Asciidoctor's
+ * The man pages that the package phase writes to target/man/man1 (picocli-codegen, then Asciidoctor's
  * manpage back end): one roff page per command, naming every subcommand and option that sp has.
  */
 class SpManPageIT {
-    private static final Path MAN = Path.of("target", "man");
+    private static final Path MAN = Path.of("target", "man", "man1");
 
     @BeforeAll
     static void manPagesWereBuilt() {

@@ -88,12 +88,28 @@ class SpRunOptionsTest {
     @Test
     @Timeout(30)
     void badSignalUmaskAndRlimitAreUsageErrors() {
-        assertThat(sp("run", "--kill-signal", "NOPE", "--", "true").status()).isEqualTo(2);
-        assertThat(sp("run", "--umask", "089", "--", "true").status()).isEqualTo(2);
-        assertThat(sp("run", "--rlimit", "NOFILE", "--", "true").status()).isEqualTo(2);
+        assertThat(sp("run", "--kill-signal", "NOPE", "--", "true").status()).isEqualTo(125);
+        assertThat(sp("run", "--umask", "089", "--", "true").status()).isEqualTo(125);
+        assertThat(sp("run", "--rlimit", "NOFILE", "--", "true").status()).isEqualTo(125);
         assertThat(sp("run", "--rlimit", "BOGUS=1", "--", "true").err()).contains("unknown resource 'BOGUS'");
         assertThat(sp("run", "--rlimit", "NOFILE=128:64", "--", "true").err()).contains("soft limit 128 is above the hard limit 64");
-        assertThat(sp("run", "--pass-fd", "1", "--", "true").status()).isEqualTo(2);
+        assertThat(sp("run", "--pass-fd", "1", "--", "true").status()).isEqualTo(125);
+    }
+
+    @Test
+    @Timeout(30)
+    void conflictingOptionsAreRefusedNamingBoth(@TempDir Path dir) {
+        String file = dir.resolve("out").toString();
+        SpRunTest.Sp captureAndFile = sp("run", "--capture", "--stdout", file, "--", "echo", "x");
+        assertThat(captureAndFile.status()).isEqualTo(125);
+        assertThat(captureAndFile.err()).startsWith("sp: --capture and --stdout conflict: ");
+        assertThat(dir.resolve("out")).doesNotExist();
+        assertThat(sp("run", "--capture", "--stderr", file, "--", "true").err())
+                .startsWith("sp: --capture and --stderr conflict: ");
+        assertThat(sp("run", "--foreground", "--new-session", "--", "true").err())
+                .startsWith("sp: --foreground and --new-session conflict: ");
+        // --stderr stdout with --capture is no conflict: both go to the captured stdout
+        assertThat(sp("run", "--capture", "--stderr", "stdout", "--", "sh", "-c", "echo e >&2").out()).isEqualTo("e\n");
     }
 
     @Test

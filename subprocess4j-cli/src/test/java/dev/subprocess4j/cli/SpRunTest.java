@@ -171,9 +171,9 @@ class SpRunTest {
 
     @Test
     @Timeout(30)
-    void missingProgramExitsWith125AndSaysWhy() {
+    void missingProgramExitsWith127AndSaysWhy() {
         Sp missing = sp("run", "--", "nosuchprog-sp-test");
-        assertThat(missing.status()).isEqualTo(125);
+        assertThat(missing.status()).isEqualTo(127);
         assertThat(missing.err()).isEqualTo("sp: No such file or directory: 'nosuchprog-sp-test'\n");
         assertThat(missing.out()).isEmpty();
     }
@@ -182,7 +182,7 @@ class SpRunTest {
     @Timeout(30)
     void missingProgramWithJsonPrintsTheError() {
         Sp missing = sp("run", "--json", "--", "nosuchprog-sp-test", "x");
-        assertThat(missing.status()).isEqualTo(125);
+        assertThat(missing.status()).isEqualTo(127);
         assertThat(missing.json())
                 .containsEntry("args", List.of("nosuchprog-sp-test", "x"))
                 .containsEntry("error", "No such file or directory: 'nosuchprog-sp-test'")
@@ -190,6 +190,17 @@ class SpRunTest {
                 .containsEntry("step", "exec")
                 .containsKey("backend");
         assertThat(missing.err()).isEqualTo("sp: No such file or directory: 'nosuchprog-sp-test'\n");
+    }
+
+    @Test
+    @Timeout(30)
+    void aProgramFoundButNotRunnableExitsWith126(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path notExecutable = java.nio.file.Files.writeString(dir.resolve("script"), "#!/bin/sh\ntrue\n");
+        Sp r = sp("run", "--", notExecutable.toString());
+        assertThat(r.status()).isEqualTo(126);
+        assertThat(r.err()).isEqualTo("sp: Permission denied: '" + notExecutable + "'\n");
+        assertThat(sp("run", "--", dir.toString()).status()).as("a directory").isEqualTo(126);
     }
 
     @Test
@@ -208,10 +219,10 @@ class SpRunTest {
 
     @Test
     @Timeout(30)
-    void unknownOptionExitsWith2AndPrintsTheUsage() {
+    void unknownOptionExitsWith125AndPrintsOneLineAndWhereTheHelpIs() {
         Sp bogus = sp("run", "--bogus", "--", "true");
-        assertThat(bogus.status()).isEqualTo(2);
-        assertThat(bogus.err()).startsWith("sp: Unknown option: '--bogus'\n").contains("Usage: sp run ");
+        assertThat(bogus.status()).isEqualTo(125);
+        assertThat(bogus.err()).isEqualTo("sp: Unknown option: '--bogus'\nTry 'sp run --help' for more information.\n");
         assertThat(bogus.out()).isEmpty();
 
         assertThat(sp("run", "--bogus").err()).startsWith("sp: Unknown option: '--bogus'\n");
@@ -219,35 +230,36 @@ class SpRunTest {
 
     @Test
     @Timeout(30)
-    void missingCommandExitsWith2() {
+    void missingCommandExitsWith125() {
         for (String[] args : List.of(new String[] {"run"}, new String[] {"run", "--"}, new String[] {"run", "--capture"})) {
             Sp none = sp(args);
-            assertThat(none.status()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(none.err()).startsWith("sp: Missing required parameter: 'COMMAND'\n").contains("Usage: sp run ");
+            assertThat(none.status()).as(String.join(" ", args)).isEqualTo(125);
+            assertThat(none.err()).isEqualTo("sp: Missing required parameter: 'COMMAND'\n"
+                    + "Try 'sp run --help' for more information.\n");
         }
     }
 
     @Test
     @Timeout(30)
-    void badDurationExitsWith2() {
+    void badDurationExitsWith125() {
         Sp bad = sp("run", "--timeout", "5x", "--", "true");
-        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.status()).isEqualTo(125);
         assertThat(bad.err()).startsWith("sp: Invalid value for option '--timeout': '5x' is not a duration")
-                .contains("Usage: sp run ");
-        assertThat(sp("run", "--timeout", "0", "--", "true").status()).isEqualTo(2);
-        assertThat(sp("run", "--timeout", "-1s", "--", "true").status()).isEqualTo(2);
+                .doesNotContain("Usage:");
+        assertThat(sp("run", "--timeout", "0", "--", "true").status()).isEqualTo(125);
+        assertThat(sp("run", "--timeout", "-1s", "--", "true").status()).isEqualTo(125);
     }
 
     @Test
     @Timeout(30)
-    void envWithoutEqualsExitsWith2WithoutEchoingIt() {
+    void envWithoutEqualsExitsWith125WithoutEchoingIt() {
         Sp bad = sp("run", "--env", "hunter2", "--", "true");
-        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.status()).isEqualTo(125);
         assertThat(bad.err()).startsWith("sp: Invalid value for option '--env'").contains("no '='")
-                .contains("Usage: sp run ").doesNotContain("hunter2");
+                .doesNotContain("hunter2");
 
         Sp emptyKey = sp("run", "--env", "=hunter2", "--", "true");
-        assertThat(emptyKey.status()).isEqualTo(2);
+        assertThat(emptyKey.status()).isEqualTo(125);
         assertThat(emptyKey.err()).contains("KEY before '=' is empty").doesNotContain("hunter2");
     }
 
@@ -255,9 +267,9 @@ class SpRunTest {
     @Timeout(30)
     void valueTheLibraryRejectsIsBadUsage() {
         Sp emptyProgram = sp("run", "--", "");
-        assertThat(emptyProgram.status()).isEqualTo(2);
-        assertThat(emptyProgram.err()).startsWith("sp: the program (argument 0) must not be empty\n")
-                .contains("Usage: sp run ");
+        assertThat(emptyProgram.status()).isEqualTo(125);
+        assertThat(emptyProgram.err()).isEqualTo("sp: the program (argument 0) must not be empty\n"
+                + "Try 'sp run --help' for more information.\n");
     }
 
     @Test
@@ -265,7 +277,8 @@ class SpRunTest {
     void spAloneIsBadUsage() {
         Sp alone = sp();
         assertThat(alone.status()).isEqualTo(2);
-        assertThat(alone.err()).startsWith("sp: Missing required subcommand").contains("Usage: sp ");
+        assertThat(alone.err()).startsWith("sp: Missing required subcommand")
+                .endsWith("\nTry 'sp --help' for more information.\n").doesNotContain("Usage:");
         assertThat(sp("nosuchcommand").status()).isEqualTo(2);
     }
 
@@ -279,7 +292,7 @@ class SpRunTest {
         Sp runHelp = sp("run", "--help");
         assertThat(runHelp.status()).isZero();
         assertThat(runHelp.out()).startsWith("Usage: sp run ")
-                .contains("--timeout=DURATION", "--cwd=DIR", "--env=KEY=VALUE", "--capture", "--json", "Exit status:", "124", "125");
+                .contains("--timeout=DURATION", "--cwd=DIR", "--env=KEY=VALUE", "--capture", "--json", "Exit status:", "124", "125", "126", "127", "--preserve-status", "--foreground");
         assertThat(runHelp.err()).isEmpty();
 
         Sp version = sp("--version");
@@ -329,7 +342,7 @@ class SpRunTest {
     @Timeout(30)
     void envValuesNeverAppearInTheReport() {
         Sp missing = sp("run", "--json", "--env", "SP_TOKEN=hunter2", "--", "nosuchprog-sp-test");
-        assertThat(missing.status()).isEqualTo(125);
+        assertThat(missing.status()).isEqualTo(127);
         assertThat(missing.out()).doesNotContain("hunter2");
         assertThat(missing.err()).doesNotContain("hunter2");
 

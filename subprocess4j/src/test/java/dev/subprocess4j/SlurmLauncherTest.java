@@ -126,6 +126,25 @@ class SlurmLauncherTest {
         }
     }
 
+    /** Issue [12]: the task's shell exits at once, its background child keeps the output; the timeout still bounds run(). */
+    @Test
+    void aTimeoutBoundsRunWhenTheTaskExitsFirstAndABackgroundChildHoldsItsOutput() throws Exception {
+        Command c = job("sh", "-c", "sleep 30 & echo $!; exit 0").captureOutput().timeout(Duration.ofSeconds(2));
+        long start = System.nanoTime();
+        String out;
+        try {
+            out = c.run().stdout(); // Slurm may end the step when its task exits, background children with it
+        } catch (TimeoutExpiredException e) {
+            out = new String(e.stdoutBytes(), UTF_8);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("deadline + drain grace + slack")
+                .isLessThan(Duration.ofSeconds(10));
+        // What outlives its task is Slurm's to end (its proctrack plugin), not the library's: this
+        // single-node cluster runs the task here, so the test ends it itself.
+        Subprocess.call("kill", "-9", out.strip());
+
+    }
+
     @Test
     void timeoutKillsEveryProcessOfTheJobWithPartialOutput() throws Exception {
         Command c = job("sh", "-c", "sleep 300 & echo $!; echo partial; wait").captureOutput()

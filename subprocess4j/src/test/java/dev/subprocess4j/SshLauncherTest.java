@@ -165,6 +165,18 @@ class SshLauncherTest {
                 .isInstanceOfSatisfying(CalledProcessException.class, e -> assertThat(e.returnCode()).isEqualTo(1));
     }
 
+    /** Issue [12]: the remote shell exits at once, its background child keeps the pipes; the timeout still bounds run(). */
+    @Test
+    void aTimeoutBoundsRunWhenTheRemoteCommandExitsFirstAndABackgroundChildHoldsItsOutput() throws Exception {
+        Command c = remote("sh", "-c", "sleep 30 & echo $!; exit 0").captureOutput().timeout(Duration.ofMillis(800));
+        long start = System.nanoTime();
+        TimeoutExpiredException e = org.junit.jupiter.api.Assertions.assertThrows(TimeoutExpiredException.class, c::run);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("deadline + drain grace + slack")
+                .isLessThan(Duration.ofSeconds(6));
+        long background = Long.parseLong(new String(e.stdoutBytes(), UTF_8).strip());
+        assertThat(waitGone(background, Duration.ofSeconds(3))).as("background child %d gone", background).isTrue();
+    }
+
     @Test
     void timeoutKillsTheRemoteProcessGroupWithPartialOutput() throws Exception {
         // the grandchild would hold the pipes open forever if only the remote shell were killed

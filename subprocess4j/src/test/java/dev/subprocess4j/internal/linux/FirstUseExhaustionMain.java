@@ -2,7 +2,6 @@ package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.Redirect;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import java.io.FileInputStream;
@@ -86,7 +85,7 @@ public final class FirstUseExhaustionMain {
         return t.getClass().getName() + ": " + t.getMessage();
     }
 
-    private static void fds(int free) throws IOException {
+    private static void fds(int free) throws Exception {
         List<FileInputStream> hog = new ArrayList<>();
         try {
             while (true) {
@@ -98,13 +97,26 @@ public final class FirstUseExhaustionMain {
         for (int i = 0; i < free && !hog.isEmpty(); i++) {
             hog.removeLast().close();
         }
+        firstUseThenRecovery(() -> {
+            for (FileInputStream f : hog) {
+                f.close();
+            }
+        });
+    }
+
+    /** A resource given back once the first use was tried. */
+    @FunctionalInterface
+    private interface Release {
+        void run() throws Exception;
+    }
+
+    /** Tries every command while the resource is exhausted, releases it, then prints what each call did. */
+    private static void firstUseThenRecovery(Release release) throws Exception {
         List<String> first = new ArrayList<>();
         for (Command c : commands()) {
             first.add(attempt(c));
         }
-        for (FileInputStream f : hog) {
-            f.close();
-        }
+        release.run();
         for (String f : first) {
             System.out.println("first=" + f);
         }
@@ -117,7 +129,7 @@ public final class FirstUseExhaustionMain {
         System.out.println("unavailable=" + dev.subprocess4j.internal.BackendSelector.unavailable());
     }
 
-    private static void threads() throws InterruptedException {
+    private static void threads() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<Thread> hog = new ArrayList<>();
         try {
@@ -133,23 +145,11 @@ public final class FirstUseExhaustionMain {
         } catch (OutOfMemoryError full) {
             // every thread taken
         }
-        List<String> first = new ArrayList<>();
-        for (Command c : commands()) {
-            first.add(attempt(c));
-        }
-        release.countDown();
-        for (Thread t : hog) {
-            t.join();
-        }
-        for (String f : first) {
-            System.out.println("first=" + f);
-        }
-        for (Command c : commands()) {
-            System.out.println("after=" + attempt(c));
-        }
-        System.out.println("backend=" + Subprocess.backend());
-        System.out.println("shared-table=" + SharedFdTable.active());
-        System.out.println("shared-table-reason=" + SharedFdTable.unusableReason());
-        System.out.println("redirect=" + Subprocess.command("true").stdout(Redirect.DEVNULL).run().returnCode());
+        firstUseThenRecovery(() -> {
+            release.countDown();
+            for (Thread t : hog) {
+                t.join();
+            }
+        });
     }
 }

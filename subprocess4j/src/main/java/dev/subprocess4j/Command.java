@@ -814,6 +814,11 @@ public final class Command {
                 : spec.inputText != null ? text().encode(spec.inputText) : null;
     }
 
+    /** The values an exception's message masks: those of the environment changes (a view, may hold null). */
+    java.util.Collection<String> maskedValues() {
+        return spec.envChanges.values();
+    }
+
     Duration timeoutValue() {
         return spec.timeout;
     }

@@ -279,7 +279,7 @@ public final class Pipeline {
             Outcome o = io.get(i).join();
             Command c = effective.get(i);
             results.add(new CompletedProcess(c.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                    o.usage(), c.text(), Launcher.local()));
+                    o.usage(), c.text(), Launcher.local(), c.maskedValues()));
         }
         for (int i = 0; i < n; i++) {
             var undelivered = children.get(i).deliveryFailure();
@@ -290,8 +290,8 @@ public final class Pipeline {
         for (int i = 0; i < n; i++) {
             if (children.get(i).timedOut()) {
                 CompletedProcess last = results.getLast();
-                throw new TimeoutExpiredException(joinedArgv(), effective.get(i).timeoutValue(),
-                        emptyToNull(last.stdoutBytes()), emptyToNull(last.stderrBytes()), last.text());
+                throw new TimeoutExpiredException("Command " + this, joinedArgv(), effective.get(i).timeoutValue(),
+                        emptyToNull(last.stdoutBytes()), emptyToNull(last.stderrBytes()), last.text(), last.masked());
             }
         }
         PipelineResult result = PipelineResult.of(results, decidingStage(results, backend));

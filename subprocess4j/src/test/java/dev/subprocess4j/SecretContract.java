@@ -162,7 +162,7 @@ public abstract class SecretContract extends BackendContract {
         failures.put("communicate timeout", () -> {
             try (Popen p = withSecret(sh("echo partial; exec sleep 5")).captureOutput().start()) {
                 try {
-                    p.communicate(null, Duration.ofMillis(200));
+                    p.communicate((byte[]) null, Duration.ofMillis(200));
                 } finally {
                     p.kill();
                 }

@@ -366,11 +366,11 @@ final class RunCommand implements Callable<Integer> {
             return Outcome.of(popen.communicate(), null);
         }
         try {
-            return Outcome.of(popen.communicate(null, timeout), null);
+            return Outcome.of(popen.communicate((byte[]) null, timeout), null);
         } catch (TimeoutExpiredException expired) {
             killForTimeout(popen);
             try {
-                return Outcome.of(popen.communicate(null, DRAIN_GRACE), expired.getMessage());
+                return Outcome.of(popen.communicate((byte[]) null, DRAIN_GRACE), expired.getMessage());
             } catch (TimeoutExpiredException stillOpen) {
                 // A grandchild holds the pipes open after the kill. This second exception has all
                 // the output read since the start (null: nothing read); Popen.close() then closes

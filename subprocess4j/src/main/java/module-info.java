@@ -25,5 +25,7 @@
  * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning.
  */
 module dev.subprocess4j {
+    requires jdk.jfr;
+
     exports dev.subprocess4j;
 }

@@ -118,6 +118,7 @@ class JfrEventsTest {
 
         assertThat(events.getFirst().getString("backend")).isEqualTo(JdkBackend.INSTANCE.name());
         assertThat(events.getFirst().getLong("maxRss")).isEqualTo(-1);
+        assertThat(events.getFirst().getString("spawnPath")).startsWith("ProcessBuilder");
     }
 
     @Test

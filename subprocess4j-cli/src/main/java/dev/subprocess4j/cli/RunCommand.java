@@ -436,7 +436,8 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         if (r.timedOut()) {
-            err.println("sp: " + Main.oneLine(r.timeoutMessage()));
+            // the sentence only: the child's stderr, which the message goes on to quote, was shown already
+            err.println("sp: " + Main.oneLine(r.timeoutMessage().lines().findFirst().orElse("")));
             err.flush();
             return EXIT_TIMED_OUT;
         }

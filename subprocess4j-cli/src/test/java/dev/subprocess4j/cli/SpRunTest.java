@@ -128,7 +128,7 @@ class SpRunTest {
                 .containsEntry("stderr", "warn\n");
         assertThat((BigDecimal) json.get("elapsed")).isBetween(new BigDecimal("0.4"), new BigDecimal("8"));
         assertThat(timedOut.err()).isEqualTo("sp: Command sh -c 'echo partial; echo warn >&2; exec sleep 10'"
-                + " timed out after 0.5 seconds\nstderr:\nwarn\n");
+                + " timed out after 0.5 seconds\n");
     }
 
     @Test

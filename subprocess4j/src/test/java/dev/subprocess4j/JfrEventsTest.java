@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.subprocess4j.internal.jdk.JdkBackend;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,6 +135,29 @@ class JfrEventsTest {
         assertThat(e.getString("exception")).isEqualTo(SpawnException.class.getName());
         assertThat(e.getStackTrace().getFrames()).anyMatch(f -> f.getMethod().getType().getName().equals(getClass().getName()));
         assertNoEnvironmentValue(e);
+    }
+
+    /** Spawns once in a JVM where no recording was ever started. */
+    public static final class NoRecordingMain {
+        public static void main(String[] args) {
+            Subprocess.command("true").run();
+            catchThrowableOfType(SpawnException.class, () -> Subprocess.run("no-such-program-jfr"));
+        }
+    }
+
+    @Test
+    void withoutARecordingTheEventClassesAreNotEvenLoaded() throws Exception {
+        Path log = tmp.resolve("classes.log");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        CompletedProcess r = Subprocess.command(java, "-Xlog:class+load:file=" + log, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), NoRecordingMain.class.getName())
+                .captureOutput().timeout(Duration.ofSeconds(60)).run();
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        List<String> loaded = Files.readAllLines(log);
+        assertThat(loaded).as("the spawn path was taken").anyMatch(l -> l.contains(" dev.subprocess4j.internal.jfr.SpawnRecording "));
+        assertThat(loaded).noneMatch(l -> l.contains("SpawnEvent") || l.contains("SpawnFailedEvent"));
+        assertThat(loaded.stream().filter(l -> l.contains(" jdk.jfr.")).toList()).as("jdk.jfr classes loaded")
+                .hasSizeLessThanOrEqualTo(1);
     }
 
     @Test

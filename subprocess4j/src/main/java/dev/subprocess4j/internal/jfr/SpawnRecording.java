@@ -8,14 +8,17 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.util.List;
+import jdk.jfr.FlightRecorder;
 
 /**
  * The JFR events of one spawn, from the public layer that every start passes through
  * ({@code Command.start}, {@code Pipeline.run}); backends know nothing of them.
  *
- * <p>When no recording wants either event, {@link #begin()} returns {@code null} after two
- * {@code isEnabled()} checks (JIT-compiled to a flag test, the event objects not even allocated)
- * and nothing else happens: no string is built, no callback is attached.
+ * <p>Before the first recording of the JVM, {@link #begin()} returns {@code null} after one
+ * check ({@link FlightRecorder#isInitialized()}), without loading the event classes. After it,
+ * when no recording wants either event, {@code begin()} returns {@code null} after two
+ * {@code isEnabled()} checks (JIT-compiled to a flag test, the event objects not even allocated).
+ * Either way nothing else happens: no string is built, no callback is attached.
  */
 public final class SpawnRecording {
     private SpawnEvent spawn;
@@ -31,6 +34,11 @@ public final class SpawnRecording {
 
     /** A recording of the spawn about to happen, or {@code null} when no recording wants it. */
     public static SpawnRecording begin() {
+        if (!FlightRecorder.isInitialized()) {
+            // No recording was ever started in this JVM: do not even load the event classes (the
+            // first load of a jdk.jfr.Event subclass sets up part of JFR: ~250 classes, ~0.2 s).
+            return null;
+        }
         SpawnEvent spawn = new SpawnEvent();
         boolean spawnEnabled = spawn.isEnabled();
         boolean failedEnabled = new SpawnFailedEvent().isEnabled();

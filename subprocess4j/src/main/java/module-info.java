@@ -22,8 +22,18 @@
  * <h2>Native access</h2>
  * The Linux backend calls the C library through {@code java.lang.foreign}; run with
  * {@code --enable-native-access=dev.subprocess4j} (module path) or
- * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning.
+ * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning; an
+ * executable jar says {@code Enable-Native-Access: ALL-UNNAMED} in its manifest.
+ *
+ * <h2>JFR</h2>
+ * Every child is a {@code dev.subprocess4j.Spawn} event, committed at its exit, and a spawn that
+ * starts none a {@code dev.subprocess4j.SpawnFailed} event; both are on in JFR's default settings
+ * and hold no environment value. The module requires {@code jdk.jfr} (in every JDK image; a
+ * {@code requires static} would leave the events out of module-path applications, where an
+ * optional module is not resolved unless something else asks for it).
  */
 module dev.subprocess4j {
+    requires jdk.jfr;
+
     exports dev.subprocess4j;
 }

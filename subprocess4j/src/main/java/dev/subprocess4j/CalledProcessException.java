@@ -8,8 +8,17 @@ import java.util.Objects;
  * check: {@link Command#check()}, {@link CompletedProcess#checkReturnCode()},
  * {@link Subprocess#checkCall(String...)}, {@link Subprocess#checkOutput(String...)}.
  *
- * <p>The message is Python's: {@code Command '[false, -x]' returned non-zero exit status 1.} or
- * {@code Command '[sleep, 9]' died with SIGKILL.}
+ * <p>The message starts with Python's sentence, the command quoted as a shell reads it
+ * ({@link Shlex#join}, as {@code toString()} of a {@link Command}):
+ * {@code Command false -x returned non-zero exit status 1.} or
+ * {@code Command sleep 9 died with SIGKILL.} When stderr was captured, its last lines follow on
+ * the next lines (at most 20 lines and 2 KiB; control characters as {@code \xNN}; the values of
+ * the command's environment changes, 4 characters or longer, as {@code ***}):
+ * <pre>
+ * Command sh -c 'echo oops &gt;&amp;2; exit 2' returned non-zero exit status 2.
+ * stderr:
+ * oops
+ * </pre>
  *
  * <h2>Python equivalent</h2>
  * {@code subprocess.CalledProcessError}.
@@ -30,13 +39,16 @@ public class CalledProcessException extends SubprocessException {
     }
 
     private static String message(CompletedProcess r) {
-        String command = "Command '" + r.args() + "'";
+        String command = Messages.command(r.args());
+        String sentence;
         if (r.returnCode() < 0) {
-            return r.signal()
+            sentence = r.signal()
                     .map(s -> command + " died with " + s + ".")
                     .orElseGet(() -> command + " died with unknown signal " + -r.returnCode() + ".");
+        } else {
+            sentence = command + " returned non-zero exit status " + r.returnCode() + ".";
         }
-        return command + " returned non-zero exit status " + r.returnCode() + ".";
+        return sentence + Messages.stderrTail(r.stderrBytes(), r.text().charset(), r.masked());
     }
 
     /** The child's exit status, {@code -N} when signal N killed it. */

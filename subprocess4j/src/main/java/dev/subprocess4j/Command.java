@@ -2,9 +2,11 @@ package dev.subprocess4j;
 
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
+import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.JvmProcess;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.jfr.SpawnRecording;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.file.Path;
@@ -660,15 +662,29 @@ public final class Command {
         checkKillGroup();
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
         SpawnRequest request = toRequest();
-        if (spec.launcher instanceof SshLauncher ssh) {
-            refuseRemote(ssh);
-            return new Popen(this, ssh.start(request, spec.inheritEnv, spec.envChanges, backend));
+        if (spec.launcher instanceof SshLauncher || spec.launcher instanceof SlurmLauncher) {
+            refuseRemote(spec.launcher);
         }
-        if (spec.launcher instanceof SlurmLauncher slurm) {
-            refuseRemote(slurm);
-            return new Popen(this, slurm.start(request, spec.inheritEnv, spec.envChanges, backend));
+        SpawnRecording recording = SpawnRecording.begin(); // null unless a JFR recording wants it
+        ChildProcess child;
+        try {
+            if (spec.launcher instanceof SshLauncher ssh) {
+                child = ssh.start(request, spec.inheritEnv, spec.envChanges, backend);
+            } else if (spec.launcher instanceof SlurmLauncher slurm) {
+                child = slurm.start(request, spec.inheritEnv, spec.envChanges, backend);
+            } else {
+                child = forRun ? backend.startForRun(request) : backend.start(request);
+            }
+        } catch (RuntimeException | Error e) {
+            if (recording != null) {
+                recording.failed(List.of(request), backend.name(), spec.launcher.name(), e);
+            }
+            throw e;
         }
-        return new Popen(this, forRun ? backend.startForRun(request) : backend.start(request));
+        if (recording != null) {
+            recording.started(request, backend.name(), spec.launcher.name(), child);
+        }
+        return new Popen(this, child);
     }
 
     /**
@@ -815,6 +831,11 @@ public final class Command {
     byte[] toInputBytes() {
         return spec.inputBytes != null ? spec.inputBytes
                 : spec.inputText != null ? text().encode(spec.inputText) : null;
+    }
+
+    /** The values an exception's message masks: those of the environment changes (a view, may hold null). */
+    java.util.Collection<String> maskedValues() {
+        return spec.envChanges.values();
     }
 
     Duration timeoutValue() {

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Collection;
 
 /**
  * A finished child: its argv, exit status, captured output, pid, run time and resource usage.
@@ -35,6 +36,8 @@ public final class CompletedProcess {
     private final ResourceUsage usage;
     private final Launcher launcher;
     private final TextCodec text;
+    /** Values an exception's message must not show (the command's environment changes); not part of the value. */
+    private final Collection<String> masked;
 
     /**
      * Creates a result, as Python's {@code CompletedProcess(args, returncode, stdout, stderr)};
@@ -57,6 +60,12 @@ public final class CompletedProcess {
 
     CompletedProcess(List<String> args, int returnCode, byte[] stdout, byte[] stderr, long pid,
                      Duration elapsed, ResourceUsage usage, TextCodec text, Launcher launcher) {
+        this(args, returnCode, stdout, stderr, pid, elapsed, usage, text, launcher, List.of());
+    }
+
+    CompletedProcess(List<String> args, int returnCode, byte[] stdout, byte[] stderr, long pid,
+                     Duration elapsed, ResourceUsage usage, TextCodec text, Launcher launcher, Collection<String> masked) {
+        this.masked = Objects.requireNonNull(masked, "masked");
         this.launcher = Objects.requireNonNull(launcher, "launcher");
         this.args = List.copyOf(args);
         this.returnCode = returnCode;
@@ -98,7 +107,10 @@ public final class CompletedProcess {
 
     /**
      * The captured stdout decoded with the command's encoding, errors action and newline mode, or
-     * {@code null} when stdout was not captured.
+     * {@code null} when stdout was not captured (as Python's {@code CompletedProcess.stdout} is
+     * {@code None}): ask for it with {@link Command#captureOutput()} or
+     * {@code stdout(Redirect.PIPE)}. A running child's {@link Popen#stdout()} throws instead: there
+     * is no stream to hand out, while a result can say "nothing captured".
      *
      * @throws java.io.UncheckedIOException when the command's errors action is REPORT and the
      *     output is malformed; {@link #stdoutBytes()} still has the bytes
@@ -155,6 +167,10 @@ public final class CompletedProcess {
 
     TextCodec text() {
         return text;
+    }
+
+    Collection<String> masked() {
+        return masked;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.Pipelines;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.jfr.SpawnRecording;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -254,7 +255,7 @@ public final class Pipeline {
         }
         Backend backend = effective.getFirst().backend();
         List<SpawnRequest> requests = effective.stream().map(Command::toRequest).toList();
-        List<ChildProcess> children = Pipelines.start(backend, requests);
+        List<ChildProcess> children = start(backend, requests);
         List<CompletableFuture<Outcome>> io = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) {
@@ -279,7 +280,7 @@ public final class Pipeline {
             Outcome o = io.get(i).join();
             Command c = effective.get(i);
             results.add(new CompletedProcess(c.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                    o.usage(), c.text(), Launcher.local()));
+                    o.usage(), c.text(), Launcher.local(), c.maskedValues()));
         }
         for (int i = 0; i < n; i++) {
             var undelivered = children.get(i).deliveryFailure();
@@ -290,8 +291,8 @@ public final class Pipeline {
         for (int i = 0; i < n; i++) {
             if (children.get(i).timedOut()) {
                 CompletedProcess last = results.getLast();
-                throw new TimeoutExpiredException(joinedArgv(), effective.get(i).timeoutValue(),
-                        emptyToNull(last.stdoutBytes()), emptyToNull(last.stderrBytes()), last.text());
+                throw new TimeoutExpiredException("Command " + this, joinedArgv(), effective.get(i).timeoutValue(),
+                        emptyToNull(last.stdoutBytes()), emptyToNull(last.stderrBytes()), last.text(), last.masked());
             }
         }
         PipelineResult result = PipelineResult.of(results, decidingStage(results, backend));
@@ -335,6 +336,26 @@ public final class Pipeline {
     }
 
     /** Every stage's argv, joined by {@code "|"}: what a {@link TimeoutExpiredException} names. */
+    /** Starts every stage, with their JFR events (one {@code Spawn} per stage, or one {@code SpawnFailed}). */
+    private static List<ChildProcess> start(Backend backend, List<SpawnRequest> requests) {
+        SpawnRecording recording = SpawnRecording.begin(); // null unless a JFR recording wants it
+        List<ChildProcess> children;
+        try {
+            children = Pipelines.start(backend, requests);
+        } catch (RuntimeException | Error e) {
+            if (recording != null) {
+                recording.failed(requests, backend.name(), Launcher.local().name(), e);
+            }
+            throw e;
+        }
+        if (recording != null) {
+            for (int i = 0; i < children.size(); i++) {
+                recording.started(requests.get(i), backend.name(), Launcher.local().name(), children.get(i));
+            }
+        }
+        return children;
+    }
+
     List<String> joinedArgv() {
         List<String> all = new ArrayList<>();
         for (Command c : stages) {

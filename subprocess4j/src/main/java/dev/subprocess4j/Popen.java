@@ -50,6 +50,8 @@ public final class Popen implements AutoCloseable {
     private final TextCodec text;
     /** Whether a consumer's failure was already thrown to the caller (close() then stays quiet). */
     private final AtomicBoolean deliveryReported = new AtomicBoolean();
+    /** Whether a communicate call was made (the command's own input is sent by the first only). */
+    private final AtomicBoolean communicationStarted = new AtomicBoolean();
 
     Popen(Command command, ChildProcess child) {
         this.command = command;
@@ -136,7 +138,7 @@ public final class Popen implements AutoCloseable {
         try {
             OptionalInt rc = child.waitFor(timeout);
             if (rc.isEmpty()) {
-                throw new TimeoutExpiredException(command.argv(), timeout, null, null, text);
+                throw timeout(timeout, null, null);
             }
             checkDelivery();
             return rc.getAsInt();
@@ -150,7 +152,34 @@ public final class Popen implements AutoCloseable {
      * end without deadlock, and waits for the exit.
      */
     public CompletedProcess communicate() {
-        return communicate(command.toInputBytes(), null);
+        return communicate((Duration) null);
+    }
+
+    /**
+     * {@link #communicate()} waiting at most {@code timeout}: sends the command's
+     * {@link Command#input input} (if any, on the first call), reads stdout and stderr to their
+     * end without deadlock, and waits for the exit. After a timeout the child keeps running;
+     * calling again continues, and its result holds all the output from the start.
+     *
+     * @param timeout the longest wait, or {@code null} for none
+     * @throws TimeoutExpiredException with the output read so far, when the timeout passes first
+     */
+    public CompletedProcess communicate(Duration timeout) {
+        return communicate(communicationStarted.get() ? null : command.toInputBytes(), timeout);
+    }
+
+    /**
+     * {@link #communicate(byte[], Duration)} with text, encoded with the command's
+     * {@link Command#encoding encoding}.
+     *
+     * @param input text for stdin, or {@code null} for none
+     * @param timeout the longest wait, or {@code null} for none
+     * @throws TimeoutExpiredException with the output read so far, when the timeout passes first
+     * @throws IllegalStateException when input is given after communication started, or stdin is
+     *     not a pipe
+     */
+    public CompletedProcess communicate(String input, Duration timeout) {
+        return communicate(input == null ? null : text.encode(input), timeout);
     }
 
     /**
@@ -159,6 +188,9 @@ public final class Popen implements AutoCloseable {
      *
      * <p>After a timeout the child keeps running; calling again continues where the first call
      * stopped, and its result holds all the output from the start.
+     *
+     * <p>A {@code null} input must be cast, {@code communicate((byte[]) null, timeout)}, now that
+     * {@link #communicate(String, Duration)} exists; {@link #communicate(Duration)} says it shorter.
      *
      * @param input bytes for stdin, or {@code null}
      * @param timeout the longest wait, or {@code null} for none
@@ -170,12 +202,13 @@ public final class Popen implements AutoCloseable {
         if (timeout != null) {
             Validation.checkDuration(timeout, "timeout");
         }
+        communicationStarted.set(true);
         try {
             CompletedProcess r = completed(child.communicate(input, timeout));
             checkDelivery();
             return r;
         } catch (CommunicateTimeout t) {
-            throw new TimeoutExpiredException(command.argv(), timeout, t.stdout(), t.stderr(), text);
+            throw timeout(timeout, t.stdout(), t.stderr());
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
@@ -207,8 +240,8 @@ public final class Popen implements AutoCloseable {
             if (undelivered != null) {
                 result.completeExceptionally(undelivered);
             } else if (child.timedOut()) {
-                result.completeExceptionally(new TimeoutExpiredException(command.argv(), command.timeoutValue(),
-                        emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()), text));
+                result.completeExceptionally(timeout(command.timeoutValue(),
+                        emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes())));
             } else if (command.checkValue() && r.returnCode() != 0) {
                 result.completeExceptionally(new CalledProcessException(r));
             } else {
@@ -238,16 +271,20 @@ public final class Popen implements AutoCloseable {
     CompletedProcess communicateToEnd() {
         CompletedProcess r;
         try {
-            r = communicate(command.toInputBytes(), null);
+            r = communicate((Duration) null);
         } catch (RuntimeException | Error e) {
             child.sendSignal(Signal.SIGKILL); // as Python's run(): never leave the child behind
             throw e;
         }
         if (child.timedOut()) {
-            throw new TimeoutExpiredException(command.argv(), command.timeoutValue(),
-                    emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()), text);
+            throw timeout(command.timeoutValue(), emptyToNull(r.stdoutBytes()), emptyToNull(r.stderrBytes()));
         }
         return r;
+    }
+
+    private TimeoutExpiredException timeout(Duration timeout, byte[] stdout, byte[] stderr) {
+        return new TimeoutExpiredException(Messages.command(command.argv()), command.argv(), timeout, stdout, stderr,
+                text, command.maskedValues());
     }
 
     private static byte[] emptyToNull(byte[] b) {
@@ -261,7 +298,7 @@ public final class Popen implements AutoCloseable {
 
     CompletedProcess completed(Outcome o) {
         return new CompletedProcess(command.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                o.usage(), text, command.launcher());
+                o.usage(), text, command.launcher(), command.maskedValues());
     }
 
     /**

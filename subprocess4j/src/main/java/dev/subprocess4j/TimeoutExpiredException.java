@@ -5,14 +5,17 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Collection;
 
 /**
  * A timeout expired: the command's own deadline ({@link Command#timeout(Duration)}), after which
  * the child was killed, or the timeout of one wait ({@link Popen#waitFor(Duration)},
  * {@link Popen#communicate(byte[], Duration)}), after which the child keeps running.
  *
- * <p>Holds the output read so far. The message is Python's:
- * {@code Command '[sleep, 10]' timed out after 0.3 seconds}.
+ * <p>Holds the output read so far. The message starts with Python's sentence, the command quoted
+ * as a shell reads it ({@link Shlex#join}): {@code Command sleep 10 timed out after 0.3 seconds};
+ * the last lines of the stderr read so far follow, bounded and masked as in
+ * {@link CalledProcessException}.
  *
  * <h2>Python equivalent</h2>
  * {@code subprocess.TimeoutExpired}.
@@ -43,7 +46,14 @@ public class TimeoutExpiredException extends SubprocessException {
     }
 
     TimeoutExpiredException(List<String> command, Duration timeout, byte[] stdout, byte[] stderr, TextCodec text) {
-        super("Command '" + command + "' timed out after " + seconds(timeout) + " seconds");
+        this(Messages.command(command), command, timeout, stdout, stderr, text, List.of());
+    }
+
+    /** {@code shown}: the command as the message names it ({@code Command ...}). */
+    TimeoutExpiredException(String shown, List<String> command, Duration timeout, byte[] stdout, byte[] stderr,
+                            TextCodec text, Collection<String> masked) {
+        super(shown + " timed out after " + seconds(Objects.requireNonNull(timeout, "timeout")) + " seconds"
+                + Messages.stderrTail(stderr, text.charset(), masked));
         this.command = List.copyOf(command);
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.stdout = stdout;

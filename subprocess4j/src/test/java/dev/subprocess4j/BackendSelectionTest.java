@@ -75,6 +75,15 @@ class BackendSelectionTest {
     }
 
     @Test
+    void theDeniedNativeAccessReasonNamesTheFlagThatFixesIt() {
+        String out = probe(Map.of("LANG", "C.UTF-8", "LC_ALL", "C.UTF-8"), "--illegal-native-access=deny");
+        assertThat(out).contains("linux-native=native access is denied")
+                .contains("run java with --enable-native-access=ALL-UNNAMED (class path; this JVM)")
+                .contains("--enable-native-access=dev.subprocess4j (module path)")
+                .contains("Enable-Native-Access: ALL-UNNAMED");
+    }
+
+    @Test
     void theJdkBackendRefusesNonAsciiArgvUnderANonUtf8Locale() {
         String out = probe(Map.of("LANG", "C", "LC_ALL", "C"), "-Dsubprocess4j.backend=jdk");
         assertThat(out).contains("backend=jdk")

@@ -13,7 +13,7 @@ class CalledProcessExceptionTest {
     void aNonZeroExitReadsLikePython() {
         CalledProcessException e = new CalledProcessException(new CompletedProcess(List.of("false", "-x"), 1, null, null));
 
-        assertThat(e).hasMessage("Command '[false, -x]' returned non-zero exit status 1.");
+        assertThat(e).hasMessage("Command false -x returned non-zero exit status 1.");
         assertThat(e.returnCode()).isEqualTo(1);
         assertThat(e.command()).containsExactly("false", "-x");
         assertThat(e).isInstanceOf(SubprocessException.class);
@@ -23,7 +23,7 @@ class CalledProcessExceptionTest {
     void aDeathBySignalNamesTheSignal() {
         CalledProcessException e = new CalledProcessException(new CompletedProcess(List.of("sleep", "9"), -9, null, null));
 
-        assertThat(e).hasMessage("Command '[sleep, 9]' died with SIGKILL.");
+        assertThat(e).hasMessage("Command sleep 9 died with SIGKILL.");
         assertThat(e.returnCode()).isEqualTo(-9);
     }
 
@@ -31,7 +31,7 @@ class CalledProcessExceptionTest {
     void aDeathByARealTimeSignalNamesItsNumber() {
         CalledProcessException e = new CalledProcessException(new CompletedProcess(List.of("worker"), -34, null, null));
 
-        assertThat(e).hasMessage("Command '[worker]' died with unknown signal 34.");
+        assertThat(e).hasMessage("Command worker died with unknown signal 34.");
     }
 
     @Test

@@ -86,7 +86,7 @@ class CompletedProcessTest {
 
         assertThatThrownBy(r::checkReturnCode)
                 .isInstanceOfSatisfying(CalledProcessException.class, e -> {
-                    assertThat(e).hasMessage("Command '[grep, -c, x]' returned non-zero exit status 2.");
+                    assertThat(e).hasMessage("Command grep -c x returned non-zero exit status 2.\nstderr:\ngrep: oops");
                     assertThat(e.returnCode()).isEqualTo(2);
                     assertThat(e.command()).isEqualTo(ARGS);
                     assertThat(e.stdout()).isEqualTo("partial");

@@ -61,7 +61,7 @@ public abstract class FaultContract extends BackendContract {
             assertThat(first).hasSize(1 << 20);
             p.kill();
             long start = System.nanoTime();
-            CompletedProcess r = p.communicate(null, Duration.ofSeconds(20));
+            CompletedProcess r = p.communicate((byte[]) null, Duration.ofSeconds(20));
             assertThat(ContractSupport.since(start)).isLessThan(Duration.ofSeconds(10));
             assertThat(r.returnCode()).isEqualTo(-9);
             // the rest is whatever sat in the pipe when it died: whole lines of the same text

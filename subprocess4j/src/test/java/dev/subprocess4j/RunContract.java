@@ -97,7 +97,7 @@ public abstract class RunContract extends BackendContract {
     void checkRaisesCalledProcessExceptionWithPythonsMessage() {
         CalledProcessException e = catchThrowableOfType(CalledProcessException.class,
                 () -> cmd("false", "-x").check().run());
-        assertThat(e).hasMessage("Command '[false, -x]' returned non-zero exit status 1.");
+        assertThat(e).hasMessage("Command false -x returned non-zero exit status 1.");
         assertThat(e.returnCode()).isEqualTo(1);
         assertThat(e.command()).containsExactly("false", "-x");
         assertThat(e.stdout()).isNull();
@@ -133,7 +133,7 @@ public abstract class RunContract extends BackendContract {
             assertThat(r.signal()).contains(Signal.SIGKILL);
             assertThatThrownBy(r::checkReturnCode)
                     .isInstanceOf(CalledProcessException.class)
-                    .hasMessage("Command '[sleep, 30]' died with SIGKILL.");
+                    .hasMessage("Command sleep 30 died with SIGKILL.");
         }
     }
 
@@ -360,7 +360,7 @@ public abstract class RunContract extends BackendContract {
         assertThatThrownBy(() -> f.get(LONG.toSeconds(), TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(CalledProcessException.class)
-                .hasMessage("Command '[/bin/sh, -c, exit 2]' returned non-zero exit status 2.");
+                .hasMessage("Command /bin/sh -c 'exit 2' returned non-zero exit status 2.");
     }
 
     @Test

@@ -258,7 +258,7 @@ public abstract class SecretContract extends BackendContract {
         failures.put("communicate timeout", () -> {
             try (Popen p = withSecret(sh("echo partial; exec sleep 5")).captureOutput().start()) {
                 try {
-                    p.communicate(null, Duration.ofMillis(200));
+                    p.communicate((byte[]) null, Duration.ofMillis(200));
                 } finally {
                     p.kill();
                 }
@@ -274,6 +274,23 @@ public abstract class SecretContract extends BackendContract {
                 missed.add(f.getKey());
             } catch (RuntimeException e) {
                 seen.put(f.getKey(), e);
+            }
+        }
+        // The messages quote the tail of the captured stderr: a child that prints the secret there
+        // (its stderr() is the caller's data and keeps it; the message, toString and trace do not).
+        Map<String, Runnable> printed = new LinkedHashMap<>();
+        printed.put("check, the secret in stderr", () -> withSecret(sh("echo \"token $API_TOKEN refused\" >&2; exit 3"))
+                .captureOutput().check().run());
+        printed.put("timeout, the secret in stderr", () -> withSecret(sh("echo \"$API_TOKEN\" >&2; exec sleep 5"))
+                .captureOutput().timeout(Duration.ofMillis(200)).run());
+        for (Map.Entry<String, Runnable> f : printed.entrySet()) {
+            try {
+                f.getValue().run();
+                missed.add(f.getKey());
+            } catch (CalledProcessException | TimeoutExpiredException e) {
+                assertThat(e.getMessage()).as(f.getKey()).contains("***");
+                assertThat(stackTrace(e) + e).as("%s: message, toString or trace shows the secret", f.getKey())
+                        .doesNotContain(SECRET);
             }
         }
         Thread.sleep(100); // a consumer's failure is logged by its pump thread

@@ -43,7 +43,7 @@ class SubprocessTest {
     void checkCallThrowsCalledProcessExceptionOnNonZero() {
         CalledProcessException e = catchThrowableOfType(CalledProcessException.class,
                 () -> Subprocess.checkCall("false", "-x"));
-        assertThat(e).hasMessage("Command '[false, -x]' returned non-zero exit status 1.");
+        assertThat(e).hasMessage("Command false -x returned non-zero exit status 1.");
         assertThat(e.returnCode()).isEqualTo(1);
         assertThat(e.stdout()).isNull();
     }
@@ -57,7 +57,7 @@ class SubprocessTest {
     void checkOutputThrowsWithTheOutputOnNonZero() {
         CalledProcessException e = catchThrowableOfType(CalledProcessException.class,
                 () -> Subprocess.checkOutput("sh", "-c", "echo partial; exit 2"));
-        assertThat(e).hasMessage("Command '[sh, -c, echo partial; exit 2]' returned non-zero exit status 2.");
+        assertThat(e).hasMessage("Command sh -c 'echo partial; exit 2' returned non-zero exit status 2.");
         assertThat(e.stdout()).isEqualTo("partial\n");
         assertThat(e.stderr()).as("stderr is inherited, not captured").isNull();
     }

@@ -17,7 +17,7 @@ class TimeoutExpiredExceptionTest {
     void theMessageReadsLikePython() {
         TimeoutExpiredException e = new TimeoutExpiredException(List.of("sleep", "10"), Duration.ofMillis(300), null, null);
 
-        assertThat(e).hasMessage("Command '[sleep, 10]' timed out after 0.3 seconds");
+        assertThat(e).hasMessage("Command sleep 10 timed out after 0.3 seconds");
         assertThat(e.command()).containsExactly("sleep", "10");
         assertThat(e.timeout()).isEqualTo(Duration.ofMillis(300));
         assertThat(e).isInstanceOf(SubprocessException.class);
@@ -45,14 +45,14 @@ class TimeoutExpiredExceptionTest {
     void theTimeoutPrintsAsPythonPrintsTheFloat(String iso, String python) {
         TimeoutExpiredException e = new TimeoutExpiredException(List.of("x"), Duration.parse(iso), null, null);
 
-        assertThat(e).hasMessage("Command '[x]' timed out after " + python + " seconds");
+        assertThat(e).hasMessage("Command x timed out after " + python + " seconds");
     }
 
     @Test
     void anEffectivelyInfiniteTimeoutStillMakesAMessage() {
         TimeoutExpiredException e = new TimeoutExpiredException(List.of("x"), ChronoUnit.FOREVER.getDuration(), null, null);
 
-        assertThat(e).hasMessage("Command '[x]' timed out after 9.223372036854776e+18 seconds");
+        assertThat(e).hasMessage("Command x timed out after 9.223372036854776e+18 seconds");
     }
 
     @Test

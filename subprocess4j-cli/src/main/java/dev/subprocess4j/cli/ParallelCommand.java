@@ -553,7 +553,7 @@ final class ParallelCommand implements Callable<Integer> {
                 job.timedOut = true;
                 job.stdout = te.stdoutBytes() == null ? new byte[0] : te.stdoutBytes();
                 job.stderr = te.stderrBytes() == null ? new byte[0] : te.stderrBytes();
-                job.error = te.getMessage();
+                job.error = te.getMessage().lines().findFirst().orElse(""); // its stderr is shown whole already
             } else if (t instanceof SpawnException se) {
                 job.error = se.getMessage();
             } else {

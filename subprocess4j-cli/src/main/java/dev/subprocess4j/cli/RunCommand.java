@@ -539,11 +539,11 @@ final class RunCommand implements Callable<Integer> {
             return Outcome.of(popen.communicate(), null);
         }
         try {
-            return Outcome.of(popen.communicate(null, timeout), null);
+            return Outcome.of(popen.communicate((byte[]) null, timeout), null);
         } catch (TimeoutExpiredException expired) {
             stopper.timedOut();
             try {
-                return Outcome.of(popen.communicate(null, DRAIN_GRACE), expired.getMessage());
+                return Outcome.of(popen.communicate((byte[]) null, DRAIN_GRACE), expired.getMessage());
             } catch (TimeoutExpiredException stillOpen) {
                 // A grandchild holds the pipes open after the kill. This second exception has all
                 // the output read since the start (null: nothing read); Popen.close() then closes
@@ -582,7 +582,8 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         if (r.timedOut()) {
-            err.println("sp: " + Main.oneLine(r.timeoutMessage()));
+            // the sentence only: the child's stderr, which the message goes on to quote, was shown already
+            err.println("sp: " + Main.oneLine(r.timeoutMessage().lines().findFirst().orElse("")));
             err.flush();
             if (!preserveStatus) {
                 return EXIT_TIMED_OUT;

@@ -94,7 +94,7 @@ class SpLauncherIT {
     void timeoutIs124() {
         Result r = sp("run", "--timeout", "300ms", "--", "sleep", "10");
         assertThat(r.status()).isEqualTo(124);
-        assertThat(r.err()).contains("sp: Command '[sleep, 10]' timed out after 0.3 seconds");
+        assertThat(r.err()).contains("sp: Command sleep 10 timed out after 0.3 seconds");
     }
 
     @Test

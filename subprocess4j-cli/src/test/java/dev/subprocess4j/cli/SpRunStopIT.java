@@ -110,7 +110,7 @@ class SpRunStopIT {
         sp.waitFor(Duration.ofSeconds(60));
         List<Long> left = marked();
         killLeftovers();
-        CompletedProcess r = sp.communicate(null, Duration.ofSeconds(60));
+        CompletedProcess r = sp.communicate((byte[]) null, Duration.ofSeconds(60));
         assertThat(left).as("processes left running after sp exited %d: %s", r.returnCode(), r.stderr()).isEmpty();
         return r;
     }

@@ -97,7 +97,7 @@ class SpRunTest {
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
         assertThat(timedOut.status()).isEqualTo(124);
-        assertThat(timedOut.err()).isEqualTo("sp: Command '[sleep, 10]' timed out after 0.3 seconds\n");
+        assertThat(timedOut.err()).isEqualTo("sp: Command sleep 10 timed out after 0.3 seconds\n");
         assertThat(timedOut.out()).isEmpty();
         assertThat(tookMillis).isBetween(250L, 8_000L);
     }
@@ -127,7 +127,7 @@ class SpRunTest {
                 .containsEntry("stdout", "partial\n")
                 .containsEntry("stderr", "warn\n");
         assertThat((BigDecimal) json.get("elapsed")).isBetween(new BigDecimal("0.4"), new BigDecimal("8"));
-        assertThat(timedOut.err()).isEqualTo("sp: Command '[sh, -c, echo partial; echo warn >&2; exec sleep 10]'"
+        assertThat(timedOut.err()).isEqualTo("sp: Command sh -c 'echo partial; echo warn >&2; exec sleep 10'"
                 + " timed out after 0.5 seconds\n");
     }
 
@@ -142,7 +142,7 @@ class SpRunTest {
 
         assertThat(timedOut.status()).isEqualTo(124);
         assertThat(timedOut.out()).isEqualTo("started\n");
-        assertThat(timedOut.err()).startsWith("sp: Command '[sh, -c, echo started; sleep 4; echo never]' timed out");
+        assertThat(timedOut.err()).startsWith("sp: Command sh -c 'echo started; sleep 4; echo never' timed out");
         assertThat(tookMillis).isLessThan(3_500L);
     }
 

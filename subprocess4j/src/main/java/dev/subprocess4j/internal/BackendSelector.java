@@ -51,10 +51,22 @@ public final class BackendSelector {
             try {
                 linux = LinuxBackend.probe();
             } catch (LinuxBackend.Unavailable e) {
-                UNAVAILABLE.put(LinuxBackend.NAME, e.getMessage());
+                UNAVAILABLE.put(LinuxBackend.NAME, withFix(e.getMessage()));
             }
         }
         return linux;
+    }
+
+    /** A denied native access's reason, with the flag that fixes it (the one for this JVM first). */
+    static String withFix(String reason) {
+        if (reason == null || !reason.startsWith("native access is denied")) {
+            return reason;
+        }
+        boolean modulePath = BackendSelector.class.getModule().isNamed();
+        String classPath = "--enable-native-access=ALL-UNNAMED (class path" + (modulePath ? ")" : "; this JVM)");
+        String module = "--enable-native-access=dev.subprocess4j (module path" + (modulePath ? "; this JVM)" : ")");
+        return reason + "; run java with " + (modulePath ? module + " or " + classPath : classPath + " or " + module)
+                + ", or put Enable-Native-Access: ALL-UNNAMED in an executable jar's manifest";
     }
 
     /** The backend of this JVM, chosen at the first call that succeeds. */

@@ -99,6 +99,14 @@ public interface ChildProcess {
         return null;
     }
 
+    /**
+     * How the backend started this child (its spawn path), for the {@code dev.subprocess4j.Spawn}
+     * JFR event; empty when the backend does not tell.
+     */
+    default String spawnPath() {
+        return "";
+    }
+
     /** A handle on the child process. */
     ProcessHandle toHandle();
 

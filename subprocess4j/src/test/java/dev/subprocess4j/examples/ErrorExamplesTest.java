@@ -35,7 +35,7 @@ class ErrorExamplesTest {
         // 1. The program ran and failed, and the caller asked for a check.
         CalledProcessException failed = catchThrowableOfType(CalledProcessException.class,
                 () -> Subprocess.command("sh", "-c", "echo oops >&2; exit 2").captureOutput().check().run());
-        assertThat(failed).hasMessage("Command '[sh, -c, echo oops >&2; exit 2]' returned non-zero exit status 2.");
+        assertThat(failed).hasMessage("Command sh -c 'echo oops >&2; exit 2' returned non-zero exit status 2.\nstderr:\noops");
         assertThat(failed.returnCode()).isEqualTo(2);
         assertThat(failed.stderr()).isEqualTo("oops\n");
 
@@ -61,7 +61,7 @@ class ErrorExamplesTest {
                         .captureOutput()
                         .timeout(Duration.ofMillis(500))
                         .run());
-        assertThat(slow).hasMessage("Command '[sh, -c, echo started; exec sleep 10]' timed out after 0.5 seconds");
+        assertThat(slow).hasMessage("Command sh -c 'echo started; exec sleep 10' timed out after 0.5 seconds");
         assertThat(slow.stdout()).isEqualTo("started\n");
         // end::errors[]
     }

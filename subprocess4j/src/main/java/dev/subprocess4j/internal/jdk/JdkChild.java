@@ -543,6 +543,13 @@ final class JdkChild implements ChildProcess {
         return delivery.failure();
     }
 
+    /** {@code ProcessBuilder}, and the JDK's launch mechanism when one was set ({@code jdk.lang.Process.launchMechanism}). */
+    @Override
+    public String spawnPath() {
+        String mechanism = System.getProperty("jdk.lang.Process.launchMechanism");
+        return mechanism == null ? "ProcessBuilder" : "ProcessBuilder (" + mechanism + ")";
+    }
+
     @Override
     public ProcessHandle toHandle() {
         return process.toHandle();

@@ -12,6 +12,7 @@ import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import dev.subprocess4j.internal.lifecycle.OutputDelivery;
+import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -21,10 +22,8 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +43,7 @@ final class JdkChild implements ChildProcess {
     private final long pid;
     private final long startNanos;
     private final AtomicLong endNanos = new AtomicLong();
-    private final Set<Signal> sent = EnumSet.noneOf(Signal.class);
+    private final SignalLedger sent = new SignalLedger();
     private volatile boolean timedOut;
     /** When the drain grace started: the exit after a deadline kill, or the deadline when the child had exited before it. */
     private volatile long drainFromNanos;
@@ -275,15 +274,9 @@ final class JdkChild implements ChildProcess {
     /** The exit status, with the JDK's 128+N turned into -N when the library sent signal N. */
     private int returnCodeNow() {
         int code = process.exitValue();
-        if (code > 128 && code < 160) {
-            Signal s = Signal.of(code - 128).orElse(null);
-            synchronized (sent) {
-                if (s != null && sent.contains(s)) {
-                    return -s.number();
-                }
-            }
+        synchronized (sent) {
+            return sent.returnCode(code);
         }
-        return code;
     }
 
     private Outcome outcome(byte[] out, byte[] err) {
@@ -512,7 +505,7 @@ final class JdkChild implements ChildProcess {
             if (!process.isAlive()) {
                 return;
             }
-            sent.add(signal);
+            sent.sent(signal);
         }
         // Process.destroy does nothing once the JDK has reaped the child: no recycled pid is hit.
         if (signal == Signal.SIGKILL) {

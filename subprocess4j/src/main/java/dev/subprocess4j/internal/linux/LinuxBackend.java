@@ -139,7 +139,7 @@ public final class LinuxBackend implements Backend {
 
     @Override
     public ChildProcess start(SpawnRequest r) {
-        return start(r, true);
+        return start(r, true, false);
     }
 
     /**
@@ -150,10 +150,18 @@ public final class LinuxBackend implements Backend {
      */
     @Override
     public ChildProcess startForRun(SpawnRequest r) {
-        return start(r, false);
+        return start(r, false, false);
     }
 
-    private ChildProcess start(SpawnRequest r, boolean watchExit) {
+    /**
+     * A stage of a {@link LinuxPipeline}: not reaped until {@link LinuxChild#releaseReap()}, so the
+     * group it leads or joins still exists while the later stages are spawned.
+     */
+    LinuxChild startStage(SpawnRequest r) {
+        return start(r, true, true);
+    }
+
+    private LinuxChild start(SpawnRequest r, boolean watchExit, boolean holdReap) {
         boolean childSetup = ChildSetupSpawner.needed(r);
         if (childSetup && !ChildSetupSpawner.available()) {
             throw noChildSetup(r);
@@ -220,7 +228,7 @@ public final class LinuxBackend implements Backend {
             child = new LinuxChild(r, pid, pidfd, startNanos,
                     stdinPipe == null ? -1 : stdinPipe[1],
                     stdoutPipe == null ? -1 : stdoutPipe[0],
-                    stderrPipe == null ? -1 : stderrPipe[0], watchExit);
+                    stderrPipe == null ? -1 : stderrPipe[0], watchExit, holdReap);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
             killAndReap(pidfd);

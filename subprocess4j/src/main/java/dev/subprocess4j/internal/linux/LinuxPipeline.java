@@ -32,11 +32,9 @@ public final class LinuxPipeline {
      */
     public static List<ChildProcess> start(List<SpawnRequest> stages) {
         int n = stages.size();
-        List<LinuxChild> started = new ArrayList<>(n);
-        List<LinuxChild> held = new ArrayList<>(n);
+        List<LinuxChild> started = new ArrayList<>(n); // each held back from its reap until all are started
         int carried = -1; // read end of the previous stage's stdout pipe: this stage's stdin
         int pgid = 0;
-        LinuxChild.HOLD_REAPS.set(held);
         try {
             for (int i = 0; i < n; i++) {
                 SpawnRequest r = stages.get(i);
@@ -48,10 +46,10 @@ public final class LinuxPipeline {
                     Redirect in = i == 0 ? r.stdin() : Redirect.fd(carried);
                     Redirect out = next != null ? Redirect.fd(next[1]) : r.stdout();
                     // The first stage leads a new group; the others join it. The leader is not
-                    // reaped before the last stage has joined (HOLD_REAPS): a group exists while
-                    // a member, even a zombie, does.
+                    // reaped before the last stage has joined (startStage holds its reap): a group
+                    // exists while a member, even a zombie, does.
                     SpawnRequest stage = r.asPipelineStage(in, out, i == 0 ? 0 : pgid, true);
-                    LinuxChild child = (LinuxChild) LinuxBackend.INSTANCE.start(stage);
+                    LinuxChild child = LinuxBackend.INSTANCE.startStage(stage);
                     started.add(child);
                     if (i == 0) {
                         pgid = (int) child.pid();
@@ -73,20 +71,17 @@ public final class LinuxPipeline {
             }
         } catch (RuntimeException | Error e) {
             Unistd.closeQuietly(carried);
-            LinuxChild.HOLD_REAPS.remove();
             if (!started.isEmpty() && started.getFirst().unreaped()) {
                 // While the leader is a zombie held back from reaping, its pid (the group's id)
                 // cannot be reused: the group kill cannot hit a stranger. Not so when the kernel
                 // reaped it itself (SIGCHLD ignored): then each stage is killed through its pidfd only.
                 Signals.killGroup(pgid, Signal.SIGKILL.number());
             }
-            held.forEach(LinuxChild::releaseReap);
+            started.forEach(LinuxChild::releaseReap);
             killAndReap(started);
             throw e;
-        } finally {
-            LinuxChild.HOLD_REAPS.remove();
         }
-        held.forEach(LinuxChild::releaseReap);
+        started.forEach(LinuxChild::releaseReap);
         return List.copyOf(started);
     }
 

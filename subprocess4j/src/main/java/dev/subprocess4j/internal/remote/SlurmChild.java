@@ -10,6 +10,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +20,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A command running as a Slurm job step: a local {@code srun} carries stdin, stdout and stderr
@@ -40,7 +39,7 @@ public final class SlurmChild extends RemoteChild {
     private final ChildProcess srun; // the same as local
     private final ChildProcess guard;
     private final SpawnRequest request;
-    private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
+    private final SignalLedger sentSignals = new SignalLedger();
     private Integer returnCode; // guarded by this
     private SpawnException spawnError; // guarded by this
 
@@ -169,7 +168,7 @@ public final class SlurmChild extends RemoteChild {
             if (returnCode != null) {
                 return;
             }
-            sentSignals.add(s.number());
+            sentSignals.sent(s);
         }
         client(target.scancel(), "--quiet", "--name=" + jobName, "--signal=" + s.name().substring(3));
     }
@@ -218,8 +217,8 @@ public final class SlurmChild extends RemoteChild {
                     String subject = step == SpawnException.Step.CHDIR ? request.cwd().toString() : request.program();
                     spawnError = new SpawnException(step, errno < 0 ? Errno.EIO : errno, request.program(),
                             subject + "' on '" + target.name());
-                } else if (rc > 128 && sentSignals.contains(rc - 128)) {
-                    rc = -(rc - 128);
+                } else if (sentSignals.killedByOurSignal(rc)) {
+                    rc = sentSignals.returnCode(rc);
                 } else if (rc > 128 && info != null) {
                     int sig = exitSignal(info[0]);
                     if (sig > 0) {

@@ -8,6 +8,7 @@ import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,9 +19,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,7 +41,7 @@ public final class SshChild extends RemoteChild {
     private final ChildProcess data; // the same as local
     private final ChildProcess lifeline;
     private final long remotePid;
-    private final Set<Integer> sentSignals = ConcurrentHashMap.newKeySet();
+    private final SignalLedger sentSignals = new SignalLedger();
     private final OutputStream control;
     private final InputStream replies;
     private Integer returnCode; // guarded by this
@@ -300,7 +299,7 @@ public final class SshChild extends RemoteChild {
             if (returnCode != null) {
                 return; // finished: never signal a pid that may be reused
             }
-            sentSignals.add(s.number());
+            sentSignals.sent(s);
             ask(op + " " + s.name().substring(3));
         }
     }
@@ -327,9 +326,7 @@ public final class SshChild extends RemoteChild {
                 }
             }
         }
-        if (rc > 128 && rc < 256 && sentSignals.contains(rc - 128)) {
-            rc = -(rc - 128);
-        }
+        rc = sentSignals.returnCode(rc);
         returnCode = rc;
         lifeline.closeStreams(); // end of file: the lifeline sees the exit code recorded, cleans up, exits
         CompletableFuture.delayedExecutor(LIFELINE_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {

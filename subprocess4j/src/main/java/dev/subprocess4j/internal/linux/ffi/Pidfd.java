@@ -16,7 +16,7 @@ public final class Pidfd {
     /** {@code WNOWAIT}: leave the child waitable. */ public static final int WNOWAIT = 0x01000000;
     /** {@code CLD_EXITED}. */ public static final int CLD_EXITED = 1;
     /** Size of {@code siginfo_t}. */ public static final long SIGINFO_SIZE = 128;
-    /** Size of {@code struct rusage}. */ public static final long RUSAGE_SIZE = 144;
+    /** Size of {@code struct rusage} ({@link Rusage} decodes it). */ public static final long RUSAGE_SIZE = Rusage.SIZE;
 
     /** {@code pidfd_open(pid, 0)}: the fd is close-on-exec. */
     public static int open(long pid) {

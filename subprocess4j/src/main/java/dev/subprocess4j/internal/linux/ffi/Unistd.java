@@ -251,9 +251,9 @@ public final class Unistd {
      */
     public static long selfMaxRssBytes() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment usage = arena.allocate(144, 8); // struct rusage
+            MemorySegment usage = arena.allocate(Rusage.SIZE, 8);
             long rc = Libc.syscall(Libc.errnoState(), Libc.Nr.GETRUSAGE, 0 /* RUSAGE_SELF */, usage.address(), 0);
-            return rc == 0 ? Mem.getLong(usage, 32) * 1024 : -1; // ru_maxrss, in KiB
+            return rc == 0 ? Rusage.maxRssBytes(usage) : -1;
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -1,0 +1,233 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.internal.Deadlines;
+import dev.subprocess4j.internal.Log;
+import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.DrainGrace;
+import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.Signals;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The deadline of a {@link LinuxChild} ({@code timeout}): at it the kill signal, after the kill
+ * grace SIGKILL, both on the reactor's timer; and once the killed child is reaped, the drain
+ * grace, after which what grandchildren still hold open is closed. Guarded by the child's lock.
+ */
+final class ChildDeadline implements ExitWatcher.Listener {
+    private final SpawnRequest request;
+    private final long pid;
+    /** The child's process group when it is not the JVM's, else null. */
+    private final Integer ownGroup;
+    private final ChildSync sync;
+    private final EpollReactor reactor;
+    private final ChildPipes pipes;
+    /** Whether the library itself drains the child's pipes asynchronously (async communicate or pumps). */
+    private final BooleanSupplier drainsAsync;
+    /** Whether {@code communicate} (sync or async) has started. */
+    private final BooleanSupplier communicating;
+    /** Closes what is still open at the end of the drain grace, and ends the pumps. */
+    private final Runnable closeAfterGrace;
+    private ExitWatcher exit;
+
+    private volatile boolean timedOut;
+    /**
+     * When the drain grace started (set with {@link #timedOut} once the child is also reaped): at
+     * the exit after a deadline kill, or at the deadline when the child had exited before it.
+     */
+    private volatile long drainFromNanos;
+    private EpollReactor.Timer deadlineTimer;
+    private EpollReactor.Timer graceTimer;
+    private EpollReactor.Timer drainTimer;
+
+    ChildDeadline(SpawnRequest request, long pid, Integer ownGroup, ChildSync sync, EpollReactor reactor,
+                  ChildPipes pipes, BooleanSupplier drainsAsync, BooleanSupplier communicating,
+                  Runnable closeAfterGrace) {
+        this.request = request;
+        this.pid = pid;
+        this.ownGroup = ownGroup;
+        this.sync = sync;
+        this.reactor = reactor;
+        this.pipes = pipes;
+        this.drainsAsync = drainsAsync;
+        this.communicating = communicating;
+        this.closeAfterGrace = closeAfterGrace;
+    }
+
+    /** Arms the deadline, counted from {@code startNanos} (lock held). */
+    void arm(ExitWatcher exit, long startNanos) {
+        this.exit = exit;
+        if (request.timeout() != null) {
+            long deadline = Deadlines.after(startNanos, request.timeout());
+            if (deadline != Deadlines.NEVER) {
+                deadlineTimer = reactor.schedule(deadline, this::deadlinePassed);
+            }
+        }
+    }
+
+    boolean timedOut() {
+        return timedOut;
+    }
+
+    /**
+     * When the drain grace ends ({@link System#nanoTime()}), or {@link Long#MAX_VALUE} while none
+     * runs: it runs once the child timed out and was reaped.
+     */
+    long drainGraceEnd() {
+        return timedOut && exit.reaped() ? DrainGrace.endNanos(drainFromNanos) : Long.MAX_VALUE;
+    }
+
+    /** Whether the drain grace ran out. */
+    boolean drainGraceOver() {
+        return timedOut && exit.reaped() && DrainGrace.isOver(drainFromNanos);
+    }
+
+    @Override
+    public void exiting(long nanos) {
+        if (timedOut) {
+            drainFromNanos = nanos; // before reaped: readers check timedOut && reaped first
+        }
+    }
+
+    @Override
+    public void exited() {
+        cancelWhenDone();
+        reactor.cancel(graceTimer);
+        if (timedOut && drainsAsync.getAsBoolean()) {
+            scheduleDrainGrace();
+        }
+    }
+
+    /**
+     * Cancels the deadline timer once nothing is left for it (lock held): the child was reaped and
+     * every pipe end of the JVM is closed. Until then it stays armed: a child that exits before
+     * its deadline while something it started holds its pipes must not hold the call beyond it.
+     */
+    void cancelWhenDone() {
+        if (deadlineTimer != null && exit != null && exit.reaped() && pipes.allClosed()) {
+            reactor.cancel(deadlineTimer);
+            deadlineTimer = null;
+        }
+    }
+
+    /**
+     * The deadline: under the lock, so a reap cannot slip between the check and the state change
+     * (the reap then sees {@code timedOut} and arms the drain grace, and cancels the grace timer).
+     */
+    private void deadlinePassed() {
+        sync.lock.lock();
+        try {
+            if (exit.reaped()) {
+                deadlinePassedAfterExit();
+                sync.changedLocked();
+                return;
+            }
+            timedOut = true;
+            Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
+            killForTimeout(request.killSignal());
+            if (request.killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
+                    sync.lock.lock();
+                    try {
+                        if (!exit.reaped()) {
+                            killForTimeout(Signal.SIGKILL);
+                        }
+                    } finally {
+                        sync.lock.unlock();
+                    }
+                });
+            }
+            sync.changedLocked();
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    private void killForTimeout(Signal s) {
+        if (request.killGroupOnTimeout() && ownGroup != null) {
+            exit.signalGroup(ownGroup, s.number());
+        }
+        exit.sendSignal(s);
+    }
+
+    /**
+     * The deadline passed after the child had exited while something it started still holds the
+     * pipes the library drains (lock held). As when the child is killed for its deadline, the call
+     * ends as a timeout: what is still open after the drain grace (counted from now) is closed.
+     * The child's own group, when the timeout kill goes to it, gets the kill signal (SIGKILL after
+     * the kill grace): its id cannot be another group's while any member lives, and only when every
+     * member has left it could the id be reused, after the kernel's pid counter wrapped around.
+     */
+    private void deadlinePassedAfterExit() {
+        if (!drainingPipes()) {
+            return;
+        }
+        drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut && reaped first
+        timedOut = true;
+        Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
+                pid, request.timeout());
+        Integer group = ownGroup;
+        if (request.killGroupOnTimeout() && group != null) {
+            Signals.killGroup(group, request.killSignal().number());
+            if (request.killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()),
+                        () -> Signals.killGroup(group, Signal.SIGKILL.number()));
+            }
+        }
+        if (drainsAsync.getAsBoolean()) {
+            scheduleDrainGrace();
+        }
+    }
+
+    /**
+     * Whether the library itself still drains a pipe of the child (lock held): a captured stream or
+     * pending input of {@code communicate} (sync or async), or a {@code from}/{@code to}/{@code lines}
+     * pump. Pipes the caller reads through {@code Popen}'s streams are the caller's.
+     */
+    private boolean drainingPipes() {
+        for (PipeChannel ch : pipes.all()) {
+            if (ch != null && !ch.closed && (communicating.getAsBoolean() || ch.onReady != null) && heldOpen(ch)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether some process still holds the other end of a pipe of ours (lock held). An output pipe
+     * whose every write end is closed reports {@code POLLHUP} even while data is left in it: its
+     * reader gets to the end by itself, however late it is scheduled, so a deadline passing before
+     * that read is not the child's lateness. Likewise {@code POLLERR} for the input pipe once no
+     * one can read it.
+     */
+    private boolean heldOpen(PipeChannel ch) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            short events = ch == pipes.stdin ? Epoll.POLLOUT : Epoll.POLLIN;
+            Epoll.pollAny(pollfd, new int[] {ch.fd}, new short[] {events}, 1, 0);
+            short revents = Epoll.reventsAt(pollfd, 0);
+            return (revents & (ch == pipes.stdin ? Epoll.POLLERR : Epoll.POLLHUP)) == 0;
+        }
+    }
+
+    /**
+     * After a deadline kill, closes (on the reactor thread) what grandchildren still hold open a
+     * bounded grace after the exit, so asynchronous waits and pumps always finish (lock held).
+     */
+    void scheduleDrainGrace() {
+        if (drainTimer != null) {
+            return;
+        }
+        drainTimer = reactor.schedule(DrainGrace.endNanos(drainFromNanos), closeAfterGrace);
+    }
+
+    /** {@link #scheduleDrainGrace()} when the grace already runs (lock held): for an async drain that starts late. */
+    void scheduleDrainGraceIfRunning() {
+        if (timedOut && exit.reaped()) {
+            scheduleDrainGrace();
+        }
+    }
+}

@@ -1,0 +1,452 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.ResourceUsage;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SubprocessException;
+import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Log;
+import dev.subprocess4j.internal.Outcome;
+import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.Libc;
+import dev.subprocess4j.internal.linux.ffi.Mem;
+import dev.subprocess4j.internal.linux.ffi.Pidfd;
+import dev.subprocess4j.internal.linux.ffi.Rusage;
+import dev.subprocess4j.internal.linux.ffi.Signals;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The pidfd of a {@link LinuxChild} and its exit: who watches the pidfd (the reactor, or platform
+ * threads polling it themselves), the one reap, the exit status and usage, the exit future, and
+ * signals, which never go to a reaped child. The pidfd is closed once the child was reaped and no
+ * thread polls it any more. State is guarded by the child's lock ({@link ChildSync}); the exit
+ * fields are written once, before the exit future completes.
+ */
+final class ExitWatcher {
+    /** What the rest of the child does at its exit, under the lock. */
+    interface Listener {
+        /** The child exited at {@code nanos}; it does not read as reaped yet. */
+        void exiting(long nanos);
+
+        /** The child reads as reaped now. */
+        void exited();
+    }
+
+    private final long pid;
+    private final int pidfd;
+    private final long startNanos;
+    private final ChildSync sync;
+    private final EpollReactor reactor;
+    private final Listener listener;
+
+    // reaped, returnCode, usage and exitNanos are written once, before exit completes
+    private final AtomicBoolean reapClaim = new AtomicBoolean();
+    private volatile boolean reaped;
+    private volatile int returnCode;
+    private volatile ResourceUsage usage;
+    /**
+     * Above this, the child's ru_maxrss is its own peak (see {@link ResourceUsage#maxRssBytes()}):
+     * the JVM's peak read as this object is made, just after the spawn (the exec that folded the
+     * JVM's peak into the child's happened before), plus the kernel's counting slack.
+     */
+    private final long jvmPeakRssBound = jvmPeakRssBound();
+    private volatile long exitNanos;
+    private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
+    private long pidfdToken;
+    /**
+     * Whether the reactor watches the pidfd now; platform waiters take it out while they poll it.
+     * A child of {@code Command.run()} starts without it (see {@link #watchExit()}).
+     */
+    private boolean pidfdInReactor;
+    private int pidfdUsers;
+    private boolean pidfdClosed;
+    /**
+     * Whether the reap is held back (a pipeline's stage while the later stages are spawned): the
+     * child is not reaped until {@link #releaseReap()}, so a first stage that exits at once stays a
+     * zombie and its process group, which the later stages join, still exists.
+     */
+    private volatile boolean reapHeld;
+
+    /**
+     * @param pidfd the child's pidfd, or -1 for a child that is gone already (see {@link #lostAtStart()})
+     * @param holdReap whether the reap is held back until {@link #releaseReap()}
+     */
+    ExitWatcher(long pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
+                Listener listener) {
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.pidfdClosed = pidfd < 0; // nothing to watch, wait for or signal
+        this.startNanos = startNanos;
+        this.reapHeld = holdReap;
+        this.sync = sync;
+        this.reactor = reactor;
+        this.listener = listener;
+    }
+
+    /** Whether the future below is completed: the child exited and was reaped. */
+    boolean reaped() {
+        return reaped;
+    }
+
+    int returnCode() {
+        return returnCode;
+    }
+
+    /** Completes at the exit, with no output. */
+    CompletableFuture<Outcome> future() {
+        return exit;
+    }
+
+    Outcome outcome(byte[] out, byte[] err) {
+        return new Outcome(returnCode, out, err, pid, Duration.ofNanos(exitNanos - startNanos), usage);
+    }
+
+    // ================================================================== the reap
+
+    /** Whether the lost status of a child was logged: once per JVM. */
+    private static final AtomicBoolean STATUS_LOST_LOGGED = new AtomicBoolean();
+
+    /**
+     * A child whose exit status is lost: it exited, but the kernel (SIGCHLD ignored: SIG_IGN or
+     * SA_NOCLDWAIT) or other code waiting for every child reaped it first. Reported as exited with
+     * the status unknown: returnCode 0, as CPython does, and no usage. Logged once per JVM at
+     * WARNING; the library never changes SIGCHLD's disposition itself (docs/semantics.md).
+     */
+    private static void statusLost(long pid, String why) {
+        if (STATUS_LOST_LOGGED.compareAndSet(false, true)) {
+            Log.get().log(Level.WARNING, "subprocess4j: the exit status of pid {0,number,#} is lost ({1}): SIGCHLD is "
+                    + "ignored in this JVM (SIG_IGN or SA_NOCLDWAIT: the kernel reaps children itself), or other code "
+                    + "waits for every child. Such children are reported as exited with returnCode 0 and no usage. "
+                    + "The library leaves SIGCHLD as it is; said once.", pid, why);
+        }
+    }
+
+    /**
+     * A child without a pidfd ({@code posix_spawn} gives a pid only, and the kernel reaped the
+     * child before {@code pidfd_open}): reported as exited with its status unknown ({@link #statusLost}).
+     */
+    void lostAtStart() {
+        if (pidfd < 0 && reapClaim.compareAndSet(false, true)) {
+            statusLost(pid, "pidfd_open: ESRCH");
+            exited(0, null);
+        }
+    }
+
+    /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
+    void tryReap() {
+        if (reapHeld || reaped || !reapClaim.compareAndSet(false, true)) {
+            return;
+        }
+        int code;
+        ResourceUsage ru;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(Pidfd.SIGINFO_SIZE, 8);
+            MemorySegment rusage = arena.allocate(Rusage.SIZE, 8);
+            int err = Pidfd.waitid(pidfd, info, Pidfd.WEXITED | Pidfd.WNOHANG, rusage);
+            if (err == Errno.ECHILD || err == Errno.EINVAL) {
+                // The pidfd became readable at the exit, but someone else reaped the child first
+                // (or the kernel lacks P_PIDFD, Linux 5.4): the status is lost for good.
+                statusLost(pid, "waitid: " + Errno.name(err));
+                code = 0;
+                ru = null;
+            } else if (err != 0) {
+                reapClaim.set(false);
+                Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
+                rearmPidfd();
+                return;
+            } else if (Mem.getInt(info, Pidfd.SI_PID) == 0) {
+                reapClaim.set(false); // not exited yet
+                rearmPidfd();
+                return;
+            } else {
+                int siCode = Mem.getInt(info, Pidfd.SI_CODE);
+                int status = Mem.getInt(info, Pidfd.SI_STATUS);
+                code = siCode == Pidfd.CLD_EXITED ? status : -status;
+                ru = usage(Rusage.decode(rusage));
+            }
+        }
+        exited(code, ru);
+    }
+
+    /** Records the exit (the caller won {@link #reapClaim}) and wakes every waiter. */
+    private void exited(int code, ResourceUsage ru) {
+        long now = System.nanoTime();
+        sync.lock.lock();
+        try {
+            returnCode = code;
+            usage = ru;
+            exitNanos = now;
+            listener.exiting(now);
+            reaped = true;
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
+            if (pidfdUsers == 0) {
+                closePidfd();
+            }
+            listener.exited();
+            sync.changedLocked();
+        } finally {
+            sync.lock.unlock();
+        }
+        if (Log.get().isLoggable(Level.DEBUG)) {
+            Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
+                    TimeUnit.NANOSECONDS.toMillis(now - startNanos));
+        }
+        exit.complete(outcome(null, null));
+    }
+
+    /** Lets the child be reaped after a pipeline's spawns (see {@link #reapHeld}). */
+    void releaseReap() {
+        if (reapHeld) {
+            reapHeld = false;
+            tryReap(); // reaps it when it exited meanwhile, else arms its pidfd again
+        }
+    }
+
+    // ================================================================== who watches the pidfd
+
+    /**
+     * Lets the reactor watch the pidfd from now on (lock held), unless the child was reaped or a
+     * platform thread polls the pidfd now (that thread reaps, or hands the pidfd to the reactor
+     * when it stops waiting). Every path that waits for the exit without polling the pidfd itself
+     * (the exit future: {@code onExit}, {@code communicateAsync}, virtual threads) calls it first,
+     * so a child whose starting thread gave up waiting is still reaped (no zombie).
+     */
+    void watchExit() {
+        if (!reaped && !pidfdClosed && !pidfdInReactor && pidfdUsers == 0) {
+            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdInReactor = true;
+        }
+    }
+
+    /** {@link #watchExit()} taking the lock. */
+    void watchExitNow() {
+        sync.lock.lock();
+        try {
+            watchExit();
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    private void rearmPidfd() {
+        sync.lock.lock();
+        try {
+            if (!reaped && !pidfdClosed && pidfdInReactor) {
+                reactor.rearm(pidfd, Epoll.EPOLLIN, pidfdToken);
+            }
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    private void closePidfd() {
+        if (!pidfdClosed) {
+            pidfdClosed = true;
+            Unistd.closeQuietly(pidfd);
+        }
+    }
+
+    /**
+     * For a platform thread that polls the pidfd with its pipes (lock held): the pidfd, kept open
+     * until {@link #endPoll()}, when the reactor does not watch it and the child may be reaped;
+     * else -1. After a poll that saw it readable the thread calls {@link #tryReap()} (lock not held).
+     */
+    int beginPoll() {
+        if (reaped || reapHeld || pidfdClosed || pidfdInReactor) {
+            return -1;
+        }
+        pidfdUsers++; // the pidfd stays open while this thread polls it
+        return pidfd;
+    }
+
+    /** The end of a {@link #beginPoll()} that returned the pidfd (lock held). */
+    void endPoll() {
+        pidfdUsers--;
+        if (reaped && pidfdUsers == 0) {
+            closePidfd();
+        }
+    }
+
+    // ================================================================== waiting
+
+    /**
+     * Waits for the exit until the deadline. A platform thread polls the child's own pidfd (no
+     * hand-off from the reactor thread); a virtual thread waits on the exit future.
+     */
+    boolean awaitExit(long deadline) throws InterruptedException {
+        if (reaped) {
+            return true;
+        }
+        if (Thread.currentThread().isVirtual()) {
+            watchExitNow();
+            return awaitExitFuture(deadline);
+        }
+        sync.lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return reaped || awaitExitFuture(deadline);
+            }
+            pidfdUsers++;
+            // The cheap blocking wait: this thread polls the pidfd and reaps; the reactor is not
+            // woken for this exit (a cross-CPU hand-off costs more than the rest of the wait).
+            if (pidfdInReactor) {
+                reactor.deregister(pidfd, pidfdToken);
+                pidfdInReactor = false;
+            }
+        } finally {
+            sync.lock.unlock();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            while (!reaped) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // Bounded slices: an FFM poll does not see Thread.interrupt.
+                int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (Epoll.pollIn(pollfd, pidfd, slice)) {
+                    tryReap();
+                    if (!reaped) {
+                        // another thread claimed the reap and is finishing it
+                        awaitExitFuture(Math.min(deadline, System.nanoTime() + 10_000_000L));
+                    }
+                }
+            }
+            return true;
+        } finally {
+            sync.lock.lock();
+            try {
+                pidfdUsers--;
+                if (!reaped && pidfdUsers == 0) {
+                    // timed out or interrupted: async watchers (and a dropped child) depend on the reactor again
+                    watchExit();
+                }
+                if (reaped && pidfdUsers == 0) {
+                    closePidfd();
+                }
+            } finally {
+                sync.lock.unlock();
+            }
+        }
+    }
+
+    private boolean awaitExitFuture(long deadline) throws InterruptedException {
+        try {
+            if (deadline == Long.MAX_VALUE) {
+                exit.get();
+            } else {
+                exit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    // ================================================================== signals
+
+    /** Signals the child through its pidfd; nothing once it was reaped (its pid may be someone else's now). */
+    void sendSignal(Signal signal) {
+        sync.lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return;
+            }
+            int err = Pidfd.sendSignal(pidfd, signal.number());
+            if (err != 0 && err != Errno.ESRCH) {
+                throw new SubprocessException("cannot send " + signal + " to pid " + pid + ": " + Errno.name(err) + " ("
+                        + Errno.message(err) + ")");
+            }
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    /** Whether the kernel has {@code PIDFD_SIGNAL_PROCESS_GROUP} (Linux 6.9); null until the first group signal. */
+    private static volatile Boolean pidfdGroupSignal;
+
+    /**
+     * Signals the child's own group {@code group}, never once the child was reaped: a group lives
+     * as long as any member, but once the leader is reaped and the others gone, its number can be a
+     * new group's. Through the pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}), the kernel itself
+     * refuses once the child was reaped; on older kernels {@code kill(-pgid)} under the lock,
+     * checking our own reap first (the reap's {@code waitid} runs before it is recorded, so a
+     * narrow window remains there).
+     *
+     * @return 0, ESRCH once the child was reaped, or another errno (EPERM)
+     */
+    int signalGroup(int group, int signal) {
+        sync.lock.lock();
+        try {
+            if (reaped || pidfdClosed) {
+                return Errno.ESRCH;
+            }
+            if (!Boolean.FALSE.equals(pidfdGroupSignal)) {
+                int err = Pidfd.sendSignal(pidfd, signal, Pidfd.SIGNAL_PROCESS_GROUP);
+                if (err != Errno.EINVAL) {
+                    pidfdGroupSignal = true;
+                    return err;
+                }
+                pidfdGroupSignal = false;
+            }
+            return Signals.killGroup(group, signal);
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the child is still ours and unreaped (running, or a zombie): its pid, and so its
+     * process group's id, cannot belong to anyone else meanwhile. False once it was reaped, by us
+     * or by the kernel (SIGCHLD ignored).
+     */
+    boolean unreaped() {
+        sync.lock.lock();
+        try (Arena arena = Arena.ofConfined()) {
+            return !reaped && !pidfdClosed && Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8));
+        } finally {
+            sync.lock.unlock();
+        }
+    }
+
+    // ================================================================== usage
+
+    private ResourceUsage usage(Rusage ru) {
+        long maxRss = ru.maxRssBytes();
+        return new ResourceUsage(ru.userCpu(), ru.systemCpu(),
+                jvmPeakRssBound >= 0 && maxRss > jvmPeakRssBound ? OptionalLong.of(maxRss) : OptionalLong.empty(),
+                ru.minorFaults(), ru.majorFaults(), ru.voluntaryContextSwitches(), ru.involuntaryContextSwitches());
+    }
+
+    /** The kernel's slack in a resident-set reading: 2 × CPUs × its per-CPU batch (at least 32 pages, of 4 KiB on x86_64, up to 64 KiB on aarch64), at least 16 MiB. */
+    private static final long RSS_SLACK_BYTES;
+
+    static {
+        long cpus = Runtime.getRuntime().availableProcessors();
+        RSS_SLACK_BYTES = Math.max(16L << 20, 2 * cpus * Math.max(32, 2 * cpus) * (Libc.X86_64 ? 4096 : 65536));
+    }
+
+    /** The JVM's peak resident size now plus {@link #RSS_SLACK_BYTES}, or -1 when it cannot be read. */
+    private static long jvmPeakRssBound() {
+        long peak = Unistd.selfMaxRssBytes();
+        return peak < 0 ? -1 : peak + RSS_SLACK_BYTES;
+    }
+}

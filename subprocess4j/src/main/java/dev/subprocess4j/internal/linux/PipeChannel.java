@@ -1,0 +1,146 @@
+package dev.subprocess4j.internal.linux;
+
+import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.Unistd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.function.Consumer;
+
+/** One pipe end of the JVM for a {@link LinuxChild}; its I/O runs under the child's lock ({@link ChildSync}). */
+final class PipeChannel {
+    final int fd;
+    final String name;
+    long token = -1;
+    boolean closed;
+    boolean eof;
+    int ready;
+    /** For pumped channels: what to do when the reactor says the fd is ready. */
+    Runnable onReady;
+    /** What the last {@code poll} of a platform thread in {@code communicate} returned for this fd. */
+    int pollRevents;
+
+    private final ChildSync sync;
+    private final EpollReactor reactor;
+    /** Runs (lock held) when the channel was closed. */
+    private final Runnable onClose;
+    /** Runs when {@link #onReady} failed: nobody would read the pipe again. */
+    private final Consumer<Throwable> onFailure;
+
+    int takePollRevents() {
+        int r = pollRevents;
+        pollRevents = 0;
+        return r;
+    }
+
+    PipeChannel(int fd, String name, ChildSync sync, EpollReactor reactor, Runnable onClose,
+                Consumer<Throwable> onFailure) {
+        this.fd = fd;
+        this.name = name;
+        this.sync = sync;
+        this.reactor = reactor;
+        this.onClose = onClose;
+        this.onFailure = onFailure;
+    }
+
+    /** Whether {@code ch} is absent or closed. */
+    static boolean isClosed(PipeChannel ch) {
+        return ch == null || ch.closed;
+    }
+
+    /** Arms the channel (lock held). */
+    void arm(int events) {
+        if (closed) {
+            return;
+        }
+        if (token < 0) {
+            token = reactor.register(fd, events, this::readyFromReactor);
+        } else {
+            reactor.rearm(fd, events, token);
+        }
+    }
+
+    private void readyFromReactor(int events) {
+        Runnable r;
+        sync.lock.lock();
+        try {
+            ready |= events;
+            sync.changedLocked();
+            r = onReady;
+        } finally {
+            sync.lock.unlock();
+        }
+        if (r != null) {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                onFailure.accept(t);
+            }
+        }
+    }
+
+    /** Closes our end (lock held); {@code atEnd} marks it as a clean end of data. */
+    void close(boolean atEnd) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        eof |= atEnd;
+        if (token >= 0) {
+            reactor.deregister(fd, token);
+        }
+        Unistd.closeQuietly(fd);
+        onClose.run();
+        sync.changedLocked();
+    }
+
+    /** Reads up to len bytes (lock held): >0 read, 0 end of file, -1 nothing now. */
+    int read(byte[] into, int off, int len) {
+        MemorySegment buffer = ScratchBuffers.borrow();
+        try {
+            long n = Unistd.read(fd, buffer, Math.min(len, ScratchBuffers.SIZE));
+            if (n > 0) {
+                MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
+            } else if (n < 0) {
+                ready &= ~Epoll.EPOLLIN;
+            }
+            return (int) n;
+        } finally {
+            ScratchBuffers.release(buffer);
+        }
+    }
+
+    /**
+     * Reads up to one scratch buffer straight into a capture (lock held): >0 read, 0 end of
+     * file, -1 nothing now.
+     */
+    int readInto(CaptureBuffer capture) {
+        MemorySegment buffer = ScratchBuffers.borrow();
+        try {
+            long n = Unistd.read(fd, buffer, ScratchBuffers.SIZE);
+            if (n > 0) {
+                capture.write(buffer, (int) n);
+            } else if (n < 0) {
+                ready &= ~Epoll.EPOLLIN;
+            }
+            return (int) n;
+        } finally {
+            ScratchBuffers.release(buffer);
+        }
+    }
+
+    /** Writes up to len bytes (lock held): bytes written, or -1 when the pipe is full. */
+    int write(byte[] from, int off, int len) {
+        int chunk = Math.min(len, ScratchBuffers.SIZE);
+        MemorySegment buffer = ScratchBuffers.borrow();
+        try {
+            MemorySegment.copy(from, off, buffer, ValueLayout.JAVA_BYTE, 0, chunk);
+            long n = Unistd.write(fd, buffer, chunk);
+            if (n < 0) {
+                ready &= ~Epoll.EPOLLOUT;
+            }
+            return (int) n;
+        } finally {
+            ScratchBuffers.release(buffer);
+        }
+    }
+}

@@ -659,16 +659,7 @@ public final class Command {
     private Popen start(boolean forRun) {
         checkKillGroup();
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
-        SpawnRequest request = toRequest();
-        if (spec.launcher instanceof SshLauncher ssh) {
-            refuseRemote(ssh);
-            return new Popen(this, ssh.start(request, spec.inheritEnv, spec.envChanges, backend));
-        }
-        if (spec.launcher instanceof SlurmLauncher slurm) {
-            refuseRemote(slurm);
-            return new Popen(this, slurm.start(request, spec.inheritEnv, spec.envChanges, backend));
-        }
-        return new Popen(this, forRun ? backend.startForRun(request) : backend.start(request));
+        return new Popen(this, LauncherBase.of(spec.launcher).start(this, toRequest(), backend, forRun));
     }
 
     /**
@@ -708,7 +699,7 @@ public final class Command {
     }
 
     /** Throws for the options a remote launcher cannot honour, naming the option and the launcher. */
-    private void refuseRemote(Launcher l) {
+    void refuseRemoteOptions(Launcher l) {
         String refused = null;
         if (spec.passFds.length > 0) {
             refused = "passFds";
@@ -740,6 +731,16 @@ public final class Command {
         if (refused != null) {
             throw new UnsupportedOperationException(refused + " is not supported on the " + l.name() + " launcher");
         }
+    }
+
+    /** Whether the environment's base is the JVM's (or, remotely, the launcher's default). */
+    boolean inheritsEnv() {
+        return spec.inheritEnv;
+    }
+
+    /** The variables set on top of the base, a {@code null} value removing one. */
+    Map<String, String> envChanges() {
+        return spec.envChanges;
     }
 
     /** The argv, argv[0] included. */

@@ -3,7 +3,6 @@ package dev.subprocess4j;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Outcome;
-import dev.subprocess4j.internal.Pipelines;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,10 +122,7 @@ public final class Pipeline {
                 throw new IllegalArgumentException(name + " asks for a session or process group of its own; "
                         + "the stages of a pipeline share one");
             }
-            if (!(c.launcher() instanceof LocalLauncher)) {
-                throw new UnsupportedOperationException(name + " runs on the " + c.launcher().name()
-                        + " launcher: pipelines run on this machine only");
-            }
+            LauncherBase.of(c.launcher()).checkPipelineStage(name);
             if (c.backendValue() != backend) {
                 throw new IllegalArgumentException(name + " runs on another backend than stage 1");
             }
@@ -254,7 +250,7 @@ public final class Pipeline {
         }
         Backend backend = effective.getFirst().backend();
         List<SpawnRequest> requests = effective.stream().map(Command::toRequest).toList();
-        List<ChildProcess> children = Pipelines.start(backend, requests);
+        List<ChildProcess> children = backend.startPipeline(requests);
         List<CompletableFuture<Outcome>> io = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) {
@@ -321,7 +317,7 @@ public final class Pipeline {
 
     /** A stage before the last one killed by SIGPIPE: its reader had gone, which does not count. */
     private static boolean excused(CompletedProcess r, int index, int count, Backend backend) {
-        return index < count - 1 && Pipelines.diedOfSigpipe(backend, r.returnCode());
+        return index < count - 1 && backend.diedOfSigpipe(r.returnCode());
     }
 
     private static void killAll(List<ChildProcess> children) {

@@ -153,6 +153,12 @@ public final class LinuxBackend implements Backend {
         return start(r, false);
     }
 
+    /** The stages joined by pipes the JVM makes and hands to both children ({@link LinuxPipeline}). */
+    @Override
+    public List<ChildProcess> startPipeline(List<SpawnRequest> stages) {
+        return LinuxPipeline.start(stages);
+    }
+
     private ChildProcess start(SpawnRequest r, boolean watchExit) {
         boolean childSetup = ChildSetupSpawner.needed(r);
         if (childSetup && !ChildSetupSpawner.available()) {

@@ -64,8 +64,8 @@ import java.util.concurrent.CompletableFuture;
  * <h2>Platform behaviour</h2>
  * On Linux (the {@code linux-native} backend) the program itself is executed by a vfork-style
  * clone of the library's C code (shipped compiled in its jar) that shares the JVM's fd table and
- * gives the child a table of its own with only the fds it needs, so a spawn costs the same however
- * many fds the JVM holds. The same code sets {@link #rlimit}, {@link #umask} and
+ * gives the child a table of its own with only the fds it needs, so a spawn never copies the
+ * JVM's open fds. The same code sets {@link #rlimit}, {@link #umask} and
  * {@link #killOnParentExit()} in the child between the clone and the exec, at about the cost of a
  * plain spawn; {@link #passFds} and {@code closeFds(false)} make the clone copy the JVM's fd
  * table instead; {@link #user}, {@link #group} and {@link #extraGroups} run the library's helper

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * BENCHMARKS.md P7: a spawn on the child-setup path against the fast path, interleaved in one
+ * subprocess4j-bench/README.md P7: a spawn on the child-setup path against the fast path, interleaved in one
  * run (each round times every contender once), per-call medians over all rounds. Run as root
  * for the user case: subprocess4j-bench/child-setup.sh [calls] [rounds].
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# BENCHMARKS.md P7: the child-setup path (rlimit, umask, passFds, killOnParentExit: in-process C;
+# subprocess4j-bench/README.md P7: the child-setup path (rlimit, umask, passFds, killOnParentExit: in-process C;
 # user/group: the exec'd helper) against the fast path, interleaved. Builds the library first.
 # Usage: subprocess4j-bench/child-setup.sh [calls] [rounds]   (as root, for the user cases)
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The JMH suite (BENCHMARKS.md "How to measure"), the C loop beside it, the chart and the table.
+# The JMH suite (subprocess4j-bench/README.md, "Commands" and "JMH"), the C loop beside it, the chart and the table.
 # Usage: subprocess4j-bench/jmh.sh [JMH options...]      e.g. jmh.sh TrueBenchmark -f 1
 # With no options it runs every benchmark with the settings in the classes (2 forks, 5 x 1 s
 # warm-up, 10 x 1 s measurement; about 15 minutes). Writes, in subprocess4j-bench/results/:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process comparisons (BENCHMARKS.md P1-P6) in one run: the C loop, the library,
+# Whole-process comparisons (subprocess4j-bench/README.md P1-P6) in one run: the C loop, the library,
 # ProcessBuilder, Python's subprocess.run (and NuProcess for scale), interleaved. Builds the
 # benchmarks module (target/benchmarks.jar) and the C programs first; set SKIP_BUILD=1 to use the
 # jar already built; PARTS=p1,p3,p4,p5 runs only those parts (p1: P1+P2, p5: P5+P6).

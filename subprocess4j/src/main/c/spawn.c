@@ -1,5 +1,6 @@
 /*
- * libsubprocess4j.so: the in-process child-setup path of subprocess4j's Linux backend.
+ * libsubprocess4j.so: the spawn of subprocess4j's Linux backend (the default one, and the only one
+ * that sets a child up between the clone and the exec).
  *
  * sp4j_spawn clones the calling process the way glibc's posix_spawn and CPython's
  * _posixsubprocess do (clone with CLONE_VM | CLONE_VFORK, on a stack of its own): the child
@@ -7,12 +8,30 @@
  * then. That costs about what posix_spawn costs, and lets the child do what posix_spawn cannot:
  * resource limits, the umask, passing fds, the parent-death signal.
  *
+ * Two ways to get the child its fd table:
+ *  - SP4J_SHARED_TABLE, the default spawn (SharedFdTable.java): the clone adds CLONE_FILES, so
+ *    the kernel copies nothing, and the child's first act is close_range(slot_limit, ~0U,
+ *    CLOSE_RANGE_UNSHARE) (Linux 5.9): a table of its own holding fds 0 .. slot_limit-1 only.
+ *    Its redirects were dup3'd by the caller into low reserved slots below slot_limit. A failed
+ *    step is reported into the caller's struct sp4j_report, which the child shares (CLONE_VM),
+ *    read once the child's exit has woken the caller (CLONE_VFORK). A probe spawn (SP4J_PROBE)
+ *    only checks that the unshare works, once per JVM.
+ *  - without it (passed fds, closeFds(false), a user or group change): the kernel copies the
+ *    table at the clone, and a failed step is reported on a close-on-exec error pipe, whose end
+ *    of file means the program was executed (with the helper: once the helper executed it).
+ * Without this library (no C code for the platform, or the unshare unsupported), the backend
+ * starts a child that needs none of this with posix_spawn instead (LinuxBackend.posixSpawn).
+ *
  * The child's pidfd comes from the clone itself (CLONE_PIDFD, Linux 5.2): there is no moment
  * when the JVM knows the pid without a handle on the process. A pid alone is not one: with
  * SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT) the kernel reaps a child at its exit, and its pid may
  * belong to another process by the time pidfd_open(pid) runs. Nothing here signals a pid.
  *
- * Rules for the child (everything reached from child_main), learnt the hard way by a spike:
+ * The JVM loads this library from a sealed memfd, else a private file removed at once
+ * (ChildSetupFiles.java), and also calls sp4j_syscall, its plain system-call entry, for its own
+ * system calls.
+ *
+ * Rules for the child (everything reached from child_main):
  *  - it is async-signal-safe and more: it makes raw system calls only (rawsys.h), never a glibc
  *    function that could take a lock another JVM thread holds, or write errno (the child shares
  *    the cloning thread's TLS);
@@ -22,7 +41,8 @@
  *  - it changes no credential: a CLONE_VM child that changes uid/gid makes the kernel mark the
  *    whole JVM non-dumpable for good. User and group changes go through the exec'd helper
  *    (helper.c) instead: this child executes the helper, which changes them in its own memory;
- *  - errors go to the close-on-exec error pipe as one struct sp4j_report, then exit 127.
+ *  - errors are one struct sp4j_report (on the error pipe, or in the caller's memory with
+ *    SP4J_SHARED_TABLE), then exit 127.
  */
 #define _GNU_SOURCE
 #include "protocol.h"

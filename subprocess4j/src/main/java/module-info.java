@@ -9,15 +9,28 @@
  *   <li>{@code subprocess4j.backend}: {@code linux-native} or {@code jdk} forces a backend; when
  *       unset, the best backend available on this platform is chosen once, at first use, and the
  *       reason any other is unavailable is logged at DEBUG.</li>
+ *   <li>{@code subprocess4j.sharedFdTable}: {@code false} turns the shared-table clone off (read at
+ *       every spawn): each spawn then copies the JVM's fd table ({@code posix_spawn}, or the
+ *       child-setup clone for the options that need it).</li>
+ *   <li>{@code subprocess4j.nativeFiles}: {@code memfd} or {@code directory} allows only that one
+ *       way of placing the C code (below); unset tries memfd first.</li>
+ *   <li>{@code subprocess4j.libcSyscall}: {@code true} makes the backend's system calls go
+ *       through the C library's {@code syscall} instead of the shipped C code's (for tests).</li>
  * </ul>
  *
  * <h2>Native code</h2>
- * The options that need code in the child between fork and exec ({@code rlimit}, {@code umask},
- * {@code passFds}, {@code killOnParentExit}, {@code user}, {@code group}, {@code extraGroups}) use
- * C code shipped in this jar, placed at first use in sealed {@code memfd_create} files (where
- * memfd is unavailable: in a directory the library makes with mode 0700 and removes again at
- * once) and used only through the open fd, so that no other user can swap or change it.
- * {@code -Dsubprocess4j.nativeFiles=memfd} or {@code =directory} allows only one of the two.
+ * The Linux backend's spawns run C code shipped in this jar (compiled by the build for each
+ * platform it had a compiler for): by default a child is cloned sharing the JVM's memory and fd
+ * table ({@code CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD}) and takes a table of its own
+ * holding only fds 0-2 and the slots it needs ({@code close_range(CLOSE_RANGE_UNSHARE)}), so a
+ * spawn never copies the JVM's fds; the same code sets resource limits, the umask and the
+ * parent-death signal. {@code passFds} and {@code closeFds(false)} clone without
+ * {@code CLONE_FILES}, and user or group changes execute a helper program first. Without that
+ * code (another platform, or the clone unsupported by the kernel), a command without those options
+ * is started with {@code posix_spawn} and one with them is refused. The code is placed at first
+ * use in sealed {@code memfd_create} files (where memfd is unavailable: in a directory the library
+ * makes with mode 0700 and removes again at once) and used only through the open fd, so that no
+ * other user can swap or change it.
  *
  * <h2>Native access</h2>
  * The Linux backend calls the C library through {@code java.lang.foreign}; run with

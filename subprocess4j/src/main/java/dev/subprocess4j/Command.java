@@ -64,14 +64,19 @@ import java.util.concurrent.CompletableFuture;
  * step says what failed (the exec, the directory, a redirect, a limit, a user change...).
  *
  * <h2>Platform behaviour</h2>
- * On Linux (the {@code linux-native} backend) a command without {@link #rlimit}, {@link #umask},
- * {@link #passFds}, {@link #killOnParentExit()}, {@link #user}, {@link #group} or
- * {@link #extraGroups} is started with {@code posix_spawn}. Those options need code in the child
- * between fork and exec, which the library ships as C compiled into its jar and extracts at first
- * use to a private directory (owned by the JVM's user, mode 0700, under {@code $XDG_RUNTIME_DIR}
- * or {@code java.io.tmpdir}), checked before every use: a limit, the umask, passed fds and the
- * kill on parent exit cost about what a plain spawn costs; a user or group change runs the
- * library's helper program first (one more exec). The jdk backend refuses them all.
+ * On Linux (the {@code linux-native} backend) the program itself is executed by a vfork-style
+ * clone of the library's C code (shipped compiled in its jar) that shares the JVM's fd table and
+ * gives the child a table of its own with only the fds it needs, so a spawn never copies the
+ * JVM's open fds. The same code sets {@link #rlimit}, {@link #umask} and
+ * {@link #killOnParentExit()} in the child between the clone and the exec, at about the cost of a
+ * plain spawn; {@link #passFds} and {@code closeFds(false)} make the clone copy the JVM's fd
+ * table instead; {@link #user}, {@link #group} and {@link #extraGroups} run the library's helper
+ * program first (one more exec). Where that code is not usable (a platform the jar has no code
+ * for, or a kernel without {@code close_range(CLOSE_RANGE_UNSHARE)}), a command without those
+ * options is started with {@code posix_spawn}, and one with them is refused with
+ * {@link UnsupportedOperationException}. The code is placed at first use in a sealed
+ * {@code memfd} (or a private file removed at once) and used only through its open fd. The jdk
+ * backend refuses those options.
  *
  * <h2>Program lookup</h2>
  * A bare program name is looked up in {@code PATH} of the environment the child will get
@@ -662,19 +667,10 @@ public final class Command {
         checkKillGroup();
         Backend backend = spec.backend != null ? spec.backend : BackendSelector.get();
         SpawnRequest request = toRequest();
-        if (spec.launcher instanceof SshLauncher || spec.launcher instanceof SlurmLauncher) {
-            refuseRemote(spec.launcher);
-        }
         SpawnRecording recording = SpawnRecording.begin(); // null unless a JFR recording wants it
         ChildProcess child;
         try {
-            if (spec.launcher instanceof SshLauncher ssh) {
-                child = ssh.start(request, spec.inheritEnv, spec.envChanges, backend);
-            } else if (spec.launcher instanceof SlurmLauncher slurm) {
-                child = slurm.start(request, spec.inheritEnv, spec.envChanges, backend);
-            } else {
-                child = forRun ? backend.startForRun(request) : backend.start(request);
-            }
+            child = LauncherBase.of(spec.launcher).start(this, request, backend, forRun);
         } catch (RuntimeException | Error e) {
             if (recording != null) {
                 recording.failed(List.of(request), backend.name(), spec.launcher.name(), e);
@@ -724,7 +720,7 @@ public final class Command {
     }
 
     /** Throws for the options a remote launcher cannot honour, naming the option and the launcher. */
-    private void refuseRemote(Launcher l) {
+    void refuseRemoteOptions(Launcher l) {
         String refused = null;
         if (spec.passFds.length > 0) {
             refused = "passFds";
@@ -756,6 +752,16 @@ public final class Command {
         if (refused != null) {
             throw new UnsupportedOperationException(refused + " is not supported on the " + l.name() + " launcher");
         }
+    }
+
+    /** Whether the environment's base is the JVM's (or, remotely, the launcher's default). */
+    boolean inheritsEnv() {
+        return spec.inheritEnv;
+    }
+
+    /** The variables set on top of the base, a {@code null} value removing one. */
+    Map<String, String> envChanges() {
+        return spec.envChanges;
     }
 
     /** The argv, argv[0] included. */

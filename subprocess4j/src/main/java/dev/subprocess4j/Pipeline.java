@@ -3,7 +3,6 @@ package dev.subprocess4j;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Outcome;
-import dev.subprocess4j.internal.Pipelines;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.jfr.SpawnRecording;
 import java.time.Duration;
@@ -124,10 +123,7 @@ public final class Pipeline {
                 throw new IllegalArgumentException(name + " asks for a session or process group of its own; "
                         + "the stages of a pipeline share one");
             }
-            if (!(c.launcher() instanceof LocalLauncher)) {
-                throw new UnsupportedOperationException(name + " runs on the " + c.launcher().name()
-                        + " launcher: pipelines run on this machine only");
-            }
+            LauncherBase.of(c.launcher()).checkPipelineStage(name);
             if (c.backendValue() != backend) {
                 throw new IllegalArgumentException(name + " runs on another backend than stage 1");
             }
@@ -322,7 +318,7 @@ public final class Pipeline {
 
     /** A stage before the last one killed by SIGPIPE: its reader had gone, which does not count. */
     private static boolean excused(CompletedProcess r, int index, int count, Backend backend) {
-        return index < count - 1 && Pipelines.diedOfSigpipe(backend, r.returnCode());
+        return index < count - 1 && backend.diedOfSigpipe(r.returnCode());
     }
 
     private static void killAll(List<ChildProcess> children) {
@@ -341,7 +337,7 @@ public final class Pipeline {
         SpawnRecording recording = SpawnRecording.begin(); // null unless a JFR recording wants it
         List<ChildProcess> children;
         try {
-            children = Pipelines.start(backend, requests);
+            children = backend.startPipeline(requests);
         } catch (RuntimeException | Error e) {
             if (recording != null) {
                 recording.failed(requests, backend.name(), Launcher.local().name(), e);

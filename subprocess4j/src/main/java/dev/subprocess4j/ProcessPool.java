@@ -388,7 +388,7 @@ public final class ProcessPool implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (job.slots != null && !(job.slots.launcher instanceof LocalLauncher)) {
+            if (job.slots != null && LauncherBase.of(job.slots.launcher).startMayWait()) {
                 Job remote = job;
                 Callbacks.EXECUTOR.execute(() -> launch(remote)); // a handshake must not hold the others
             } else {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,7 +52,7 @@ import java.util.Objects;
  * </ul>
  * Refused with {@link UnsupportedOperationException}: the same options as {@link SshLauncher}.
  */
-public final class SlurmLauncher implements Launcher {
+public final class SlurmLauncher extends LauncherBase implements Launcher {
     private final String srun;
     private final String partition;
     private final Duration timeLimit;
@@ -155,10 +154,13 @@ public final class SlurmLauncher implements Launcher {
         return "slurm" + (partition != null ? " partition " + partition : "");
     }
 
-    ChildProcess start(SpawnRequest request, boolean inheritEnv, Map<String, String> envChanges, Backend backend) {
+    /** The command as a job step under srun, run on {@code backend}; the options srun cannot carry are refused. */
+    @Override
+    ChildProcess start(Command command, SpawnRequest request, Backend backend, boolean forRun) {
+        command.refuseRemoteOptions(this);
         SlurmTarget t = new SlurmTarget(srun, "scancel", "squeue", "scontrol", partition, timeLimit, cpus, memoryMiB,
                 options, slurmConf, name());
-        return SlurmChild.start(t, request, inheritEnv, envChanges, backend);
+        return SlurmChild.start(t, request, command.inheritsEnv(), command.envChanges(), backend);
     }
 
     @Override

@@ -72,7 +72,7 @@ import java.util.regex.Pattern;
  * {@code rlimit}, {@code restoreSignals(false)}, {@code killOnParentExit} (a remote program dies
  * with the JVM anyway, through the lifeline) and {@link Redirect#fd} above 2.
  */
-public final class SshLauncher implements Launcher {
+public final class SshLauncher extends LauncherBase implements Launcher {
     private static final Pattern OPTION_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9]*");
     /** A host name or alias, or an IPv4 address: never an option, never shell or ssh syntax. */
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
@@ -225,8 +225,11 @@ public final class SshLauncher implements Launcher {
                 .stderr(Redirect.DEVNULL).run();
     }
 
-    ChildProcess start(SpawnRequest request, boolean inheritEnv, Map<String, String> envChanges, Backend backend) {
-        return SshChild.start(target(), request, inheritEnv, envChanges, backend);
+    /** The command under ssh's client, run on {@code backend}; the options ssh cannot carry are refused. */
+    @Override
+    ChildProcess start(Command command, SpawnRequest request, Backend backend, boolean forRun) {
+        command.refuseRemoteOptions(this);
+        return SshChild.start(target(), request, command.inheritsEnv(), command.envChanges(), backend);
     }
 
     private SshTarget target() {

@@ -101,6 +101,29 @@ class SlurmLauncherTest {
     }
 
     @Test
+    void theSlurmClientCommandsRunOnTheCommandsBackend() {
+        // the guard, srun and the squeue that reads the spawn error back: all on the command's
+        // backend, none through the public entry points (which would take the JVM's default)
+        List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+        dev.subprocess4j.internal.Backend target = dev.subprocess4j.internal.BackendSelector.get();
+        dev.subprocess4j.internal.Backend recording = (dev.subprocess4j.internal.Backend) java.lang.reflect.Proxy.newProxyInstance(
+                dev.subprocess4j.internal.Backend.class.getClassLoader(), new Class<?>[] {dev.subprocess4j.internal.Backend.class},
+                (proxy, method, args) -> {
+                    if (args != null && args.length == 1 && args[0] instanceof dev.subprocess4j.internal.SpawnRequest r) {
+                        started.add(Path.of(r.argv().getFirst()).getFileName().toString());
+                    }
+                    try {
+                        return method.invoke(target, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        assertThatThrownBy(() -> job("/nonexistent/sp4j-prog").withBackend(recording).captureOutput().run())
+                .isInstanceOf(SpawnException.class);
+        assertThat(started).contains("sh", "srun", "squeue");
+    }
+
+    @Test
     void signalDeathsAreNegativeEvenWhenTheLibraryDidNotSendThem() {
         assertThat(job("sh", "-c", "kill -USR1 $$").captureOutput().run().returnCode()).isEqualTo(-10);
         assertThat(job("sh", "-c", "exit 138").captureOutput().run().returnCode()).isEqualTo(138);

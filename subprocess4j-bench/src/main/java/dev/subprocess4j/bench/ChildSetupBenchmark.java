@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * BENCHMARKS.md P7, native backend only: {@code /bin/true} through the fast path
+ * subprocess4j-bench/README.md P7, native backend only: {@code /bin/true} through the fast path
  * ({@code posix_spawn}) against the child-setup path (an rlimit, a umask: the library's own
  * in-process clone and setup code). The user/group helper needs root and a user to switch to:
  * {@code child-setup.sh} measures it.

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.zeroturnaround.exec.ProcessExecutor;
 
 /**
- * BENCHMARKS.md P2: {@code echo test} with its output captured, each contender in its usual way
+ * subprocess4j-bench/README.md P2: {@code echo test} with its output captured, each contender in its usual way
  * (the library's {@code captureOutput()} takes stdout and stderr, as Python's
  * {@code capture_output=True}; {@code processBuilder} reads both pipes, {@code processBuilderDiscard}
  * reads stdout and discards stderr).

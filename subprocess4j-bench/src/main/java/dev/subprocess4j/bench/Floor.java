@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * What any JVM pays for a spawn: {@code posix_spawn} of {@code /bin/true} and {@code waitpid}
  * through FFM, and nothing else (no pipes, no pidfd, no reactor). The library's time minus this is
- * what the library itself adds on top of the kernel and the FFM calls (BENCHMARKS.md P8).
+ * what the library itself adds on top of the kernel and the FFM calls (subprocess4j-bench/README.md P8).
  */
 final class Floor implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whole-process comparisons for BENCHMARKS.md P1-P6, interleaved in one run: each round runs every
+ * Whole-process comparisons for subprocess4j-bench/README.md P1-P6, interleaved in one run: each round runs every
  * contender once, so a noisy moment hurts all of them alike; per-call medians over all rounds.
  * Run through run.sh, which builds the module and the C programs first.
  *

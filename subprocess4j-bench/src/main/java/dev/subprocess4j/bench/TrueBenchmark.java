@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.zeroturnaround.exec.ProcessExecutor;
 
 /**
- * BENCHMARKS.md P1 and P8: {@code /bin/true}, from the call to the child reaped, for every
+ * subprocess4j-bench/README.md P1 and P8: {@code /bin/true}, from the call to the child reaped, for every
  * contender, and the FFM floor ({@code posix_spawn} + {@code waitpid} and nothing else). Each
  * contender's object is built once, as a user would keep a configured command.
  */

@@ -1,10 +1,13 @@
 package dev.subprocess4j.internal;
 
+import dev.subprocess4j.Signal;
+import java.util.List;
 import java.util.Set;
 
 /**
  * A way of starting children. Each backend states what it can do; what it cannot is refused at
- * start with {@link UnsupportedOperationException} naming the option and the backend.
+ * start with {@link UnsupportedOperationException} naming the option and the backend. The public
+ * layer asks the backend itself (a command's, a pipeline's), never tests which class it is.
  */
 public interface Backend {
     /** The backend's name: {@code linux-native} or {@code jdk}. */
@@ -31,6 +34,30 @@ public interface Backend {
      */
     default ChildProcess startForRun(SpawnRequest request) {
         return start(request);
+    }
+
+    /**
+     * Starts every stage of a pipeline joined by pipes child to child; when one stage cannot be
+     * started, the ones already started are killed and reaped and the exception is rethrown. The
+     * default refuses: a backend that runs pipelines overrides it.
+     *
+     * @param stages the stages, with the first stage's stdin and the last one's stdout as the
+     *     pipeline wants them
+     * @return the started children, in stage order
+     * @throws UnsupportedOperationException when this backend cannot run pipelines
+     * @throws dev.subprocess4j.SpawnException when a stage cannot be started
+     */
+    default List<ChildProcess> startPipeline(List<SpawnRequest> stages) {
+        throw new UnsupportedOperationException("pipelines are not supported by the " + name() + " backend");
+    }
+
+    /**
+     * Whether a return code of this backend may be a death by SIGPIPE (which a pipeline excuses in
+     * every stage but the last): {@code -13}; a backend that reports a signal the library did not
+     * send as {@code 128+N} adds {@code 141}.
+     */
+    default boolean diedOfSigpipe(int returnCode) {
+        return returnCode == -Signal.SIGPIPE.number();
     }
 
     /** Options that not every backend supports. */

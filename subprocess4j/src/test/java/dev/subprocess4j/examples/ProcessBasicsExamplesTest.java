@@ -30,7 +30,7 @@ class ProcessBasicsExamplesTest {
     @Test
     void theChildRunsAnotherProgramInANewProcess() {
         // tag::create[]
-        assertThat(Subprocess.backend()).isEqualTo("linux-native"); // posix_spawn on Linux
+        assertThat(Subprocess.backend()).isEqualTo("linux-native"); // the library's own clone on Linux
 
         // The child's /proc/self/exe is the program it executes, not java.
         String exe = Subprocess.checkOutput("readlink", "/proc/self/exe").strip();

@@ -65,6 +65,15 @@ public final class JdkBackend implements Backend {
         return started(process, r, startNanos);
     }
 
+    /**
+     * {@code -13}, or {@code 141}: the JDK reports a signal the library did not send (the kernel's
+     * SIGPIPE) as {@code 128+N}.
+     */
+    @Override
+    public boolean diedOfSigpipe(int returnCode) {
+        return returnCode == -Signal.SIGPIPE.number() || returnCode == 128 + Signal.SIGPIPE.number();
+    }
+
     private static JdkChild started(Process process, SpawnRequest r, long startNanos) {
         JdkChild child = new JdkChild(process, r, startNanos);
         if (Log.get().isLoggable(Level.DEBUG)) {
@@ -85,6 +94,7 @@ public final class JdkBackend implements Backend {
      *     pipeline wants them; the others are replaced by the joining pipes
      * @return the started children, in stage order
      */
+    @Override
     public List<ChildProcess> startPipeline(List<SpawnRequest> stages) {
         int n = stages.size();
         List<ProcessBuilder> builders = new ArrayList<>(n);

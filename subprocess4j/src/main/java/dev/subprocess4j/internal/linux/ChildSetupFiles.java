@@ -43,7 +43,8 @@ import java.util.zip.CRC32;
  *       are removed: the open fd is all that is left.</li>
  * </ul>
  * When neither works, the spawns that need child setup fail with an {@link IllegalStateException}
- * saying why each was refused; the plain spawn ({@code posix_spawn}) does not need this code.
+ * saying why each was refused; the shared-table clone is then not taken either, and the
+ * {@code posix_spawn} fallback, which does not need this code, starts the others.
  *
  * <p>Both fds are close-on-exec and kept for the JVM's life: the library's from its load (it is
  * mapped then, at the backend's start), the helper's (~700 KB, statically linked) from the first

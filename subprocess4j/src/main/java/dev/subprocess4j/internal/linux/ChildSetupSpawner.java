@@ -22,18 +22,29 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * The child-setup path of the Linux backend: what {@code posix_spawn} cannot do (resource limits,
- * umask, passed fds, the parent-death signal, user and group changes) done by the library's C
- * code between the clone and the exec ({@code src/main/c}, DESIGN.md "Child-setup path").
+ * The library's own spawn, {@code sp4j_spawn} of {@code libsubprocess4j.so} ({@code src/main/c/spawn.c}):
+ * the Linux backend's default spawn and the only one that can do what {@code posix_spawn}
+ * cannot (resource limits, umask, passed fds, the parent-death signal, user and group changes),
+ * done by the C code between the clone and the exec. {@code docs/architecture.md} says when
+ * each spawn is taken.
  *
- * <p>Two ways, one protocol: {@code sp4j_spawn} of {@code libsubprocess4j.so} clones the JVM
- * vfork-style and sets the child up in place; when the ids change, that child executes
+ * <p>It clones the JVM vfork-style ({@code CLONE_VM | CLONE_VFORK | CLONE_PIDFD}) and sets the
+ * child up in place. With {@code shared} (the default, {@link SharedFdTable}) the clone adds
+ * {@code CLONE_FILES}: the child shares the JVM's fd table and unshares a copy of fds below its
+ * slots only ({@code close_range(CLOSE_RANGE_UNSHARE)}), and a failed step is reported in the
+ * caller's memory, which the clone shares; without it (passed fds, {@code closeFds(false)}, ids
+ * to change) the kernel copies the table and a failed step is reported on a close-on-exec pipe.
+ * When the ids change, the child executes
  * {@code subprocess4j-helper} instead of the program, through the helper's open fd
  * ({@code execveat(fd, "", ..., AT_EMPTY_PATH)}: never by a name, see {@link ChildSetupFiles}),
  * which changes them in a process of its own
  * (a CLONE_VM child that changed them would leave the whole JVM non-dumpable) and then executes
- * the program. Either reports a failed step as (step, errno) on a close-on-exec pipe; end of file
- * on it means the program was executed, before {@code start()} returns.
+ * the program, reporting on the same pipe. A report is (step, errno); end of file on the pipe, or
+ * no report once the vfork-style clone returned, means the program was executed, before
+ * {@code start()} returns.
+ *
+ * <p>The C code is placed in a sealed memfd (else a private file removed at once) and used only
+ * through its open fd ({@link ChildSetupFiles}).
  *
  * <p>{@code killOnParentExit}: Linux sends the parent-death signal when the <em>thread</em> that
  * created the child ends, not the process (man 2 prctl, PR_SET_PDEATHSIG). So those children are

@@ -27,11 +27,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Linux backend: the program itself is executed (no helper exec) by the library's own clone
- * that never copies the JVM's fd table ({@link SharedFdTable}), else by {@code posix_spawn} through
- * {@code java.lang.foreign} or the child-setup path ({@link ChildSetupSpawner}); pipes with
- * {@code O_CLOEXEC} whose parent ends are non-blocking, a pidfd per child, and one
- * {@link EpollReactor} thread for every child's exit, pipes and deadline.
+ * The Linux backend: the program itself is executed (no helper exec before it, but for user and
+ * group changes) by one of three spawns, chosen per request in {@link #start}:
+ * <ol>
+ *   <li>the shared-table clone, the default ({@link SharedFdTable}, {@link ChildSetupSpawner}): the
+ *       library's C code clones with {@code CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD}, and
+ *       the child unshares a table holding its slots only; taken when the request keeps
+ *       {@code closeFds}, passes no fds and changes no ids, the C code is shipped for this
+ *       platform, and the probe child found {@code close_range(CLOSE_RANGE_UNSHARE)};
+ *   <li>the child-setup clone without {@code CLONE_FILES}, for a request that needs child setup
+ *       (limits, umask, passed fds, parent-death signal, ids) but cannot share the table;
+ *   <li>{@link #posixSpawn}, the fallback, for every other request: {@code posix_spawn} through
+ *       {@code java.lang.foreign}, then {@code pidfd_open}.
+ * </ol>
+ * Pipes have {@code O_CLOEXEC} and non-blocking parent ends; each child has a pidfd, and one
+ * {@link EpollReactor} thread serves every child's exit, pipes and deadline.
  */
 public final class LinuxBackend implements Backend {
     /** The one instance; {@link #probe} hands it out once the kernel and C library passed. */
@@ -153,6 +163,12 @@ public final class LinuxBackend implements Backend {
         return start(r, false, false);
     }
 
+    /** The stages joined by pipes the JVM makes and hands to both children ({@link LinuxPipeline}). */
+    @Override
+    public List<ChildProcess> startPipeline(List<SpawnRequest> stages) {
+        return LinuxPipeline.start(stages);
+    }
+
     /**
      * A stage of a {@link LinuxPipeline}: not reaped until {@link LinuxChild#releaseReap()}, so the
      * group it leads or joins still exists while the later stages are spawned.
@@ -197,7 +213,7 @@ public final class LinuxBackend implements Backend {
                     spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,
                             true);
                 } catch (SharedFdTable.Unsupported e) {
-                    // nothing was started and the path is off now: the old way below
+                    // nothing was started and the shared table is off now: a spawn that copies it, below
                 }
             }
             if (spawned == null && childSetup) {
@@ -209,7 +225,7 @@ public final class LinuxBackend implements Backend {
                 pidfd = spawned.pidfd();
                 closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
-                pid = fastSpawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                pid = posixSpawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
                 pidfd = pidfdAfterPosixSpawn(r, pid, toClose);
             }
         } catch (ErrnoException e) {
@@ -350,8 +366,12 @@ public final class LinuxBackend implements Backend {
         }
     }
 
-    /** The fast path: {@code posix_spawn} of the program itself. */
-    private static int fastSpawn(SpawnRequest r, String path, Arena arena, int[] files, int[] stdinPipe,
+    /**
+     * The fallback spawn, for a request without child setup when the shared-table clone is not
+     * taken ({@code closeFds(false)}, that clone turned off or unsupported, or no C code for this
+     * platform): {@code posix_spawn} of the program itself.
+     */
+    private static int posixSpawn(SpawnRequest r, String path, Arena arena, int[] files, int[] stdinPipe,
                                  int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
         MemorySegment fa = Spawn.fileActionsInit(arena);
         short flags = Spawn.SETSIGMASK;

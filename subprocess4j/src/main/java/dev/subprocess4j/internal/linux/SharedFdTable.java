@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
- * The shared-table spawn: a child that never copies the JVM's fd table (benchmark target P4).
+ * The shared-table spawn, the Linux backend's default: a child that never copies the JVM's fd table.
  *
  * <p>Any fork-like spawn ({@code posix_spawn}'s clone, or ours) copies the caller's whole fd table in
  * the kernel, and the child then closes all but 0-2 again: with a pidfd (and maybe a pipe) per
@@ -35,7 +35,9 @@ import java.util.concurrent.ArrayBlockingQueue;
  * (atomically: the number never stops being open, so no other thread of the JVM can be handed it or
  * see it closed), clones, and puts /dev/null back. Each set has its own K (its highest slot + 1),
  * and the child closes every fd from 3 up once it has set up 0-2. Spawns with {@code passFds},
- * with {@code closeFds(false)} or with credentials (the exec'd helper) keep the old paths.
+ * with {@code closeFds(false)} or with credentials (the exec'd helper) are not eligible: they take
+ * the child-setup clone without {@code CLONE_FILES}, or {@code posix_spawn} when they need no child
+ * setup (see {@link LinuxBackend}).
  *
  * <p>It is used when the library's C code is shipped for this platform and a probe child (once per
  * JVM) found {@code close_range(CLOSE_RANGE_UNSHARE)} to work; {@code -Dsubprocess4j.sharedFdTable=false}
@@ -59,7 +61,7 @@ final class SharedFdTable {
     private static volatile boolean unusable;
     private static String unusableReason = "not tried";
 
-    /** Thrown by a spawn whose child found close_range(CLOSE_RANGE_UNSHARE) missing: the caller spawns again the old way. */
+    /** Thrown by a spawn whose child found close_range(CLOSE_RANGE_UNSHARE) missing: the caller spawns again with a copied table. */
     static final class Unsupported extends RuntimeException {
         Unsupported(String message) {
             super(message, null, false, false);

@@ -1,16 +1,18 @@
 package dev.subprocess4j.internal.remote;
 
-import dev.subprocess4j.CompletedProcess;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
-import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Errno;
+import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
+import dev.subprocess4j.internal.Uninterruptibly;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,17 +41,20 @@ public final class SlurmChild extends RemoteChild {
     private final ChildProcess srun; // the same as local
     private final ChildProcess guard;
     private final SpawnRequest request;
+    private final Backend backend; // runs srun, the guard and the Slurm client commands
     private final SignalLedger sentSignals = new SignalLedger();
     private Integer returnCode; // guarded by this
     private SpawnException spawnError; // guarded by this
 
-    private SlurmChild(SlurmTarget target, String jobName, ChildProcess srun, ChildProcess guard, SpawnRequest request) {
+    private SlurmChild(SlurmTarget target, String jobName, ChildProcess srun, ChildProcess guard, SpawnRequest request,
+            Backend backend) {
         super(srun);
         this.target = target;
         this.jobName = jobName;
         this.srun = srun;
         this.guard = guard;
         this.request = request;
+        this.backend = backend;
     }
 
     /**
@@ -98,7 +103,7 @@ public final class SlurmChild extends RemoteChild {
             }
             throw e;
         }
-        SlurmChild child = new SlurmChild(target, jobName, srun, guard, r);
+        SlurmChild child = new SlurmChild(target, jobName, srun, guard, r, backend);
         if (r.timeout() != null) {
             child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
         }
@@ -155,12 +160,36 @@ public final class SlurmChild extends RemoteChild {
         });
     }
 
-    private CompletedProcess client(String... argv) {
-        dev.subprocess4j.Command c = Subprocess.command(List.of(argv)).stdin(Redirect.DEVNULL).captureOutput();
-        if (target.slurmConf() != null) {
-            c = c.putEnv("SLURM_CONF", target.slurmConf().toString());
+    /** What a Slurm client command printed, and its exit code. */
+    private record ClientResult(int returnCode, String stdout) {}
+
+    /**
+     * Runs a Slurm client command ({@code scancel}, {@code squeue}, {@code scontrol}) to its end on
+     * the backend that runs srun, with the JVM's environment and the launcher's {@code SLURM_CONF};
+     * stdout captured, stderr too (and dropped).
+     *
+     * @throws SubprocessException when the thread is interrupted meanwhile (the command is killed
+     *     and reaped, the interrupt kept)
+     */
+    private ClientResult client(String... argv) {
+        ChildProcess c = backend.startForRun(local(List.of(argv), clientEnvironment(target), Redirect.DEVNULL,
+                Redirect.PIPE, Redirect.PIPE, null, false, request));
+        try {
+            Outcome o = c.communicate(null, null);
+            return new ClientResult(o.returnCode(), o.stdout() == null ? "" : new String(o.stdout(), StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            c.sendSignal(Signal.SIGKILL);
+            Thread.currentThread().interrupt();
+            throw new SubprocessException("interrupted while waiting for pid " + c.pid() + " (" + argv[0] + ")", e);
+        } catch (CommunicateTimeout e) {
+            throw new IllegalStateException("a communicate without a timeout timed out", e); // cannot happen
+        } catch (RuntimeException | Error e) {
+            c.sendSignal(Signal.SIGKILL);
+            throw e;
+        } finally {
+            c.closeStreams();
+            Uninterruptibly.get(() -> c.waitFor(null));
         }
-        return c.run();
     }
 
     private void signal(Signal s) {
@@ -179,7 +208,7 @@ public final class SlurmChild extends RemoteChild {
 
     /** {@code id|comment} of the job from squeue, or {@code null}. */
     private String[] jobInfo() {
-        CompletedProcess r = client(target.squeue(), "--noheader", "--states=all", "--name=" + jobName, "--format=%i|%k");
+        ClientResult r = client(target.squeue(), "--noheader", "--states=all", "--name=" + jobName, "--format=%i|%k");
         String line = r.stdout().strip();
         if (r.returnCode() != 0 || line.isEmpty()) {
             return null;
@@ -189,7 +218,7 @@ public final class SlurmChild extends RemoteChild {
 
     /** The signal of a finished job from scontrol's {@code ExitCode=E:S}, or 0. */
     private int exitSignal(String jobId) {
-        CompletedProcess r = client(target.scontrol(), "show", "job", jobId);
+        ClientResult r = client(target.scontrol(), "show", "job", jobId);
         for (String word : r.stdout().split("\\s+")) {
             if (word.startsWith("ExitCode=") && word.contains(":")) {
                 try {

@@ -1,0 +1,120 @@
+package dev.subprocess4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rules on the repository's own text, checked over the files: backends and launchers are chosen
+ * by what they do (one dispatch point, no type tests elsewhere), internal code never goes through
+ * the public entry points, no document points to a file the repository does not have, and the
+ * code's comments describe the design as it is, not as it was.
+ */
+class RepositoryRulesTest {
+    /** The repository's root: the parent of this module's directory (Maven runs tests there). */
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path MAIN = ROOT.resolve("subprocess4j/src/main");
+    private static final Path INTERNAL = MAIN.resolve("java/dev/subprocess4j/internal");
+
+    private static List<Path> files(Path dir, String... suffixes) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> Stream.of(suffixes).anyMatch(x -> p.getFileName().toString().endsWith(x)))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The text without its comments (crude, enough for Java: no comment markers in these strings). */
+    private static String code(Path p) {
+        return read(p).replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("(?m)//.*$", "");
+    }
+
+    private static List<String> matches(List<Path> files, Pattern pattern, boolean codeOnly) {
+        List<String> found = new ArrayList<>();
+        for (Path f : files) {
+            String[] lines = (codeOnly ? code(f) : read(f)).split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                if (pattern.matcher(lines[i]).find()) {
+                    found.add(ROOT.relativize(f) + (codeOnly ? "" : ":" + (i + 1)) + ": " + lines[i].strip());
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void launchersAndBackendsAreNeverChosenByTheirType() {
+        // a type pattern (instanceof X, or case X x ->); equals(Object) comparing with its own class is no choice
+        Pattern typeTest = Pattern.compile("(?<!return o )instanceof\\s+(LocalLauncher|SshLauncher|SlurmLauncher|LinuxBackend"
+                + "|JdkBackend)\\b|case\\s+(LocalLauncher|SshLauncher|SlurmLauncher|LinuxBackend|JdkBackend)\\s+\\w+\\s*->");
+        assertThat(matches(files(MAIN.resolve("java"), ".java"), typeTest, true)).isEmpty();
+    }
+
+    @Test
+    void internalCodeNeverCallsThePublicEntryPoints() {
+        Pattern publicEntry = Pattern.compile("\\bSubprocess\\s*\\.\\s*(command|shell|pipeline|pool)\\b"
+                + "|\\bdev\\.subprocess4j\\.(Command|Popen|Pipeline|ProcessPool|Subprocess)\\b");
+        assertThat(matches(files(INTERNAL, ".java"), publicEntry, true)).isEmpty();
+    }
+
+    @Test
+    void documentsNameOnlyFilesOfTheRepository() {
+        // a Markdown link to a .md file, a document named in capitals (README.md, DESIGN.md) or a
+        // file under docs/; not the names of files a script writes (jmh.md, profile-EVENT.md)
+        Pattern mdName = Pattern.compile("(?<=\\]\\()[^)#\\s:]+\\.md\\b"
+                + "|(?<![\\w/.-])(?:[\\w.-]+/)*(?:[A-Z][A-Z0-9_]*|docs/[a-z0-9-]+)\\.md\\b");
+        List<Path> docs = new ArrayList<>(files(ROOT.resolve("docs"), ".md"));
+        docs.add(ROOT.resolve("README.md"));
+        docs.add(ROOT.resolve("CHANGELOG.md"));
+        docs.add(ROOT.resolve("subprocess4j-cli/README.md"));
+        docs.add(ROOT.resolve("subprocess4j-bench/README.md"));
+        docs.addAll(files(MAIN, ".java", ".c", ".h", ".sh"));
+        docs.addAll(files(ROOT.resolve("subprocess4j-cli/src/main"), ".java"));
+        docs.addAll(files(ROOT.resolve("subprocess4j-bench/src/main"), ".java"));
+        try (Stream<Path> top = Files.list(ROOT.resolve("subprocess4j-bench"))) {
+            top.filter(p -> p.toString().endsWith(".sh") || p.toString().endsWith(".java")).sorted().forEach(docs::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> missing = new ArrayList<>();
+        for (Path doc : docs) {
+            Matcher m = mdName.matcher(read(doc));
+            while (m.find()) {
+                String name = m.group();
+                boolean exists = Files.exists(doc.getParent().resolve(name)) || Files.exists(ROOT.resolve(name))
+                        || Files.exists(ROOT.resolve("docs").resolve(name));
+                if (!exists) {
+                    missing.add(ROOT.relativize(doc) + " names " + name);
+                }
+            }
+        }
+        assertThat(missing).isEmpty();
+    }
+
+    @Test
+    void theCodeDescribesTheDesignAsItIsNotAsItWas() {
+        Pattern history = Pattern.compile("(?i)the old way|benchmark target|fast path|fastSpawn|before the fix");
+        List<Path> sources = new ArrayList<>(files(MAIN, ".java", ".c", ".h", ".sh"));
+        sources.addAll(files(ROOT.resolve("subprocess4j-cli/src/main"), ".java"));
+        assertThat(matches(sources, history, false)).isEmpty();
+    }
+}

@@ -578,6 +578,12 @@ final class LinuxChild implements ChildProcess {
     private final class Channel {
         final int fd;
         final String name;
+        /**
+         * Whether this is the master of a pseudo-terminal ({@code Command.pty()}): its end of data is
+         * the EIO of a read once no one holds the slave, never POLLHUP or a short read (a master
+         * read returns at most what the line discipline holds, 4 KiB, while more may be queued).
+         */
+        final boolean tty;
         long token = -1;
         boolean closed;
         boolean eof;
@@ -596,6 +602,7 @@ final class LinuxChild implements ChildProcess {
         Channel(int fd, String name) {
             this.fd = fd;
             this.name = name;
+            this.tty = request.pty() != null && !name.equals("stderr");
         }
 
 
@@ -651,7 +658,7 @@ final class LinuxChild implements ChildProcess {
         int read(byte[] into, int off, int len) {
             MemorySegment buffer = ScratchBuffers.borrow();
             try {
-                long n = Unistd.read(fd, buffer, Math.min(len, ScratchBuffers.SIZE));
+                long n = readOrEio(buffer, Math.min(len, ScratchBuffers.SIZE));
                 if (n > 0) {
                     MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
                 } else if (n < 0) {
@@ -670,7 +677,7 @@ final class LinuxChild implements ChildProcess {
         int readInto(CaptureBuffer capture) {
             MemorySegment buffer = ScratchBuffers.borrow();
             try {
-                long n = Unistd.read(fd, buffer, ScratchBuffers.SIZE);
+                long n = readOrEio(buffer, ScratchBuffers.SIZE);
                 if (n > 0) {
                     capture.write(buffer, (int) n);
                 } else if (n < 0) {
@@ -679,6 +686,18 @@ final class LinuxChild implements ChildProcess {
                 return (int) n;
             } finally {
                 ScratchBuffers.release(buffer);
+            }
+        }
+
+        /** A read; on a terminal's master, EIO (no one holds the slave any more) is end of file. */
+        private long readOrEio(MemorySegment buffer, long len) {
+            try {
+                return Unistd.read(fd, buffer, len);
+            } catch (ErrnoException e) {
+                if (tty && e.errno() == Errno.EIO) {
+                    return 0;
+                }
+                throw e;
             }
         }
 
@@ -1163,6 +1182,23 @@ final class LinuxChild implements ChildProcess {
     }
 
     @Override
+    public void resize(int columns, int rows) {
+        if (request.pty() == null) {
+            ChildProcess.super.resize(columns, rows);
+        }
+        lock.lock();
+        try {
+            // the master through whichever of our ends of it is still open
+            Channel ch = !isClosed(stdoutChannel) ? stdoutChannel : !isClosed(stdinChannel) ? stdinChannel : null;
+            if (!reaped && ch != null) {
+                dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(ch.fd, columns, rows);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public InputStream stderr() {
         return stderrStream;
     }
@@ -1318,11 +1354,11 @@ final class LinuxChild implements ChildProcess {
      */
     private static boolean drainInto(Channel ch, CaptureBuffer capture) {
         int revents = ch.takePollRevents();
-        if ((revents & (Epoll.POLLHUP | Epoll.POLLIN | Epoll.POLLERR | Epoll.POLLNVAL)) == Epoll.POLLHUP) {
+        if (!ch.tty && (revents & (Epoll.POLLHUP | Epoll.POLLIN | Epoll.POLLERR | Epoll.POLLNVAL)) == Epoll.POLLHUP) {
             ch.close(true);
             return true;
         }
-        boolean hungUp = (revents & Epoll.POLLHUP) != 0;
+        boolean hungUp = !ch.tty && (revents & Epoll.POLLHUP) != 0;
         while (true) {
             int n = readOrEnd(ch, capture);
             if (n == 0 || (n > 0 && n < ScratchBuffers.SIZE && hungUp)) {

@@ -63,8 +63,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Platform behaviour</h2>
  * On Linux (the {@code linux-native} backend) a command without {@link #rlimit}, {@link #umask},
- * {@link #passFds}, {@link #killOnParentExit()}, {@link #user}, {@link #group} or
- * {@link #extraGroups} is started with {@code posix_spawn}. Those options need code in the child
+ * {@link #passFds}, {@link #killOnParentExit()}, {@link #user}, {@link #group},
+ * {@link #extraGroups} or {@link #pty()} is started with {@code posix_spawn}. Those options need code in the child
  * between fork and exec, which the library ships as C compiled into its jar and extracts at first
  * use to a private directory (owned by the JVM's user, mode 0700, under {@code $XDG_RUNTIME_DIR}
  * or {@code java.io.tmpdir}), checked before every use: a limit, the umask, passed fds and the

@@ -249,4 +249,25 @@ class PtyTest {
         assertThat(r.returnCode()).isZero();
         assertThat(Arrays.asList(r.stdout().split("\n"))).hasSize(3);
     }
+
+    @ParameterizedTest
+    @EnumSource(Path.class)
+    void aFailedSpawnLeavesNoTerminalBehind(Path path) {
+        // the leak check of the class fails on any master or slave fd left open
+        for (int i = 0; i < 20; i++) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> path.on(Subprocess.command("/nonexistent/program").pty()).run())
+                    .isInstanceOf(dev.subprocess4j.SpawnException.class)
+                    .hasMessageContaining("/nonexistent/program");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Path.class)
+    void aTimeoutKillsTheTerminalsGroupAndKeepsThePartialTranscript(Path path) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sh(path, "echo started; sleep 30; echo never")
+                        .captureOutput().timeout(Duration.ofMillis(1500)).run())
+                .isInstanceOfSatisfying(dev.subprocess4j.TimeoutExpiredException.class,
+                        e -> assertThat(e.stdout()).isEqualTo("started\n"));
+    }
 }

@@ -67,6 +67,9 @@ struct sp4j_report {
                                        filter's SIGSYS, is reported as ENOSYS). The child says it got
                                        past the unshare in the caller's memory, not by its exit status
                                        (lost when SIGCHLD is ignored) */
+#define SP4J_CTTY             0x200 /* after SP4J_SETSID: ioctl(ctty_fd, TIOCSCTTY, 0), the terminal on that fd
+                                       (0-2, once they are set up) becomes the child's controlling terminal.
+                                       A failure is reported as step SETSID with detail SP4J_DETAIL_CTTY */
 
 /* redirect_kind[i]: how fd i (0-2) of the child is set up. Keep in sync with ChildSetup.REDIRECT_*. */
 #define SP4J_REDIRECT_INHERIT 0 /* left as the JVM has it */
@@ -107,12 +110,17 @@ struct sp4j_spec {
     int64_t exec_fd;                /* 31: with SP4J_HELPER: the helper, an open close-on-exec fd of the
                                        JVM (a sealed memfd, else a checked file); kept open through the
                                        closing of fds, closed by the helper's exec itself */
+    int64_t ctty_fd;                /* 32: with SP4J_CTTY: which of fds 0-2 holds the pseudo-terminal */
 };
-#define SP4J_SPEC_FIELDS 32
+#define SP4J_SPEC_FIELDS 33
 
 /* detail of an SP4J_STEP_FDS report: close_range(CLOSE_RANGE_UNSHARE) failed in the child (ENOSYS,
    EINVAL: a kernel before 5.9; EPERM: a seccomp filter). Keep in sync with ChildSetup.DETAIL_UNSHARE. */
 #define SP4J_DETAIL_UNSHARE (-1)
+
+/* detail of an SP4J_STEP_SETSID report: ioctl(TIOCSCTTY) failed (SP4J_CTTY). Keep in sync with
+   ChildSetup.DETAIL_CTTY. */
+#define SP4J_DETAIL_CTTY (-2)
 
 /*
  * Starts a child as the spec says. Returns its pid once it has executed the program (with

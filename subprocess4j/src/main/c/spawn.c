@@ -56,6 +56,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -289,6 +290,14 @@ static int child_main(void *arg)
         rc = sp4j_sys0(SYS_setsid);
         if (rc < 0) {
             child_fail(a, SP4J_STEP_SETSID, rc, 0);
+        }
+    }
+    if (s->flags & SP4J_CTTY) {
+        /* A session leader without a terminal: this one becomes its controlling terminal (the
+           JVM's own, if any, is not touched: setsid above left it). */
+        rc = sp4j_sys3(SYS_ioctl, s->ctty_fd, TIOCSCTTY, 0);
+        if (rc < 0) {
+            child_fail(a, SP4J_STEP_SETSID, rc, SP4J_DETAIL_CTTY);
         }
     }
     if (s->flags & SP4J_SETPGID) {

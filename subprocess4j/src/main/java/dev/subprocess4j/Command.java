@@ -69,7 +69,7 @@ import java.util.concurrent.CompletableFuture;
  * gives the child a table of its own with only the fds it needs, so a spawn never copies the
  * JVM's open fds. The same code sets {@link #rlimit}, {@link #umask} and
  * {@link #killOnParentExit()} in the child between the clone and the exec, at about the cost of a
- * plain spawn; {@link #passFds} and {@code closeFds(false)} make the clone copy the JVM's fd
+ * plain spawn, and makes a {@link #pty()}'s terminal the child's controlling terminal; {@link #passFds} and {@code closeFds(false)} make the clone copy the JVM's fd
  * table instead; {@link #user}, {@link #group} and {@link #extraGroups} run the library's helper
  * program first (one more exec). Where that code is not usable (a platform the jar has no code
  * for, or a kernel without {@code close_range(CLOSE_RANGE_UNSHARE)}), a command without those
@@ -124,6 +124,7 @@ public final class Command {
         Boolean killGroupOnTimeout;
         Backend backend;
         Launcher launcher = Launcher.local();
+        int[] pty; // {columns, rows}, or null
 
         @Override
         protected Spec clone() {
@@ -136,6 +137,9 @@ public final class Command {
     }
 
     private final Spec spec;
+
+    /** {@code TERM} of a child on a {@link #pty()} whose environment has none. */
+    static final String DEFAULT_TERM = "xterm-256color";
 
     private Command(Spec spec) {
         this.spec = spec;
@@ -292,6 +296,71 @@ public final class Command {
      */
     public Command universalNewlines(boolean on) {
         return with(s -> s.universalNewlines = on);
+    }
+
+    /**
+     * Runs the child on a new pseudo-terminal of 80 columns and 24 rows: {@link #pty(int, int)}.
+     *
+     * @return the changed command
+     */
+    public Command pty() {
+        return pty(80, 24);
+    }
+
+    /**
+     * Runs the child on a new pseudo-terminal of {@code columns} x {@code rows}: programs see a
+     * terminal ({@code isatty}), so they colour, line-buffer, prompt and draw as for a user.
+     *
+     * <p>The child leads a new session ({@link #startNewSession()} is implied, so a timeout kills
+     * its whole group by default) whose controlling terminal is the pty, on fds 0-2 except those
+     * redirected explicitly: stdin and stdout left at {@link Redirect#INHERIT} (the default) or
+     * {@link Redirect#PIPE} are the terminal, and stderr left at {@code INHERIT} is the terminal too.
+     * {@link Popen#stdin()} writes to the terminal as a keyboard would (so {@code "\u0003"} is
+     * Ctrl-C, sending SIGINT to the foreground job, and {@code "\u0004"} at the start of a line is
+     * end of input: closing {@code stdin()} does not end a terminal's input); {@link Popen#stdout()}
+     * reads everything the terminal shows, stderr included unless it was redirected (with
+     * {@link #captureOutput()}, stderr is a pipe of its own; use {@code stdout(Redirect.PIPE)} alone
+     * for the whole transcript). {@link Popen#resize(int, int)} changes the window size.
+     * {@code from}/{@code to}/{@code lines} redirects of stdin and stdout pump the terminal.
+     *
+     * <p>Everything the child (and its descendants while they hold the terminal) wrote before it
+     * exited is read: the {@code EIO} a master gives once no one holds the terminal any more is
+     * end of file. {@link CompletedProcess#stdoutBytes()} is the raw transcript (the terminal's
+     * {@code \r\n} line ends, its echo of the input), {@link CompletedProcess#stdout()} decodes it
+     * with universal newlines.
+     *
+     * <p>{@code TERM} is kept from the child's environment; when it has none the child gets
+     * {@code TERM=xterm-256color}, what most terminal emulators set (set {@code env("TERM", ...)} to
+     * say what your reader understands, e.g. {@code dumb}).
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native: the master is {@code /dev/ptmx} ({@code posix_openpt}, non-blocking, served by
+     * the reactor like a pipe), the slave opened through it ({@code TIOCGPTPEER}, never by name);
+     * the window size is set before the spawn; the child calls {@code setsid()} and
+     * {@code ioctl(TIOCSCTTY)} (a failure of the latter is a {@link SpawnException} with step
+     * {@code SETSID}). With {@link #user(String)} the slave is given to that user first
+     * ({@code fchown}), as login programs do; its group and mode stay devpts' ({@code tty}, 0620).
+     * Refused by the jdk backend and by remote launchers ({@link UnsupportedOperationException}).
+     * Cannot be used with stdout redirected away from the terminal (no one would read it).
+     *
+     * @param columns the window's width, 1..65535
+     * @param rows the window's height, 1..65535
+     * @return the changed command
+     * @throws IllegalArgumentException when a size is out of range
+     */
+    public Command pty(int columns, int rows) {
+        checkWindowSize(columns, rows);
+        int[] size = {columns, rows};
+        return with(s -> s.pty = size);
+    }
+
+    static void checkWindowSize(int columns, int rows) {
+        if (columns < 1 || columns > 65535) {
+            throw new IllegalArgumentException("pty columns must be 1..65535: " + columns);
+        }
+        if (rows < 1 || rows > 65535) {
+            throw new IllegalArgumentException("pty rows must be 1..65535: " + rows);
+        }
     }
 
     // ---- lifetime -----------------------------------------------------------------------------
@@ -713,7 +782,8 @@ public final class Command {
 
     /** killGroupOnTimeout(true) without a group of the child's own would kill nothing more: refused. */
     private void checkKillGroup() {
-        if (Boolean.TRUE.equals(spec.killGroupOnTimeout) && !spec.startNewSession && spec.processGroup == null) {
+        if (Boolean.TRUE.equals(spec.killGroupOnTimeout) && !spec.startNewSession && spec.pty == null
+                && spec.processGroup == null) {
             throw new IllegalArgumentException("killGroupOnTimeout(true) conflicts with a child in the JVM's own process group: "
                     + "add startNewSession() or processGroup(0) so that the child has a group to kill");
         }
@@ -722,7 +792,9 @@ public final class Command {
     /** Throws for the options a remote launcher cannot honour, naming the option and the launcher. */
     void refuseRemoteOptions(Launcher l) {
         String refused = null;
-        if (spec.passFds.length > 0) {
+        if (spec.pty != null) {
+            refused = "pty()";
+        } else if (spec.passFds.length > 0) {
             refused = "passFds";
         } else if (!spec.closeFds) {
             refused = "closeFds(false)";
@@ -793,7 +865,7 @@ public final class Command {
 
     /** Whether the command asks for a session or process group of its own. */
     boolean wantsOwnGroup() {
-        return spec.startNewSession || spec.processGroup != null;
+        return spec.startNewSession || spec.pty != null || spec.processGroup != null;
     }
 
     /** The backend set with {@link #withBackend}, or {@code null} for the JVM's. */
@@ -849,7 +921,22 @@ public final class Command {
     }
 
     SpawnRequest toRequest() {
-        boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty();
+        boolean pty = spec.pty != null;
+        Redirect stdin = spec.stdin;
+        Redirect stdout = spec.stdout;
+        if (pty) {
+            // The terminal: stdin and stdout left to inherit are the JVM's end of it.
+            stdin = stdin == Redirect.INHERIT ? Redirect.PIPE : stdin;
+            stdout = stdout == Redirect.INHERIT ? Redirect.PIPE : stdout;
+            if (stdout != Redirect.PIPE && !(stdout instanceof Redirect.ToStream) && !(stdout instanceof Redirect.Lines)) {
+                throw new IllegalArgumentException("pty() conflicts with stdout " + stdout
+                        + ": the terminal's output is read through stdout (PIPE, to or lines)");
+            }
+        }
+        boolean hasTerm = spec.envChanges.containsKey("TERM") ? spec.envChanges.get("TERM") != null
+                : spec.inheritEnv && dev.subprocess4j.internal.JdkEnvironment.get().containsKey("TERM");
+        boolean needsTerm = pty && !hasTerm;
+        boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty() && !needsTerm;
         Map<String, String> env;
         if (inherited) {
             env = dev.subprocess4j.internal.JdkEnvironment.get(); // System.getenv(), an unmodifiable snapshot: nothing to copy
@@ -865,18 +952,22 @@ public final class Command {
                     built.put(k, v);
                 }
             });
+            if (needsTerm && !built.containsKey("TERM")) {
+                built.put("TERM", DEFAULT_TERM);
+            }
             env = Collections.unmodifiableMap(built);
         }
         byte[] input = toInputBytes();
-        boolean ownGroup = spec.startNewSession || Integer.valueOf(0).equals(spec.processGroup);
+        boolean newSession = spec.startNewSession || pty;
+        boolean ownGroup = newSession || Integer.valueOf(0).equals(spec.processGroup);
         boolean killGroup = spec.killGroupOnTimeout != null ? spec.killGroupOnTimeout : ownGroup;
         return new SpawnRequest(
                 spec.argv, spec.executable, spec.cwd, env, inherited,
-                spec.stdin, spec.stdout, spec.stderr, input,
+                stdin, stdout, spec.stderr, input,
                 spec.timeout, spec.killSignal, spec.killGrace, killGroup,
-                spec.startNewSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,
+                newSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,
                 spec.umask, spec.rlimits, spec.passFds, spec.closeFds, spec.restoreSignals,
-                spec.killOnParentExit, text());
+                spec.killOnParentExit, text(), pty ? spec.pty.clone() : null);
     }
 
     /** The argv quoted as a shell would read it ({@link Shlex#join}); never an environment value. */

@@ -302,6 +302,22 @@ public final class Popen implements AutoCloseable {
     }
 
     /**
+     * Changes the window size of the child's pseudo-terminal ({@link Command#pty(int, int)}):
+     * {@code TIOCSWINSZ} on the master, and the kernel sends SIGWINCH to the terminal's foreground
+     * process group. Nothing once the child was reaped, or once the JVM's ends of the terminal
+     * ({@link #stdin()} and {@link #stdout()}) are both closed.
+     *
+     * @param columns the new width, 1..65535
+     * @param rows the new height, 1..65535
+     * @throws IllegalArgumentException when a size is out of range
+     * @throws IllegalStateException when the command was not started with {@code pty()}
+     */
+    public void resize(int columns, int rows) {
+        Command.checkWindowSize(columns, rows);
+        child.resize(columns, rows);
+    }
+
+    /**
      * Sends a signal to the child; nothing once it was reaped.
      *
      * @throws UnsupportedOperationException when the backend cannot send this signal

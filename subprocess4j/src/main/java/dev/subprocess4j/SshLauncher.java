@@ -70,7 +70,7 @@ import java.util.regex.Pattern;
  * Refused with {@link UnsupportedOperationException}: {@code passFds}, {@code closeFds(false)},
  * {@code executable}, {@code processGroup}, {@code user}, {@code group}, {@code extraGroups},
  * {@code rlimit}, {@code restoreSignals(false)}, {@code killOnParentExit} (a remote program dies
- * with the JVM anyway, through the lifeline) and {@link Redirect#fd} above 2.
+ * with the JVM anyway, through the lifeline), {@code pty()} and {@link Redirect#fd} above 2.
  */
 public final class SshLauncher extends LauncherBase implements Launcher {
     private static final Pattern OPTION_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9]*");

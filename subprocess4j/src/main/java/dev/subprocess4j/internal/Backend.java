@@ -75,6 +75,7 @@ public interface Backend {
         /** {@code executable(...)} with an argv[0] of its own. */ ARGV0,
         /** {@code Redirect.fd(n)} for any open fd. */ ANY_FD_REDIRECT,
         /** {@code killGroupOnTimeout(true)}. */ KILL_GROUP,
-        /** {@code CompletedProcess.usage()}. */ RESOURCE_USAGE
+        /** {@code CompletedProcess.usage()}. */ RESOURCE_USAGE,
+        /** {@code pty()}: a pseudo-terminal. */ PTY
     }
 }

@@ -112,4 +112,13 @@ public interface ChildProcess {
 
     /** Closes the JVM's pipe ends (not waiting). */
     void closeStreams();
+
+    /**
+     * Sets the window size of the child's pseudo-terminal; nothing once the child was reaped.
+     *
+     * @throws IllegalStateException when the child has no pseudo-terminal
+     */
+    default void resize(int columns, int rows) {
+        throw new IllegalStateException("the command was not started with pty()");
+    }
 }

@@ -37,6 +37,7 @@ import java.util.Map;
  * @param restoreSignals whether signals 1–31 start at their default dispositions
  * @param killOnParentExit whether the child is killed when the JVM dies
  * @param text how output is decoded (for line redirects)
+ * @param pty the pseudo-terminal's {columns, rows} ({@code Command.pty}), or {@code null} for none
  */
 public record SpawnRequest(
         List<String> argv,
@@ -63,7 +64,20 @@ public record SpawnRequest(
         boolean closeFds,
         boolean restoreSignals,
         boolean killOnParentExit,
-        TextCodec text) {
+        TextCodec text,
+        int[] pty) {
+
+    /** A request without a pseudo-terminal. */
+    public SpawnRequest(List<String> argv, Path executable, Path cwd, Map<String, String> environment,
+                        boolean environmentInherited, Redirect stdin, Redirect stdout, Redirect stderr, byte[] input,
+                        Duration timeout, Signal killSignal, Duration killGrace, boolean killGroupOnTimeout,
+                        boolean startNewSession, Integer processGroup, String user, String group,
+                        List<String> extraGroups, Integer umask, Map<Rlimit, long[]> rlimits, int[] passFds,
+                        boolean closeFds, boolean restoreSignals, boolean killOnParentExit, TextCodec text) {
+        this(argv, executable, cwd, environment, environmentInherited, stdin, stdout, stderr, input, timeout, killSignal,
+                killGrace, killGroupOnTimeout, startNewSession, processGroup, user, group, extraGroups, umask, rlimits,
+                passFds, closeFds, restoreSignals, killOnParentExit, text, null);
+    }
 
     /**
      * Everything but the values of the environment (names only: a value may be a secret) and the
@@ -80,7 +94,8 @@ public record SpawnRequest(
                 + ", user=" + user + ", group=" + group + ", extraGroups=" + extraGroups + ", umask=" + umask
                 + ", rlimits=" + (rlimits == null ? "null" : rlimits.keySet()) + ", passFds="
                 + java.util.Arrays.toString(passFds) + ", closeFds=" + closeFds + ", restoreSignals=" + restoreSignals
-                + ", killOnParentExit=" + killOnParentExit + ", text=" + text + "]";
+                + ", killOnParentExit=" + killOnParentExit + ", text=" + text
+                + (pty == null ? "" : ", pty=" + pty[0] + "x" + pty[1]) + "]";
     }
 
     /** The program as the user named it: the executable when set, else argv[0]. */
@@ -101,6 +116,6 @@ public record SpawnRequest(
     public SpawnRequest asPipelineStage(Redirect stdin, Redirect stdout, Integer processGroup, boolean killGroupOnTimeout) {
         return new SpawnRequest(argv, executable, cwd, environment, environmentInherited, stdin, stdout, stderr, input,
                 timeout, killSignal, killGrace, killGroupOnTimeout, startNewSession, processGroup, user, group,
-                extraGroups, umask, rlimits, passFds, closeFds, restoreSignals, killOnParentExit, text);
+                extraGroups, umask, rlimits, passFds, closeFds, restoreSignals, killOnParentExit, text, pty);
     }
 }

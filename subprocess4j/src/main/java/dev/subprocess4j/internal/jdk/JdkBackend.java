@@ -201,6 +201,9 @@ public final class JdkBackend implements Backend {
     }
 
     private static void checkSupported(SpawnRequest r) {
+        if (r.pty() != null) {
+            throw refuse("pty()");
+        }
         if (r.startNewSession()) {
             throw refuse("startNewSession()");
         }

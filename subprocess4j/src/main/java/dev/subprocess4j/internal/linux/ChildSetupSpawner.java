@@ -67,7 +67,7 @@ final class ChildSetupSpawner {
     /** Whether a request needs the child-setup path rather than {@code posix_spawn}. */
     static boolean needed(SpawnRequest r) {
         return !r.rlimits().isEmpty() || r.umask() != null || r.passFds().length > 0 || r.killOnParentExit()
-                || Credentials.requested(r);
+                || Credentials.requested(r) || r.pty() != null;
     }
 
     /** The files, made at first use. */
@@ -201,6 +201,11 @@ final class ChildSetupSpawner {
             if (r.startNewSession()) {
                 flags |= ChildSetup.FLAG_SETSID;
             }
+            if (r.pty() != null) {
+                // stdout is always on the terminal (Command refuses pty() otherwise)
+                flags |= ChildSetup.FLAG_CTTY;
+                Mem.putLong(spec, ChildSetup.SPEC_CTTY_FD, 1);
+            }
             if (r.processGroup() != null) {
                 flags |= ChildSetup.FLAG_SETPGID;
                 Mem.putLong(spec, ChildSetup.SPEC_PGID, r.processGroup());
@@ -305,11 +310,11 @@ final class ChildSetupSpawner {
         long source = -1;
         // instanceof, not a pattern switch: each pattern switch makes the JVM spin a class at its
         // first run (~1 ms), and this one runs at every JVM's first spawn.
-        if (r == Redirect.INHERIT) {
-            kind = ChildSetup.REDIRECT_INHERIT;
-        } else if (file >= 0) { // DEVNULL, read, file, append: opened by the JVM (RedirectFiles)
+        if (file >= 0) { // DEVNULL, read, file, append: opened by the JVM (RedirectFiles); a pty's slave
             kind = ChildSetup.REDIRECT_DUP;
             source = file;
+        } else if (r == Redirect.INHERIT) {
+            kind = ChildSetup.REDIRECT_INHERIT;
         } else if (r instanceof Redirect.Fd(int n)) {
             kind = ChildSetup.REDIRECT_DUP;
             source = n;
@@ -364,7 +369,7 @@ final class ChildSetupSpawner {
             case RLIMIT -> rlimitSubject(r, detail);
             case UMASK -> "0" + Integer.toOctalString(r.umask() == null ? 0 : r.umask());
             case SIGNALS -> "signal " + detail;
-            case SETSID -> r.program();
+            case SETSID -> detail == ChildSetup.DETAIL_CTTY ? "ioctl(TIOCSCTTY)" : r.program();
             case SETPGID -> "process group " + detail;
             case SETGROUPS -> r.extraGroups() == null ? "[]" : r.extraGroups().toString();
             case SETGID -> r.group() != null ? r.group() : r.user() + " (primary group " + Integer.toUnsignedLong(detail) + ")";

@@ -208,11 +208,11 @@ final class Communicator {
      */
     private static boolean drainInto(PipeChannel ch, CaptureBuffer capture) {
         int revents = ch.takePollRevents();
-        if ((revents & (Epoll.POLLHUP | Epoll.POLLIN | Epoll.POLLERR | Epoll.POLLNVAL)) == Epoll.POLLHUP) {
+        if (!ch.tty && (revents & (Epoll.POLLHUP | Epoll.POLLIN | Epoll.POLLERR | Epoll.POLLNVAL)) == Epoll.POLLHUP) {
             ch.close(true);
             return true;
         }
-        boolean hungUp = (revents & Epoll.POLLHUP) != 0;
+        boolean hungUp = !ch.tty && (revents & Epoll.POLLHUP) != 0;
         while (true) {
             int n = readOrEnd(ch, capture);
             if (n == 0 || (n > 0 && n < ScratchBuffers.SIZE && hungUp)) {

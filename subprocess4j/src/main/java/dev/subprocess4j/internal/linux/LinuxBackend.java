@@ -129,7 +129,7 @@ public final class LinuxBackend implements Backend {
                 Feature.KILL_GROUP, Feature.RESOURCE_USAGE);
         if (ChildSetupSpawner.available()) {
             features.addAll(EnumSet.of(Feature.RLIMITS, Feature.CREDENTIALS, Feature.UMASK, Feature.PASS_FDS,
-                    Feature.KILL_ON_PARENT_EXIT));
+                    Feature.KILL_ON_PARENT_EXIT, Feature.PTY));
         }
         return features;
     }
@@ -142,6 +142,7 @@ public final class LinuxBackend implements Backend {
                 : r.extraGroups() != null ? "extraGroups(...)"
                 : r.umask() != null ? "umask(0" + Integer.toOctalString(r.umask()) + ")"
                 : r.passFds().length > 0 ? "passFds(" + r.passFds()[0] + ")"
+                : r.pty() != null ? "pty()"
                 : "killOnParentExit()";
         return new UnsupportedOperationException(option + " is not supported by the " + NAME + " backend on "
                 + ChildSetupFiles.platform() + ": this build of subprocess4j has no child-setup code for it");
@@ -197,10 +198,16 @@ public final class LinuxBackend implements Backend {
         try (Arena arena = Arena.ofConfined()) {
             // The redirect files first, by the JVM (as Python does): nothing blocks inside the spawn.
             files = RedirectFiles.open(r, toClose);
-            if (needsPipe(r.stdin())) {
+            if (r.pty() != null) {
+                // The terminal in place of the stdin and stdout pipes (Command made sure stdout is on it).
+                int[][] ends = ptyEnds(r, credentials, files, toClose);
+                stdinPipe = ends[0];
+                stdoutPipe = ends[1];
+            }
+            if (stdinPipe == null && needsPipe(r.stdin())) {
                 stdinPipe = pipe(toClose, 1);
             }
-            if (needsPipe(r.stdout())) {
+            if (stdoutPipe == null && needsPipe(r.stdout())) {
                 stdoutPipe = pipe(toClose, 0);
             }
             if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
@@ -257,6 +264,41 @@ public final class LinuxBackend implements Backend {
                     childSetup ? ", child-setup path" : "");
         }
         return child;
+    }
+
+    /**
+     * A new pseudo-terminal for {@code Command.pty()}: the master ({@code posix_openpt}: non-blocking,
+     * close-on-exec, no controlling terminal of the JVM's) with the window size set, and its slave
+     * opened through it ({@code TIOCGPTPEER}), given to the user the child will run as. Returns
+     * {stdin "pipe", stdout "pipe"} as {child's end, JVM's end}: the slave and the master, each a
+     * copy of its own so that closing one stream leaves the other (stdin null when it is not on
+     * the terminal); stderr left to inherit gets the slave through {@code files[2]}. Every fd is in
+     * {@code toClose}; the child's ends are closed after the spawn like pipe ends.
+     */
+    private static int[][] ptyEnds(SpawnRequest r, Credentials credentials, int[] files, List<Integer> toClose) {
+        int master = dev.subprocess4j.internal.linux.ffi.Pty.openMaster();
+        toClose.add(master);
+        dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(master, r.pty()[0], r.pty()[1]);
+        int slave = dev.subprocess4j.internal.linux.ffi.Pty.openSlave(master);
+        toClose.add(slave);
+        if (credentials != null && credentials.uid() >= 0) {
+            dev.subprocess4j.internal.linux.ffi.Pty.chown(slave, credentials.uid());
+        }
+        int[] stdout = {master, slave};
+        int[] stdin = null;
+        if (needsPipe(r.stdin())) {
+            stdin = new int[] {dupCloexec(slave, toClose), dupCloexec(master, toClose)};
+        }
+        if (r.stderr() == Redirect.INHERIT) {
+            files[2] = dupCloexec(slave, toClose);
+        }
+        return new int[][] {stdin, stdout};
+    }
+
+    private static int dupCloexec(int fd, List<Integer> toClose) {
+        int copy = Unistd.dupCloexecAbove(fd, 3);
+        toClose.add(copy);
+        return copy;
     }
 
     /**

@@ -45,6 +45,8 @@ final class LinuxChild implements ChildProcess {
     private final Pumps pumps;
     private final Communicator communicator;
     private ProcessHandle handle;
+    /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
+    private final boolean pty;
 
     /**
      * @param watchExit whether the reactor watches the pidfd from the start; false only for a child
@@ -61,11 +63,13 @@ final class LinuxChild implements ChildProcess {
     LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
                boolean watchExit, boolean holdReap) {
         this.pid = pid;
+        this.pty = request.pty() != null;
         this.ownGroup = request.startNewSession() || Integer.valueOf(0).equals(request.processGroup())
                 ? Integer.valueOf(pid) : request.processGroup();
         EpollReactor reactor = EpollReactor.get();
-        this.pipes = new ChildPipes(channel(stdinFd, "stdin", reactor), channel(stdoutFd, "stdout", reactor),
-                channel(stderrFd, "stderr", reactor));
+        boolean tty = request.pty() != null; // stdin and stdout are then the terminal's master
+        this.pipes = new ChildPipes(channel(stdinFd, "stdin", tty, reactor), channel(stdoutFd, "stdout", tty, reactor),
+                channel(stderrFd, "stderr", false, reactor));
         this.stdinStream = request.stdin() == Redirect.PIPE ? new PipeStreams.Out(sync, pipes.stdin, pid) : null;
         this.stdoutStream = request.stdout() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stdout, pipes, pid) : null;
         this.stderrStream = request.stderr() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stderr, pipes, pid) : null;
@@ -103,8 +107,8 @@ final class LinuxChild implements ChildProcess {
         exit.lostAtStart();
     }
 
-    private PipeChannel channel(int fd, String name, EpollReactor reactor) {
-        return fd < 0 ? null : new PipeChannel(fd, name, sync, reactor, () -> deadline.cancelWhenDone(), this::ioFailed);
+    private PipeChannel channel(int fd, String name, boolean tty, EpollReactor reactor) {
+        return fd < 0 ? null : new PipeChannel(fd, name, tty, sync, reactor, () -> deadline.cancelWhenDone(), this::ioFailed);
     }
 
     /** Whether the library drains the pipes without a waiting thread: an async communicate or pumps (lock held). */
@@ -180,6 +184,24 @@ final class LinuxChild implements ChildProcess {
     @Override
     public InputStream stdout() {
         return stdoutStream;
+    }
+
+    @Override
+    public void resize(int columns, int rows) {
+        if (!pty) {
+            ChildProcess.super.resize(columns, rows);
+        }
+        sync.lock.lock();
+        try {
+            // the master through whichever of our ends of it is still open
+            PipeChannel ch = !PipeChannel.isClosed(pipes.stdout) ? pipes.stdout
+                    : !PipeChannel.isClosed(pipes.stdin) ? pipes.stdin : null;
+            if (exit.unreaped() && ch != null) {
+                dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(ch.fd, columns, rows);
+            }
+        } finally {
+            sync.lock.unlock();
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.subprocess4j.internal.linux;
 
+import dev.subprocess4j.internal.linux.ffi.ErrnoException;
+import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.foreign.MemorySegment;
@@ -32,10 +34,18 @@ final class PipeChannel {
         return r;
     }
 
-    PipeChannel(int fd, String name, ChildSync sync, EpollReactor reactor, Runnable onClose,
+    /**
+     * Whether this is the master of a pseudo-terminal ({@code Command.pty()}): its end of data is
+     * the EIO of a read once no one holds the slave, never POLLHUP or a short read (a master
+     * read returns at most what the line discipline holds, 4 KiB, while more may be queued).
+     */
+    final boolean tty;
+
+    PipeChannel(int fd, String name, boolean tty, ChildSync sync, EpollReactor reactor, Runnable onClose,
                 Consumer<Throwable> onFailure) {
         this.fd = fd;
         this.name = name;
+        this.tty = tty;
         this.sync = sync;
         this.reactor = reactor;
         this.onClose = onClose;
@@ -97,7 +107,7 @@ final class PipeChannel {
     int read(byte[] into, int off, int len) {
         MemorySegment buffer = ScratchBuffers.borrow();
         try {
-            long n = Unistd.read(fd, buffer, Math.min(len, ScratchBuffers.SIZE));
+            long n = readOrEio(buffer, Math.min(len, ScratchBuffers.SIZE));
             if (n > 0) {
                 MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, off, (int) n);
             } else if (n < 0) {
@@ -116,7 +126,7 @@ final class PipeChannel {
     int readInto(CaptureBuffer capture) {
         MemorySegment buffer = ScratchBuffers.borrow();
         try {
-            long n = Unistd.read(fd, buffer, ScratchBuffers.SIZE);
+            long n = readOrEio(buffer, ScratchBuffers.SIZE);
             if (n > 0) {
                 capture.write(buffer, (int) n);
             } else if (n < 0) {
@@ -125,6 +135,18 @@ final class PipeChannel {
             return (int) n;
         } finally {
             ScratchBuffers.release(buffer);
+        }
+    }
+
+    /** A read; on a terminal's master, EIO (no one holds the slave any more) is end of file. */
+    private long readOrEio(MemorySegment buffer, long len) {
+        try {
+            return Unistd.read(fd, buffer, len);
+        } catch (ErrnoException e) {
+            if (tty && e.errno() == Errno.EIO) {
+                return 0;
+            }
+            throw e;
         }
     }
 

@@ -16,17 +16,20 @@ public final class ChildSetup {
             SPEC_PGID = 40, SPEC_UMASK = 48, SPEC_PARENT_PID = 56, SPEC_NRLIMITS = 64, SPEC_RLIMITS = 72,
             SPEC_NPASS_FDS = 80, SPEC_PASS_FDS = 88, SPEC_REDIRECT_KIND = 96, SPEC_REDIRECT_FD = 120,
             SPEC_REDIRECT_PATH = 144, SPEC_REDIRECT_FLAGS = 168, SPEC_ERR_READ_FD = 192, SPEC_ERR_WRITE_FD = 200,
-            SPEC_SLOT_LIMIT = 208, SPEC_SLOT = 216, SPEC_PLACEHOLDER_FD = 240, SPEC_EXEC_FD = 248;
+            SPEC_SLOT_LIMIT = 208, SPEC_SLOT = 216, SPEC_PLACEHOLDER_FD = 240, SPEC_EXEC_FD = 248, SPEC_CTTY_FD = 256;
     /** {@code sizeof(struct sp4j_spec)}: {@code SP4J_SPEC_FIELDS * 8}. */
-    public static final long SPEC_SIZE = 32 * 8;
+    public static final long SPEC_SIZE = 33 * 8;
 
     /** {@code SP4J_*} flags of the spec: keep in sync with protocol.h. */
     public static final long FLAG_SETSID = 0x01, FLAG_SETPGID = 0x02, FLAG_UMASK = 0x04,
             FLAG_RESTORE_SIGNALS = 0x08, FLAG_PDEATHSIG = 0x10, FLAG_CLOSE_FDS = 0x20, FLAG_HELPER = 0x40,
-            FLAG_SHARED_TABLE = 0x80, FLAG_PROBE = 0x100;
+            FLAG_SHARED_TABLE = 0x80, FLAG_PROBE = 0x100, FLAG_CTTY = 0x200;
 
     /** {@code SP4J_DETAIL_UNSHARE}: the detail of an FDS report when the child's close_range(CLOSE_RANGE_UNSHARE) failed. */
     public static final int DETAIL_UNSHARE = -1;
+
+    /** {@code SP4J_DETAIL_CTTY}: the detail of a SETSID report when the child's ioctl(TIOCSCTTY) failed. */
+    public static final int DETAIL_CTTY = -2;
 
     /** {@code SP4J_REDIRECT_*}: keep in sync with protocol.h. */
     public static final long REDIRECT_INHERIT = 0, REDIRECT_DUP = 1, REDIRECT_STDOUT = 3; // 2 is no longer used

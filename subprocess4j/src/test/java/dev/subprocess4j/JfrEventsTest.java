@@ -77,6 +77,7 @@ class JfrEventsTest {
         assertThat(e.getDuration()).isPositive().isGreaterThanOrEqualTo(Duration.ofNanos(e.getLong("spawnTime")));
         assertThat(e.getThread("spawningThread").getJavaName()).isEqualTo(Thread.currentThread().getName());
         if (e.getString("backend").equals("linux-native")) {
+            assertThat(e.getString("spawnPath")).isIn("shared-table clone", "child-setup clone", "posix_spawn");
             // a small child's own peak cannot be told apart from the JVM's size: unknown (-1), never the JVM's
             assertThat(e.getLong("maxRss")).isEqualTo(-1);
             assertThat(e.getLong("userCpu") + e.getLong("systemCpu")).isNotNegative();

@@ -192,6 +192,7 @@ public final class LinuxBackend implements Backend {
         int[] stdinPipe = null;
         int[] stdoutPipe = null;
         int[] stderrPipe = null;
+        String spawnPath = "";
         int pid;
         int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
         int[] files;
@@ -217,6 +218,7 @@ public final class LinuxBackend implements Backend {
             ChildSetupSpawner.Spawned spawned = null;
             if (SharedFdTable.eligible(r)) {
                 try {
+                    spawnPath = "shared-table clone";
                     spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,
                             true);
                 } catch (SharedFdTable.Unsupported e) {
@@ -224,6 +226,7 @@ public final class LinuxBackend implements Backend {
                 }
             }
             if (spawned == null && childSetup) {
+                spawnPath = "child-setup clone";
                 spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,
                         false);
             }
@@ -232,6 +235,7 @@ public final class LinuxBackend implements Backend {
                 pidfd = spawned.pidfd();
                 closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
+                spawnPath = "posix_spawn";
                 pid = posixSpawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
                 pidfd = pidfdAfterPosixSpawn(r, pid, toClose);
             }
@@ -252,6 +256,7 @@ public final class LinuxBackend implements Backend {
                     stdinPipe == null ? -1 : stdinPipe[1],
                     stdoutPipe == null ? -1 : stdoutPipe[0],
                     stderrPipe == null ? -1 : stderrPipe[0], watchExit, holdReap);
+            child.spawnPath(credentials != null ? spawnPath + ", then the helper" : spawnPath);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
             killAndReap(pidfd);

@@ -45,6 +45,8 @@ final class LinuxChild implements ChildProcess {
     private final Pumps pumps;
     private final Communicator communicator;
     private ProcessHandle handle;
+    /** How the backend started this child, for the JFR event; set once, right after construction. */
+    private volatile String spawnPath = "";
     /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
     private final boolean pty;
 
@@ -184,6 +186,16 @@ final class LinuxChild implements ChildProcess {
     @Override
     public InputStream stdout() {
         return stdoutStream;
+    }
+
+    void spawnPath(String how) {
+        spawnPath = how;
+    }
+
+    /** The shared-table clone, the child-setup clone or {@code posix_spawn}; ", then the helper" for an id change. */
+    @Override
+    public String spawnPath() {
+        return spawnPath;
     }
 
     @Override

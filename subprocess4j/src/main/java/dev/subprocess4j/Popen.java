@@ -284,7 +284,7 @@ public final class Popen implements AutoCloseable {
 
     private TimeoutExpiredException timeout(Duration timeout, byte[] stdout, byte[] stderr) {
         return new TimeoutExpiredException(Messages.command(command.argv()), command.argv(), timeout, stdout, stderr,
-                text, command.maskedValues());
+                text, command.maskedValues(), child.timeoutKillFailure());
     }
 
     private static byte[] emptyToNull(byte[] b) {

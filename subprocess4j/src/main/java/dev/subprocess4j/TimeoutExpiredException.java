@@ -52,7 +52,14 @@ public class TimeoutExpiredException extends SubprocessException {
     /** {@code shown}: the command as the message names it ({@code Command ...}). */
     TimeoutExpiredException(String shown, List<String> command, Duration timeout, byte[] stdout, byte[] stderr,
                             TextCodec text, Collection<String> masked) {
+        this(shown, command, timeout, stdout, stderr, text, masked, null);
+    }
+
+    /** {@code killFailure}: why the timeout's kill failed (the child was then waited for), or null. */
+    TimeoutExpiredException(String shown, List<String> command, Duration timeout, byte[] stdout, byte[] stderr,
+                            TextCodec text, Collection<String> masked, String killFailure) {
         super(shown + " timed out after " + seconds(Objects.requireNonNull(timeout, "timeout")) + " seconds"
+                + (killFailure == null ? "" : "; the kill failed (" + killFailure + "), so the child was waited for")
                 + Messages.stderrTail(stderr, text.charset(), masked));
         this.command = List.copyOf(command);
         this.timeout = Objects.requireNonNull(timeout, "timeout");

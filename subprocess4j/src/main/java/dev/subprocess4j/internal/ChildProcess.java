@@ -107,6 +107,15 @@ public interface ChildProcess {
         return "";
     }
 
+    /**
+     * Why the kill of this child's timeout failed (the kernel refused it: {@code EPERM} for a child
+     * that became another user), or null. The child is waited for all the same; the
+     * {@code TimeoutExpiredException} says so.
+     */
+    default String timeoutKillFailure() {
+        return null;
+    }
+
     /** A handle on the child process. */
     ProcessHandle toHandle();
 

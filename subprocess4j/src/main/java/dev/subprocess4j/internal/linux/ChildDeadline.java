@@ -1,7 +1,9 @@
 package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.internal.Deadlines;
+import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
@@ -148,9 +150,28 @@ final class ChildDeadline implements ExitWatcher.Listener {
 
     private void killForTimeout(Signal s) {
         if (request.killGroupOnTimeout() && ownGroup != null) {
-            exit.signalGroup(ownGroup, s.number());
+            int err = exit.signalGroup(ownGroup, s.number());
+            if (err != 0 && err != Errno.ESRCH && killFailure == null) {
+                killFailure = "cannot send " + s + " to process group " + ownGroup + ": " + Errno.name(err) + " ("
+                        + Errno.message(err) + ")";
+            }
         }
-        exit.sendSignal(s);
+        try {
+            exit.sendSignal(s);
+        } catch (SubprocessException e) {
+            // EPERM: the child became another user. It is still waited for; the timeout says so.
+            if (killFailure == null) {
+                killFailure = e.getMessage();
+            }
+        }
+    }
+
+    /** Why the timeout's kill failed (the kernel refused it), or null; written under the lock. */
+    private volatile String killFailure;
+
+    /** Why the timeout's kill failed, or null when it did not (or there was no timeout). */
+    String killFailure() {
+        return killFailure;
     }
 
     /**

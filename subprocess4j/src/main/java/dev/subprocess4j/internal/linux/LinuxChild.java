@@ -188,6 +188,11 @@ final class LinuxChild implements ChildProcess {
         return stdoutStream;
     }
 
+    @Override
+    public String timeoutKillFailure() {
+        return deadline.killFailure();
+    }
+
     void spawnPath(String how) {
         spawnPath = how;
     }

@@ -87,10 +87,10 @@ class GroupSignalTest {
         Files.writeString(source, """
                 #define _GNU_SOURCE
                 #include <unistd.h>
-                int main(void) {
+                int main(int argc, char **argv) {
                     if (setresuid(0, 0, 0) != 0) return 1;
                     write(1, "r", 1);
-                    execl("/bin/sleep", "sleep", "30", (char *) 0);
+                    execl("/bin/sleep", "sleep", argc > 1 ? argv[1] : "30", (char *) 0);
                     return 2;
                 }
                 """);
@@ -112,6 +112,9 @@ class GroupSignalTest {
                 .hasSize(2)
                 .allSatisfy(l -> assertThat(l).startsWith("refused=dev.subprocess4j.SubprocessException: ")
                         .contains("EPERM"));
+        // The timeout's kill refused: the child is waited for, and the TimeoutExpiredException says why.
+        assertThat(r.stdout()).contains("timeout=dev.subprocess4j.TimeoutExpiredException: ")
+                .containsPattern("timeout=.*the kill failed \\(cannot send SIGKILL to pid \\d+: EPERM.*so the child was waited for");
     }
 
     @Test

@@ -24,5 +24,11 @@ public final class SignalRefusedMain {
                 System.out.println("refused=" + e.getClass().getName() + ": " + e.getMessage());
             }
         }
+        try {
+            Subprocess.command(args[0], "2").captureOutput().timeout(java.time.Duration.ofMillis(300)).run();
+            System.out.println("timeout=none");
+        } catch (RuntimeException e) {
+            System.out.println("timeout=" + e.getClass().getName() + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
     }
 }

@@ -170,7 +170,8 @@ public final class Main implements Callable<Integer> {
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("sp: " + oneLine(String.valueOf(e)));
-                    return RunCommand.EXIT_CANNOT_RUN;
+                    return commandLine.getCommand() instanceof ParallelCommand
+                            ? ParallelCommand.EXIT_USAGE : RunCommand.EXIT_CANNOT_RUN;
                 });
         try {
             return sp.execute(args);
@@ -226,7 +227,8 @@ public final class Main implements Callable<Integer> {
         UnmatchedArgumentException.printSuggestions(e, err);
         commandLine.usage(err);
         err.flush();
-        return EXIT_USAGE;
+        // sp parallel follows GNU parallel: 255.
+        return commandLine.getCommand() instanceof ParallelCommand ? ParallelCommand.EXIT_USAGE : EXIT_USAGE;
     }
 
     /** {@code sp} alone names no command: bad usage. */
@@ -239,7 +241,7 @@ public final class Main implements Callable<Integer> {
      * {@code message} on one line: line breaks and other control characters (which an argv or a
      * path may hold) become {@code \}{@code uXXXX} escapes.
      */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         StringBuilder sb = new StringBuilder(message.length());
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "Runs jobs at most N at a time, as GNU parallel and xargs do. Without COMMAND, each line of FILE (or"
                     + " stdin) is a command; with COMMAND, one job per input record, COMMAND with the replacement"
                     + " strings filled in: {} the record, {.} without extension, {/} basename, {//} dirname,"
-                    + " {/.} basename without extension, {#} the job's number, {%} its slot, {N} (also {N.} {N/}"
+                    + " {/.} basename without extension, {#} the job's number, {%%} its slot, {N} (also {N.} {N/}"
                     + " {N//} {N/.}) the N-th column or source; a COMMAND without any gets ' {}' appended.",
             "A line is split into words as a POSIX shell would (quotes and backslashes; no expansion), or run by"
                     + " /bin/sh -c with --shell. A filled-in COMMAND is one line of words joined by spaces, each"
@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
             "255:bad usage: a bad option or value (-j, --retries, --halt, DURATION), an unreadable FILE,"
                     + " or a line that cannot be split (the line number is given); or an error of sp's own",
             "128+N:sp was stopped by signal N (after killing the running jobs and printing the summary)",
-            "With --halt: the exit status of the failed job for fail=1, the percentage of failed jobs for N%,"
+            "With --halt: the exit status of the failed job for fail=1, the percentage of failed jobs for N%%,"
                     + " 0 for success=, else the number of failed jobs.",
         },
         footerHeading = "%nExamples:%n",

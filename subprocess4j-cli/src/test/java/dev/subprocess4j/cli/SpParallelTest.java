@@ -434,29 +434,29 @@ class SpParallelTest {
 
     @Test
     @Timeout(30)
-    void badInputsExitWith2NamingTheBadValue() throws IOException {
+    void badInputsExitWith255NamingTheBadValue() throws IOException {
         Path ok = jobs("true");
         Sp badJ = sp("parallel", "-j", "0", ok.toString());
-        assertThat(badJ.status()).isEqualTo(2);
+        assertThat(badJ.status()).isEqualTo(255);
         assertThat(badJ.err()).startsWith("sp: -j must be 1 or more: '0'\n");
         Sp notNumber = sp("parallel", "-j", "many", ok.toString());
-        assertThat(notNumber.status()).isEqualTo(2);
+        assertThat(notNumber.status()).isEqualTo(255);
         assertThat(notNumber.err()).contains("'many'");
         Sp badRetries = sp("parallel", "--retries", "-1", ok.toString());
-        assertThat(badRetries.status()).isEqualTo(2);
+        assertThat(badRetries.status()).isEqualTo(255);
         assertThat(badRetries.err()).contains("'-1'");
         Sp badTimeout = sp("parallel", "--timeout", "soon", ok.toString());
-        assertThat(badTimeout.status()).isEqualTo(2);
+        assertThat(badTimeout.status()).isEqualTo(255);
         assertThat(badTimeout.err()).startsWith("sp: ").contains("'soon' is not a duration");
         Sp badProgress = sp("parallel", "--progress", "sometimes", ok.toString());
-        assertThat(badProgress.status()).isEqualTo(2);
+        assertThat(badProgress.status()).isEqualTo(255);
         assertThat(badProgress.err()).contains("'sometimes'");
         Sp missing = sp("parallel", dir.resolve("missing.txt").toString());
-        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.status()).isEqualTo(255);
         assertThat(missing.err()).isEqualTo("sp: cannot read FILE '" + dir.resolve("missing.txt") + "': no such file\n");
         Path badLine = jobs("true", "# fine", "echo 'unclosed", "true");
         Sp line = sp("parallel", badLine.toString());
-        assertThat(line.status()).isEqualTo(2);
+        assertThat(line.status()).isEqualTo(255);
         assertThat(line.err()).isEqualTo("sp: line 3: No closing quotation: echo 'unclosed\n");
         assertThat(line.out()).isEmpty();
     }
@@ -469,7 +469,7 @@ class SpParallelTest {
         assertThat(help.out()).contains("Examples:", "sp parallel -j 8", "--keep-order", "--halt-on-error", "%p");
         // --retries says that a retry starts at once, and --json names the tag field.
         assertThat(help.out().replaceAll("\\s+", " ")).contains("with no delay (as GNU parallel --retries)")
-                .contains("tag (with --tag the text it prefixes to output lines, else null)");
+                .contains("tag (with --tag or --tagstring the text it prefixes to output lines, else null)");
         assertThat(new String(help.outBytes(), UTF_8)).doesNotContain("picocli WARN");
         assertThat(help.err()).isEmpty();
     }

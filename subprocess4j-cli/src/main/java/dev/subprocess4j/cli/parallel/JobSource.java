@@ -183,14 +183,20 @@ final class JobSource {
         return new Source(values, linked);
     }
 
-    /** The old form {@code sp parallel FILE}: '-', or a readable regular file that is not a program. */
+    /**
+     * The form {@code sp parallel FILE}: '-', a file that is not a program, or a path (with a '/')
+     * to nothing, which then fails as an unreadable FILE.
+     */
     private static boolean isJobFile(String arg) {
         if (arg.equals("-")) {
             return true;
         }
         try {
             Path p = Path.of(arg);
-            return Files.isRegularFile(p) && Files.isReadable(p) && !Files.isExecutable(p);
+            if (!Files.exists(p)) {
+                return arg.contains("/");
+            }
+            return !Files.isDirectory(p) && !Files.isExecutable(p);
         } catch (java.nio.file.InvalidPathException e) {
             return false;
         }

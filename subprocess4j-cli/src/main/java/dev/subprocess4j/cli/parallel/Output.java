@@ -133,7 +133,11 @@ final class Output {
         if (o.tagString != null) {
             return Template.fill(o.tagString, job.args, job.seq, job.slot);
         }
-        return o.tag ? job.text : null;
+        if (!o.tag) {
+            return null;
+        }
+        // As GNU parallel: with a template the arguments, joined by spaces; else the command line.
+        return job.line == null ? String.join(" ", job.args) : job.text;
     }
 
     private void writeTagged(PrintStream stream, Job job, byte[] bytes) {
@@ -156,19 +160,23 @@ final class Output {
         }
     }
 
-    /** --results DIR: DIR/1/ARG1/2/ARG2.../{seq,stdout,stderr} ('/' in an argument becomes '_'). */
+    /**
+     * --results DIR: DIR/1/ARG1/2/ARG2.../{seq,stdout,stderr}, '/' in an argument written as
+     * {@code \_} (as GNU parallel); an empty argument, '.' and '..' (which GNU parallel lets
+     * climb out of their place) become '_', '._' and '.._'.
+     */
     private void saveResults(Job job) {
         Path d = o.results;
         for (int i = 0; i < job.args.size(); i++) {
-            String a = job.args.get(i).replace('/', '_');
+            String a = job.args.get(i).replace("/", "\\_");
             if (a.isEmpty() || a.equals(".") || a.equals("..")) {
-                a = a.replace('.', '_') + "_";
+                a = a + "_";
             }
             d = d.resolve(Integer.toString(i + 1)).resolve(a);
         }
         try {
             Files.createDirectories(d);
-            Files.writeString(d.resolve("seq"), job.seq + "\n");
+            Files.writeString(d.resolve("seq"), Integer.toString(job.seq));
             Files.write(d.resolve("stdout"), job.stdout);
             Files.write(d.resolve("stderr"), job.stderr);
         } catch (IOException e) {

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class Parallel {
     /** GNU parallel's status for bad usage and errors of its own. */
-    public static final int EXIT_ERROR = 2;
+    public static final int EXIT_ERROR = 255;
 
     private final ParallelOptions o;
     private final PrintStream out;

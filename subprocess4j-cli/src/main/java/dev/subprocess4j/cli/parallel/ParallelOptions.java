@@ -84,8 +84,8 @@ public final class ParallelOptions {
     boolean haltOnError;
 
     @Option(names = "--halt", paramLabel = "WHEN", converter = HaltConverter.class,
-            description = {"When to stop (GNU parallel's --halt): never (default), or now|soon,fail=N|fail=N%|"
-                    + "success=N|success=N%|done=N|done=N%; also 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2.",
+            description = {"When to stop (GNU parallel's --halt): never (default), or now|soon,fail=N|fail=N%%|"
+                    + "success=N|success=N%%|done=N|done=N%%; also 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2, 1-99%% (soon,fail=N%%).",
                 "soon starts no new job; now also kills the running ones (their process groups: SIGTERM, then SIGKILL"
                         + " after --kill-grace), which count as killed, not failed."})
     Halt halt;
@@ -117,12 +117,13 @@ public final class ParallelOptions {
             description = {"Print one JSON line per job on stdout instead of its output: line, command, args,"
                     + " returncode (-N for signal N, null when it did not run to its end), signal, elapsed (seconds),"
                     + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error,"
-                    + " tag (with --tag the text it prefixes to output lines, else null),"
+                    + " tag (with --tag or --tagstring the text it prefixes to output lines, else null),"
                     + " host (where the last attempt ran: local, ssh user@host:port or slurm; null when it did not start)."})
     boolean json;
 
     @Option(names = "--tag",
-            description = "Prefix each output line with the job's command line and a TAB (as GNU parallel --tag).")
+            description = "Prefix each output line with the job's arguments (joined by spaces; without COMMAND its"
+                    + " command line) and a TAB, as GNU parallel --tag.")
     boolean tag;
 
     @Option(names = "--tagstring", paramLabel = "STR",
@@ -143,7 +144,7 @@ public final class ParallelOptions {
 
     @Option(names = "--results", paramLabel = "DIR",
             description = "Also save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ (as GNU parallel"
-                    + " --results; '/' in an argument becomes '_').")
+                    + " --results; '/' in an argument becomes '\\_').")
     Path results;
 
     @Option(names = "--progress", paramLabel = "WHEN", converter = ProgressConverter.class,
@@ -192,7 +193,7 @@ public final class ParallelOptions {
                 "Input: the values after each ':::', the lines of the files after each '::::' ('-' is stdin), every"
                         + " combination of several sources (:::+ and ::::+ pair with the previous one instead); with"
                         + " none of these, the lines of stdin.",
-                "A single ARG that names a readable file that is not executable is read as the job file"
-                        + " (sp parallel jobs.txt, as ':::: jobs.txt'); '-' alone is stdin."})
+                "A single ARG (without ::: or ::::) that names a file that is not executable, or a path with a '/',"
+                        + " is the job file (sp parallel jobs.txt, as ':::: jobs.txt'); '-' alone is stdin."})
     List<String> args = new ArrayList<>();
 }

@@ -125,17 +125,31 @@ final class Template {
         return s.substring(s.lastIndexOf('/') + 1);
     }
 
+    /** POSIX dirname (as GNU parallel's {//}, Perl's File::Basename): "dir/" is in ".", "/" in "/". */
     static String dirname(String s) {
-        int slash = s.lastIndexOf('/');
+        String t = stripTrailingSlashes(s);
+        if (t.equals("/")) {
+            return "/";
+        }
+        int slash = t.lastIndexOf('/');
         if (slash < 0) {
             return ".";
         }
-        return slash == 0 ? "/" : s.substring(0, slash);
+        String d = stripTrailingSlashes(t.substring(0, slash));
+        return d.isEmpty() ? "/" : d;
+    }
+
+    private static String stripTrailingSlashes(String s) {
+        int end = s.length();
+        while (end > 1 && s.charAt(end - 1) == '/') {
+            end--;
+        }
+        return s.substring(0, end);
     }
 
     static String withoutExtension(String s) {
         int dot = s.lastIndexOf('.');
         int slash = s.lastIndexOf('/');
-        return dot > slash + 1 ? s.substring(0, dot) : s;
+        return dot > slash ? s.substring(0, dot) : s;
     }
 }

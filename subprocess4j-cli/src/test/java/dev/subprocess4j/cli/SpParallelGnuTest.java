@@ -119,4 +119,66 @@ class SpParallelGnuTest {
         same("", "-k", "--tagstring", "<{}:{#}>", "echo", "x{}", ":::", "1", "2");
         same("", "-k", "--tag", "echo", "x{}", ":::", "1", "2");
     }
+
+    /** A joblog with the times (Starttime, JobRuntime) checked for their format and then blanked. */
+    private List<String> joblog(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines.getFirst()).isEqualTo("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+        return lines.stream().map(l -> {
+            String[] f = l.split("\t", -1);
+            if (!f[0].equals("Seq")) {
+                assertThat(f[2]).matches("\\d{10}\\.\\d{3}");
+                assertThat(f[3]).matches(" *\\d+\\.\\d{3}").hasSizeGreaterThanOrEqualTo(10);
+                f[2] = "T";
+                f[3] = "R";
+            }
+            return String.join("\t", f);
+        }).toList();
+    }
+
+    @Test
+    @Timeout(180)
+    void joblogAndResumeAsGnuParallel() throws IOException {
+        String job = "echo {}; exit {}";
+        for (String[] step : List.of(new String[] {}, new String[] {"--resume-failed"}, new String[] {"--resume"})) {
+            List<String> common = new java.util.ArrayList<>(List.of(step));
+            common.addAll(List.of("-k", "-j1", job, ":::", "0", "3", "1", "0"));
+            List<String> gnuArgs = new java.util.ArrayList<>(List.of("--joblog", "gnu.log"));
+            gnuArgs.addAll(common);
+            List<String> spArgs = new java.util.ArrayList<>(List.of("--joblog", "sp.log"));
+            spArgs.addAll(common);
+            Result gnu = GnuParallel.gnu(dir, "", gnuArgs.toArray(String[]::new));
+            Result sp = GnuParallel.sp(dir, "", spArgs.toArray(String[]::new));
+            assertThat(sp.out()).as("%s: %s", common, sp.err()).isEqualTo(gnu.out());
+            assertThat(sp.status()).as("%s: %s", common, sp.err()).isEqualTo(gnu.status());
+            assertThat(joblog(dir.resolve("sp.log"))).as("%s", common).isEqualTo(joblog(dir.resolve("gnu.log")));
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void resultsAsGnuParallel() throws IOException {
+        String[] args = {"-k", "echo out {1} {2}; echo err {2} >&2", ":::", "a", "b/c", ":::", "1", "2"};
+        List<String> gnuArgs = new java.util.ArrayList<>(List.of("--results", "gnu"));
+        gnuArgs.addAll(List.of(args));
+        List<String> spArgs = new java.util.ArrayList<>(List.of("--results", "sp"));
+        spArgs.addAll(List.of(args));
+        Result gnu = GnuParallel.gnu(dir, "", gnuArgs.toArray(String[]::new));
+        Result sp = GnuParallel.sp(dir, "", spArgs.toArray(String[]::new));
+        assertThat(sp.out()).isEqualTo(gnu.out());
+        assertThat(tree(dir.resolve("sp"))).isEqualTo(tree(dir.resolve("gnu"))).hasSize(4 * 3);
+    }
+
+    /** Each file under {@code root}: its relative path and contents. */
+    private static List<String> tree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            return all.filter(Files::isRegularFile).sorted().map(p -> {
+                try {
+                    return root.relativize(p) + "=" + Files.readString(p);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+        }
+    }
 }

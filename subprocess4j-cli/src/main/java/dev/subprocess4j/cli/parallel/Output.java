@@ -72,7 +72,7 @@ final class Output {
 
     /** A line of a running job's output, with --line-buffer. */
     void line(Runner.Line l) {
-        if (o.json) {
+        if (o.json || o.results != null) {
             return;
         }
         progress.clear();
@@ -105,7 +105,8 @@ final class Output {
 
     /** Prints one job's output (or its JSON line), with the bar cleared around it. */
     private void print(Job job) {
-        boolean whole = !o.lineBuffer;
+        // With --results the output goes to files only, as GNU parallel does.
+        boolean whole = !o.lineBuffer && o.results == null;
         boolean hasOutput = o.json || (whole && (job.stdout.length > 0 || job.stderr.length > 0)) || job.error != null;
         if (!hasOutput) {
             return;

@@ -143,7 +143,7 @@ public final class ParallelOptions {
     boolean resumeFailed;
 
     @Option(names = "--results", paramLabel = "DIR",
-            description = "Also save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ (as GNU parallel"
+            description = "Save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ instead of printing them (as GNU parallel"
                     + " --results; '/' in an argument becomes '\\_').")
     Path results;
 

@@ -17,9 +17,11 @@ import java.util.concurrent.TimeoutException;
  * needs the same); kept apart so that the two can be unified.
  *
  * <p>A job started without a group of its own (the JDK backend cannot make one) gets the signal
- * itself instead. The group is signalled only while its leader is not reaped (the library never
- * signals a reaped pid), so a descendant that outlives its job's leader and ignores the signal
- * is beyond reach, as with the library's own timeout kill.
+ * itself instead. The library signals a group only while its leader is not reaped; when the
+ * leader has gone and members remain (one ignored SIGTERM and holds the job's pipes), SIGKILL goes
+ * to each process that /proc lists in the group. The group's number cannot be another group's
+ * while any member lives, so only the job's own stragglers are hit. A process that left the
+ * group (setsid) is beyond reach.
  */
 public final class JobGroups {
     /** How long to wait for the jobs to go after SIGKILL (a process in uninterruptible sleep). */
@@ -46,8 +48,35 @@ public final class JobGroups {
                 return;
             }
         }
-        all.stream().filter(m -> !m.exited().isDone()).forEach(m -> send(m, Signal.SIGKILL));
+        for (Member m : all) {
+            if (!m.exited().isDone()) {
+                send(m, Signal.SIGKILL);
+                if (m.ownGroup()) {
+                    killStragglers(m.popen().pid());
+                }
+            }
+        }
         awaitAll(all, AFTER_KILL);
+    }
+
+    /** SIGKILL to every process in process group {@code pgid} (from /proc/PID/stat's pgrp field). */
+    static void killStragglers(long pgid) {
+        java.io.File[] entries = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (entries == null) {
+            return;
+        }
+        for (java.io.File e : entries) {
+            try {
+                String stat = java.nio.file.Files.readString(e.toPath().resolve("stat"));
+                // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so from the last ')'.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
+                if (f.length >= 3 && Long.parseLong(f[2]) == pgid) {
+                    ProcessHandle.of(Long.parseLong(e.getName())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            } catch (java.io.IOException | RuntimeException gone) {
+                // exited meanwhile, or not ours to read
+            }
+        }
     }
 
     /** {@code signal} to the member's group (or to it alone without a group); errors ignored. */

@@ -102,11 +102,17 @@ abstract sealed class Runner implements AutoCloseable {
                 running.put(job, new JobGroups.Member(p, groups, exited));
             }
             exited.whenComplete((r, t) -> {
+                long end = System.nanoTime();
                 synchronized (running) {
                     running.remove(job);
                 }
-                p.close();
-                events.add(new Done(job, r, t, System.nanoTime()));
+                try {
+                    p.close(); // exited: only lets go of what the Popen holds
+                } catch (RuntimeException e) {
+                    // a failed delivery of its output, which `t` reports already
+                } finally {
+                    events.add(new Done(job, r, t, end));
+                }
             });
         }
 

@@ -5,7 +5,7 @@ package dev.subprocess4j.cli;
  * over. {@link #ansi} serves {@code --progress always} on what is not a terminal; on a terminal
  * {@link JlineBarTerminal#open} asks the terminal itself (its size and its terminfo entry).
  */
-interface BarTerminal extends AutoCloseable {
+public interface BarTerminal extends AutoCloseable {
     /** The width in columns at this moment (a terminal may have been resized since the last call). */
     int width();
 
@@ -16,7 +16,7 @@ interface BarTerminal extends AutoCloseable {
     void close();
 
     /** ANSI (ECMA-48) carriage return and "erase to end of line"; the width from $COLUMNS, else 80. */
-    static BarTerminal ansi() {
+    public static BarTerminal ansi() {
         return new BarTerminal() {
             @Override
             public int width() {

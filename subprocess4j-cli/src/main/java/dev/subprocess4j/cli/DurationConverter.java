@@ -17,7 +17,7 @@ import picocli.CommandLine.TypeConversionException;
  * <p>The value must be more than zero (after rounding to whole nanoseconds) and fit a
  * {@link Duration} of nanoseconds (about 292 years). No sign, no exponent, no space.
  */
-final class DurationConverter implements ITypeConverter<Duration> {
+public final class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ms|s|m|h)?");
     private static final BigInteger MAX_NANOS = BigInteger.valueOf(Long.MAX_VALUE);
 

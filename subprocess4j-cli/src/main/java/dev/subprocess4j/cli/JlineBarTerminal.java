@@ -25,7 +25,7 @@ import org.jline.utils.InfoCmp.Capability;
  * <p>Only {@code sp parallel} loads this class, and only when stderr may be a terminal, so JLine's
  * classes (and its native provider) never cost {@code sp run} any start-up time.
  */
-final class JlineBarTerminal implements BarTerminal {
+public final class JlineBarTerminal implements BarTerminal {
     /** JLine's providers, best first: java.lang.foreign (sp has native access), then stty/tput. */
     private static final List<String> PROVIDERS = List.of("ffm", "exec");
 
@@ -41,7 +41,7 @@ final class JlineBarTerminal implements BarTerminal {
      * The terminal on stderr; empty when stderr is not one, when it cannot clear a line (such as
      * {@code TERM=dumb}) or when no JLine provider works here.
      */
-    static Optional<BarTerminal> open() {
+    public static Optional<BarTerminal> open() {
         for (String name : PROVIDERS) {
             TerminalProvider p;
             try {

@@ -24,7 +24,7 @@ import tools.jackson.core.json.JsonWriteFeature;
  * it is (Jackson 3 escapes it by default). Every other character, non-ASCII included, reaches the
  * output as UTF-8; a character outside the BMP as its 4-byte UTF-8 form, not as two escapes.
  */
-final class Json {
+public final class Json {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(JsonWriteFeature.ESCAPE_FORWARD_SLASHES)
             .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
@@ -38,12 +38,12 @@ final class Json {
 
     /** What writes one JSON value to the generator it is given. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(JsonGenerator g);
     }
 
     /** The JSON value that {@code body} writes, as UTF-8 bytes followed by one {@code \n}. */
-    static byte[] line(Body body) {
+    public static byte[] line(Body body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), bytes, JsonEncoding.UTF8)) {
             body.write(g);
@@ -65,7 +65,7 @@ final class Json {
     }
 
     /** A string property, or {@code null}. */
-    static void string(JsonGenerator g, String name, String value) {
+    public static void string(JsonGenerator g, String name, String value) {
         if (value == null) {
             g.writeNullProperty(name);
         } else {
@@ -74,7 +74,7 @@ final class Json {
     }
 
     /** An array of strings. */
-    static void strings(JsonGenerator g, String name, List<String> values) {
+    public static void strings(JsonGenerator g, String name, List<String> values) {
         g.writeArrayPropertyStart(name);
         for (String v : values) {
             g.writeString(v);
@@ -83,7 +83,7 @@ final class Json {
     }
 
     /** An integer property, or {@code null}. */
-    static void integer(JsonGenerator g, String name, Integer value) {
+    public static void integer(JsonGenerator g, String name, Integer value) {
         if (value == null) {
             g.writeNullProperty(name);
         } else {
@@ -95,7 +95,7 @@ final class Json {
      * A number of seconds with {@code decimals} decimal places, as Python prints a float of
      * seconds ({@code 0.301234}, {@code 5.000000}), never in exponent form; {@code null} for null.
      */
-    static void seconds(JsonGenerator g, String name, Duration d, int decimals) {
+    public static void seconds(JsonGenerator g, String name, Duration d, int decimals) {
         if (d == null) {
             g.writeNullProperty(name);
         } else {

@@ -223,7 +223,8 @@ public final class Main implements Callable<Integer> {
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("sp: " + oneLine(String.valueOf(e)));
-                    return RunCommand.EXIT_CANNOT_RUN;
+                    return commandLine.getCommand() instanceof ParallelCommand
+                            ? ParallelCommand.EXIT_USAGE : RunCommand.EXIT_CANNOT_RUN;
                 });
         try {
             return sp.execute(args);
@@ -288,10 +289,11 @@ public final class Main implements Callable<Integer> {
     /**
      * The exit status for bad usage of {@code command}: 125 for {@code sp run}, as coreutils
      * {@code timeout} and {@code env} use for their own errors (so that it is not mistaken for
-     * the command's status); 2 for the others.
+     * the command's status); 255 for {@code sp parallel}, as GNU parallel; 2 for the others.
      */
     static int usageStatus(String command) {
-        return command.equals("run") ? RunCommand.EXIT_CANNOT_RUN : EXIT_USAGE;
+        return command.equals("run") ? RunCommand.EXIT_CANNOT_RUN
+                : command.equals("parallel") ? ParallelCommand.EXIT_USAGE : EXIT_USAGE;
     }
 
     /** {@code sp} alone names no command: bad usage. */
@@ -304,7 +306,7 @@ public final class Main implements Callable<Integer> {
      * {@code message} on one line: line breaks and other control characters (which an argv or a
      * path may hold) become {@code \}{@code uXXXX} escapes.
      */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         StringBuilder sb = new StringBuilder(message.length());
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);

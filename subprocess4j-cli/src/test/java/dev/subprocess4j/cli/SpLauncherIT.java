@@ -333,9 +333,9 @@ class SpLauncherIT {
 
     @Test
     @Timeout(120)
-    void parallelBadUsageIs2() {
+    void parallelBadUsageIs255() {
         Result r = sp("echo 'unclosed\n", Map.of(), "parallel");
-        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.status()).isEqualTo(255); // GNU parallel's status for bad usage
         assertThat(r.err()).isEqualTo("sp: line 1: No closing quotation: echo 'unclosed\n");
     }
 }

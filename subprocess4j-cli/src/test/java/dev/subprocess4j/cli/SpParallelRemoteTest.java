@@ -109,13 +109,13 @@ class SpParallelRemoteTest {
     @Test
     void badLoginsAreUsageErrorsNamingTheValue() throws IOException {
         Sp r = parallel(List.of("-S", "0/host"), "true");
-        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.status()).isEqualTo(255);
         assertThat(r.err()).contains("0/host");
         Sp bad = parallel(List.of("-S", "a b"), "true");
-        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.status()).isEqualTo(255);
         assertThat(bad.err()).contains("'a b'");
         Sp opt = parallel(List.of("-S", login(1, one), "--ssh-option", "novalue"), "true");
-        assertThat(opt.status()).isEqualTo(2);
+        assertThat(opt.status()).isEqualTo(255);
         assertThat(opt.err()).contains("novalue");
     }
 

@@ -430,33 +430,127 @@ class SpParallelTest {
                 .contains("sp: 2 jobs, 1 succeeded, 1 failed, 0 retries used, 0 not run\n");
     }
 
+    // ---- as GNU parallel and xargs users expect ------------------------------------------------
+
+    @Test
+    @Timeout(60)
+    void summaryNamesEachFailedJobWithHowItFailed() throws IOException {
+        Sp r = parallel(jobs("true", "sh -c 'exit 3'", "sh -c 'kill -9 $$'", "/nonexistent/program", "sleep 30"),
+                "-j", "5", "--timeout", "2s");
+        assertThat(r.status()).isEqualTo(4);
+        assertThat(r.err()).contains("sp: 5 jobs, 1 succeeded, 4 failed")
+                .contains("sp: failed:\n"
+                        + "sp:   line 2: exit 3: sh -c 'exit 3'\n"
+                        + "sp:   line 3: signal SIGKILL: sh -c 'kill -9 $$'\n"
+                        + "sp:   line 4: did not start: /nonexistent/program\n"
+                        + "sp:   line 5: timed out: sleep 30\n");
+    }
+
+    @Test
+    @Timeout(60)
+    void haltNowKillsEveryRunningJobsWholeGroup() throws Exception {
+        Path pidFile = dir.resolve("grandchild.pid");
+        long start = System.nanoTime();
+        // The job's shell dies of SIGTERM; its child ignores it and holds the job's pipes: only a
+        // SIGKILL to the group's remaining members ends it (the shell, its leader, is reaped by then).
+        Sp r = parallel(jobs("sh -c 'trap \"\" TERM; sleep 30 & echo $! > " + pidFile + "; trap - TERM; wait'",
+                        "sh -c 'sleep 1; exit 4'", "touch " + dir.resolve("late")),
+                "-j", "2", "--halt", "now,fail=1", "--kill-grace", "500ms");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // GNU parallel's status after fail=1: the failed job's own.
+        assertThat(r.status()).as(r.err()).isEqualTo(4);
+        assertThat(r.err()).contains("sp: 3 jobs, 0 succeeded, 1 failed, 0 retries used, 1 not run, 1 killed");
+        assertThat(dir.resolve("late")).doesNotExist();
+        long grandchild = Long.parseLong(Files.readString(pidFile).strip());
+        boolean alive = running(grandchild);
+        if (alive) {
+            ProcessHandle.of(grandchild).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        if (Subprocess.backend().equals("linux-native")) {
+            assertThat(alive).as("the killed job's child %d (it ignores SIGTERM) survived", grandchild).isFalse();
+            assertThat(millis).as("sp waited for the job's child").isLessThan(20_000);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void replacementStringsFillTheCommandFromTheArguments() throws IOException {
+        Sp r = sp("parallel", "--progress", "never", "-k", "-j", "2", "echo", "{#}", "{}", "{.}", "{/}", "{//}", "{/.}",
+                ":::", "a/b.tar.gz", "two words.txt");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).isEqualTo("1 a/b.tar.gz a/b.tar b.tar.gz a b.tar\n"
+                + "2 two words.txt two words two words.txt . two words\n");
+        assertThat(r.err()).contains("sp:   ").contains("job 1: echo 1 a/b.tar.gz");
+    }
+
+    @Test
+    @Timeout(60)
+    void delaySpacesTheStarts() throws IOException {
+        Path log = dir.resolve("joblog");
+        Sp r = sp("parallel", "--progress", "never", "-j", "3", "--delay", "300ms", "--joblog", log.toString(),
+                "true", ":::", "1", "2", "3");
+        assertThat(r.status()).isZero();
+        // The starts as sp made them (the joblog's Starttime, in ms), not as the jobs' first instructions ran.
+        List<Long> starts = Files.readAllLines(log).stream().skip(1)
+                .map(l -> new BigDecimal(l.split("\t")[2]).movePointRight(3).longValueExact()).sorted().toList();
+        assertThat(starts).hasSize(3);
+        assertThat(starts.get(1) - starts.get(0)).isGreaterThanOrEqualTo(299);
+        assertThat(starts.get(2) - starts.get(1)).isGreaterThanOrEqualTo(299);
+    }
+
+    @Test
+    @Timeout(60)
+    void lineBufferPrintsEachLineWhenItComes() throws IOException {
+        Sp r = sp("parallel", "--progress", "never", "-j", "2", "--line-buffer", "--tag",
+                "echo {}1; sleep {}; echo {}2", ":::", "1", "2");
+        assertThat(r.status()).isZero();
+        // Whole output at each job's end would give 1 1, 1 2, 2 1, 2 2.
+        assertThat(r.out().lines().toList()).containsExactlyInAnyOrder("1\t11", "2\t21", "1\t12", "2\t22");
+        assertThat(r.out().lines().toList().subList(0, 2)).containsExactlyInAnyOrder("1\t11", "2\t21");
+    }
+
+    @Test
+    @Timeout(30)
+    void conflictingOptionsAreBadUsage() throws IOException {
+        Path ok = jobs("true");
+        Sp resume = sp("parallel", "--resume", ok.toString());
+        assertThat(resume.status()).isEqualTo(255);
+        assertThat(resume.err()).startsWith("sp: --resume and --resume-failed need --joblog FILE");
+        Sp json = sp("parallel", "--json", "--line-buffer", ok.toString());
+        assertThat(json.status()).isEqualTo(255);
+        assertThat(json.err()).startsWith("sp: --json and --line-buffer do not go together");
+        Sp halt = sp("parallel", "--halt", "now,fail=0", ok.toString());
+        assertThat(halt.status()).isEqualTo(255);
+        assertThat(halt.err()).contains("'now,fail=0'");
+    }
+
     // ---- bad usage ----------------------------------------------------------------------------
 
     @Test
     @Timeout(30)
-    void badInputsExitWith2NamingTheBadValue() throws IOException {
+    void badInputsExitWith255NamingTheBadValue() throws IOException {
         Path ok = jobs("true");
         Sp badJ = sp("parallel", "-j", "0", ok.toString());
-        assertThat(badJ.status()).isEqualTo(2);
+        assertThat(badJ.status()).isEqualTo(255);
         assertThat(badJ.err()).startsWith("sp: -j must be 1 or more: '0'\n");
         Sp notNumber = sp("parallel", "-j", "many", ok.toString());
-        assertThat(notNumber.status()).isEqualTo(2);
+        assertThat(notNumber.status()).isEqualTo(255);
         assertThat(notNumber.err()).contains("'many'");
         Sp badRetries = sp("parallel", "--retries", "-1", ok.toString());
-        assertThat(badRetries.status()).isEqualTo(2);
+        assertThat(badRetries.status()).isEqualTo(255);
         assertThat(badRetries.err()).contains("'-1'");
         Sp badTimeout = sp("parallel", "--timeout", "soon", ok.toString());
-        assertThat(badTimeout.status()).isEqualTo(2);
+        assertThat(badTimeout.status()).isEqualTo(255);
         assertThat(badTimeout.err()).startsWith("sp: ").contains("'soon' is not a duration");
         Sp badProgress = sp("parallel", "--progress", "sometimes", ok.toString());
-        assertThat(badProgress.status()).isEqualTo(2);
+        assertThat(badProgress.status()).isEqualTo(255);
         assertThat(badProgress.err()).contains("'sometimes'");
         Sp missing = sp("parallel", dir.resolve("missing.txt").toString());
-        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.status()).isEqualTo(255);
         assertThat(missing.err()).isEqualTo("sp: cannot read FILE '" + dir.resolve("missing.txt") + "': no such file\n");
         Path badLine = jobs("true", "# fine", "echo 'unclosed", "true");
         Sp line = sp("parallel", badLine.toString());
-        assertThat(line.status()).isEqualTo(2);
+        assertThat(line.status()).isEqualTo(255);
         assertThat(line.err()).isEqualTo("sp: line 3: No closing quotation: echo 'unclosed\n");
         assertThat(line.out()).isEmpty();
     }
@@ -469,7 +563,7 @@ class SpParallelTest {
         assertThat(help.out()).contains("Examples:", "sp parallel -j 8", "--keep-order", "--halt-on-error", "%p");
         // --retries says that a retry starts at once, and --json names the tag field.
         assertThat(help.out().replaceAll("\\s+", " ")).contains("with no delay (as GNU parallel --retries)")
-                .contains("tag (with --tag the text it prefixes to output lines, else null)");
+                .contains("tag (with --tag or --tagstring the text it prefixes to output lines, else null)");
         assertThat(new String(help.outBytes(), UTF_8)).doesNotContain("picocli WARN");
         assertThat(help.err()).isEmpty();
     }

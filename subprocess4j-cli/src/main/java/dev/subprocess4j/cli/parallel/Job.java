@@ -1,0 +1,87 @@
+package dev.subprocess4j.cli.parallel;
+
+import dev.subprocess4j.Signal;
+import java.time.Duration;
+import java.util.List;
+
+/** One job: a line of commands, or the command template with one set of arguments; and what became of it. */
+final class Job {
+    /** Its position among all jobs, from 0. */
+    final int index;
+    /** GNU parallel's sequence number {@code {#}}: index + 1. */
+    final int seq;
+    /** The line number in the job file (lines mode), else {@link #seq}. */
+    final int lineNo;
+    /** The line as read (lines mode), or {@code null} with a template. */
+    final String line;
+    /** The arguments filled into the template (empty in lines mode). */
+    final List<String> args;
+    /** The command as text (the line, or the filled template): what --tag, --joblog and --dry-run show. */
+    String text;
+    /** What is run. */
+    List<String> argv;
+    int slot;
+    int attempts;
+    long startNanos;
+    /** Wall-clock start, for --joblog. */
+    long startEpochMillis;
+    // The outcome of the last attempt.
+    boolean finished;
+    boolean failed;
+    boolean timedOut;
+    /** Killed by sp itself (--halt now, or sp was signalled): neither succeeded nor failed. */
+    boolean killed;
+    Integer returnCode;
+    Signal signal;
+    Duration elapsed = Duration.ZERO;
+    byte[] stdout = new byte[0];
+    byte[] stderr = new byte[0];
+    String error;
+    Duration cpu;
+    String host;
+    // The attempt running now.
+    java.io.ByteArrayOutputStream outBuffer;
+    java.io.ByteArrayOutputStream errBuffer;
+    /** When its --timeout expires (System.nanoTime()), or 0. */
+    long deadlineNanos;
+    /** sp killed it for its --timeout. */
+    boolean killedForTimeout;
+
+    Job(int index, int lineNo, String line, List<String> args) {
+        this.index = index;
+        this.seq = index + 1;
+        this.lineNo = lineNo;
+        this.line = line;
+        this.args = args;
+    }
+
+    /** "line N" for a job file's line, else "job N". */
+    String name() {
+        return (line != null ? "line " : "job ") + lineNo;
+    }
+
+    /** How a failed job failed, for the summary: "exit 3", "signal SIGKILL", "timed out", "did not start". */
+    String failure() {
+        if (timedOut) {
+            return "timed out";
+        }
+        if (signal != null) {
+            return "signal " + signal.name();
+        }
+        if (returnCode != null) {
+            return "exit " + returnCode;
+        }
+        return "did not start";
+    }
+
+    /** The exit value GNU parallel would give this job: its code, 128+N after signal N, else 1. */
+    int exitValue() {
+        if (signal != null) {
+            return 128 + signal.number();
+        }
+        if (returnCode != null && returnCode > 0) {
+            return Math.min(returnCode, 255);
+        }
+        return failed ? 1 : 0;
+    }
+}

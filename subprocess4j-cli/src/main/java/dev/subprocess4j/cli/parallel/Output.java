@@ -1,0 +1,211 @@
+package dev.subprocess4j.cli.parallel;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.subprocess4j.cli.Json;
+import dev.subprocess4j.cli.Main;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The jobs' output: each job's stdout and stderr whole when it ends (in the order they end, or of
+ * the input with --keep-order), line by line with --line-buffer, or a JSON line per job; with
+ * --tag/--tagstring a prefix on each line; with --results also in files.
+ */
+final class Output {
+    final PrintStream out;
+    final PrintStream err;
+    private final ParallelOptions o;
+    private final List<Job> all;
+    /** The template with a template, else null (lines mode). */
+    private final Template template;
+    private final boolean tagged;
+    private ProgressDisplay progress;
+    private int nextToPrint;
+
+    Output(ParallelOptions o, List<Job> all, Template template, PrintStream out, PrintStream err) {
+        this.o = o;
+        this.all = all;
+        this.template = template;
+        this.out = out;
+        this.err = err;
+        this.tagged = o.tag || o.tagString != null;
+    }
+
+    void progress(ProgressDisplay progress) {
+        this.progress = progress;
+    }
+
+    /** Before a job starts: its command line, now that its slot is known. */
+    void prepare(Job job) {
+        if (template != null) {
+            job.text = template.text(job.args, job.seq, job.slot);
+            job.argv = template.argv(job.text);
+        }
+    }
+
+    /** --dry-run: the command line of each job, on stdout. */
+    void dryRun(List<Job> jobs) {
+        for (Job j : jobs) {
+            j.slot = 1;
+            prepare(j);
+            out.println(j.text);
+        }
+        out.flush();
+    }
+
+    /** A job is done for good (no retry left). */
+    void finished(Job job) {
+        if (o.results != null) {
+            saveResults(job);
+        }
+        if (!o.keepOrder) {
+            print(job);
+        } else {
+            flushInOrder(false);
+        }
+    }
+
+    /** A line of a running job's output, with --line-buffer. */
+    void line(Runner.Line l) {
+        if (o.json || o.results != null) {
+            return;
+        }
+        progress.clear();
+        PrintStream stream = l.stderr() ? err : out;
+        byte[] bytes = (l.text() + "\n").getBytes(UTF_8);
+        writeTagged(stream, l.job(), bytes);
+        stream.flush();
+    }
+
+    /**
+     * With --keep-order: prints the finished jobs that every earlier job is done before; at the
+     * end, every finished job left (those after a job that a halt kept from running).
+     */
+    void flushInOrder(boolean atEnd) {
+        if (!o.keepOrder) {
+            return;
+        }
+        while (nextToPrint < all.size() && (atEnd || all.get(nextToPrint).finished)) {
+            Job job = all.get(nextToPrint++);
+            if (job.finished) {
+                print(job);
+            }
+        }
+    }
+
+    void flushAll() {
+        out.flush();
+        err.flush();
+    }
+
+    /** Prints one job's output (or its JSON line), with the bar cleared around it. */
+    private void print(Job job) {
+        // With --results the output goes to files only, as GNU parallel does.
+        boolean whole = !o.lineBuffer && o.results == null;
+        boolean hasOutput = o.json || (whole && (job.stdout.length > 0 || job.stderr.length > 0)) || job.error != null;
+        if (!hasOutput) {
+            return;
+        }
+        progress.clear();
+        if (o.json) {
+            byte[] line = json(job);
+            out.write(line, 0, line.length);
+            out.flush();
+            return;
+        }
+        if (whole) {
+            writeTagged(out, job, job.stdout);
+            out.flush();
+            writeTagged(err, job, job.stderr);
+        }
+        if (job.error != null) {
+            err.println("sp: " + job.name() + ": " + Main.oneLine(job.error));
+        }
+        err.flush();
+    }
+
+    /** The text --tag or --tagstring puts before each line. */
+    String tag(Job job) {
+        if (o.tagString != null) {
+            return Template.fill(o.tagString, job.args, job.seq, job.slot);
+        }
+        if (!o.tag) {
+            return null;
+        }
+        // As GNU parallel: with a template the arguments, joined by spaces; else the command line.
+        return job.line == null ? String.join(" ", job.args) : job.text;
+    }
+
+    private void writeTagged(PrintStream stream, Job job, byte[] bytes) {
+        if (!tagged) {
+            stream.write(bytes, 0, bytes.length);
+            return;
+        }
+        byte[] prefix = (tag(job) + "\t").getBytes(UTF_8);
+        int lineStart = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                if (i == bytes.length && i == lineStart) {
+                    break;
+                }
+                stream.write(prefix, 0, prefix.length);
+                stream.write(bytes, lineStart, i - lineStart);
+                stream.write('\n');
+                lineStart = i + 1;
+            }
+        }
+    }
+
+    /**
+     * --results DIR: DIR/1/ARG1/2/ARG2.../{seq,stdout,stderr}, '/' in an argument written as
+     * {@code \_} (as GNU parallel); an empty argument, '.' and '..' (which GNU parallel lets
+     * climb out of their place) become '_', '._' and '.._'.
+     */
+    private void saveResults(Job job) {
+        Path d = o.results;
+        for (int i = 0; i < job.args.size(); i++) {
+            String a = job.args.get(i).replace("/", "\\_");
+            if (a.isEmpty() || a.equals(".") || a.equals("..")) {
+                a = a + "_";
+            }
+            d = d.resolve(Integer.toString(i + 1)).resolve(a);
+        }
+        try {
+            Files.createDirectories(d);
+            Files.writeString(d.resolve("seq"), Integer.toString(job.seq));
+            Files.write(d.resolve("stdout"), job.stdout);
+            Files.write(d.resolve("stderr"), job.stderr);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--results: cannot write in " + d, e);
+        }
+    }
+
+    /** The --json line of a job: see the option's description for the fields. */
+    private byte[] json(Job job) {
+        return Json.line(g -> {
+            g.writeStartObject();
+            g.writeNumberProperty("line", job.lineNo);
+            g.writeStringProperty("command", job.text);
+            Json.strings(g, "args", job.argv);
+            Json.integer(g, "returncode", job.returnCode);
+            Json.string(g, "signal", job.signal == null ? null : job.signal.name());
+            Json.seconds(g, "elapsed", job.elapsed, 6);
+            g.writeNumberProperty("attempts", job.attempts);
+            g.writeBooleanProperty("timed_out", job.timedOut);
+            g.writeStringProperty("stdout", new String(job.stdout, UTF_8));
+            g.writeStringProperty("stderr", new String(job.stderr, UTF_8));
+            Json.seconds(g, "cpu", job.cpu, 3);
+            Json.string(g, "error", job.error);
+            // What --tag prefixes to each output line as text; null without --tag.
+            Json.string(g, "tag", tag(job));
+            // Where the last attempt ran (local, ssh user@host:port, slurm ...); null when it did not start.
+            Json.string(g, "host", job.host);
+            g.writeEndObject();
+        });
+    }
+}

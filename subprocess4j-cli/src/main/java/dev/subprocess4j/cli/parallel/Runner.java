@@ -1,0 +1,179 @@
+package dev.subprocess4j.cli.parallel;
+
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Launcher;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.ProcessPool;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.cli.JobGroups;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Starts jobs and posts what happens to them on the scheduler's queue; kills them on demand.
+ * Here (no --sshlogin or --slurm) each job is started directly, in a process group of its own on
+ * the native backend, so that sp can kill the whole group; on other hosts through a
+ * {@link ProcessPool} across their launchers.
+ */
+abstract sealed class Runner implements AutoCloseable {
+    /** What the scheduler's one thread learns. */
+    sealed interface Event {}
+
+    /** An attempt ended: with its result, or the failure to start or to finish it. */
+    record Done(Job job, CompletedProcess result, Throwable failure, long endNanos) implements Event {}
+
+    /** A line of output with --line-buffer. */
+    record Line(Job job, boolean stderr, String text) implements Event {}
+
+    /** sp itself is being stopped (SIGINT, SIGTERM, SIGHUP). */
+    record Stop() implements Event {}
+
+    final BlockingQueue<Event> events;
+    final boolean lineBuffer;
+
+    Runner(BlockingQueue<Event> events, boolean lineBuffer) {
+        this.events = events;
+        this.lineBuffer = lineBuffer;
+    }
+
+    /** The command of a job's attempt, its output going to the job's buffers (and lines to the queue). */
+    Command command(Job job) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        job.outBuffer = out;
+        job.errBuffer = err;
+        Command c = Subprocess.command(job.argv).stdin(Redirect.DEVNULL);
+        if (lineBuffer) {
+            return c.stdout(Redirect.lines(l -> line(job, false, l, out)))
+                    .stderr(Redirect.lines(l -> line(job, true, l, err)));
+        }
+        return c.stdout(Redirect.to(out)).stderr(Redirect.to(err));
+    }
+
+    private void line(Job job, boolean stderr, String text, ByteArrayOutputStream keep) {
+        keep.writeBytes((text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        events.add(new Line(job, stderr, text));
+    }
+
+    /** Starts an attempt; its end (or failure to start) is posted as {@link Done}. */
+    abstract void start(Job job, Duration timeout);
+
+    /** Kills a job at its deadline (SIGKILL to its group); false when this runner's jobs time out themselves. */
+    abstract boolean killForTimeout(Job job);
+
+    /** Kills every running job (SIGTERM, {@code grace}, SIGKILL, for a local job its whole group), and waits. */
+    abstract void killAll(Duration grace);
+
+    @Override
+    public void close() {}
+
+    /** Jobs started here with {@link Command#start()}. */
+    static final class Local extends Runner {
+        private final boolean groups = Subprocess.backend().equals("linux-native");
+        private final Map<Job, JobGroups.Member> running = new LinkedHashMap<>();
+
+        Local(BlockingQueue<Event> events, boolean lineBuffer) {
+            super(events, lineBuffer);
+        }
+
+        @Override
+        void start(Job job, Duration timeout) {
+            Command c = command(job);
+            if (groups) {
+                // Its own group, so that a timeout, --halt now or a signal to sp kills a `sh -c`
+                // job's children too. The jdk backend cannot make groups; it kills the job alone.
+                c = c.processGroup(0);
+            }
+            Popen p;
+            try {
+                p = c.start();
+            } catch (RuntimeException e) {
+                events.add(new Done(job, null, e, System.nanoTime()));
+                return;
+            }
+            var exited = p.onExit();
+            synchronized (running) {
+                running.put(job, new JobGroups.Member(p, groups, exited));
+            }
+            exited.whenComplete((r, t) -> {
+                long end = System.nanoTime();
+                synchronized (running) {
+                    running.remove(job);
+                }
+                try {
+                    p.close(); // exited: only lets go of what the Popen holds
+                } catch (RuntimeException e) {
+                    // a failed delivery of its output, which `t` reports already
+                } finally {
+                    events.add(new Done(job, r, t, end));
+                }
+            });
+        }
+
+        @Override
+        boolean killForTimeout(Job job) {
+            JobGroups.Member m;
+            synchronized (running) {
+                m = running.get(job);
+            }
+            if (m != null) {
+                JobGroups.send(m, Signal.SIGKILL);
+            }
+            return true;
+        }
+
+        @Override
+        void killAll(Duration grace) {
+            Map<Job, JobGroups.Member> now;
+            synchronized (running) {
+                now = new LinkedHashMap<>(running);
+            }
+            now.keySet().forEach(j -> j.killed = true);
+            JobGroups.terminate(now.values(), Signal.SIGTERM, grace);
+        }
+    }
+
+    /** Jobs on --sshlogin hosts and Slurm, through a pool; they time out by the command's own deadline. */
+    static final class Pooled extends Runner {
+        private final ProcessPool pool;
+
+        Pooled(BlockingQueue<Event> events, boolean lineBuffer, Map<Launcher, Integer> launchers) {
+            super(events, lineBuffer);
+            this.pool = ProcessPool.across(launchers);
+        }
+
+        @Override
+        void start(Job job, Duration timeout) {
+            Command c = command(job);
+            if (timeout != null) {
+                c = c.timeout(timeout);
+            }
+            try {
+                pool.submit(c).whenComplete((r, t) -> events.add(new Done(job, r, t, System.nanoTime())));
+            } catch (RuntimeException e) {
+                events.add(new Done(job, null, e, System.nanoTime()));
+            }
+        }
+
+        @Override
+        boolean killForTimeout(Job job) {
+            return false;
+        }
+
+        @Override
+        void killAll(Duration grace) {
+            pool.shutdownNow();
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.subprocess4j.cli.parallel;
+
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.TimeoutExpiredException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the jobs: at most {@code maxJobs} at once, retries, --delay, --timeout, --halt, and a stop
+ * by SIGINT, SIGTERM or SIGHUP (a shutdown hook posts it; the running jobs' groups are killed,
+ * the summary printed, then the hook lets the JVM exit with 128+N).
+ *
+ * <p>One thread (the caller's) does all the printing and all the scheduling: the jobs' callbacks
+ * only post events to a queue. Jobs are started only when a slot is free, so a job's start is
+ * its submission, and halting simply stops starting.
+ */
+final class Scheduler {
+    final ParallelOptions o;
+    final List<Job> all;
+    final int maxJobs;
+    /** --sshlogin/--slurm launchers with their slots, or {@code null}. */
+    final java.util.Map<dev.subprocess4j.Launcher, Integer> launchers;
+    final Halt halt;
+    final ArrayDeque<Job> pending;
+    final LinkedBlockingQueue<Runner.Event> events = new LinkedBlockingQueue<>();
+    final Set<Job> running = new LinkedHashSet<>();
+    final long startNanos = System.nanoTime();
+    private final BitSet slots = new BitSet();
+    private final CountDownLatch ended = new CountDownLatch(1);
+    int finished;
+    int failed;
+    int killed;
+    int retriesUsed;
+    int skipped;
+    /** The CPU time (user+sys) of every attempt, when the backend reported it. */
+    Duration cpu = Duration.ZERO;
+    boolean cpuKnown;
+    boolean halted;
+    /** Stopped by a signal to sp. */
+    boolean stopped;
+    /** The exit status a reached --halt gives, or -1. */
+    int haltStatus = -1;
+    private long lastStartNanos;
+
+    Scheduler(ParallelOptions o, List<Job> all, List<Job> toRun, int maxJobs,
+              java.util.Map<dev.subprocess4j.Launcher, Integer> launchers) {
+        this.o = o;
+        this.launchers = launchers;
+        this.all = all;
+        this.maxJobs = maxJobs;
+        this.halt = o.halt != null ? o.halt : o.haltOnError ? Halt.SOON_FAIL_1 : Halt.NEVER;
+        this.pending = new ArrayDeque<>(toRun);
+        this.skipped = all.size() - toRun.size();
+    }
+
+    /** Runs every job through {@code runner}, reporting through {@code output}; returns the exit status. */
+    int run(Runner runner, Output output, ProgressDisplay progress, JobLog log) throws InterruptedException {
+        Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            startWhatFits(runner, output);
+            progress.draw(true);
+            while (!running.isEmpty() || (!halted && !pending.isEmpty())) {
+                Runner.Event e = events.poll(waitMillis(progress.bar() ? 100 : 250), TimeUnit.MILLISECONDS);
+                switch (e) {
+                    case Runner.Done d -> {
+                        settle(d, runner, output, log);
+                        progress.draw(true);
+                    }
+                    case Runner.Line l -> output.line(l);
+                    case Runner.Stop s -> {
+                        stopped = true;
+                        haltNow(runner);
+                    }
+                    case null -> progress.draw(false);
+                }
+                killOverdue(runner);
+                startWhatFits(runner, output);
+                progress.plainLine(false);
+            }
+            runner.close();
+            progress.close();
+            output.flushInOrder(true);
+            new Summary(this, output.err).print();
+            output.flushAll();
+            return exitStatus();
+        } finally {
+            ended.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs: it waits for `ended`, then the JVM exits with 128+N
+            }
+        }
+    }
+
+    int exitStatus() {
+        if (haltStatus >= 0) {
+            return haltStatus;
+        }
+        return Math.min(failed, Summary.MAX_EXIT);
+    }
+
+    /** The shutdown hook: asks the scheduler to stop, and waits until it has printed the summary. */
+    private void stopFromSignal() {
+        events.add(new Runner.Stop());
+        try {
+            ended.await(o.killGrace.toMillis() + 15_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long to wait for an event: until the next deadline or --delay, at most {@code max} ms. */
+    private long waitMillis(long max) {
+        long now = System.nanoTime();
+        long wait = TimeUnit.MILLISECONDS.toNanos(max);
+        for (Job j : running) {
+            if (j.deadlineNanos != 0 && !j.killedForTimeout) {
+                wait = Math.min(wait, j.deadlineNanos - now);
+            }
+        }
+        if (o.delay != null && !pending.isEmpty() && running.size() < maxJobs) {
+            wait = Math.min(wait, lastStartNanos + o.delay.toNanos() - now);
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999));
+    }
+
+    private void killOverdue(Runner runner) {
+        long now = System.nanoTime();
+        for (Job j : running) {
+            if (j.deadlineNanos != 0 && !j.killedForTimeout && now - j.deadlineNanos >= 0) {
+                j.killedForTimeout = runner.killForTimeout(j);
+            }
+        }
+    }
+
+    private void startWhatFits(Runner runner, Output output) {
+        while (!halted && running.size() < maxJobs && !pending.isEmpty()) {
+            long now = System.nanoTime();
+            if (o.delay != null && lastStartNanos != 0 && now - lastStartNanos < o.delay.toNanos()) {
+                return;
+            }
+            Job job = pending.removeFirst();
+            job.slot = slots.nextClearBit(1);
+            slots.set(job.slot);
+            output.prepare(job);
+            job.attempts++;
+            job.startNanos = now;
+            job.startEpochMillis = System.currentTimeMillis();
+            job.killedForTimeout = false;
+            job.deadlineNanos = o.timeout == null ? 0 : now + Math.max(1, o.timeout.toNanos());
+            lastStartNanos = now;
+            running.add(job);
+            runner.start(job, o.timeout);
+        }
+    }
+
+    private void settle(Runner.Done d, Runner runner, Output output, JobLog log) {
+        Job job = d.job();
+        running.remove(job);
+        slots.clear(job.slot);
+        record(job, d);
+        if (job.cpu != null) {
+            cpu = cpu.plus(job.cpu);
+            cpuKnown = true;
+        }
+        if (job.failed && !job.killed && job.attempts <= o.retries && !halted) {
+            retriesUsed++;
+            pending.addFirst(job);
+            return;
+        }
+        job.finished = true;
+        finished++;
+        if (job.killed) {
+            killed++;
+        } else if (job.failed) {
+            failed++;
+        }
+        log.write(job);
+        output.finished(job);
+        if (!halted && !job.killed && halt.reached(failed, finished - failed - killed, all.size())) {
+            halted = true;
+            haltStatus = halt.exitStatus(failed, all.size(), job.failed ? job.exitValue() : 0);
+            if (halt.when() == Halt.When.NOW) {
+                haltNow(runner);
+            }
+        }
+    }
+
+    /** Starts nothing more and kills every running job (they count as killed). */
+    private void haltNow(Runner runner) {
+        halted = true;
+        running.forEach(j -> j.killed = true);
+        runner.killAll(o.killGrace);
+    }
+
+    /** Fills in the job's outcome from its attempt's end. */
+    private static void record(Job job, Runner.Done d) {
+        job.error = null;
+        job.timedOut = false;
+        job.returnCode = null;
+        job.signal = null;
+        job.cpu = null;
+        job.host = null;
+        job.stdout = job.outBuffer == null ? new byte[0] : job.outBuffer.toByteArray();
+        job.stderr = job.errBuffer == null ? new byte[0] : job.errBuffer.toByteArray();
+        job.elapsed = Duration.ofNanos(d.endNanos() - job.startNanos);
+        if (d.result() != null && !job.killedForTimeout) {
+            CompletedProcess r = d.result();
+            job.host = r.launcher().name();
+            job.returnCode = r.returnCode();
+            job.signal = r.signal().orElse(null);
+            if (r.elapsed() != null) {
+                job.elapsed = r.elapsed();
+            }
+            r.usage().ifPresent(u -> job.cpu = u.userCpu().plus(u.systemCpu()));
+            job.failed = r.returnCode() != 0;
+            return;
+        }
+        job.failed = true;
+        if (d.result() != null) { // killed for its --timeout by the scheduler
+            job.host = d.result().launcher().name();
+            job.timedOut = true;
+            job.error = "timed out after " + Summary.seconds(job.elapsed) + "s (--timeout): "
+                    + dev.subprocess4j.Shlex.join(job.argv);
+            d.result().usage().ifPresent(u -> job.cpu = u.userCpu().plus(u.systemCpu()));
+            return;
+        }
+        Throwable t = d.failure();
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof TimeoutExpiredException te) {
+            job.timedOut = true;
+            job.error = te.getMessage().lines().findFirst().orElse(""); // its stderr is shown whole already
+        } else if (t instanceof SpawnException se) {
+            job.error = se.getMessage();
+        } else {
+            job.error = String.valueOf(t);
+        }
+    }
+}

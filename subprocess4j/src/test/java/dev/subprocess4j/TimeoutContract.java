@@ -314,11 +314,9 @@ public abstract class TimeoutContract extends BackendContract {
     void communicateWithATimeoutReturnsAtItsTimeoutWhenTheChildExitedFirst() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         try (Popen p = exitsLeavingAGrandchild(pidFile).stdin(Redirect.PIPE).stdout(Redirect.PIPE).start()) {
-            long start = System.nanoTime();
-            TimeoutExpiredException e = thrown(TimeoutExpiredException.class,
-                    () -> p.communicate("ignored".getBytes(UTF_8), SHORT));
-            assertThat(since(start)).isLessThan(bound(SHORT));
-            assertThat(e.stdout()).isEqualTo("started\n");
+            // The jdk backend may end it early, at the child's exit (docs/semantics.md: the JDK drains
+            // and closes a pipe when it reaps the child, unless a read is under way then).
+            assertEndsAsATimeoutWithin(SHORT, "started\n", () -> p.communicate("ignored".getBytes(UTF_8), SHORT));
             assertThat(p.waitFor()).as("the child itself had exited").isZero();
         } finally {
             killStray(pidFile);

@@ -43,7 +43,7 @@ import java.util.OptionalLong;
  * {@link #stop} may be called from any thread, several times: the first call runs the policy;
  * a call while it runs (a second Ctrl-C) sends {@code SIGKILL} at once and then waits with it.
  */
-final class GroupReaper {
+public final class GroupReaper {
     /**
      * How often the command is polled while waiting; once it was reaped, each poll reads
      * {@code /proc/PID/stat} of every process, so not more often.
@@ -65,7 +65,7 @@ final class GroupReaper {
      * @param command the command, started
      * @param ownGroup whether it leads a process group of its own (its pid is the group's id)
      */
-    GroupReaper(Popen command, boolean ownGroup) {
+    public GroupReaper(Popen command, boolean ownGroup) {
         this.command = command;
         this.ownGroup = ownGroup;
         this.pgid = command.pid();
@@ -79,7 +79,7 @@ final class GroupReaper {
      * @return whether {@code SIGKILL} had to be sent after {@code first} (not counting a
      *     {@code first} that was {@code SIGKILL} itself)
      */
-    boolean stop(Signal first, Duration grace) {
+    public boolean stop(Signal first, Duration grace) {
         synchronized (this) {
             if (stopping) {
                 // a second request while the first runs: no more grace

@@ -8,10 +8,12 @@ import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
-import dev.subprocess4j.cli.JobGroups;
+import dev.subprocess4j.cli.GroupReaper;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 
@@ -76,7 +78,7 @@ abstract sealed class Runner implements AutoCloseable {
     /** Jobs started here with {@link Command#start()}. */
     static final class Local extends Runner {
         private final boolean groups = Subprocess.backend().equals("linux-native");
-        private final Map<Job, JobGroups.Member> running = new LinkedHashMap<>();
+        private final Map<Job, GroupReaper> running = new LinkedHashMap<>();
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
             super(events, lineBuffer);
@@ -99,7 +101,7 @@ abstract sealed class Runner implements AutoCloseable {
             }
             var exited = p.onExit();
             synchronized (running) {
-                running.put(job, new JobGroups.Member(p, groups, exited));
+                running.put(job, new GroupReaper(p, groups));
             }
             exited.whenComplete((r, t) -> {
                 long end = System.nanoTime();
@@ -118,24 +120,37 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         boolean killForTimeout(Job job) {
-            JobGroups.Member m;
+            GroupReaper reaper;
             synchronized (running) {
-                m = running.get(job);
+                reaper = running.get(job);
             }
-            if (m != null) {
-                JobGroups.send(m, Signal.SIGKILL);
+            if (reaper != null) {
+                // SIGKILL to the whole group; the wait for it runs apart, not on the scheduler's thread
+                Thread.ofVirtual().name("sp-kill-" + job).start(() -> reaper.stop(Signal.SIGKILL, Duration.ZERO));
             }
             return true;
         }
 
         @Override
         void killAll(Duration grace) {
-            Map<Job, JobGroups.Member> now;
+            Map<Job, GroupReaper> now;
             synchronized (running) {
                 now = new LinkedHashMap<>(running);
             }
             now.keySet().forEach(j -> j.killed = true);
-            JobGroups.terminate(now.values(), Signal.SIGTERM, grace);
+            // one thread per job, so that all share one grace (GroupReaper's use)
+            List<Thread> stoppers = new ArrayList<>();
+            for (GroupReaper reaper : now.values()) {
+                stoppers.add(Thread.ofVirtual().start(() -> reaper.stop(Signal.SIGTERM, grace)));
+            }
+            for (Thread t : stoppers) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

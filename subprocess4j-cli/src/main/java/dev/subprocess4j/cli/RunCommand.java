@@ -75,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
     private Path stdoutFile;
     private String stderrTarget;
     private boolean shell;
+    private boolean pty;
+    private String ptySize;
     private String program;
     private List<String> args;
 
@@ -164,6 +166,13 @@ final class RunCommand implements Callable<Integer> {
                         + " needed for a command that reads from the terminal (an editor, a REPL), which in a group of"
                         + " its own is stopped by SIGTTIN at its first read; it gets the terminal's signals itself."
                         + " Only the command is then signalled on --timeout or when sp is, not what it started."));
+        s.addOption(Main.flag("--pty",
+                "Run the command on a pseudo-terminal of its own (it leads a new session with the terminal as its"
+                        + " controlling terminal): sp copies its stdin to the terminal and the terminal's output (stdout"
+                        + " and stderr) to its stdout. When sp's stdin is a terminal it is put in raw mode meanwhile (keys,"
+                        + " Ctrl-C included, go to the command) and its size is the command's, followed on resize."));
+        s.addOption(Main.option("--pty-size", "COLSxROWS", String.class, null,
+                "The --pty terminal's size, e.g. 120x40. Default: sp's own terminal's, else 80x24."));
         s.addOption(Main.repeatable("--unset-env", "KEY", String.class, null,
                 "Remove a variable from the command's environment; repeatable."));
         s.addOption(Main.flag("--clear-env", "Start from an empty environment (then --env adds to it)."));
@@ -227,6 +236,8 @@ final class RunCommand implements Callable<Integer> {
         stdoutFile = value("--stdout");
         stderrTarget = value("--stderr");
         shell = isSet("--shell");
+        pty = isSet("--pty");
+        ptySize = value("--pty-size");
         program = spec.positionalParameters().get(0).getValue();
         List<String> rest = spec.positionalParameters().get(1).getValue();
         args = rest == null ? List.of() : rest;
@@ -295,7 +306,7 @@ final class RunCommand implements Callable<Integer> {
 
             Outcome outcome;
             GroupReaper reaper = new GroupReaper(popen, ownGroup());
-            try (popen) {
+            try (popen; PtyRelay relay = pty ? PtyRelay.start(popen, ptySize == null) : null) {
                 try {
                     stopper.started(reaper);
                     outcome = await(popen, startNanos, stopper);
@@ -334,6 +345,23 @@ final class RunCommand implements Callable<Integer> {
         if (foreground && newSession) {
             throw conflict("--foreground", "--new-session", "a new session is a process group of its own");
         }
+        if (pty && (capture || stdoutFile != null || stdinFile != null)) {
+            throw conflict("--pty", capture ? "--capture" : stdoutFile != null ? "--stdout" : "--stdin",
+                    "the terminal is the command's stdin and stdout, relayed to sp's own");
+        }
+        if (pty && foreground) {
+            throw conflict("--pty", "--foreground", "a pseudo-terminal's command leads a session of its own");
+        }
+        if (ptySize != null && !pty) {
+            throw new ParameterException(spec.commandLine(), "--pty-size needs --pty");
+        }
+        if (ptySize != null) {
+            try {
+                PtyRelay.size(ptySize);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--pty-size " + ptySize + ": " + e.getMessage());
+            }
+        }
         for (int fd : passFds) {
             if (fd < 3) {
                 throw new ParameterException(spec.commandLine(),
@@ -352,7 +380,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Whether the command leads a process group of its own, which sp then signals whole. */
     private boolean ownGroup() {
-        return newSession || (!foreground && Subprocess.backend().equals("linux-native"));
+        return newSession || pty || (!foreground && Subprocess.backend().equals("linux-native"));
     }
 
     /**
@@ -472,7 +500,11 @@ final class RunCommand implements Callable<Integer> {
             c = c.stderr(stderrTarget.equals("stdout") ? dev.subprocess4j.Redirect.STDOUT
                     : dev.subprocess4j.Redirect.file(Path.of(stderrTarget)));
         }
-        if (newSession) {
+        if (pty) {
+            int[] size = PtyRelay.size(ptySize);
+            c = c.pty(size[0], size[1]).stdin(dev.subprocess4j.Redirect.PIPE)
+                    .stdout(dev.subprocess4j.Redirect.to(PtyRelay.flushing(out))); // a new session: a group of its own
+        } else if (newSession) {
             c = c.startNewSession();
         } else if (ownGroup()) {
             c = c.processGroup(0);
@@ -535,6 +567,9 @@ final class RunCommand implements Callable<Integer> {
      * {@link #DRAIN_GRACE} for pipes that a surviving grandchild still holds.
      */
     private Outcome await(Popen popen, long startNanos, Stopper stopper) {
+        if (pty) {
+            return awaitTerminal(popen, stopper);
+        }
         if (timeout == null) {
             return Outcome.of(popen.communicate(), null);
         }
@@ -557,6 +592,26 @@ final class RunCommand implements Callable<Integer> {
                         capture ? orEmpty(stillOpen.stderr()) : null, expired.getMessage(), exited.usage().orElse(null));
             }
         }
+    }
+
+    /**
+     * A --pty command: its stdin belongs to the {@link PtyRelay} and its output is pumped to sp's
+     * stdout, so sp only waits for its exit (a {@code communicate} would close the terminal's input).
+     */
+    private Outcome awaitTerminal(Popen popen, Stopper stopper) {
+        String timeoutMessage = null;
+        try {
+            if (timeout == null) {
+                popen.waitFor();
+            } else {
+                popen.waitFor(timeout);
+            }
+        } catch (TimeoutExpiredException expired) {
+            stopper.timedOut(); // the reaper stops the command's group
+            timeoutMessage = expired.getMessage();
+            popen.waitFor();
+        }
+        return Outcome.of(popen.onExit().join(), timeoutMessage);
     }
 
     private static byte[] orEmpty(byte[] b) {

@@ -6,8 +6,6 @@ import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.util.List;
-import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,32 +20,20 @@ class LinuxResourceUsageTest extends BackendContract {
     }
 
     /** The spawn paths: shared-table clone, posix_spawn, copying child setup, the exec'd helper. */
-    private record Way(String name, UnaryOperator<Command> how, boolean tableOff) {}
+    private static final List<SpawnWay> WAYS = List.of(
+            new SpawnWay("shared table", c -> c, false),
+            new SpawnWay("posix_spawn", c -> c, true),
+            new SpawnWay("child setup, copying", c -> c.umask(022), true),
+            new SpawnWay("helper (user nobody)", c -> c.user("nobody"), false));
 
-    private static final List<Way> WAYS = List.of(
-            new Way("shared table", c -> c, false),
-            new Way("posix_spawn", c -> c, true),
-            new Way("child setup, copying", c -> c.umask(022), true),
-            new Way("helper (user nobody)", c -> c.user("nobody"), false));
-
-    private static <T> T on(Way way, Supplier<T> call) {
-        if (way.tableOff()) {
-            System.setProperty("subprocess4j.sharedFdTable", "false");
-        }
-        try {
-            return call.get();
-        } finally {
-            System.clearProperty("subprocess4j.sharedFdTable");
-        }
-    }
 
     @Test
     void theJvmsPeakIsNeverReportedAsTheChilds() {
         long jvmPeak = Unistd.selfMaxRssBytes();
         assertThat(jvmPeak).as("this JVM's peak: far above what /bin/true uses").isGreaterThan(20L << 20);
-        for (Way way : WAYS) {
+        for (SpawnWay way : WAYS) {
             Command c = way.how().apply(cmd("/bin/true"));
-            ResourceUsage u = on(way, c::run).usage().orElseThrow();
+            ResourceUsage u = way.run(c::run).usage().orElseThrow();
             assertThat(u.maxRssBytes()).as(way.name() + ": /bin/true's peak cannot be told from the JVM's").isEmpty();
             assertThat(u.minorFaults()).as(way.name()).isPositive();
         }
@@ -57,10 +43,10 @@ class LinuxResourceUsageTest extends BackendContract {
     void aChildThatAllocatesMoreThanTheJvmReportsItsOwnPeak() {
         // 200 MiB, or more when this JVM is larger: dd reads that much from /dev/zero into one buffer.
         long size = Math.max(200L << 20, Unistd.selfMaxRssBytes() + (64L << 20)) / (1 << 20) * (1 << 20);
-        for (Way way : WAYS) {
+        for (SpawnWay way : WAYS) {
             Command c = way.how().apply(cmd("dd", "if=/dev/zero", "of=/dev/null", "bs=" + (size >> 20) + "M", "count=1"))
                     .stderr(Redirect.DEVNULL);
-            CompletedProcess r = on(way, c::run);
+            CompletedProcess r = way.run(c::run);
             assertThat(r.returnCode()).as(way.name()).isZero();
             java.util.OptionalLong peak = r.usage().orElseThrow().maxRssBytes();
             assertThat(peak).as(way.name() + ", " + size + " bytes allocated").isPresent();

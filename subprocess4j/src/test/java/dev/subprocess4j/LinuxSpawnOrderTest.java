@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,31 +36,19 @@ class LinuxSpawnOrderTest extends BackendContract {
     }
 
     /** A way the child is set up: the shared-table clone, the copying clone, the exec'd helper. */
-    private record Way(String name, UnaryOperator<Command> how, boolean tableOff) {}
+    private static final List<SpawnWay> WAYS = List.of(
+            new SpawnWay("shared table", c -> c, false),
+            new SpawnWay("sharedFdTable=false", c -> c, true),
+            new SpawnWay("helper (user nobody)", c -> c.user("nobody"), false),
+            new SpawnWay("killOnParentExit", Command::killOnParentExit, false));
 
-    private static final List<Way> WAYS = List.of(
-            new Way("shared table", c -> c, false),
-            new Way("sharedFdTable=false", c -> c, true),
-            new Way("helper (user nobody)", c -> c.user("nobody"), false),
-            new Way("killOnParentExit", Command::killOnParentExit, false));
-
-    private <T> T on(Way way, java.util.function.Supplier<T> call) {
-        if (way.tableOff()) {
-            System.setProperty("subprocess4j.sharedFdTable", "false");
-        }
-        try {
-            return call.get();
-        } finally {
-            System.clearProperty("subprocess4j.sharedFdTable");
-        }
-    }
 
     @Test
     void nofileBelowThreeWorksWithPipesOnEveryPath() {
-        for (Way way : WAYS) {
+        for (SpawnWay way : WAYS) {
             for (int n = 0; n <= 2; n++) {
                 Command c = way.how().apply(cmd("cat").rlimit(Rlimit.NOFILE, n, n)).input("x").captureOutput();
-                CompletedProcess r = on(way, c::run);
+                CompletedProcess r = way.run(c::run);
                 assertThat(r.returnCode()).as(way.name() + ", NOFILE " + n).isEqualTo(127);
                 assertThat(r.stderr()).as(way.name() + ", NOFILE " + n).contains(LOADER_FAILED).contains("24");
             }
@@ -72,7 +59,7 @@ class LinuxSpawnOrderTest extends BackendContract {
     @Test
     void nofileBelowThreeWorksWithFileRedirectsOnEveryPath() throws IOException {
         Path in = Files.writeString(dir.resolve("in"), "x");
-        for (Way way : WAYS) {
+        for (SpawnWay way : WAYS) {
             for (int n = 0; n <= 2; n++) {
                 Path out = dir.resolve("out");
                 Files.deleteIfExists(out);
@@ -80,7 +67,7 @@ class LinuxSpawnOrderTest extends BackendContract {
                 Files.writeString(err, "old contents");
                 Command c = way.how().apply(cmd("cat").rlimit(Rlimit.NOFILE, n, n).umask(027))
                         .stdin(Redirect.read(in)).stdout(Redirect.file(out)).stderr(Redirect.file(err));
-                CompletedProcess r = on(way, c::run);
+                CompletedProcess r = way.run(c::run);
                 assertThat(r.returnCode()).as(way.name() + ", NOFILE " + n).isEqualTo(127);
                 assertThat(Files.readString(err)).as(way.name() + ", NOFILE " + n).contains(LOADER_FAILED)
                         .doesNotContain("old contents");

@@ -198,8 +198,18 @@ public final class GroupReaper {
         return ownGroup && !members().isEmpty();
     }
 
+    /**
+     * Set once the command was reaped and no member of its group was found: the group's id may be
+     * free from then on, and a new group with that id is not the command's. Never looked up again.
+     */
+    private volatile boolean groupGone;
+
     /** The pids of the processes in the command's group, from /proc (zombies left out: they run no more). */
     private List<Long> members() {
+        if (groupGone) {
+            return List.of();
+        }
+        boolean reaped = command.poll().isPresent();
         List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), GroupReaper::isPid)) {
             for (Path p : proc) {
@@ -210,6 +220,9 @@ public final class GroupReaper {
             }
         } catch (IOException e) {
             // no /proc: only the leader can be waited for
+        }
+        if (reaped && pids.isEmpty()) {
+            groupGone = true;
         }
         return pids;
     }

@@ -151,7 +151,10 @@ final class ChildDeadline implements ExitWatcher.Listener {
     private void killForTimeout(Signal s) {
         if (request.killGroupOnTimeout() && ownGroup != null) {
             int err = exit.signalGroup(ownGroup, s.number());
-            if (err != 0 && err != Errno.ESRCH && killFailure == null) {
+            if (err == 0) {
+                return; // the child is in its group: a second signal would be a second Ctrl-C to it
+            }
+            if (err != Errno.ESRCH && killFailure == null) {
                 killFailure = "cannot send " + s + " to process group " + ownGroup + ": " + Errno.name(err) + " ("
                         + Errno.message(err) + ")";
             }
@@ -194,8 +197,18 @@ final class ChildDeadline implements ExitWatcher.Listener {
         if (request.killGroupOnTimeout() && group != null) {
             Signals.killGroup(group, request.killSignal().number());
             if (request.killSignal() != Signal.SIGKILL) {
-                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()),
-                        () -> Signals.killGroup(group, Signal.SIGKILL.number()));
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
+                    sync.lock.lock();
+                    try {
+                        // Only while something still holds the pipes: if the first signal emptied the
+                        // group, its id may be free, and is never signalled again.
+                        if (drainingPipes()) {
+                            Signals.killGroup(group, Signal.SIGKILL.number());
+                        }
+                    } finally {
+                        sync.lock.unlock();
+                    }
+                });
             }
         }
         if (drainsAsync.getAsBoolean()) {

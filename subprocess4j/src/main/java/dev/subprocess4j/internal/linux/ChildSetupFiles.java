@@ -274,6 +274,7 @@ final class ChildSetupFiles implements AutoCloseable {
             if (helperFile == null) {
                 throw cannot(HELPER, why);
             }
+            helperFile = aboveStdio(helperFile);
         }
         return helperFile;
     }
@@ -304,6 +305,23 @@ final class ChildSetupFiles implements AutoCloseable {
         }
         opened.add(file);
         return file;
+    }
+
+    /**
+     * The helper's fd moved to 3 or above: in a JVM started with fd 0, 1 or 2 closed it could be
+     * one of them, which the child's redirects replace before its {@code execveat} of the helper.
+     * (The library is loaded, so the system call goes through it; its own fd is never used in a child.)
+     */
+    private Open aboveStdio(Open file) {
+        if (file.fd() > 2) {
+            return file;
+        }
+        int moved = Unistd.dupCloexecAbove(file.fd(), 3);
+        opened.remove(file);
+        NativeFiles.closeQuietly(file.fd());
+        Open placed = new Open(moved, file.description().replace("fd " + file.fd() + ")", "fd " + moved + ")"));
+        opened.add(placed);
+        return placed;
     }
 
     private void forget(Open file) {

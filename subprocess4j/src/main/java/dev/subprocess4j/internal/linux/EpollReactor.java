@@ -251,19 +251,19 @@ final class EpollReactor {
      * {@code catch} block itself (say while the log record is made), and this thread must not end.
      */
     private void run() {
+        // made here, not with the reactor: a reactor whose fds or thread could not be made leaks none
+        MemorySegment events = Arena.global().allocate(Epoll.EVENT_SIZE * MAX_EVENTS, 8);
+        MemorySegment drain = Arena.global().allocate(8, 8);
         while (true) {
             try {
-                loop();
+                loop(events, drain);
             } catch (Throwable t) {
                 unreported.incrementAndGet();
             }
         }
     }
 
-    private final MemorySegment events = Arena.global().allocate(Epoll.EVENT_SIZE * MAX_EVENTS, 8);
-    private final MemorySegment drain = Arena.global().allocate(8, 8);
-
-    private void loop() {
+    private void loop(MemorySegment events, MemorySegment drain) {
         while (true) {
             try {
                 int n = Epoll.await(epfd, events, MAX_EVENTS, nextTimeoutMillis());

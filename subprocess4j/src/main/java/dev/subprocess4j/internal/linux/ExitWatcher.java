@@ -386,10 +386,11 @@ final class ExitWatcher {
     /**
      * Signals the child's own group {@code group}, never once the child was reaped: a group lives
      * as long as any member, but once the leader is reaped and the others gone, its number can be a
-     * new group's. Through the pidfd ({@code PIDFD_SIGNAL_PROCESS_GROUP}), the kernel itself
-     * refuses once the child was reaped; on older kernels {@code kill(-pgid)} under the lock,
-     * checking our own reap first (the reap's {@code waitid} runs before it is recorded, so a
-     * narrow window remains there).
+     * new group's. The reap is checked under the lock (the reap's {@code waitid} runs before it is
+     * recorded, so a narrow window remains); the signal then goes through the pidfd
+     * ({@code PIDFD_SIGNAL_PROCESS_GROUP}, Linux 6.9+) when the child leads {@code group} (the kernel
+     * signals the group of the pidfd's {@code struct pid}), else by {@code kill(-pgid)}: the
+     * unreaped child is a member that keeps the id taken.
      *
      * @return 0, ESRCH once the child was reaped, or another errno (EPERM)
      */
@@ -399,7 +400,10 @@ final class ExitWatcher {
             if (reaped || pidfdClosed) {
                 return Errno.ESRCH;
             }
-            if (!Boolean.FALSE.equals(pidfdGroupSignal)) {
+            // PIDFD_SIGNAL_PROCESS_GROUP signals the group whose id is the pidfd's pid: only a child
+            // that leads its group. A child that joined another group (a later pipeline stage,
+            // processGroup(n)) is signalled by the id while it is unreaped: a live member keeps the id taken.
+            if (group == pid && !Boolean.FALSE.equals(pidfdGroupSignal)) {
                 int err = Pidfd.sendSignal(pidfd, signal, Pidfd.SIGNAL_PROCESS_GROUP);
                 if (err != Errno.EINVAL) {
                     pidfdGroupSignal = true;

@@ -353,7 +353,15 @@ public final class LinuxBackend implements Backend {
                 }
                 throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
             }
-            killAndReap(pidfd);
+            boolean ours;
+            try (Arena arena = Arena.ofConfined()) {
+                ours = Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8));
+            }
+            if (ours) {
+                killAndReap(pidfd);
+            } else {
+                Unistd.closeQuietly(pidfd); // reaped by the kernel and its pid someone else's: never signalled
+            }
             throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
         }
         try (Arena arena = Arena.ofConfined()) {

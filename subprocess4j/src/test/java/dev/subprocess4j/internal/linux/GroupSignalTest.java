@@ -117,6 +117,17 @@ class GroupSignalTest {
                 .containsPattern("timeout=.*the kill failed \\(cannot send SIGKILL to pid \\d+: EPERM.*so the child was waited for");
     }
 
+    /** A child that joined another child's group (as a pipeline's later stages do) signals that group. */
+    @Test
+    void aChildThatJoinedAnotherGroupSignalsThatGroup() throws Exception {
+        try (Popen leader = Subprocess.command("sleep", "30").processGroup(0).start();
+             Popen member = Subprocess.command("sleep", "30").processGroup((int) leader.pid()).start()) {
+            member.signalGroup(Signal.SIGKILL);
+            assertThat(member.waitFor()).isEqualTo(-9);
+            assertThat(leader.waitFor()).as("the group's leader got it too").isEqualTo(-9);
+        }
+    }
+
     @Test
     void aGroupIsSignalledWhileItsLeaderIsAZombieOrRunning() throws Exception {
         try (Popen p = Subprocess.command("sh", "-c", "sleep 30 & echo $!; wait").startNewSession()

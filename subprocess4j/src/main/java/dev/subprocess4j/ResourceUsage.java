@@ -18,9 +18,10 @@ import java.util.OptionalLong;
  *     spawn here, glibc's {@code posix_spawn} and Python's {@code subprocess} are) executes from
  *     the JVM's address space: the kernel's {@code ru_maxrss} of such a child is at least the
  *     JVM's peak at that moment, whatever the program used ({@code /bin/true} from a 45 MB JVM
- *     reads 45 MB). So the library reads the JVM's own peak ({@code getrusage(RUSAGE_SELF)}) just
- *     after the spawn, once the exec happened, and reports the child's {@code ru_maxrss} only when
- *     it exceeds that by more than the kernel's counting slack ({@code max(16 MiB, 2 × CPUs ×
+ *     reads 45 MB). So the library reports the child's {@code ru_maxrss} only when it exceeds the
+ *     JVM's own peak ({@code getrusage(RUSAGE_SELF)}, read at the reap: a peak only grows, so it is
+ *     at least what the child took over at its exec; read again only for a value above the last
+ *     reading) by more than the kernel's counting slack ({@code max(16 MiB, 2 × CPUs ×
  *     max(32, 2 × CPUs) pages)}: the resident-set counters are per-CPU approximations); then it is
  *     the program's own peak. Else it is empty: the program stayed below the JVM's peak (plus the
  *     slack), and the kernel keeps no figure of its own. A child that allocates more than the

@@ -53,12 +53,6 @@ final class ExitWatcher {
     private volatile boolean reaped;
     private volatile int returnCode;
     private volatile ResourceUsage usage;
-    /**
-     * Above this, the child's ru_maxrss is its own peak (see {@link ResourceUsage#maxRssBytes()}):
-     * the JVM's peak read as this object is made, just after the spawn (the exec that folded the
-     * JVM's peak into the child's happened before), plus the kernel's counting slack.
-     */
-    private final long jvmPeakRssBound = jvmPeakRssBound();
     private volatile long exitNanos;
     private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
     private long pidfdToken;
@@ -436,7 +430,7 @@ final class ExitWatcher {
     private ResourceUsage usage(Rusage ru) {
         long maxRss = ru.maxRssBytes();
         return new ResourceUsage(ru.userCpu(), ru.systemCpu(),
-                jvmPeakRssBound >= 0 && maxRss > jvmPeakRssBound ? OptionalLong.of(maxRss) : OptionalLong.empty(),
+                abovePeakOfTheJvm(maxRss) ? OptionalLong.of(maxRss) : OptionalLong.empty(),
                 ru.minorFaults(), ru.majorFaults(), ru.voluntaryContextSwitches(), ru.involuntaryContextSwitches());
     }
 
@@ -448,9 +442,27 @@ final class ExitWatcher {
         RSS_SLACK_BYTES = Math.max(16L << 20, 2 * cpus * Math.max(32, 2 * cpus) * (Libc.X86_64 ? 4096 : 65536));
     }
 
-    /** The JVM's peak resident size now plus {@link #RSS_SLACK_BYTES}, or -1 when it cannot be read. */
-    private static long jvmPeakRssBound() {
+    /** The JVM's peak resident size as last read ({@code getrusage(RUSAGE_SELF)}), or -1 before. */
+    private static volatile long lastJvmPeak = -1;
+
+    /**
+     * Whether a child's ru_maxrss is its own peak (see {@link ResourceUsage#maxRssBytes()}): above
+     * the JVM's peak plus the kernel's counting slack. The peak folded into the child at its exec is
+     * at most the JVM's peak then, which is at most its peak now (a peak only grows), so the bound
+     * may be read at the reap; and a value at or below the last reading plus the slack is at or below
+     * the current one's, so the JVM's peak is read again ({@code getrusage}) only for a value above
+     * it: a small program's exit costs no system call.
+     */
+    private static boolean abovePeakOfTheJvm(long maxRss) {
+        long last = lastJvmPeak;
+        if (last >= 0 && maxRss <= last + RSS_SLACK_BYTES) {
+            return false;
+        }
         long peak = Unistd.selfMaxRssBytes();
-        return peak < 0 ? -1 : peak + RSS_SLACK_BYTES;
+        if (peak < 0) {
+            return false;
+        }
+        lastJvmPeak = peak;
+        return maxRss > peak + RSS_SLACK_BYTES;
     }
 }

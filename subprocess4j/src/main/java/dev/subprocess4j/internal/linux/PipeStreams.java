@@ -74,12 +74,7 @@ final class PipeStreams {
 
         @Override
         public void close() {
-            sync.lock.lock();
-            try {
-                ch.close(false);
-            } finally {
-                sync.lock.unlock();
-            }
+            closeLocked(sync, ch);
         }
     }
 
@@ -137,12 +132,17 @@ final class PipeStreams {
 
         @Override
         public void close() {
-            sync.lock.lock();
-            try {
-                ch.close(false);
-            } finally {
-                sync.lock.unlock();
-            }
+            closeLocked(sync, ch);
+        }
+    }
+
+    /** Closes our end of a pipe the caller was given (not at its end: a read after it fails), under the child's lock. */
+    private static void closeLocked(ChildSync sync, PipeChannel ch) {
+        sync.lock.lock();
+        try {
+            ch.close(false);
+        } finally {
+            sync.lock.unlock();
         }
     }
 }

@@ -131,7 +131,10 @@ public final class Main implements Callable<Integer> {
         }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8);
-        int status = execute(args, out, err);
+        // The arguments as the bytes sp was given: the JVM's decoding of args replaced what the
+        // locale could not decode.
+        RawArgs raw = RawArgs.read(args, java.nio.file.Path.of("/proc/self/cmdline"), err);
+        int status = execute(args, raw, out, err);
         out.flush();
         err.flush();
         System.exit(status);
@@ -207,10 +210,15 @@ public final class Main implements Callable<Integer> {
      * are the JVM's file descriptors 0–2, not these.
      */
     static int execute(String[] args, PrintStream out, PrintStream err) {
+        return execute(args, RawArgs.ofStrings(args), out, err);
+    }
+
+    /** {@link #execute(String[], PrintStream, PrintStream)} with {@code args} given as bytes too. */
+    static int execute(String[] args, RawArgs raw, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, out.charset()), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, err.charset()), true);
         CommandLine sp = args.length > 0 && FAST_PATHS.contains(args[0])
-                ? commandLine(out, err, args[0]) : commandLine(out, err);
+                ? commandLine(out, err, args[0], raw) : commandLine(out, err, raw);
         sp.setOut(outWriter)
                 .setErr(errWriter)
                 // Every argument from COMMAND on is the command's, even one that looks like an
@@ -250,22 +258,26 @@ public final class Main implements Callable<Integer> {
      * build generates the man pages from, and what the tests list the options of.
      */
     static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return commandLine(out, err, RawArgs.ofStrings(new String[0]));
+    }
+
+    private static CommandLine commandLine(PrintStream out, PrintStream err, RawArgs raw) {
         CommandLine sp = new CommandLine(spec(new Main()));
         for (String name : List.of("run", "parallel", "bench", "completion")) {
-            sp.addSubcommand(subcommand(name, out, err));
+            sp.addSubcommand(subcommand(name, out, err, raw));
         }
         return sp;
     }
 
-    /** sp with only the subcommand {@code name}. */
-    static CommandLine commandLine(PrintStream out, PrintStream err, String name) {
-        return new CommandLine(spec(new Main())).addSubcommand(subcommand(name, out, err));
+    /** sp with only the subcommand {@code name}; {@code raw}: the arguments as bytes. */
+    static CommandLine commandLine(PrintStream out, PrintStream err, String name, RawArgs raw) {
+        return new CommandLine(spec(new Main())).addSubcommand(subcommand(name, out, err, raw));
     }
 
-    private static CommandLine subcommand(String name, PrintStream out, PrintStream err) {
+    private static CommandLine subcommand(String name, PrintStream out, PrintStream err, RawArgs raw) {
         return new CommandLine(switch (name) {
-            case "run" -> RunCommand.spec(new RunCommand(out, err));
-            case "parallel" -> new ParallelCommand(out, err, System.in);
+            case "run" -> RunCommand.spec(new RunCommand(out, err, raw));
+            case "parallel" -> new ParallelCommand(out, err, System.in, raw);
             case "bench" -> new BenchCommand(out, err);
             case "completion" -> new CompletionCommand(out);
             default -> throw new IllegalArgumentException("no subcommand " + name);

@@ -80,17 +80,19 @@ final class ParallelCommand implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final RawArgs raw;
 
-    ParallelCommand(PrintStream out, PrintStream err, InputStream in) {
+    ParallelCommand(PrintStream out, PrintStream err, InputStream in, RawArgs raw) {
         this.out = out;
         this.err = err;
         this.in = in;
+        this.raw = raw;
     }
 
     @Override
     public Integer call() throws Exception {
         try {
-            return new Parallel(options, out, err, in).run();
+            return new Parallel(options, out, err, in, raw).run();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), Main.oneLine(String.valueOf(e.getMessage())));
         } catch (java.io.UncheckedIOException e) {

@@ -259,9 +259,13 @@ final class RunCommand implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
-    RunCommand(PrintStream out, PrintStream err) {
+    /** sp's arguments as bytes, for the command's own. */
+    private final RawArgs raw;
+
+    RunCommand(PrintStream out, PrintStream err, RawArgs raw) {
         this.out = out;
         this.err = err;
+        this.raw = raw;
     }
 
     @Override
@@ -272,15 +276,20 @@ final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "Missing required parameter: 'COMMAND'");
         }
         checkConflicts();
-        List<String> argv = new ArrayList<>();
+        // The command as the bytes sp was given (byte strings, see Bytes), passed on unchanged;
+        // `argv`, their UTF-8 text, only for the JSON report.
+        List<String> given = new ArrayList<>();
+        given.add(program);
+        given.addAll(args);
+        List<String> rawArgv = new ArrayList<>();
         if (shell) {
-            argv.addAll(List.of("/bin/sh", "-c"));
+            rawArgv.addAll(List.of("/bin/sh", "-c"));
         }
-        argv.add(program);
-        argv.addAll(args);
+        rawArgv.addAll(raw.tail(given));
+        List<String> argv = Bytes.text(rawArgv);
         Command command;
         try {
-            command = command(argv);
+            command = command(rawArgv);
         } catch (IllegalArgumentException e) {
             // The library rejected what the user typed (such as an empty program name): bad usage.
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -470,8 +479,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The library's command for what the user typed; {@link IllegalArgumentException} for a bad value. */
-    private Command command(List<String> argv) {
-        Command c = Subprocess.command(argv)
+    /** The command for {@code rawArgv} (byte strings, see {@link Bytes}) with the options. */
+    private Command command(List<String> rawArgv) {
+        Command c = Bytes.command(rawArgv)
                 // Keep \r in the JSON text exactly as written: the report shows what the command
                 // printed, not Python's text-mode view of it. Raw output is written as bytes anyway.
                 .universalNewlines(false);

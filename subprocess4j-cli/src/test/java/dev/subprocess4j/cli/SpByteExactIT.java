@@ -95,8 +95,8 @@ class SpByteExactIT {
                 // the command template itself
                 List.of("-k", "echo", CAFE + "{}" + BAD, ":::", "1", "2"),
                 // a job file, and -a/--arg-file (GNU parallel's and xargs' name for it)
-                List.of("-k", "echo", "<{}>", "::::", "in.txt"),
-                List.of("-k", "-a", "in.txt", "echo", "<{}>"),
+                List.of("-k", "echo", "={}=", "::::", "in.txt"),
+                List.of("-k", "-a", "in.txt", "echo", "={}="),
                 List.of("-k", "--arg-file", "in.txt", "echo", "[{}]", ":::", "1", BAD),
                 // stdin
                 List.of("-k", "echo", "x{}y"),

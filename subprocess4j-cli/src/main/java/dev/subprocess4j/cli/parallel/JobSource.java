@@ -1,8 +1,7 @@
 package dev.subprocess4j.cli.parallel;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import dev.subprocess4j.Shlex;
+import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.Main;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +16,12 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Where the jobs come from: the ARGS (COMMAND, then input sources after {@code :::}, {@code ::::},
- * {@code :::+}, {@code ::::+}), stdin, {@code -0}, {@code --colsep}, {@code -n} and {@code -X}.
+ * {@code :::+}, {@code ::::+}), {@code -a/--arg-file}, stdin, {@code -0}, {@code --colsep},
+ * {@code -n} and {@code -X}.
+ *
+ * <p>Everything here is bytes, as sp was given them, whatever the locale: the ARGS and
+ * {@code --colsep} come as byte strings ({@link Bytes}), files and stdin are read as bytes, and
+ * records, columns and command lines are byte strings too.
  */
 final class JobSource {
     /** Bad usage or unreadable input: the message to print after "sp: ". */
@@ -44,6 +48,10 @@ final class JobSource {
     Jobs read(int slots) throws Failure {
         List<String> command = new ArrayList<>();
         List<Source> sources = new ArrayList<>();
+        // -a FILE: an input source each, before those of ':::' and '::::' (as GNU parallel)
+        for (Path f : o.argFiles) {
+            sources.add(new Source(lines(f.toString().equals("-") ? null : f, f.toString()), false));
+        }
         String marker = null;
         List<String> values = null;
         for (String a : o.args) {
@@ -78,7 +86,7 @@ final class JobSource {
             try {
                 colsep = Pattern.compile(o.colsep);
             } catch (PatternSyntaxException e) {
-                throw new Failure("--colsep is not a regex: '" + Main.oneLine(o.colsep) + "'");
+                throw new Failure("--colsep is not a regex: '" + Main.oneLine(Bytes.text(o.colsep)) + "'");
             }
         }
         List<List<String>> records = combine(sources, colsep);
@@ -89,7 +97,7 @@ final class JobSource {
         try {
             t.check();
         } catch (IllegalArgumentException e) {
-            throw new Failure("COMMAND: " + e.getMessage() + ": " + Main.oneLine(String.join(" ", command)));
+            throw new Failure("COMMAND: " + e.getMessage() + ": " + Main.oneLine(Bytes.text(String.join(" ", command))));
         }
         int per = o.maxArgs != null ? o.maxArgs
                 : o.contextReplace ? Math.max(1, (records.size() + slots - 1) / slots) : 1;
@@ -117,10 +125,10 @@ final class JobSource {
                 try {
                     argv = Shlex.split(line);
                 } catch (IllegalArgumentException e) {
-                    throw new Failure("line " + (i + 1) + ": " + e.getMessage() + ": " + Main.oneLine(line));
+                    throw new Failure("line " + (i + 1) + ": " + e.getMessage() + ": " + Main.oneLine(Bytes.text(line)));
                 }
                 if (argv.isEmpty() || argv.getFirst().isEmpty()) {
-                    throw new Failure("line " + (i + 1) + ": no program name: " + Main.oneLine(line));
+                    throw new Failure("line " + (i + 1) + ": no program name: " + Main.oneLine(Bytes.text(line)));
                 }
             }
             Job job = new Job(jobs.size(), i + 1, line, List.of());
@@ -192,7 +200,7 @@ final class JobSource {
             return true;
         }
         try {
-            Path p = Path.of(arg);
+            Path p = Bytes.path(arg);
             if (!Files.exists(p)) {
                 return arg.contains("/");
             }
@@ -202,24 +210,35 @@ final class JobSource {
         }
     }
 
-    /** The records of FILE ('-': stdin): NUL-terminated with -0, else lines. */
+    /** The records of FILE, a byte string ('-': stdin): NUL-terminated with -0, else lines. */
     private List<String> lines(String file) throws Failure {
+        Path path;
+        try {
+            path = file.equals("-") ? null : Bytes.path(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new Failure("cannot read FILE '" + Main.oneLine(Bytes.text(file)) + "': " + Main.oneLine(e.getMessage()));
+        }
+        return lines(path, Bytes.text(file));
+    }
+
+    /** The records of {@code path} (null: stdin), named {@code name} in messages: byte strings. */
+    private List<String> lines(Path path, String name) throws Failure {
         byte[] bytes;
         try {
-            if (file.equals("-")) {
+            if (path == null) {
                 bytes = stdin.readAllBytes();
             } else {
-                bytes = Files.readAllBytes(Path.of(file));
+                bytes = Files.readAllBytes(path);
             }
-        } catch (IOException | java.nio.file.InvalidPathException e) {
+        } catch (IOException e) {
             String why = switch (e) {
                 case NoSuchFileException x -> "no such file";
                 case AccessDeniedException x -> "permission denied";
                 default -> String.valueOf(e.getMessage());
             };
-            throw new Failure("cannot read FILE '" + Main.oneLine(file) + "': " + Main.oneLine(why));
+            throw new Failure("cannot read FILE '" + Main.oneLine(name) + "': " + Main.oneLine(why));
         }
-        String text = new String(bytes, UTF_8);
+        String text = Bytes.of(bytes);
         List<String> records = new ArrayList<>(List.of(text.split(o.nul ? "\0" : "\r\n|\r|\n", -1)));
         if (!records.isEmpty() && records.getLast().isEmpty()) {
             records.removeLast();

@@ -2,6 +2,7 @@ package dev.subprocess4j.cli.parallel;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.Json;
 import dev.subprocess4j.cli.Main;
 import java.io.IOException;
@@ -53,7 +54,8 @@ final class Output {
         for (Job j : jobs) {
             j.slot = 1;
             prepare(j);
-            out.println(j.text);
+            byte[] line = Bytes.bytes(j.text + "\n");
+            out.write(line, 0, line.length);
         }
         out.flush();
     }
@@ -77,7 +79,7 @@ final class Output {
         }
         progress.clear();
         PrintStream stream = l.stderr() ? err : out;
-        byte[] bytes = (l.text() + "\n").getBytes(UTF_8);
+        byte[] bytes = Bytes.bytes(l.text() + "\n");
         writeTagged(stream, l.job(), bytes);
         stream.flush();
     }
@@ -129,7 +131,7 @@ final class Output {
         err.flush();
     }
 
-    /** The text --tag or --tagstring puts before each line. */
+    /** The text --tag or --tagstring puts before each line: a byte string ({@link Bytes}). */
     String tag(Job job) {
         if (o.tagString != null) {
             return Template.fill(o.tagString, job.args, job.seq, job.slot);
@@ -146,7 +148,7 @@ final class Output {
             stream.write(bytes, 0, bytes.length);
             return;
         }
-        byte[] prefix = (tag(job) + "\t").getBytes(UTF_8);
+        byte[] prefix = Bytes.bytes(tag(job) + "\t");
         int lineStart = 0;
         for (int i = 0; i <= bytes.length; i++) {
             if (i == bytes.length || bytes[i] == '\n') {
@@ -168,12 +170,18 @@ final class Output {
      */
     private void saveResults(Job job) {
         Path d = o.results;
-        for (int i = 0; i < job.args.size(); i++) {
-            String a = job.args.get(i).replace("/", "\\_");
-            if (a.isEmpty() || a.equals(".") || a.equals("..")) {
-                a = a + "_";
+        try {
+            for (int i = 0; i < job.args.size(); i++) {
+                String a = job.args.get(i).replace("/", "\\_");
+                if (a.isEmpty() || a.equals(".") || a.equals("..")) {
+                    a = a + "_";
+                }
+                // A file name as the JVM makes it of bytes: in the locale's charset (see Bytes.path).
+                d = d.resolve(Integer.toString(i + 1)).resolve(Bytes.path(a));
             }
-            d = d.resolve(Integer.toString(i + 1)).resolve(a);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UncheckedIOException("--results: cannot name a directory in " + d + " after an argument",
+                    new IOException(e.getMessage(), e));
         }
         try {
             Files.createDirectories(d);
@@ -190,8 +198,8 @@ final class Output {
         return Json.line(g -> {
             g.writeStartObject();
             g.writeNumberProperty("line", job.lineNo);
-            g.writeStringProperty("command", job.text);
-            Json.strings(g, "args", job.argv);
+            g.writeStringProperty("command", Bytes.text(job.text));
+            Json.strings(g, "args", Bytes.text(job.argv));
             Json.integer(g, "returncode", job.returnCode);
             Json.string(g, "signal", job.signal == null ? null : job.signal.name());
             Json.seconds(g, "elapsed", job.elapsed, 6);
@@ -202,7 +210,8 @@ final class Output {
             Json.seconds(g, "cpu", job.cpu, 3);
             Json.string(g, "error", job.error);
             // What --tag prefixes to each output line as text; null without --tag.
-            Json.string(g, "tag", tag(job));
+            String tag = tag(job);
+            Json.string(g, "tag", tag == null ? null : Bytes.text(tag));
             // Where the last attempt ran (local, ssh user@host:port, slurm ...); null when it did not start.
             Json.string(g, "host", job.host);
             g.writeEndObject();

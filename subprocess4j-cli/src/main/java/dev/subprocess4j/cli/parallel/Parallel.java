@@ -2,6 +2,7 @@ package dev.subprocess4j.cli.parallel;
 
 import dev.subprocess4j.Launcher;
 import dev.subprocess4j.cli.Main;
+import dev.subprocess4j.cli.RawArgs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -25,11 +26,18 @@ public final class Parallel {
     private final PrintStream err;
     private final InputStream in;
 
-    public Parallel(ParallelOptions o, PrintStream out, PrintStream err, InputStream in) {
+    /**
+     * @param raw sp's arguments as the bytes it was given: ARGS, --colsep and --tagstring are
+     *     taken from them, unchanged whatever the locale
+     */
+    public Parallel(ParallelOptions o, PrintStream out, PrintStream err, InputStream in, RawArgs raw) {
         this.o = o;
         this.out = out;
         this.err = err;
         this.in = in;
+        o.args = new java.util.ArrayList<>(raw.tail(o.args));
+        o.colsep = raw.option(o.colsep, "--colsep");
+        o.tagString = raw.option(o.tagString, "--tagstring");
     }
 
     /**

@@ -11,7 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
-/** sp parallel's options and arguments (a picocli mixin of {@code ParallelCommand}). */
+/**
+ * sp parallel's options and arguments (a picocli mixin of {@code ParallelCommand}). {@link #args},
+ * {@link #colsep} and {@link #tagString} are made byte strings (see {@code Bytes}: the bytes sp was
+ * given) by {@link Parallel} before use.
+ */
 public final class ParallelOptions {
     enum Progress { AUTO, ALWAYS, NEVER }
 
@@ -48,6 +52,11 @@ public final class ParallelOptions {
 
     @Option(names = "--shell", description = "Run each line (or the filled-in COMMAND) with /bin/sh -c.")
     boolean shell;
+
+    @Option(names = {"-a", "--arg-file"}, paramLabel = "FILE",
+            description = "Read the input records from FILE ('-': stdin) instead of stdin, as xargs -a and GNU parallel -a"
+                    + " (the same as ':::: FILE'); repeatable, each FILE an input source before those of ::: and ::::.")
+    List<Path> argFiles = new ArrayList<>();
 
     @Option(names = {"-0", "--null"}, description = "Input records end with NUL, not newline (find -print0, xargs -0).")
     boolean nul;

@@ -1,5 +1,7 @@
 package dev.subprocess4j.cli.parallel;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
 import dev.subprocess4j.Launcher;
@@ -8,6 +10,7 @@ import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.GroupReaper;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -30,7 +33,7 @@ abstract sealed class Runner implements AutoCloseable {
     /** An attempt ended: with its result, or the failure to start or to finish it. */
     record Done(Job job, CompletedProcess result, Throwable failure, long endNanos) implements Event {}
 
-    /** A line of output with --line-buffer. */
+    /** A line of output with --line-buffer, without its newline: a byte string ({@link Bytes}). */
     record Line(Job job, boolean stderr, String text) implements Event {}
 
     /** sp itself is being stopped (SIGINT, SIGTERM, SIGHUP). */
@@ -50,16 +53,17 @@ abstract sealed class Runner implements AutoCloseable {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         job.outBuffer = out;
         job.errBuffer = err;
-        Command c = Subprocess.command(job.argv).stdin(Redirect.DEVNULL);
+        Command c = Bytes.command(job.argv).stdin(Redirect.DEVNULL);
         if (lineBuffer) {
-            return c.stdout(Redirect.lines(l -> line(job, false, l, out)))
+            // Lines of bytes, unchanged: one char per byte, split at \n only.
+            return c.encoding(ISO_8859_1).universalNewlines(false).stdout(Redirect.lines(l -> line(job, false, l, out)))
                     .stderr(Redirect.lines(l -> line(job, true, l, err)));
         }
         return c.stdout(Redirect.to(out)).stderr(Redirect.to(err));
     }
 
     private void line(Job job, boolean stderr, String text, ByteArrayOutputStream keep) {
-        keep.writeBytes((text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        keep.writeBytes(Bytes.bytes(text + "\n"));
         events.add(new Line(job, stderr, text));
     }
 

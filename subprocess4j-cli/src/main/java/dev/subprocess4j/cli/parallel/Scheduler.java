@@ -232,7 +232,7 @@ final class Scheduler {
             job.host = d.result().launcher().name();
             job.timedOut = true;
             job.error = "timed out after " + Summary.seconds(job.elapsed) + "s (--timeout): "
-                    + dev.subprocess4j.Shlex.join(job.argv);
+                    + dev.subprocess4j.Shlex.join(dev.subprocess4j.cli.Bytes.text(job.argv));
             d.result().usage().ifPresent(u -> job.cpu = u.userCpu().plus(u.systemCpu()));
             return;
         }

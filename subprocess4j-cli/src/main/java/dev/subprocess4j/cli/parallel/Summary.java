@@ -1,5 +1,6 @@
 package dev.subprocess4j.cli.parallel;
 
+import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.Main;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -53,14 +54,14 @@ final class Summary {
         if (!slowest.isEmpty()) {
             err.println("sp: slowest:");
             for (Job j : slowest) {
-                err.printf(Locale.ROOT, "sp:   %ss  %s: %s%n", seconds(j.elapsed), j.name(), Main.oneLine(j.text));
+                err.printf(Locale.ROOT, "sp:   %ss  %s: %s%n", seconds(j.elapsed), j.name(), Main.oneLine(Bytes.text(j.text)));
             }
         }
         List<Job> failed = s.all.stream().filter(j -> j.finished && j.failed && !j.killed).toList();
         if (!failed.isEmpty()) {
             err.println("sp: failed:");
             for (Job j : failed.subList(0, Math.min(failed.size(), MAX_FAILED_LISTED))) {
-                err.printf(Locale.ROOT, "sp:   %s: %s: %s%n", j.name(), j.failure(), Main.oneLine(j.text));
+                err.printf(Locale.ROOT, "sp:   %s: %s: %s%n", j.name(), j.failure(), Main.oneLine(Bytes.text(j.text)));
             }
             if (failed.size() > MAX_FAILED_LISTED) {
                 err.printf(Locale.ROOT, "sp:   ... and %d more%n", failed.size() - MAX_FAILED_LISTED);

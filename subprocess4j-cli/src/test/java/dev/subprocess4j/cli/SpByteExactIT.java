@@ -86,11 +86,12 @@ class SpByteExactIT {
         assertThat(shell.out()).isEqualTo(bytes(CAFE + "|" + BAD + "\n"));
     }
 
+    /** GNU parallel's and sp's cases; COMMAND's words are joined as shell text (quotes in them count). */
     static Stream<Arguments> parallelCases() {
         String in = CAFE + "\n" + BAD + ".x/y" + BAD + ".z\n" + "p" + BAD + "\n";
         Stream<List<String>> cases = Stream.of(
                 // ::: values through the replacement strings
-                List.of("-k", "printf", "%s|%s|%s|%s|%s\\n", "{}", "{.}", "{/}", "{//}", "{/.}", ":::",
+                List.of("-k", "printf", "'%s=%s=%s=%s=%s\\n'", "{}", "{.}", "{/}", "{//}", "{/.}", ":::",
                         CAFE, "d" + BAD + "/f" + BAD + ".t" + BAD, BAD),
                 // the command template itself
                 List.of("-k", "echo", CAFE + "{}" + BAD, ":::", "1", "2"),
@@ -110,7 +111,7 @@ class SpByteExactIT {
                 List.of("-k", "--tagstring", "<" + BAD + "{}>", "echo", "o" + BAD, ":::", CAFE, BAD),
                 List.of("-k", "--tag", "echo", "o", ":::", CAFE, BAD),
                 List.of("-k", "--dry-run", "echo", "{}", ":::", CAFE, BAD),
-                List.of("-k", "--line-buffer", "printf", "%s\\n", ":::", CAFE, BAD));
+                List.of("-k", "--line-buffer", "printf", "'%s\\n'", ":::", CAFE, BAD));
         return cases.flatMap(c -> Stream.of(Arguments.of("C", c, in), Arguments.of("C.UTF-8", c, in)));
     }
 

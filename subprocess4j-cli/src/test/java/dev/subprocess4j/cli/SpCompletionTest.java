@@ -76,6 +76,16 @@ class SpCompletionTest {
     }
 
     @Test
+    @Timeout(30)
+    void argFileIsCompletedWithItsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        assertThat(complete("sp parallel --arg-")).containsExactly("--arg-file");
+        java.nio.file.Files.writeString(dir.resolve("inputs.txt"), "x");
+        assertThat(complete("sp parallel --arg-file " + dir + "/inp")).containsExactly(dir + "/inputs.txt");
+        assertThat(complete("sp parallel -a " + dir + "/inp")).containsExactly(dir + "/inputs.txt");
+    }
+
+    @Test
     void anUnknownShellIsAUsageError() {
         SpRunTest.Sp r = SpRunTest.sp("completion", "fish");
         assertThat(r.status()).isEqualTo(2);

@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
                     + " /bin/sh -c with --shell. A filled-in COMMAND is one line of words joined by spaces, each"
                     + " value quoted (GNU parallel's rule); it runs by /bin/sh -c with --shell or when COMMAND has"
                     + " shell syntax (| & ; < > ( ) $ ` * ? [ ] ~ ! or a leading VAR=), else directly.",
+            "Bytes, not text, as xargs and GNU parallel: the ARGS, job files and stdin are read as bytes (sp's own"
+                    + " arguments from /proc/self/cmdline), and jobs, output, --tagstring and --joblog get those bytes"
+                    + " unchanged, whatever the locale (LANG=C too) and whether or not they are UTF-8.",
             "Each job's stdin is /dev/null; its stdout and stderr are captured and printed whole when it ends"
                     + " (stdout on sp's stdout, stderr on sp's stderr), never interleaved with another job's.",
             "Each job runs in a process group of its own (native backend). When sp gets SIGINT, SIGTERM or SIGHUP,"

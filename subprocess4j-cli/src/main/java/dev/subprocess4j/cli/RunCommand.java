@@ -207,7 +207,7 @@ final class RunCommand implements Callable<Integer> {
         s.addPositional(PositionalParamSpec.builder().index("0").paramLabel("COMMAND").arity("0..1")
                 .hideParamSyntax(true).type(String.class).description("The program to run.").build());
         s.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("ARG").arity("0..*")
-                .type(List.class).auxiliaryTypes(String.class).description("Its arguments, passed unchanged.").build());
+                .type(List.class).auxiliaryTypes(String.class).description("Its arguments, passed unchanged: the bytes sp was given, whatever the locale.").build());
         return s;
     }
 

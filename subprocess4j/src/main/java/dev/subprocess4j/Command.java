@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
+import dev.subprocess4j.internal.ByteString;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.JvmProcess;
 import dev.subprocess4j.internal.SpawnRequest;
@@ -9,6 +10,7 @@ import dev.subprocess4j.internal.TextCodec;
 import dev.subprocess4j.internal.jfr.SpawnRecording;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +95,8 @@ import java.util.concurrent.CompletableFuture;
 public final class Command {
     /** The mutable state behind one immutable command; never changed after construction. */
     private static final class Spec implements Cloneable {
-        List<String> argv;
+        List<String> argv; // for byte arguments: decoded with UTF-8 and replacement, for display
+        byte[][] rawArgv; // the exact argv when some byte argument is not valid UTF-8, else null
         Redirect stdin = Redirect.INHERIT;
         Redirect stdout = Redirect.INHERIT;
         Redirect stderr = Redirect.INHERIT;
@@ -107,6 +110,8 @@ public final class Command {
         Path cwd;
         boolean inheritEnv = true;
         Map<String, String> envChanges = Map.of(); // a null value removes the key
+        // Variables given as bytes that are not valid UTF-8 (key or value); their keys are never in envChanges.
+        Map<ByteString, byte[]> rawEnv = Map.of();
         Path executable;
         boolean startNewSession;
         Integer processGroup;
@@ -140,6 +145,7 @@ public final class Command {
 
     /** {@code TERM} of a child on a {@link #pty()} whose environment has none. */
     static final String DEFAULT_TERM = "xterm-256color";
+    private static final ByteString TERM_BYTES = new ByteString("TERM".getBytes(StandardCharsets.US_ASCII));
 
     private Command(Spec spec) {
         this.spec = spec;
@@ -164,6 +170,37 @@ public final class Command {
         }
         Spec s = new Spec();
         s.argv = Collections.unmodifiableList(copy);
+        return new Command(s);
+    }
+
+    static Command ofBytes(byte[][] argv) {
+        Objects.requireNonNull(argv, "argv");
+        if (argv.length == 0) {
+            throw new IllegalArgumentException("argv must not be empty");
+        }
+        byte[][] copy = new byte[argv.length][];
+        List<String> display = new ArrayList<>(argv.length);
+        boolean allUtf8 = true;
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i] == null) {
+                throw new IllegalArgumentException("argument " + i + " is null");
+            }
+            copy[i] = argv[i].clone();
+            int nul = ByteString.indexOf(copy[i], 0);
+            if (nul >= 0) {
+                throw new IllegalArgumentException("NUL byte in argument " + i + " at index " + nul + ": "
+                        + Validation.printable(ByteString.display(copy[i])));
+            }
+            String text = ByteString.decode(copy[i], StandardCharsets.UTF_8);
+            allUtf8 &= text != null;
+            display.add(text != null ? text : ByteString.display(copy[i]));
+        }
+        if (copy[0].length == 0) {
+            throw new IllegalArgumentException("the program (argument 0) must not be empty");
+        }
+        Spec s = new Spec();
+        s.argv = Collections.unmodifiableList(display);
+        s.rawArgv = allUtf8 ? null : copy; // valid UTF-8 is exactly what the strings encode to
         return new Command(s);
     }
 
@@ -443,6 +480,7 @@ public final class Command {
         return with(s -> {
             s.inheritEnv = false;
             s.envChanges = Collections.unmodifiableMap(copy);
+            s.rawEnv = Map.of();
         });
     }
 
@@ -455,6 +493,64 @@ public final class Command {
     public Command putEnv(String key, String value) {
         Validation.checkEnv(key, value);
         return withEnvChange(key, value);
+    }
+
+    /**
+     * Sets one variable in the child's environment from raw bytes, for keys and values that are
+     * not text (Python accepts {@code bytes} in {@code env}); the child gets exactly
+     * {@code key=value}. Bytes that are valid UTF-8 act as {@link #putEnv(String, String)} with
+     * their decoded strings; a later {@code putEnv} or {@link #removeEnv} of the same key (the
+     * same bytes) replaces or removes it. The arrays are copied.
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native passes the bytes unchanged. The jdk backend passes bytes that are not valid
+     * UTF-8 only when they decode and encode back unchanged in the JVM's
+     * {@code sun.jnu.encoding} (the charset {@code ProcessBuilder} encodes with), else it refuses
+     * them with {@link UnsupportedOperationException} naming the key. The ssh and Slurm launchers
+     * refuse keys and values that are not valid UTF-8 with {@link UnsupportedOperationException}.
+     *
+     * @throws IllegalArgumentException for an empty key, {@code =} or NUL in the key, NUL in the
+     *     value (the message gives the index, never the value)
+     */
+    public Command putEnv(byte[] key, byte[] value) {
+        Objects.requireNonNull(key, "environment key");
+        Objects.requireNonNull(value, "environment value");
+        byte[] k = key.clone();
+        byte[] v = value.clone();
+        String shownKey = Validation.printable(ByteString.display(k));
+        if (k.length == 0) {
+            throw new IllegalArgumentException("environment key must not be empty");
+        }
+        int eq = ByteString.indexOf(k, '=');
+        if (eq >= 0) {
+            throw new IllegalArgumentException("'=' in environment key at index " + eq + ": " + shownKey);
+        }
+        int nul = ByteString.indexOf(k, 0);
+        if (nul >= 0) {
+            throw new IllegalArgumentException("NUL byte in environment key at index " + nul + ": " + shownKey);
+        }
+        nul = ByteString.indexOf(v, 0);
+        if (nul >= 0) {
+            throw new IllegalArgumentException("NUL byte at index " + nul + " in the value of environment key " + shownKey);
+        }
+        String textKey = ByteString.decode(k, StandardCharsets.UTF_8);
+        String textValue = ByteString.decode(v, StandardCharsets.UTF_8);
+        if (textKey != null && textValue != null) {
+            return withEnvChange(textKey, textValue);
+        }
+        Map<String, String> changes = new LinkedHashMap<>(spec.envChanges);
+        if (textKey != null) {
+            changes.remove(textKey); // the raw entry replaces it (and the inherited one: see toRequest)
+        }
+        Map<ByteString, byte[]> raw = new LinkedHashMap<>(spec.rawEnv);
+        raw.remove(new ByteString(k));
+        raw.put(new ByteString(k), v);
+        Map<String, String> frozenChanges = Collections.unmodifiableMap(changes);
+        Map<ByteString, byte[]> frozenRaw = Collections.unmodifiableMap(raw);
+        return with(s -> {
+            s.envChanges = frozenChanges;
+            s.rawEnv = frozenRaw;
+        });
     }
 
     /** Removes one variable from the child's environment. */
@@ -472,7 +568,18 @@ public final class Command {
             copy.put(key, value);
         }
         Map<String, String> frozen = Collections.unmodifiableMap(copy);
-        return with(s -> s.envChanges = frozen);
+        ByteString keyBytes = new ByteString(key.getBytes(StandardCharsets.UTF_8));
+        Map<ByteString, byte[]> raw = spec.rawEnv;
+        if (raw.containsKey(keyBytes)) {
+            Map<ByteString, byte[]> rawCopy = new LinkedHashMap<>(raw);
+            rawCopy.remove(keyBytes);
+            raw = Collections.unmodifiableMap(rawCopy);
+        }
+        Map<ByteString, byte[]> frozenRaw = raw;
+        return with(s -> {
+            s.envChanges = frozen;
+            s.rawEnv = frozenRaw;
+        });
     }
 
     /** Starts the child with an empty environment (then {@link #putEnv} adds to it). */
@@ -480,6 +587,7 @@ public final class Command {
         return with(s -> {
             s.inheritEnv = false;
             s.envChanges = Map.of();
+            s.rawEnv = Map.of();
         });
     }
 
@@ -814,6 +922,11 @@ public final class Command {
             refused = "restoreSignals(false)";
         } else if (spec.killOnParentExit) {
             refused = "killOnParentExit (a remote command dies with the JVM anyway)";
+        } else if (spec.rawArgv != null) {
+            refused = "an argument that is not valid UTF-8 (argument " + firstRawArgument() + ")";
+        } else if (!spec.rawEnv.isEmpty()) {
+            refused = "an environment variable that is not valid UTF-8 (key "
+                    + Validation.printable(spec.rawEnv.keySet().iterator().next().toString()) + ")";
         } else {
             for (Redirect r : List.of(spec.stdin, spec.stdout, spec.stderr)) {
                 if (r instanceof Redirect.Fd fd && fd.fd() > 2) {
@@ -826,6 +939,15 @@ public final class Command {
         }
     }
 
+    private int firstRawArgument() {
+        for (int i = 0; i < spec.rawArgv.length; i++) {
+            if (!ByteString.isUtf8(spec.rawArgv[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Whether the environment's base is the JVM's (or, remotely, the launcher's default). */
     boolean inheritsEnv() {
         return spec.inheritEnv;
@@ -836,9 +958,32 @@ public final class Command {
         return spec.envChanges;
     }
 
-    /** The argv, argv[0] included. */
+    /**
+     * The argv, argv[0] included. For a command made of bytes ({@link Subprocess#command(byte[]...)})
+     * each argument is decoded with UTF-8 and malformed bytes replaced by U+FFFD: for display only;
+     * {@link #argvBytes()} gives what the child gets.
+     */
     public List<String> argv() {
         return spec.argv;
+    }
+
+    /**
+     * The exact bytes of each argument the child gets, argv[0] included: the UTF-8 encoding of
+     * string arguments (whatever the JVM's locale), the bytes themselves for
+     * {@link Subprocess#command(byte[]...)}. Each call returns new copies.
+     */
+    public List<byte[]> argvBytes() {
+        List<byte[]> out = new ArrayList<>(spec.argv.size());
+        if (spec.rawArgv != null) {
+            for (byte[] a : spec.rawArgv) {
+                out.add(a.clone());
+            }
+        } else {
+            for (String a : spec.argv) {
+                out.add(a.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     TextCodec text() {
@@ -913,7 +1058,12 @@ public final class Command {
 
     /** The values an exception's message masks: those of the environment changes (a view, may hold null). */
     java.util.Collection<String> maskedValues() {
-        return spec.envChanges.values();
+        if (spec.rawEnv.isEmpty()) {
+            return spec.envChanges.values();
+        }
+        List<String> all = new ArrayList<>(spec.envChanges.values());
+        spec.rawEnv.values().forEach(v -> all.add(ByteString.display(v)));
+        return all;
     }
 
     Duration timeoutValue() {
@@ -934,9 +1084,10 @@ public final class Command {
             }
         }
         boolean hasTerm = spec.envChanges.containsKey("TERM") ? spec.envChanges.get("TERM") != null
-                : spec.inheritEnv && dev.subprocess4j.internal.JdkEnvironment.get().containsKey("TERM");
+                : spec.rawEnv.containsKey(TERM_BYTES)
+                || spec.inheritEnv && dev.subprocess4j.internal.JdkEnvironment.get().containsKey("TERM");
         boolean needsTerm = pty && !hasTerm;
-        boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty() && !needsTerm;
+        boolean inherited = spec.inheritEnv && spec.envChanges.isEmpty() && spec.rawEnv.isEmpty() && !needsTerm;
         Map<String, String> env;
         if (inherited) {
             env = dev.subprocess4j.internal.JdkEnvironment.get(); // System.getenv(), an unmodifiable snapshot: nothing to copy
@@ -952,6 +1103,12 @@ public final class Command {
                     built.put(k, v);
                 }
             });
+            for (ByteString key : spec.rawEnv.keySet()) {
+                String textKey = ByteString.decode(key.bytes(), StandardCharsets.UTF_8);
+                if (textKey != null) {
+                    built.remove(textKey); // the raw entry replaces the inherited one
+                }
+            }
             if (needsTerm && !built.containsKey("TERM")) {
                 built.put("TERM", DEFAULT_TERM);
             }
@@ -967,7 +1124,7 @@ public final class Command {
                 spec.timeout, spec.killSignal, spec.killGrace, killGroup,
                 newSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,
                 spec.umask, spec.rlimits, spec.passFds, spec.closeFds, spec.restoreSignals,
-                spec.killOnParentExit, text(), pty ? spec.pty.clone() : null);
+                spec.killOnParentExit, text(), pty ? spec.pty.clone() : null, spec.rawArgv, spec.rawEnv);
     }
 
     /** The argv quoted as a shell would read it ({@link Shlex#join}); never an environment value. */

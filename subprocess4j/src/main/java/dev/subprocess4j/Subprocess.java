@@ -47,6 +47,34 @@ public final class Subprocess {
     }
 
     /**
+     * A command running {@code argv} given as raw bytes (argv[0] is the program), for arguments
+     * that are not text, such as file names in no particular encoding (Python accepts
+     * {@code bytes} in {@code args}). The child gets exactly these bytes; the arrays are copied.
+     * {@link Command#argv()} shows them decoded with UTF-8 and replacement,
+     * {@link Command#argvBytes()} gives them back unchanged.
+     *
+     * {@snippet :
+     * byte[] name = {'r', 'e', 'p', 'o', 'r', 't', (byte) 0xe9, '.', 't', 'x', 't'}; // Latin-1 "é"
+     * Command c = Subprocess.command("ls".getBytes(StandardCharsets.US_ASCII), "-l".getBytes(StandardCharsets.US_ASCII), name);
+     * }
+     *
+     * <h4>Platform behaviour</h4>
+     * linux-native passes the bytes unchanged; a program name (argument 0) that is not valid
+     * UTF-8 must contain a {@code /} (the lookup in {@code PATH} works on text). The jdk backend
+     * passes arguments that are not valid UTF-8 only when they decode and encode back unchanged in
+     * the JVM's {@code sun.jnu.encoding} (the charset {@code ProcessBuilder} encodes with), else it
+     * refuses them with {@link UnsupportedOperationException} naming the argument. The ssh and
+     * Slurm launchers refuse arguments that are not valid UTF-8 with
+     * {@link UnsupportedOperationException}.
+     *
+     * @throws IllegalArgumentException for an empty argv or program, or a NUL byte in any argument
+     *     (naming the argument and the index)
+     */
+    public static Command command(byte[]... argv) {
+        return Command.ofBytes(argv);
+    }
+
+    /**
      * A command running {@code script} with {@code /bin/sh -c}: the only way this library uses a
      * shell. Quote untrusted values with {@link Shlex#quote(String)}.
      */

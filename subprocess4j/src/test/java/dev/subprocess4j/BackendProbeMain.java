@@ -26,6 +26,10 @@ public final class BackendProbeMain {
             }
             return;
         }
+        if (args.length == 1 && args[0].equals("bytes")) {
+            printBytes();
+            return;
+        }
         System.out.println("backend=" + Subprocess.backend());
         System.out.println("unavailable=" + BackendSelector.unavailable());
         String word = "caf\u00e9-\u2603";
@@ -34,6 +38,32 @@ public final class BackendProbeMain {
             System.out.println("child-argv-equal=" + out.equals(word));
         } catch (RuntimeException e) {
             System.out.println("error=" + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * What a child received, in hex: a String argument and a String environment value
+     * {@code "café ü"}, then the bytes {@code ff fe c3} as an argument and as a value.
+     */
+    private static void printBytes() {
+        System.out.println("backend=" + Subprocess.backend() + " jnu=" + System.getProperty("sun.jnu.encoding"));
+        String word = "caf\u00e9 \u00fc";
+        byte[] raw = {(byte) 0xff, (byte) 0xfe, (byte) 0xc3};
+        byte[] printf = "printf".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] format = "%s".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        report("string-arg", () -> Subprocess.command("printf", "%s", word));
+        report("string-env", () -> Subprocess.command("sh", "-c", "printf %s \"$V\"").putEnv("V", word));
+        report("bytes-arg", () -> Subprocess.command(printf, format, raw));
+        report("bytes-env", () -> Subprocess.command("sh", "-c", "printf %s \"$V\"")
+                .putEnv("V".getBytes(java.nio.charset.StandardCharsets.US_ASCII), raw));
+    }
+
+    private static void report(String what, java.util.function.Supplier<Command> command) {
+        try {
+            byte[] out = command.get().stdout(Redirect.PIPE).run().stdoutBytes();
+            System.out.println(what + "=" + java.util.HexFormat.of().formatHex(out));
+        } catch (RuntimeException e) {
+            System.out.println(what + "=" + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 }

@@ -92,6 +92,24 @@ class BackendSelectionTest {
     }
 
     @Test
+    void underLangCStringsReachTheChildAsUtf8AndBytesUnchangedOnTheNativeBackend() {
+        String out = probe(Map.of("LANG", "C", "LC_ALL", "C"), List.of("--enable-native-access=ALL-UNNAMED"),
+                List.of("bytes"));
+        String cafeU = "636166c3a920c3bc"; // "café ü" in UTF-8
+        assertThat(out).contains("backend=linux-native", "jnu=ANSI_X3.4-1968")
+                .contains("string-arg=" + cafeU + "\n", "string-env=" + cafeU + "\n")
+                .contains("bytes-arg=fffec3\n", "bytes-env=fffec3\n");
+    }
+
+    @Test
+    void underLangCTheJdkBackendRefusesBytesItCannotPassUnchanged() {
+        String out = probe(Map.of("LANG", "C", "LC_ALL", "C"), List.of("-Dsubprocess4j.backend=jdk"), List.of("bytes"));
+        assertThat(out).contains("backend=jdk")
+                .contains("bytes-arg=UnsupportedOperationException: argument 2 of bytes ff fe c3 cannot be passed unchanged")
+                .contains("bytes-env=UnsupportedOperationException: environment variable of key bytes 56 (its value is not shown)");
+    }
+
+    @Test
     void theNativeBackendPassesUtf8ArgvWhateverTheLocale() {
         String out = probe(Map.of("LANG", "C", "LC_ALL", "C"), "--enable-native-access=ALL-UNNAMED");
         assertThat(out).contains("backend=linux-native", "child-argv-equal=true");

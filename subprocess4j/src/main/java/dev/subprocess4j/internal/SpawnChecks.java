@@ -30,8 +30,14 @@ public final class SpawnChecks {
 
     /** The PATH the child gets. */
     public static String childPath(SpawnRequest r) {
+        byte[] raw = r.rawEnvironment().get(PATH_BYTES);
+        if (raw != null) {
+            return ByteString.display(raw); // not UTF-8: the lookup sees it decoded with replacement
+        }
         return r.environment().getOrDefault("PATH", DEFAULT_PATH);
     }
+
+    private static final ByteString PATH_BYTES = new ByteString("PATH".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
     /**
      * The program to execute: a name with {@code /} as is; a bare name looked up in the child's

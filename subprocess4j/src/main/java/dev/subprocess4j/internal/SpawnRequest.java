@@ -38,6 +38,10 @@ import java.util.Map;
  * @param killOnParentExit whether the child is killed when the JVM dies
  * @param text how output is decoded (for line redirects)
  * @param pty the pseudo-terminal's {columns, rows} ({@code Command.pty}), or {@code null} for none
+ * @param rawArgv the exact argv when an argument given as bytes is not valid UTF-8 (then
+ *     {@code argv} is its display form), or {@code null}: the child gets {@code argv} in UTF-8
+ * @param rawEnvironment variables given as bytes that are not valid UTF-8, added to
+ *     {@code environment} (which holds none of their keys); empty when there are none
  */
 public record SpawnRequest(
         List<String> argv,
@@ -65,7 +69,9 @@ public record SpawnRequest(
         boolean restoreSignals,
         boolean killOnParentExit,
         TextCodec text,
-        int[] pty) {
+        int[] pty,
+        byte[][] rawArgv,
+        Map<ByteString, byte[]> rawEnvironment) {
 
     /** A request without a pseudo-terminal. */
     public SpawnRequest(List<String> argv, Path executable, Path cwd, Map<String, String> environment,
@@ -76,7 +82,7 @@ public record SpawnRequest(
                         boolean closeFds, boolean restoreSignals, boolean killOnParentExit, TextCodec text) {
         this(argv, executable, cwd, environment, environmentInherited, stdin, stdout, stderr, input, timeout, killSignal,
                 killGrace, killGroupOnTimeout, startNewSession, processGroup, user, group, extraGroups, umask, rlimits,
-                passFds, closeFds, restoreSignals, killOnParentExit, text, null);
+                passFds, closeFds, restoreSignals, killOnParentExit, text, null, null, Map.of());
     }
 
     /**
@@ -95,7 +101,24 @@ public record SpawnRequest(
                 + ", rlimits=" + (rlimits == null ? "null" : rlimits.keySet()) + ", passFds="
                 + java.util.Arrays.toString(passFds) + ", closeFds=" + closeFds + ", restoreSignals=" + restoreSignals
                 + ", killOnParentExit=" + killOnParentExit + ", text=" + text
-                + (pty == null ? "" : ", pty=" + pty[0] + "x" + pty[1]) + "]";
+                + (pty == null ? "" : ", pty=" + pty[0] + "x" + pty[1])
+                + (rawEnvironment.isEmpty() ? "" : ", " + rawEnvironment.size() + " byte variables") + "]";
+    }
+
+    /** The exact bytes of argument {@code i} the child gets. */
+    public byte[] argBytes(int i) {
+        return rawArgv != null ? rawArgv[i] : argv.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The bytes of the path to execute: those of argv[0] when {@code path} is argv[0] itself
+     * (a name with {@code /}, which may be bytes that are not UTF-8), else {@code path} in UTF-8.
+     */
+    public byte[] pathBytes(String path) {
+        if (rawArgv != null && executable == null && path.equals(argv.getFirst())) {
+            return rawArgv[0];
+        }
+        return path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The program as the user named it: the executable when set, else argv[0]. */
@@ -116,6 +139,7 @@ public record SpawnRequest(
     public SpawnRequest asPipelineStage(Redirect stdin, Redirect stdout, Integer processGroup, boolean killGroupOnTimeout) {
         return new SpawnRequest(argv, executable, cwd, environment, environmentInherited, stdin, stdout, stderr, input,
                 timeout, killSignal, killGrace, killGroupOnTimeout, startNewSession, processGroup, user, group,
-                extraGroups, umask, rlimits, passFds, closeFds, restoreSignals, killOnParentExit, text, pty);
+                extraGroups, umask, rlimits, passFds, closeFds, restoreSignals, killOnParentExit, text, pty, rawArgv,
+                rawEnvironment);
     }
 }

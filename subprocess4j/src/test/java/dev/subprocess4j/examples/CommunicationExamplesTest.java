@@ -158,4 +158,18 @@ class CommunicationExamplesTest {
         assertThatThrownBy(strict::stdout).isInstanceOf(UncheckedIOException.class);
         // end::encoding[]
     }
+
+    @Test
+    void bytesArgumentsAndEnvironment() {
+        // tag::bytes[]
+        byte[] latin1Name = "caf\u00e9.txt".getBytes(StandardCharsets.ISO_8859_1);   // 63 61 66 e9 ...: not UTF-8
+        CompletedProcess r = Subprocess.command("printf".getBytes(StandardCharsets.US_ASCII),
+                        "%s".getBytes(StandardCharsets.US_ASCII), latin1Name)
+                .putEnv("LABEL".getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) 0xff})
+                .captureOutput()
+                .run();
+        assertThat(r.stdoutBytes()).isEqualTo(latin1Name);                     // unchanged, byte for byte
+        assertThat(r.args().get(2)).isEqualTo("caf\uFFFD.txt");                // argv(): for display only
+        // end::bytes[]
+    }
 }

@@ -4,6 +4,7 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.ByteString;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
@@ -12,9 +13,12 @@ import dev.subprocess4j.internal.SpawnRequest;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -157,7 +161,7 @@ public final class JdkBackend implements Backend {
         if (!program.equals(resolveProgram(r))) {
             return; // found in a PATH of the child's own (resolveProgram throws when not)
         }
-        String childPath = r.environment().getOrDefault("PATH", "/bin:/usr/bin");
+        String childPath = dev.subprocess4j.internal.SpawnChecks.childPath(r);
         boolean denied = false;
         for (String dir : childPath.split(":", -1)) {
             Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
@@ -180,7 +184,13 @@ public final class JdkBackend implements Backend {
         checkRedirectFiles(r);
 
         List<String> command = new ArrayList<>(r.argv());
-        command.set(0, program);
+        if (r.rawArgv() != null) {
+            Charset jnu = jnuCharset();
+            for (int i = 0; i < command.size(); i++) {
+                command.set(i, ByteString.decode(r.rawArgv()[i], jnu)); // checkEncodable: round-trips
+            }
+        }
+        command.set(0, r.rawArgv() != null && program.equals(r.argv().getFirst()) ? command.getFirst() : program);
         ProcessBuilder pb = new ProcessBuilder(command);
         if (r.cwd() != null) {
             pb.directory(r.cwd().toFile());
@@ -189,6 +199,8 @@ public final class JdkBackend implements Backend {
             Map<String, String> env = pb.environment();
             env.clear();
             env.putAll(r.environment());
+            Charset jnu = jnuCharset();
+            r.rawEnvironment().forEach((k, v) -> env.put(ByteString.decode(k.bytes(), jnu), ByteString.decode(v, jnu)));
         }
         pb.redirectInput(inputRedirect(r.stdin()));
         pb.redirectOutput(outputRedirect(r.stdout(), 1));
@@ -262,6 +274,7 @@ public final class JdkBackend implements Backend {
      * non-UTF-8 locale non-ASCII text would be mangled, so it is refused.
      */
     private static void checkEncodable(SpawnRequest r) {
+        checkBytesPassable(r);
         String jnu = System.getProperty("sun.jnu.encoding", "UTF-8");
         if (jnu.equalsIgnoreCase("UTF-8") || jnu.equalsIgnoreCase("UTF8")) {
             return;
@@ -269,6 +282,9 @@ public final class JdkBackend implements Backend {
         String hint = " cannot be passed by the " + NAME + " backend under the JVM's " + jnu
                 + " encoding (sun.jnu.encoding, from the locale); run the JVM with a UTF-8 locale such as LANG=C.UTF-8";
         for (int i = 0; i < r.argv().size(); i++) {
+            if (r.rawArgv() != null && roundTrips(r.rawArgv()[i], jnuCharset())) {
+                continue; // bytes the JDK passes unchanged
+            }
             if (!isAscii(r.argv().get(i))) {
                 throw new UnsupportedOperationException("non-ASCII argument " + i + " '" + r.argv().get(i) + "'" + hint);
             }
@@ -281,6 +297,45 @@ public final class JdkBackend implements Backend {
                 if (!isAscii(e.getKey()) || !isAscii(e.getValue())) {
                     throw new UnsupportedOperationException("non-ASCII environment variable '" + e.getKey() + "'" + hint);
                 }
+            }
+        }
+    }
+
+    /** The charset {@code ProcessBuilder} encodes argv and environment with. */
+    private static Charset jnuCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    /** Whether {@code b} decodes in {@code cs} and encodes back to exactly {@code b}. */
+    private static boolean roundTrips(byte[] b, Charset cs) {
+        String text = ByteString.decode(b, cs);
+        return text != null && Arrays.equals(text.getBytes(cs), b);
+    }
+
+    /**
+     * Arguments and environment entries given as bytes that are not valid UTF-8 reach the child
+     * unchanged only when they round-trip through {@code sun.jnu.encoding}; the others are refused.
+     */
+    private static void checkBytesPassable(SpawnRequest r) {
+        Charset jnu = jnuCharset();
+        String why = " cannot be passed unchanged by the " + NAME + " backend: ProcessBuilder encodes text with the JVM's "
+                + jnu.name() + " (sun.jnu.encoding, from the locale); use the linux-native backend to pass any bytes";
+        if (r.rawArgv() != null) {
+            for (int i = 0; i < r.rawArgv().length; i++) {
+                if (!roundTrips(r.rawArgv()[i], jnu)) {
+                    throw new UnsupportedOperationException("argument " + i + " of bytes "
+                            + ByteString.hex(r.rawArgv()[i]) + why);
+                }
+            }
+        }
+        for (Map.Entry<ByteString, byte[]> e : r.rawEnvironment().entrySet()) {
+            if (!roundTrips(e.getKey().bytes(), jnu) || !roundTrips(e.getValue(), jnu)) {
+                throw new UnsupportedOperationException("environment variable of key bytes " + ByteString.hex(e.getKey().bytes())
+                        + " (its value is not shown)" + why);
             }
         }
     }

@@ -188,8 +188,8 @@ final class ChildSetupSpawner {
                 flags |= ChildSetup.FLAG_HELPER;
                 Mem.putLong(spec, ChildSetup.SPEC_EXEC_FD, helper.fd()); // executed through its fd: execveat
             } else {
-                Mem.putAddress(spec, ChildSetup.SPEC_PATH, LinuxBackend.cString(arena, path));
-                Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r.argv()));
+                Mem.putAddress(spec, ChildSetup.SPEC_PATH, Mem.cString(arena, r.pathBytes(path)));
+                Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r));
                 if (r.killOnParentExit()) {
                     flags |= ChildSetup.FLAG_PDEATHSIG;
                 }
@@ -330,7 +330,7 @@ final class ChildSetupSpawner {
      * The helper's argv as protocol.h describes it: keep in sync with protocol.h. The resource
      * limits go here, not into the spec, so that they bind the program and not the helper.
      */
-    private static List<String> helperArgv(int errorFd, int helperFlags, long parentPid, Credentials c, String path,
+    private static List<byte[]> helperArgv(int errorFd, int helperFlags, long parentPid, Credentials c, String path,
                                            SpawnRequest r) {
         List<String> argv = new ArrayList<>(11 + c.groups().length + 3 * r.rlimits().size() + r.argv().size());
         argv.add(ChildSetupFiles.HELPER);
@@ -350,9 +350,15 @@ final class ChildSetupSpawner {
             argv.add(Long.toString(kernelLimit(e.getValue()[0])));
             argv.add(Long.toString(kernelLimit(e.getValue()[1])));
         }
-        argv.add(path);
-        argv.addAll(r.argv());
-        return argv;
+        List<byte[]> bytes = new ArrayList<>(argv.size() + 1 + r.argv().size());
+        for (String a : argv) {
+            bytes.add(a.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        bytes.add(r.pathBytes(path));
+        for (int i = 0; i < r.argv().size(); i++) {
+            bytes.add(r.argBytes(i)); // the program's own argv: exact bytes
+        }
+        return bytes;
     }
 
     /** The exception for a step the child reported. */

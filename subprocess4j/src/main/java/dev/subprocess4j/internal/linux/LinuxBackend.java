@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
+import dev.subprocess4j.internal.ByteString;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
@@ -458,7 +459,7 @@ public final class LinuxBackend implements Backend {
             if (r.cwd() != null) {
                 Spawn.addChdir(fa, cString(arena, r.cwd().toString()));
             }
-            rc = Spawn.posixSpawn(pidOut, cString(arena, path), fa, attr, argv(arena, r.argv()), envp(arena, r));
+            rc = Spawn.posixSpawn(pidOut, Mem.cString(arena, r.pathBytes(path)), fa, attr, argv(arena, r), envp(arena, r));
         } finally {
             Spawn.fileActionsDestroy(fa);
             if (!sharedAttr) {
@@ -543,10 +544,22 @@ public final class LinuxBackend implements Backend {
         return Mem.cString(arena, s);
     }
 
-    static MemorySegment argv(Arena arena, List<String> argv) {
+    /** The child's argv: the exact bytes of each argument ({@link SpawnRequest#argBytes}). */
+    static MemorySegment argv(Arena arena, SpawnRequest r) {
+        int n = r.argv().size();
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, n + 1);
+        for (int i = 0; i < n; i++) {
+            Mem.putAddressAt(array, i, Mem.cString(arena, r.argBytes(i)));
+        }
+        Mem.putAddressAt(array, n, MemorySegment.NULL);
+        return array;
+    }
+
+    /** An argv of byte strings. */
+    static MemorySegment argv(Arena arena, List<byte[]> argv) {
         MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1);
         for (int i = 0; i < argv.size(); i++) {
-            Mem.putAddressAt(array, i, cString(arena, argv.get(i)));
+            Mem.putAddressAt(array, i, Mem.cString(arena, argv.get(i)));
         }
         Mem.putAddressAt(array, argv.size(), MemorySegment.NULL);
         return array;
@@ -561,14 +574,28 @@ public final class LinuxBackend implements Backend {
             }
             return cached;
         }
-        return encodeEnv(arena, r.environment());
+        return encodeEnv(arena, r.environment(), r.rawEnvironment());
     }
 
     private static MemorySegment encodeEnv(Arena arena, Map<String, String> env) {
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, env.size() + 1);
+        return encodeEnv(arena, env, Map.of());
+    }
+
+    /** {@code key=value} of each text variable in UTF-8, then each byte variable's exact bytes. */
+    private static MemorySegment encodeEnv(Arena arena, Map<String, String> env, Map<ByteString, byte[]> raw) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, env.size() + raw.size() + 1L);
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
             Mem.putAddressAt(array, i++, cString(arena, e.getKey() + "=" + e.getValue()));
+        }
+        for (Map.Entry<ByteString, byte[]> e : raw.entrySet()) {
+            byte[] key = e.getKey().bytes();
+            byte[] value = e.getValue();
+            byte[] entry = new byte[key.length + 1 + value.length];
+            System.arraycopy(key, 0, entry, 0, key.length);
+            entry[key.length] = '=';
+            System.arraycopy(value, 0, entry, key.length + 1, value.length);
+            Mem.putAddressAt(array, i++, Mem.cString(arena, entry));
         }
         Mem.putAddressAt(array, i, MemorySegment.NULL);
         return array;

@@ -88,7 +88,11 @@ public final class Mem {
      * {@link Arena#allocateFrom(String)} makes, without the var handle it writes the NUL with.
      */
     public static MemorySegment cString(Arena arena, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        return cString(arena, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code bytes} (which hold no NUL) followed by a NUL, in {@code arena}. */
+    public static MemorySegment cString(Arena arena, byte[] bytes) {
         MemorySegment segment = arena.allocate(bytes.length + 1L);
         view(segment).put(0, bytes).put(bytes.length, (byte) 0);
         return segment;

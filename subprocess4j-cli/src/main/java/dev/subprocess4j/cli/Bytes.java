@@ -72,22 +72,17 @@ public final class Bytes {
 
     /**
      * The command that runs {@code argv}, given as byte strings: the child gets these bytes
-     * unchanged.
+     * unchanged (the library's {@link Subprocess#command(byte[]...)}; on the jdk backend only
+     * bytes that round-trip through the locale's charset, on ssh and Slurm only UTF-8, else its
+     * start fails with {@link UnsupportedOperationException} naming the argument).
      *
      * @throws IllegalArgumentException for an empty argv or a NUL byte, naming it
      */
     public static Command command(List<String> argv) {
-        // BYTE-API-WIRING: until the library's Subprocess.command(byte[]...) is merged, bytes that
-        // are UTF-8 go through exactly as strings (the library encodes them as UTF-8), others are
-        // replaced. Replace this body with Subprocess.command(raw) once it is there.
-        List<String> strings = new ArrayList<>(argv.size());
-        for (String a : argv) {
-            try {
-                strings.add(UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes(a))).toString());
-            } catch (java.nio.charset.CharacterCodingException e) {
-                strings.add(text(a));
-            }
+        byte[][] raw = new byte[argv.size()][];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = bytes(argv.get(i));
         }
-        return Subprocess.command(strings);
+        return Subprocess.command(raw);
     }
 }

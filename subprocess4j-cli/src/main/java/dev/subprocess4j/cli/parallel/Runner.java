@@ -90,14 +90,15 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         void start(Job job, Duration timeout) {
-            Command c = command(job);
-            if (groups) {
-                // Its own group, so that a timeout, --halt now or a signal to sp kills a `sh -c`
-                // job's children too. The jdk backend cannot make groups; it kills the job alone.
-                c = c.processGroup(0);
-            }
             Popen p;
             try {
+                // (a NUL byte in an argument is refused here: the job did not start)
+                Command c = command(job);
+                if (groups) {
+                    // Its own group, so that a timeout, --halt now or a signal to sp kills a `sh -c`
+                    // job's children too. The jdk backend cannot make groups; it kills the job alone.
+                    c = c.processGroup(0);
+                }
                 p = c.start();
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
@@ -169,11 +170,11 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         void start(Job job, Duration timeout) {
-            Command c = command(job);
-            if (timeout != null) {
-                c = c.timeout(timeout);
-            }
             try {
+                Command c = command(job);
+                if (timeout != null) {
+                    c = c.timeout(timeout);
+                }
                 pool.submit(c).whenComplete((r, t) -> events.add(new Done(job, r, t, System.nanoTime())));
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));

@@ -81,7 +81,7 @@ class SpByteExactIT {
         assertThat(r.hexOut()).isEqualTo(HexFormat.ofDelimiter(" ")
                 .formatHex(bytes(CAFE + "\n" + BAD + "\n" + "a" + BAD + "b\n")));
         // --shell: the script and its $1 too
-        Result shell = sh(locale, "exec \"$SP\" run --shell -- 'printf \"%s|%s\\n\" " + CAFE + " \"$1\"' _ '" + BAD + "'\n");
+        Result shell = sh(locale, "exec \"$SP\" run --shell -- 'printf \"%s|%s\\n\" \"" + CAFE + "\" \"$1\"' _ '" + BAD + "'\n");
         assertThat(shell.status()).as(shell.err()).isZero();
         assertThat(shell.out()).isEqualTo(bytes(CAFE + "|" + BAD + "\n"));
     }
@@ -144,7 +144,7 @@ class SpByteExactIT {
         List<String> column = commandColumn(dir.resolve("sp.log"));
         assertThat(column).isEqualTo(commandColumn(dir.resolve("gnu.log"))).hasSize(2);
         assertThat(column.get(0)).contains(CAFE).endsWith(BAD);
-        assertThat(column.get(1)).contains(BAD + BAD);
+        assertThat(column.get(1)).contains(BAD).endsWith(BAD);
     }
 
     /** The Command column of a joblog, one byte per char. */

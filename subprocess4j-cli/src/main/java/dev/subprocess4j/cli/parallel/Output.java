@@ -134,7 +134,7 @@ final class Output {
     /** The text --tag or --tagstring puts before each line: a byte string ({@link Bytes}). */
     String tag(Job job) {
         if (o.tagString != null) {
-            return Template.fill(o.tagString, job.args, job.seq, job.slot);
+            return Template.fill(o.tagString, job.args, job.seq, job.slot, false);
         }
         if (!o.tag) {
             return null;

@@ -83,6 +83,14 @@ final class Template {
 
     /** {@code word} with each replacement string replaced by its value, quoted for the shell. */
     static String fill(String word, List<String> args, int seq, int slot) {
+        return fill(word, args, seq, slot, true);
+    }
+
+    /**
+     * {@code word} with each replacement string replaced by its value, quoted for the shell when
+     * {@code quote} (not in --tagstring's text, which no shell reads: as GNU parallel).
+     */
+    static String fill(String word, List<String> args, int seq, int slot, boolean quote) {
         Matcher m = REPLACEMENT.matcher(word);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
@@ -93,11 +101,11 @@ final class Template {
                 value = Integer.toString(slot);
             } else if (m.group(1) != null) {
                 int n = Integer.parseInt(m.group(1));
-                value = n >= 1 && n <= args.size() ? Shlex.quote(modify(args.get(n - 1), m.group(2))) : "";
+                value = n >= 1 && n <= args.size() ? quoted(modify(args.get(n - 1), m.group(2)), quote) : "";
             } else {
                 List<String> quoted = new ArrayList<>();
                 for (String a : args) {
-                    quoted.add(Shlex.quote(modify(a, m.group(2))));
+                    quoted.add(quoted(modify(a, m.group(2)), quote));
                 }
                 value = String.join(" ", quoted);
             }
@@ -105,6 +113,10 @@ final class Template {
         }
         m.appendTail(sb);
         return sb.toString();
+    }
+
+    private static String quoted(String value, boolean quote) {
+        return quote ? Shlex.quote(value) : value;
     }
 
     /** An argument through a modifier: null (as is), ".", "/", "//" or "/.". */

@@ -25,8 +25,22 @@ public final class RawArgs {
     private final List<String> raw;
 
     private RawArgs(String[] strings, List<String> raw) {
-        this.strings = List.of(strings);
+        this(List.of(strings), raw);
+    }
+
+    private RawArgs(List<String> strings, List<String> raw) {
+        this.strings = List.copyOf(strings);
         this.raw = List.copyOf(raw);
+    }
+
+    /**
+     * The arguments before the last {@code k} (sp's own, before the positional parameters that
+     * {@link #tail} maps): where {@link #option} and {@link #options} look, so that a command's
+     * own argument that looks like one of sp's options is never taken for it.
+     */
+    public RawArgs beforeTail(int k) {
+        int end = Math.max(0, strings.size() - k);
+        return new RawArgs(strings.subList(0, end), raw.subList(0, end));
     }
 
     /** {@code args} read as bytes from {@code cmdline} (such as /proc/self/cmdline); see the class comment. */
@@ -74,6 +88,33 @@ public final class RawArgs {
             }
         }
         return Bytes.ofText(value);
+    }
+
+    /**
+     * The bytes of a repeatable option's values, {@code parsed} as picocli keeps them (in order),
+     * each given as {@code NAME VALUE} or {@code NAME=VALUE}: their UTF-8 when the arguments do
+     * not hold exactly these.
+     */
+    public List<String> options(List<String> parsed, String... names) {
+        List<String> found = new ArrayList<>();
+        List<String> foundRaw = new ArrayList<>();
+        for (int i = 0; i < strings.size(); i++) {
+            String a = strings.get(i);
+            for (String name : names) {
+                if (a.equals(name) && i + 1 < strings.size()) {
+                    found.add(strings.get(i + 1));
+                    foundRaw.add(raw.get(i + 1));
+                    i++;
+                    break;
+                }
+                if (a.startsWith(name + "=")) {
+                    found.add(a.substring(name.length() + 1));
+                    foundRaw.add(raw.get(i).substring(name.length() + 1)); // an ASCII name: a byte per char
+                    break;
+                }
+            }
+        }
+        return found.equals(parsed) ? List.copyOf(foundRaw) : parsed.stream().map(Bytes::ofText).toList();
     }
 
     /** {@code args} as byte strings ({@link Bytes}): from {@code cmdline}, else their UTF-8. */

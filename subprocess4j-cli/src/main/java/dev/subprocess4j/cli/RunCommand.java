@@ -55,6 +55,8 @@ final class RunCommand implements Callable<Integer> {
     private Duration timeout;
     private Path cwd;
     private List<EnvAssignment> env;
+    /** --env's KEY=VALUE as the bytes sp was given (byte strings, see {@link Bytes}). */
+    private List<String> rawEnv;
     private boolean capture;
     private boolean json;
     private Signal killSignal;
@@ -287,6 +289,8 @@ final class RunCommand implements Callable<Integer> {
         }
         rawArgv.addAll(raw.tail(given));
         List<String> argv = Bytes.text(rawArgv);
+        // --env KEY=VALUE as bytes too
+        rawEnv = raw.beforeTail(given.size()).options(env.stream().map(e -> e.key() + "=" + e.value()).toList(), "--env");
         Command command;
         try {
             command = command(rawArgv);
@@ -494,8 +498,10 @@ final class RunCommand implements Callable<Integer> {
         for (String key : unsetEnv) {
             c = c.removeEnv(key);
         }
-        for (EnvAssignment e : env) {
-            c = c.putEnv(e.key(), e.value());
+        for (String e : rawEnv) {
+            // as EnvAssignment splits it, which has checked it: the key before the first '='
+            int eq = e.indexOf('=');
+            c = c.putEnv(Bytes.bytes(e.substring(0, eq)), Bytes.bytes(e.substring(eq + 1)));
         }
         if (capture) {
             c = c.captureOutput();

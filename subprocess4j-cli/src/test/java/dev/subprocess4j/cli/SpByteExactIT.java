@@ -86,6 +86,16 @@ class SpByteExactIT {
         assertThat(shell.out()).isEqualTo(bytes(CAFE + "|" + BAD + "\n"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"C", "C.UTF-8"})
+    @Timeout(150)
+    void runSetsEnvironmentValuesAsTheBytesItWasGiven(String locale) throws IOException {
+        Result r = sh(locale, "exec \"$SP\" run --env 'V=" + CAFE + BAD + "' --env=W=" + BAD
+                + " -- sh -c 'printf \"%s|%s\\n\" \"$V\" \"$W\"'\n");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.hexOut()).isEqualTo(HexFormat.ofDelimiter(" ").formatHex(bytes(CAFE + BAD + "|" + BAD + "\n")));
+    }
+
     /** GNU parallel's and sp's cases; COMMAND's words are joined as shell text (quotes in them count). */
     static Stream<Arguments> parallelCases() {
         String in = CAFE + "\n" + BAD + ".x/y" + BAD + ".z\n" + "p" + BAD + "\n";
@@ -98,6 +108,7 @@ class SpByteExactIT {
                 // a job file, and -a/--arg-file (GNU parallel's and xargs' name for it)
                 List.of("-k", "echo", "={}=", "::::", "in.txt"),
                 List.of("-k", "-a", "in.txt", "echo", "={}="),
+                List.of("-k", "-0", "-a", "nul.txt", "echo", "={}="),
                 List.of("-k", "--arg-file", "in.txt", "echo", "[{}]", ":::", "1", BAD),
                 // stdin
                 List.of("-k", "echo", "x{}y"),
@@ -123,6 +134,7 @@ class SpByteExactIT {
         Files.write(dir.resolve("cols.txt"), bytes("a" + BAD + "b\n" + CAFE + BAD + "c\n"));
         Files.write(dir.resolve("cmds.txt"), bytes("echo " + CAFE + "\nprintf '%s\\n' '" + BAD + "'\n"));
         Files.write(dir.resolve("stdin.txt"), bytes(stdin));
+        Files.write(dir.resolve("nul.txt"), bytes(CAFE + "\0" + BAD + "\n" + BAD + "\0"));
         Result gnu = sh(locale, "exec parallel --will-cite" + quote(args) + " <stdin.txt\n");
         Result sp = sh(locale, "exec \"$SP\" parallel --progress never" + quote(args) + " <stdin.txt\n");
         assertThat(gnu.status()).as("GNU parallel: %s", gnu.err()).isZero();
@@ -145,6 +157,22 @@ class SpByteExactIT {
         assertThat(column).isEqualTo(commandColumn(dir.resolve("gnu.log"))).hasSize(2);
         assertThat(column.get(0)).contains(CAFE).endsWith(BAD);
         assertThat(column.get(1)).contains(BAD).endsWith(BAD);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"C", "C.UTF-8"})
+    @Timeout(150)
+    void resultsFilesHoldTheBytesAsGnuParallels(String locale) throws IOException {
+        String args = quote(List.of("-k", "echo", CAFE + " " + BAD + "{}", ":::", "1", "2"));
+        Result gnu = sh(locale, "exec parallel --will-cite --results gnu" + args + "\n");
+        Result sp = sh(locale, "exec \"$SP\" parallel --progress never --results sp" + args + "\n");
+        assertThat(sp.status()).as(sp.err()).isZero();
+        assertThat(sp.out()).isEqualTo(gnu.out()).isEmpty();
+        for (String job : List.of("1/1", "1/2")) {
+            assertThat(Files.readAllBytes(dir.resolve("sp/" + job + "/stdout")))
+                    .isEqualTo(Files.readAllBytes(dir.resolve("gnu/" + job + "/stdout")))
+                    .isEqualTo(bytes(CAFE + " " + BAD + job.substring(2) + "\n"));
+        }
     }
 
     /** The Command column of a joblog, one byte per char. */

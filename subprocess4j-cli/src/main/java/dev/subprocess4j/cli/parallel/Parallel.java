@@ -35,9 +35,10 @@ public final class Parallel {
         this.out = out;
         this.err = err;
         this.in = in;
+        RawArgs own = raw.beforeTail(o.args.size());
         o.args = new java.util.ArrayList<>(raw.tail(o.args));
-        o.colsep = raw.option(o.colsep, "--colsep");
-        o.tagString = raw.option(o.tagString, "--tagstring");
+        o.colsep = own.option(o.colsep, "--colsep");
+        o.tagString = own.option(o.tagString, "--tagstring");
     }
 
     /**

@@ -136,7 +136,7 @@ public final class ParallelOptions {
     boolean tag;
 
     @Option(names = "--tagstring", paramLabel = "STR",
-            description = "Prefix each output line with STR, replacement strings filled in, and a TAB (implies --tag).")
+            description = "Prefix each output line with STR, replacement strings filled in (unquoted), and a TAB (implies --tag).")
     String tagString;
 
     @Option(names = "--joblog", paramLabel = "FILE",

@@ -293,7 +293,7 @@ class GettingStartedIT {
     private static String maven(String... goals) throws Exception {
         List<String> argv = new ArrayList<>(List.of(Path.of(property("getting-started.maven.home"), "bin/mvn").toString(),
                 "-B", "-Dmaven.repo.local=" + m2, "-Dmaven.repo.local.tail=" + property("getting-started.local.repository")));
-        if (Boolean.parseBoolean(System.getProperty("getting-started.offline"))) {
+        if (property("getting-started.offline").equals("offline=true")) {
             argv.add("-o");
         }
         argv.addAll(List.of(goals));
@@ -321,7 +321,7 @@ class GettingStartedIT {
     }
 
     private static void assertNoJvmWarning(String how, String output) {
-        assertThat(JVM_WARNING.matcher(output).results().map(Matcher::group).toList())
+        assertThat(JVM_WARNING.matcher(output).results().map(java.util.regex.MatchResult::group).toList())
                 .as("JDK warnings printed by %s", how).isEmpty();
     }
 

@@ -309,7 +309,7 @@ class GettingStartedIT {
 
     private static void assertQuickStartRan(String how, String output) {
         assertThat(output).as("what %s printed", how).contains("kernel ").containsPattern("(?m)^2 errors$")
-                .contains("> ERROR disk full").contains("one\ntwo\n");
+                .contains("> ERROR disk full").contains("one\ntwo\n").doesNotContainPattern("(?m)null");
         assertNoJvmWarning(how, output);
     }
 

@@ -16,8 +16,9 @@ fi
 command -v python3 >/dev/null || { echo "pty-bench.sh needs python3 for the Python contender" >&2; exit 1; }
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, Linux $(uname -r), $(ldd --version | head -n 1), $(python3 --version)"
+echo "pty4j $(sed -n 's|.*<pty4j.version>\(.*\)</pty4j.version>.*|\1|p' "$here/pom.xml")"
 echo "load before: $(uptime | sed 's/.*load average/load average/')"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -Dcalls="${1:-200}" -Drounds="${2:-5}" \
-  -cp "$jar" dev.subprocess4j.bench.PtyBench "$here/ptyloop.py"
+  -cp "$jar" dev.subprocess4j.bench.PtyBench "$here/ptyloop.py" 2>&1 | grep -v '^SLF4J:'  # pty4j's logger has no binding
 echo "load after: $(uptime | sed 's/.*load average/load average/')"

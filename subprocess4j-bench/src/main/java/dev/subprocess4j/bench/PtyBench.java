@@ -32,8 +32,7 @@ public final class PtyBench {
 
     public static void main(String[] args) throws Exception {
         String pyloop = args[0];
-        System.out.printf("backend %s, JDK %s, pty4j %s, %d rounds x %d calls%n", Subprocess.backend(),
-                System.getProperty("java.version"), PtyProcess.class.getPackage().getImplementationVersion(),
+        System.out.printf("backend %s, JDK %s, %d rounds x %d calls%n", Subprocess.backend(),
                 ROUNDS, CALLS);
         Command libTrue = Subprocess.command("/bin/true").pty();
         // stdout(PIPE) alone: the whole transcript on the terminal, as pty4j and pty.fork read it

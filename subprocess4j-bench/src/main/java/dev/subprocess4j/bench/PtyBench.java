@@ -8,7 +8,6 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Subprocess;
 import java.io.InputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +32,7 @@ public final class PtyBench {
     public static void main(String[] args) throws Exception {
         String pyloop = args[0];
         System.out.printf("backend %s, JDK %s, %d rounds x %d calls%n", Subprocess.backend(),
-                ROUNDS, CALLS);
+                System.getProperty("java.version"), ROUNDS, CALLS);
         Command libTrue = Subprocess.command("/bin/true").pty();
         // stdout(PIPE) alone: the whole transcript on the terminal, as pty4j and pty.fork read it
         Command libEcho = Subprocess.command("/bin/echo", "test").pty().stdout(Redirect.PIPE);

@@ -25,6 +25,8 @@ public final class PtyBench {
     static final int CALLS = Integer.getInteger("calls", 200);
     static final int ROUNDS = Integer.getInteger("rounds", 5);
     static final byte[] TEST_CRLF = {'t', 'e', 's', 't', '\r', '\n'};
+    /** pty4j calls that failed (wrong exit status or transcript), by what was seen. */
+    static final Map<String, Integer> PTY4J_FAILURES = new LinkedHashMap<>();
 
     private PtyBench() {
     }
@@ -61,6 +63,8 @@ public final class PtyBench {
         us.forEach((k, v) -> med.put(k, QuickBench.median(v)));
         med.forEach((k, v) -> System.out.printf("%-38s %8.1f us/call  (rounds: %s)%n", k, v,
                 us.get(k).stream().map(d -> String.format("%.0f", d)).toList()));
+        System.out.printf("pty4j calls that failed (of %d timed and 100 warm-up): %s%n", 2 * ROUNDS * CALLS,
+                PTY4J_FAILURES.isEmpty() ? "none" : PTY4J_FAILURES);
         for (String work : List.of("/bin/true", "echo transcript")) {
             double lib = med.get("library pty() " + work);
             System.out.printf("%-16s pty4j/library %.2fx   Python/library %.2fx%n", work,
@@ -86,7 +90,8 @@ public final class PtyBench {
         }
         int code = p.waitFor();
         if (code != 0 || (echo && !Arrays.equals(out, TEST_CRLF))) {
-            throw new IllegalStateException("pty4j: exit " + code + ", " + Arrays.toString(out));
+            // Seen under load: exit 1 and no output. Counted and reported, not fatal (the call's time counts).
+            PTY4J_FAILURES.merge("exit " + code + ", output " + Arrays.toString(out), 1, Integer::sum);
         }
     }
 }

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The library jar and POMs this build has just packaged are laid into a private local
  * repository ({@code ~/.m2} is only read, as {@code maven.repo.local.tail}: the plugins the project
- * needs are the ones this build uses, at this build's versions); then {@code mvn package} compiles
- * the quick start and runs a test of it under Surefire with the README's {@code argLine}, and the
+ * needs are the ones this build uses, at this build's versions; online, what {@code ~/.m2} lacks
+ * is downloaded into the private repository, and with {@code -o} the project's Maven is offline
+ * too); then {@code mvn verify} compiles the quick start and runs a test of it under Surefire and
+ * one under Failsafe, both with the README's {@code argLine}, and the
  * program runs with {@code exec:java} (nothing to add with this build's Maven), on the class path, on
  * the module path (the app a named module), with {@code java -jar} (the README's manifest) and
  * with a JFR recording. Each must exit with 0, print the quick start's output and no JDK warning
@@ -49,7 +51,7 @@ class GettingStartedIT {
     static Path app;
     static Path m2;
     static Path javaHome;
-    static String packageLog;
+    static String verifyLog;
 
     @BeforeAll
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -85,17 +87,34 @@ class GettingStartedIT {
                     }
                 }
                 """);
+        Files.writeString(app.resolve("src/test/java/QuickStartIT.java"), """
+                import static org.junit.jupiter.api.Assertions.assertEquals;
+
+                import dev.subprocess4j.Subprocess;
+                import org.junit.jupiter.api.Test;
+
+                class QuickStartIT {
+                    @Test
+                    void runsUnderFailsafe() throws Exception {
+                        assertEquals("linux-native", Subprocess.backend());
+                        QuickStart.main(new String[0]);
+                    }
+                }
+                """);
         Files.writeString(app.resolve("pom.xml"), pom(Files.readString(root.resolve("pom.xml"))));
 
-        packageLog = maven("package");
+        verifyLog = maven("verify");
     }
 
     @Test
-    void the_test_runs_under_Surefire_with_the_READMEs_argLine() throws IOException {
-        assertThat(packageLog).as("mvn package").contains("Tests run: 1, Failures: 0, Errors: 0, Skipped: 0");
-        String output = Files.readString(app.resolve("target/surefire-reports/QuickStartTest-output.txt"));
-        assertThat(output).as("the test's output").contains("2 errors");
-        assertNoJvmWarning("mvn package", packageLog + output);
+    void the_tests_run_under_Surefire_and_Failsafe_with_the_READMEs_argLine() throws IOException {
+        assertThat(verifyLog).as("mvn verify").contains("Running QuickStartTest").contains("Running QuickStartIT");
+        // (a failing test fails mvn verify, which maven() asserts against)
+        String surefire = Files.readString(app.resolve("target/surefire-reports/QuickStartTest-output.txt"));
+        String failsafe = Files.readString(app.resolve("target/failsafe-reports/QuickStartIT-output.txt"));
+        assertThat(surefire).as("the Surefire test's output").contains("2 errors");
+        assertThat(failsafe).as("the Failsafe test's output").contains("2 errors");
+        assertNoJvmWarning("mvn verify", verifyLog + surefire + failsafe);
     }
 
     @Test
@@ -199,12 +218,12 @@ class GettingStartedIT {
      * would pin them), so nothing but this build's plugins is needed.
      */
     private static String pom(String parentPom) {
-        String surefireRow = row("Maven tests");
+        String surefireRow = row("Maven tests (Surefire, Failsafe)");
         String argLine = codeSpans(surefireRow, 1).stream().filter(s -> s.startsWith("<argLine>")).findFirst()
                 .orElseThrow(() -> new AssertionError("no <argLine> in " + surefireRow));
         StringBuilder managed = new StringBuilder();
         for (String plugin : List.of("maven-compiler-plugin", "maven-resources-plugin", "maven-surefire-plugin",
-                "maven-jar-plugin", "maven-dependency-plugin", "maven-install-plugin", "maven-clean-plugin")) {
+                "maven-failsafe-plugin", "maven-jar-plugin", "maven-dependency-plugin", "maven-install-plugin", "maven-clean-plugin")) {
             managed.append("      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>").append(plugin)
                     .append("</artifactId><version>").append(version(parentPom, plugin)).append("</version></plugin>\n");
         }
@@ -243,6 +262,19 @@ class GettingStartedIT {
                           <redirectTestOutputToFile>true</redirectTestOutputToFile>
                         </configuration>
                       </plugin>
+                      <plugin>
+                        <groupId>org.apache.maven.plugins</groupId>
+                        <artifactId>maven-failsafe-plugin</artifactId>
+                        <configuration>
+                          %s
+                          <redirectTestOutputToFile>true</redirectTestOutputToFile>
+                        </configuration>
+                        <executions>
+                          <execution>
+                            <goals><goal>integration-test</goal><goal>verify</goal></goals>
+                          </execution>
+                        </executions>
+                      </plugin>
                 %s
                       <plugin>
                         <groupId>org.apache.maven.plugins</groupId>
@@ -269,7 +301,7 @@ class GettingStartedIT {
                   </build>
                 </project>
                 """.formatted(block("<!-- getting-started: dependency -->", "xml"), property("getting-started.junit"),
-                managed, argLine, block("<!-- getting-started: jar-plugin -->", "xml"));
+                managed, argLine, argLine, block("<!-- getting-started: jar-plugin -->", "xml"));
     }
 
     /** The version of {@code artifactId} in the parent POM's pluginManagement. */

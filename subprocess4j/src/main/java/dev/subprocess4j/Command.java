@@ -1118,13 +1118,25 @@ public final class Command {
         boolean newSession = spec.startNewSession || pty;
         boolean ownGroup = newSession || Integer.valueOf(0).equals(spec.processGroup);
         boolean killGroup = spec.killGroupOnTimeout != null ? spec.killGroupOnTimeout : ownGroup;
-        return new SpawnRequest(
-                spec.argv, spec.executable, spec.cwd, env, inherited,
-                stdin, stdout, spec.stderr, input,
-                spec.timeout, spec.killSignal, spec.killGrace, killGroup,
-                newSession, spec.processGroup, spec.user, spec.group, spec.extraGroups,
-                spec.umask, spec.rlimits, spec.passFds, spec.closeFds, spec.restoreSignals,
-                spec.killOnParentExit, text(), pty ? spec.pty.clone() : null, spec.rawArgv, spec.rawEnv);
+        return SpawnRequest.builder(spec.argv)
+                .rawArgv(spec.rawArgv)
+                .executable(spec.executable)
+                .cwd(spec.cwd)
+                .environment(env, inherited, spec.rawEnv)
+                .stdio(stdin, stdout, spec.stderr)
+                .input(input)
+                .text(text())
+                .timeout(spec.timeout)
+                .kill(spec.killSignal, spec.killGrace, killGroup)
+                .killOnParentExit(spec.killOnParentExit)
+                .identity(spec.user, spec.group, spec.extraGroups, spec.umask)
+                .newSession(newSession)
+                .processGroup(spec.processGroup)
+                .rlimits(spec.rlimits)
+                .fds(spec.passFds, spec.closeFds)
+                .restoreSignals(spec.restoreSignals)
+                .pty(pty ? new SpawnRequest.Pty(spec.pty[0], spec.pty[1]) : null)
+                .build();
     }
 
     /** The argv quoted as a shell would read it ({@link Shlex#join}); never an environment value. */

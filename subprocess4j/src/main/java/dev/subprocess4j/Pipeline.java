@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  *         .timeout(Duration.ofSeconds(10))
  *         .check()
  *         .run();
- * long errors = Long.parseLong(r.stdout().strip());
+ * long errors = Long.parseLong(r.stdio().stdout().strip());
  *
  * // yes | head -n 1: yes dies of SIGPIPE once head has exited, which does not count
  * Subprocess.pipeline(Subprocess.command("yes"), Subprocess.command("head", "-n", "1")).check().run();
@@ -255,7 +255,7 @@ public final class Pipeline {
         List<CompletableFuture<Outcome>> io = new ArrayList<>(n);
         try {
             for (int i = 0; i < n; i++) {
-                io.add(children.get(i).communicateAsync(i == 0 ? requests.getFirst().input() : null));
+                io.add(children.get(i).communicateAsync(i == 0 ? requests.getFirst().stdio().input().orElse(null) : null));
             }
             CompletableFuture.allOf(io.toArray(CompletableFuture[]::new)).get();
         } catch (InterruptedException e) {

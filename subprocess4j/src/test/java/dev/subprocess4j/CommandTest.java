@@ -170,7 +170,7 @@ class CommandTest {
         Command c = echo().env(env);
         env.put("B", "2");
 
-        assertThat(c.toRequest().environment()).isEqualTo(Map.of("A", "1"));
+        assertThat(c.toRequest().env().variables()).isEqualTo(Map.of("A", "1"));
     }
 
     // ---- timeouts, limits, numbers ------------------------------------------------------------
@@ -372,17 +372,12 @@ class CommandTest {
     /** Everything a command would hand a backend, arrays by content. */
     private static String state(Command c) {
         SpawnRequest r = c.toRequest();
-        String rlimits = r.rlimits().entrySet().stream()
+        String rlimits = r.setup().rlimits().entrySet().stream()
                 .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).collect(Collectors.joining(","));
-        return String.join("|", String.valueOf(r.argv()), String.valueOf(r.executable()), String.valueOf(r.cwd()),
-                String.valueOf(r.environment()), String.valueOf(r.environmentInherited()),
-                String.valueOf(r.stdin()), String.valueOf(r.stdout()), String.valueOf(r.stderr()),
-                Arrays.toString(r.input()), String.valueOf(r.timeout()), String.valueOf(r.killSignal()),
-                String.valueOf(r.killGrace()), String.valueOf(r.killGroupOnTimeout()), String.valueOf(r.startNewSession()),
-                String.valueOf(r.processGroup()), String.valueOf(r.user()), String.valueOf(r.group()),
-                String.valueOf(r.extraGroups()), String.valueOf(r.umask()), rlimits, Arrays.toString(r.passFds()),
-                String.valueOf(r.closeFds()), String.valueOf(r.restoreSignals()), String.valueOf(r.killOnParentExit()),
-                String.valueOf(r.text()));
+        return String.join("|", String.valueOf(r.exec()), String.valueOf(r.env().variables()),
+                String.valueOf(r.env().inherited()), String.valueOf(r.stdio()),
+                r.stdio().input().map(Arrays::toString).orElse("no input"), String.valueOf(r.lifetime()),
+                String.valueOf(r.identity()), String.valueOf(r.setup()), rlimits);
     }
 
     @Test

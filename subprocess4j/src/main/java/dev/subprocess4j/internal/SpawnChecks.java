@@ -30,11 +30,11 @@ public final class SpawnChecks {
 
     /** The PATH the child gets. */
     public static String childPath(SpawnRequest r) {
-        byte[] raw = r.rawEnvironment().get(PATH_BYTES);
+        byte[] raw = r.env().raw().get(PATH_BYTES);
         if (raw != null) {
             return ByteString.display(raw); // not UTF-8: the lookup sees it decoded with replacement
         }
-        return r.environment().getOrDefault("PATH", DEFAULT_PATH);
+        return r.env().variables().getOrDefault("PATH", DEFAULT_PATH);
     }
 
     private static final ByteString PATH_BYTES = new ByteString("PATH".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -51,7 +51,7 @@ public final class SpawnChecks {
         if (program.contains("/")) {
             return program;
         }
-        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        Path base = r.exec().cwd().orElseGet(() -> Path.of("").toAbsolutePath());
         boolean denied = false;
         for (String dir : childPath(r).split(":", -1)) {
             Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
@@ -80,22 +80,22 @@ public final class SpawnChecks {
 
     /** The CHDIR failure for the request's directory, or null when there is none. */
     public static SpawnException cwdFailure(SpawnRequest r) {
-        if (r.cwd() == null) {
+        if (r.exec().cwd().isEmpty()) {
             return null;
         }
-        int errno = cwdProblem(r.cwd());
-        return errno == 0 ? null : new SpawnException(SpawnException.Step.CHDIR, errno, r.program(), r.cwd().toString());
+        int errno = cwdProblem(r.exec().cwd().orElseThrow());
+        return errno == 0 ? null : new SpawnException(SpawnException.Step.CHDIR, errno, r.program(), r.exec().cwd().orElseThrow().toString());
     }
 
     /** The OPEN_REDIRECT failure of the first redirect file that cannot be opened, or null. */
     public static SpawnException redirectFailure(SpawnRequest r) {
-        if (r.stdin() instanceof Redirect.ReadFile(Path p)) {
+        if (r.stdio().stdin() instanceof Redirect.ReadFile(Path p)) {
             SpawnException e = openFailure(r, p, StandardOpenOption.READ);
             if (e != null) {
                 return e;
             }
         }
-        for (Redirect out : List.of(r.stdout(), r.stderr())) {
+        for (Redirect out : List.of(r.stdio().stdout(), r.stdio().stderr())) {
             if (out instanceof Redirect.WriteFile(Path p, boolean append)) {
                 SpawnException e = openFailure(r, p, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                         append ? StandardOpenOption.APPEND : StandardOpenOption.WRITE);

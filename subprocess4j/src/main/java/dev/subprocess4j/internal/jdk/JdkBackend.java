@@ -82,7 +82,7 @@ public final class JdkBackend implements Backend {
         JdkChild child = new JdkChild(process, r, startNanos);
         if (Log.get().isLoggable(Level.DEBUG)) {
             Log.get().log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3})", process.pid(),
-                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME);
+                    dev.subprocess4j.Shlex.join(r.argv()), r.exec().cwd().map(Object::toString).orElse("inherited"), NAME);
         }
         return child;
     }
@@ -115,8 +115,9 @@ public final class JdkBackend implements Backend {
             }
             builders.add(pb);
             // What the child object sees: the joined ends are not the JVM's (nothing to pump or close).
-            views.add(r.asPipelineStage(i > 0 ? Redirect.INHERIT : r.stdin(), i < n - 1 ? Redirect.INHERIT : r.stdout(),
-                    r.processGroup(), r.killGroupOnTimeout()));
+            views.add(r.asPipelineStage(i > 0 ? Redirect.INHERIT : r.stdio().stdin(), i < n - 1 ? Redirect.INHERIT : r.stdio().stdout(),
+                    r.setup().processGroup().isPresent() ? r.setup().processGroup().getAsInt() : null,
+                    r.lifetime().killGroupOnTimeout()));
         }
         long startNanos = System.nanoTime();
         List<Process> processes;
@@ -147,7 +148,7 @@ public final class JdkBackend implements Backend {
      */
     private static void checkFound(SpawnRequest r) {
         String program = r.program();
-        Path base = r.cwd() != null ? r.cwd() : Path.of("").toAbsolutePath();
+        Path base = r.exec().cwd().orElseGet(() -> Path.of("").toAbsolutePath());
         if (program.contains("/")) {
             Path file = base.resolve(program);
             if (!Files.exists(file)) {
@@ -184,80 +185,78 @@ public final class JdkBackend implements Backend {
         checkRedirectFiles(r);
 
         List<String> command = new ArrayList<>(r.argv());
-        if (r.rawArgv() != null) {
+        r.exec().rawArgv().ifPresent(raw -> {
             Charset jnu = jnuCharset();
             for (int i = 0; i < command.size(); i++) {
-                command.set(i, ByteString.decode(r.rawArgv()[i], jnu)); // checkEncodable: round-trips
+                command.set(i, ByteString.decode(raw[i], jnu)); // checkEncodable: round-trips
             }
-        }
-        command.set(0, r.rawArgv() != null && program.equals(r.argv().getFirst()) ? command.getFirst() : program);
+        });
+        command.set(0, r.exec().rawArgv().isPresent() && program.equals(r.argv().getFirst()) ? command.getFirst() : program);
         ProcessBuilder pb = new ProcessBuilder(command);
-        if (r.cwd() != null) {
-            pb.directory(r.cwd().toFile());
-        }
-        if (!r.environmentInherited()) {
+        r.exec().cwd().ifPresent(dir -> pb.directory(dir.toFile()));
+        if (!r.env().inherited()) {
             Map<String, String> env = pb.environment();
             env.clear();
-            env.putAll(r.environment());
+            env.putAll(r.env().variables());
             Charset jnu = jnuCharset();
-            r.rawEnvironment().forEach((k, v) -> env.put(ByteString.decode(k.bytes(), jnu), ByteString.decode(v, jnu)));
+            r.env().raw().forEach((k, v) -> env.put(ByteString.decode(k.bytes(), jnu), ByteString.decode(v, jnu)));
         }
-        pb.redirectInput(inputRedirect(r.stdin()));
-        pb.redirectOutput(outputRedirect(r.stdout(), 1));
-        if (r.stderr() == Redirect.STDOUT) {
+        pb.redirectInput(inputRedirect(r.stdio().stdin()));
+        pb.redirectOutput(outputRedirect(r.stdio().stdout(), 1));
+        if (r.stdio().stderr() == Redirect.STDOUT) {
             pb.redirectErrorStream(true);
         } else {
-            pb.redirectError(outputRedirect(r.stderr(), 2));
+            pb.redirectError(outputRedirect(r.stdio().stderr(), 2));
         }
         return pb;
     }
 
     private static void checkSupported(SpawnRequest r) {
-        if (r.pty() != null) {
+        if (r.setup().pty().isPresent()) {
             throw refuse("pty()");
         }
-        if (r.startNewSession()) {
+        if (r.setup().newSession()) {
             throw refuse("startNewSession()");
         }
-        if (r.processGroup() != null) {
-            throw refuse("processGroup(" + r.processGroup() + ")");
+        if (r.setup().processGroup().isPresent()) {
+            throw refuse("processGroup(" + r.setup().processGroup().getAsInt() + ")");
         }
-        if (!r.rlimits().isEmpty()) {
-            throw refuse("rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)");
+        if (!r.setup().rlimits().isEmpty()) {
+            throw refuse("rlimit(" + r.setup().rlimits().keySet().iterator().next() + ", ...)");
         }
-        if (r.user() != null) {
-            throw refuse("user(" + r.user() + ")");
+        if (r.identity().user().isPresent()) {
+            throw refuse("user(" + r.identity().user().orElseThrow() + ")");
         }
-        if (r.group() != null) {
-            throw refuse("group(" + r.group() + ")");
+        if (r.identity().group().isPresent()) {
+            throw refuse("group(" + r.identity().group().orElseThrow() + ")");
         }
-        if (r.extraGroups() != null) {
+        if (r.identity().extraGroups().isPresent()) {
             throw refuse("extraGroups(...)");
         }
-        if (r.umask() != null) {
-            throw refuse("umask(0" + Integer.toOctalString(r.umask()) + ")");
+        if (r.identity().umask().isPresent()) {
+            throw refuse("umask(0" + Integer.toOctalString(r.identity().umask().getAsInt()) + ")");
         }
-        if (r.passFds().length > 0) {
-            throw refuse("passFds(" + r.passFds()[0] + ")");
+        if (r.setup().passFds().length > 0) {
+            throw refuse("passFds(" + r.setup().passFds()[0] + ")");
         }
-        if (!r.closeFds()) {
+        if (!r.setup().closeFds()) {
             throw refuse("closeFds(false)");
         }
-        if (r.killOnParentExit()) {
+        if (r.lifetime().killOnParentExit()) {
             throw refuse("killOnParentExit()");
         }
-        if (r.executable() != null && !r.executable().toString().equals(r.argv().getFirst())) {
-            throw refuse("executable(" + r.executable() + ") with a different argv[0] '" + r.argv().getFirst() + "'");
+        if (r.exec().executable().filter(e -> !e.toString().equals(r.argv().getFirst())).isPresent()) {
+            throw refuse("executable(" + r.exec().executable().orElseThrow() + ") with a different argv[0] '" + r.argv().getFirst() + "'");
         }
-        if (r.killSignal() != Signal.SIGKILL && r.killSignal() != Signal.SIGTERM) {
-            throw refuse("killSignal(" + r.killSignal() + ")");
+        if (r.lifetime().killSignal() != Signal.SIGKILL && r.lifetime().killSignal() != Signal.SIGTERM) {
+            throw refuse("killSignal(" + r.lifetime().killSignal() + ")");
         }
-        if (r.killGroupOnTimeout()) {
+        if (r.lifetime().killGroupOnTimeout()) {
             throw refuse("killGroupOnTimeout(true)");
         }
-        checkFdRedirect(r.stdin(), 0, "stdin");
-        checkFdRedirect(r.stdout(), 1, "stdout");
-        checkFdRedirect(r.stderr(), 2, "stderr");
+        checkFdRedirect(r.stdio().stdin(), 0, "stdin");
+        checkFdRedirect(r.stdio().stdout(), 1, "stdout");
+        checkFdRedirect(r.stdio().stderr(), 2, "stderr");
     }
 
     private static void checkFdRedirect(Redirect redirect, int own, String stream) {
@@ -282,18 +281,18 @@ public final class JdkBackend implements Backend {
         String hint = " cannot be passed by the " + NAME + " backend under the JVM's " + jnu
                 + " encoding (sun.jnu.encoding, from the locale); run the JVM with a UTF-8 locale such as LANG=C.UTF-8";
         for (int i = 0; i < r.argv().size(); i++) {
-            if (r.rawArgv() != null && roundTrips(r.rawArgv()[i], jnuCharset())) {
+            if (r.exec().rawArgv().isPresent() && roundTrips(r.exec().rawArgv().orElseThrow()[i], jnuCharset())) {
                 continue; // bytes the JDK passes unchanged
             }
             if (!isAscii(r.argv().get(i))) {
                 throw new UnsupportedOperationException("non-ASCII argument " + i + " '" + r.argv().get(i) + "'" + hint);
             }
         }
-        if (r.cwd() != null && !isAscii(r.cwd().toString())) {
-            throw new UnsupportedOperationException("non-ASCII cwd '" + r.cwd() + "'" + hint);
+        if (r.exec().cwd().isPresent() && !isAscii(r.exec().cwd().orElseThrow().toString())) {
+            throw new UnsupportedOperationException("non-ASCII cwd '" + r.exec().cwd().orElseThrow() + "'" + hint);
         }
-        if (!r.environmentInherited()) {
-            for (Map.Entry<String, String> e : r.environment().entrySet()) {
+        if (!r.env().inherited()) {
+            for (Map.Entry<String, String> e : r.env().variables().entrySet()) {
                 if (!isAscii(e.getKey()) || !isAscii(e.getValue())) {
                     throw new UnsupportedOperationException("non-ASCII environment variable '" + e.getKey() + "'" + hint);
                 }
@@ -324,15 +323,13 @@ public final class JdkBackend implements Backend {
         Charset jnu = jnuCharset();
         String why = " cannot be passed unchanged by the " + NAME + " backend: ProcessBuilder encodes text with the JVM's "
                 + jnu.name() + " (sun.jnu.encoding, from the locale); use the linux-native backend to pass any bytes";
-        if (r.rawArgv() != null) {
-            for (int i = 0; i < r.rawArgv().length; i++) {
-                if (!roundTrips(r.rawArgv()[i], jnu)) {
-                    throw new UnsupportedOperationException("argument " + i + " of bytes "
-                            + ByteString.hex(r.rawArgv()[i]) + why);
-                }
+        byte[][] raw = r.exec().rawArgv().orElse(new byte[0][]);
+        for (int i = 0; i < raw.length; i++) {
+            if (!roundTrips(raw[i], jnu)) {
+                throw new UnsupportedOperationException("argument " + i + " of bytes " + ByteString.hex(raw[i]) + why);
             }
         }
-        for (Map.Entry<ByteString, byte[]> e : r.rawEnvironment().entrySet()) {
+        for (Map.Entry<ByteString, byte[]> e : r.env().raw().entrySet()) {
             if (!roundTrips(e.getKey().bytes(), jnu) || !roundTrips(e.getValue(), jnu)) {
                 throw new UnsupportedOperationException("environment variable of key bytes " + ByteString.hex(e.getKey().bytes())
                         + " (its value is not shown)" + why);

@@ -71,9 +71,9 @@ final class JdkChild implements ChildProcess {
         this.request = request;
         this.pid = process.pid();
         this.startNanos = startNanos;
-        this.stdoutView = request.stdout() == Redirect.PIPE
+        this.stdoutView = request.stdio().stdout() == Redirect.PIPE
                 ? new InterruptibleInputStream(process.getInputStream(), "stdout of pid " + pid) : null;
-        this.stderrView = request.stderr() == Redirect.PIPE
+        this.stderrView = request.stdio().stderr() == Redirect.PIPE
                 ? new InterruptibleInputStream(process.getErrorStream(), "stderr of pid " + pid) : null;
         startPumps();
         CompletableFuture<Void> pumpsDone = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new))
@@ -81,13 +81,13 @@ final class JdkChild implements ChildProcess {
         this.exit = process.onExit()
                 .thenCombine(pumpsDone, (p, ignored) -> outcome(null, null));
         process.onExit().thenRun(this::logExit);
-        if (request.timeout() != null) {
+        if (request.lifetime().timeout().isPresent()) {
             PumpThreads.start("deadline-" + pid, this::watchDeadline);
         }
     }
 
     private void startPumps() {
-        if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
+        if (request.stdio().stdin() instanceof Redirect.FromStream(InputStream in)) {
             OutputStream to = process.getOutputStream();
             // Not in pumps, so nothing waits for it: once the child has exited it can take no
             // more input, and a stream with no data yet (System.in, a socket) must not hold
@@ -100,9 +100,9 @@ final class JdkChild implements ChildProcess {
                 }
             });
         }
-        startOutputPump(request.stdout(), process.getInputStream(), "stdout", 1);
-        if (request.stderr() != Redirect.STDOUT) {
-            startOutputPump(request.stderr(), process.getErrorStream(), "stderr", 2);
+        startOutputPump(request.stdio().stdout(), process.getInputStream(), "stdout", 1);
+        if (request.stdio().stderr() != Redirect.STDOUT) {
+            startOutputPump(request.stdio().stderr(), process.getErrorStream(), "stderr", 2);
         }
     }
 
@@ -115,7 +115,7 @@ final class JdkChild implements ChildProcess {
                 pumps.add(PumpThreads.start(thread, () -> copy(from, jvmStream, name)));
             }
             case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
-                TextCodec.LineSplitter lines = request.text().new LineSplitter(perLine);
+                TextCodec.LineSplitter lines = request.stdio().text().new LineSplitter(perLine);
                 boolean delivering = true;
                 try (from) {
                     byte[] buffer = new byte[CHUNK];
@@ -176,16 +176,16 @@ final class JdkChild implements ChildProcess {
     }
 
     private void watchDeadline() throws InterruptedException {
-        long deadline = Deadlines.after(startNanos, request.timeout());
+        long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElseThrow());
         long remaining = deadline - System.nanoTime();
         if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
             exitedBeforeTheDeadline(deadline);
             return;
         }
         timedOut = true;
-        Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
-        sendSignal(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
+        Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.lifetime().timeout().orElseThrow(), request.lifetime().killSignal());
+        sendSignal(request.lifetime().killSignal());
+        if (request.lifetime().killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.lifetime().killGrace()), TimeUnit.NANOSECONDS)) {
             sendSignal(Signal.SIGKILL);
         }
     }
@@ -229,7 +229,7 @@ final class JdkChild implements ChildProcess {
                 return;
             }
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
-                    pid, request.timeout());
+                    pid, request.lifetime().timeout().orElseThrow());
             drainFromNanos = deadline; // before timedOut: readers check timedOut first; the grace is over
             timedOut = true;
             timedOutSignal.complete(null);
@@ -237,7 +237,7 @@ final class JdkChild implements ChildProcess {
     }
 
     private boolean hasPipedOutput() {
-        return request.stdout() == Redirect.PIPE || request.stderr() == Redirect.PIPE;
+        return request.stdio().stdout() == Redirect.PIPE || request.stdio().stderr() == Redirect.PIPE;
     }
 
     /** The pumps and, once communication started, its captures. */
@@ -291,7 +291,7 @@ final class JdkChild implements ChildProcess {
 
     @Override
     public OutputStream stdin() {
-        return request.stdin() == Redirect.PIPE ? process.getOutputStream() : null;
+        return request.stdio().stdin() == Redirect.PIPE ? process.getOutputStream() : null;
     }
 
     @Override
@@ -551,7 +551,7 @@ final class JdkChild implements ChildProcess {
     @Override
     public void closeStreams() {
         pipesSettled.complete(null);
-        if (request.stdin() == Redirect.PIPE) {
+        if (request.stdio().stdin() == Redirect.PIPE) {
             closeQuietly(process.getOutputStream());
         }
         if (stdoutView != null) {

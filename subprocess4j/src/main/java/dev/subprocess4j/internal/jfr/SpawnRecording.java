@@ -73,7 +73,7 @@ public final class SpawnRecording {
         e.pid = child.pid();
         e.program = program(r);
         e.argv = Shlex.join(r.argv());
-        e.cwd = r.cwd() == null ? "" : r.cwd().toString();
+        e.cwd = r.exec().cwd().map(Object::toString).orElse("");
         e.backend = backend;
         e.spawnPath = child.spawnPath();
         e.launcher = launcher;
@@ -127,7 +127,7 @@ public final class SpawnRecording {
             argv.append(argv.isEmpty() ? "" : " | ").append(Shlex.join(r.argv()));
         }
         e.argv = argv.toString();
-        e.cwd = first.cwd() == null ? "" : first.cwd().toString();
+        e.cwd = first.exec().cwd().map(Object::toString).orElse("");
         e.backend = backend;
         e.launcher = launcher;
         e.exception = failure.getClass().getName();
@@ -136,6 +136,6 @@ public final class SpawnRecording {
     }
 
     private static String program(SpawnRequest r) {
-        return r.executable() != null ? r.executable().toString() : r.argv().getFirst();
+        return r.program();
     }
 }

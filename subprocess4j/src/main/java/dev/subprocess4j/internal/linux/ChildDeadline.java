@@ -62,8 +62,8 @@ final class ChildDeadline implements ExitWatcher.Listener {
     /** Arms the deadline, counted from {@code startNanos} (lock held). */
     void arm(ExitWatcher exit, long startNanos) {
         this.exit = exit;
-        if (request.timeout() != null) {
-            long deadline = Deadlines.after(startNanos, request.timeout());
+        if (request.lifetime().timeout().isPresent()) {
+            long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElseThrow());
             if (deadline != Deadlines.NEVER) {
                 deadlineTimer = reactor.schedule(deadline, this::deadlinePassed);
             }
@@ -128,10 +128,10 @@ final class ChildDeadline implements ExitWatcher.Listener {
                 return;
             }
             timedOut = true;
-            Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
-            killForTimeout(request.killSignal());
-            if (request.killSignal() != Signal.SIGKILL) {
-                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
+            Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.lifetime().timeout().orElseThrow(), request.lifetime().killSignal());
+            killForTimeout(request.lifetime().killSignal());
+            if (request.lifetime().killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.lifetime().killGrace()), () -> {
                     sync.lock.lock();
                     try {
                         if (!exit.reaped()) {
@@ -149,7 +149,7 @@ final class ChildDeadline implements ExitWatcher.Listener {
     }
 
     private void killForTimeout(Signal s) {
-        if (request.killGroupOnTimeout() && ownGroup != null) {
+        if (request.lifetime().killGroupOnTimeout() && ownGroup != null) {
             int err = exit.signalGroup(ownGroup, s.number());
             if (err == 0) {
                 return; // the child is in its group: a second signal would be a second Ctrl-C to it
@@ -192,12 +192,12 @@ final class ChildDeadline implements ExitWatcher.Listener {
         drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut && reaped first
         timedOut = true;
         Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
-                pid, request.timeout());
+                pid, request.lifetime().timeout().orElseThrow());
         Integer group = ownGroup;
-        if (request.killGroupOnTimeout() && group != null) {
-            Signals.killGroup(group, request.killSignal().number());
-            if (request.killSignal() != Signal.SIGKILL) {
-                graceTimer = reactor.schedule(Deadlines.fromNow(request.killGrace()), () -> {
+        if (request.lifetime().killGroupOnTimeout() && group != null) {
+            Signals.killGroup(group, request.lifetime().killSignal().number());
+            if (request.lifetime().killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(request.lifetime().killGrace()), () -> {
                     sync.lock.lock();
                     try {
                         // Only while something still holds the pipes: if the first signal emptied the

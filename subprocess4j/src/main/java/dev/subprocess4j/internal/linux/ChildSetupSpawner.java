@@ -66,8 +66,8 @@ final class ChildSetupSpawner {
 
     /** Whether a request needs the child-setup path rather than {@code posix_spawn}. */
     static boolean needed(SpawnRequest r) {
-        return !r.rlimits().isEmpty() || r.umask() != null || r.passFds().length > 0 || r.killOnParentExit()
-                || Credentials.requested(r) || r.pty() != null;
+        return !r.setup().rlimits().isEmpty() || r.identity().umask().isPresent() || r.setup().passFds().length > 0 || r.lifetime().killOnParentExit()
+                || Credentials.requested(r) || r.setup().pty().isPresent();
     }
 
     /** The files, made at first use. */
@@ -144,7 +144,7 @@ final class ChildSetupSpawner {
                          int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         // A pass fd that was closed may have been reused for one of our pipes, or be one of the
         // child-setup code's own fds: it is not the caller's.
-        for (int fd : r.passFds()) {
+        for (int fd : r.setup().passFds()) {
             ChildSetupFiles.Open libraryFile = files().library();
             if (libraryFile != null && fd == libraryFile.fd()
                     || credentials != null && fd == files().helper().fd()) {
@@ -156,7 +156,7 @@ final class ChildSetupSpawner {
                 }
             }
         }
-        if (!r.killOnParentExit()) {
+        if (!r.lifetime().killOnParentExit()) {
             return spawnHere(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe, shared);
         }
         FutureTask<Spawned> task = new FutureTask<>(() -> spawnHere(r, path, credentials, files, stdinPipe,
@@ -190,62 +190,62 @@ final class ChildSetupSpawner {
             } else {
                 Mem.putAddress(spec, ChildSetup.SPEC_PATH, Mem.cString(arena, r.pathBytes(path)));
                 Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r));
-                if (r.killOnParentExit()) {
+                if (r.lifetime().killOnParentExit()) {
                     flags |= ChildSetup.FLAG_PDEATHSIG;
                 }
             }
             Mem.putAddress(spec, ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
-            if (r.cwd() != null) {
-                Mem.putAddress(spec, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.cwd().toString()));
+            if (r.exec().cwd().isPresent()) {
+                Mem.putAddress(spec, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.exec().cwd().orElseThrow().toString()));
             }
-            if (r.startNewSession()) {
+            if (r.setup().newSession()) {
                 flags |= ChildSetup.FLAG_SETSID;
             }
-            if (r.pty() != null) {
+            if (r.setup().pty().isPresent()) {
                 // stdout is always on the terminal (Command refuses pty() otherwise)
                 flags |= ChildSetup.FLAG_CTTY;
                 Mem.putLong(spec, ChildSetup.SPEC_CTTY_FD, 1);
             }
-            if (r.processGroup() != null) {
+            if (r.setup().processGroup().isPresent()) {
                 flags |= ChildSetup.FLAG_SETPGID;
-                Mem.putLong(spec, ChildSetup.SPEC_PGID, r.processGroup());
+                Mem.putLong(spec, ChildSetup.SPEC_PGID, r.setup().processGroup().getAsInt());
             }
-            if (r.umask() != null) {
+            if (r.identity().umask().isPresent()) {
                 flags |= ChildSetup.FLAG_UMASK;
-                Mem.putLong(spec, ChildSetup.SPEC_UMASK, r.umask());
+                Mem.putLong(spec, ChildSetup.SPEC_UMASK, r.identity().umask().getAsInt());
             }
-            if (r.restoreSignals()) {
+            if (r.setup().restoreSignals()) {
                 flags |= ChildSetup.FLAG_RESTORE_SIGNALS;
             }
-            if (r.closeFds()) {
+            if (r.setup().closeFds()) {
                 flags |= ChildSetup.FLAG_CLOSE_FDS;
             }
             Mem.putLong(spec, ChildSetup.SPEC_PARENT_PID, parentPid);
-            if (!r.rlimits().isEmpty() && credentials == null) { // else the helper sets them: see helperArgv
-                MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.rlimits().size());
+            if (!r.setup().rlimits().isEmpty() && credentials == null) { // else the helper sets them: see helperArgv
+                MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.setup().rlimits().size());
                 int i = 0;
-                for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+                for (Map.Entry<Rlimit, long[]> e : r.setup().rlimits().entrySet()) {
                     Mem.putLongAt(limits, i++, e.getKey().resource());
                     Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[0]));
                     Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[1]));
                 }
-                Mem.putLong(spec, ChildSetup.SPEC_NRLIMITS, r.rlimits().size());
+                Mem.putLong(spec, ChildSetup.SPEC_NRLIMITS, r.setup().rlimits().size());
                 Mem.putAddress(spec, ChildSetup.SPEC_RLIMITS, limits);
             }
-            if (r.passFds().length > 0) {
-                MemorySegment fds = arena.allocate(ValueLayout.JAVA_LONG, r.passFds().length);
-                for (int i = 0; i < r.passFds().length; i++) {
-                    Mem.putLongAt(fds, i, r.passFds()[i]); // ascending: Command sorts them
+            if (r.setup().passFds().length > 0) {
+                MemorySegment fds = arena.allocate(ValueLayout.JAVA_LONG, r.setup().passFds().length);
+                for (int i = 0; i < r.setup().passFds().length; i++) {
+                    Mem.putLongAt(fds, i, r.setup().passFds()[i]); // ascending: Command sorts them
                 }
-                Mem.putLong(spec, ChildSetup.SPEC_NPASS_FDS, r.passFds().length);
+                Mem.putLong(spec, ChildSetup.SPEC_NPASS_FDS, r.setup().passFds().length);
                 Mem.putAddress(spec, ChildSetup.SPEC_PASS_FDS, fds);
             }
-            redirect(spec, 0, r.stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0]);
-            redirect(spec, 1, r.stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1]);
-            if (r.stderr() == Redirect.STDOUT) {
+            redirect(spec, 0, r.stdio().stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0]);
+            redirect(spec, 1, r.stdio().stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1]);
+            if (r.stdio().stderr() == Redirect.STDOUT) {
                 Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
             } else {
-                redirect(spec, 2, r.stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1]);
+                redirect(spec, 2, r.stdio().stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1]);
             }
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
             MemorySegment pidfd = arena.allocate(ValueLayout.JAVA_INT);
@@ -280,7 +280,7 @@ final class ChildSetupSpawner {
                 Mem.putLong(spec, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
                 Mem.putLong(spec, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
                 if (credentials != null) {
-                    int helperFlags = credentials.helperFlags() | (r.killOnParentExit() ? ChildSetup.HELPER_PDEATHSIG : 0);
+                    int helperFlags = credentials.helperFlags() | (r.lifetime().killOnParentExit() ? ChildSetup.HELPER_PDEATHSIG : 0);
                     Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
                             helperArgv(errorPipe[1], helperFlags, parentPid, credentials, path, r)));
                 }
@@ -332,7 +332,7 @@ final class ChildSetupSpawner {
      */
     private static List<byte[]> helperArgv(int errorFd, int helperFlags, long parentPid, Credentials c, String path,
                                            SpawnRequest r) {
-        List<String> argv = new ArrayList<>(11 + c.groups().length + 3 * r.rlimits().size() + r.argv().size());
+        List<String> argv = new ArrayList<>(11 + c.groups().length + 3 * r.setup().rlimits().size() + r.argv().size());
         argv.add(ChildSetupFiles.HELPER);
         argv.add(Integer.toString(ChildSetup.VERSION));
         argv.add(Integer.toString(errorFd));
@@ -344,8 +344,8 @@ final class ChildSetupSpawner {
         for (long g : c.groups()) {
             argv.add(Long.toString(g));
         }
-        argv.add(Integer.toString(r.rlimits().size()));
-        for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+        argv.add(Integer.toString(r.setup().rlimits().size()));
+        for (Map.Entry<Rlimit, long[]> e : r.setup().rlimits().entrySet()) {
             argv.add(Integer.toString(e.getKey().resource()));
             argv.add(Long.toString(kernelLimit(e.getValue()[0])));
             argv.add(Long.toString(kernelLimit(e.getValue()[1])));
@@ -369,17 +369,18 @@ final class ChildSetupSpawner {
                 ? SpawnException.Step.values()[stepNumber] : SpawnException.Step.HELPER;
         String subject = switch (step) {
             case EXEC -> r.program().contains("/") ? path : r.program();
-            case CHDIR -> String.valueOf(r.cwd());
+            case CHDIR -> String.valueOf(r.exec().cwd().orElse(null));
             case OPEN_REDIRECT -> redirectSubject(r, detail);
             case FDS -> detail == ChildSetup.DETAIL_UNSHARE ? "close_range(CLOSE_RANGE_UNSHARE)" : "fd " + detail;
             case RLIMIT -> rlimitSubject(r, detail);
-            case UMASK -> "0" + Integer.toOctalString(r.umask() == null ? 0 : r.umask());
+            case UMASK -> "0" + Integer.toOctalString(r.identity().umask().orElse(0));
             case SIGNALS -> "signal " + detail;
             case SETSID -> detail == ChildSetup.DETAIL_CTTY ? "ioctl(TIOCSCTTY)" : r.program();
             case SETPGID -> "process group " + detail;
-            case SETGROUPS -> r.extraGroups() == null ? "[]" : r.extraGroups().toString();
-            case SETGID -> r.group() != null ? r.group() : r.user() + " (primary group " + Integer.toUnsignedLong(detail) + ")";
-            case SETUID -> String.valueOf(r.user());
+            case SETGROUPS -> String.valueOf(r.identity().extraGroups().orElse(List.of()));
+            case SETGID -> r.identity().group().orElseGet(() -> r.identity().user().orElse(null) + " (primary group "
+                    + Integer.toUnsignedLong(detail) + ")");
+            case SETUID -> String.valueOf(r.identity().user().orElse(null));
             case PDEATHSIG -> r.program();
             case HELPER, CONNECT -> helper == null ? ChildSetupFiles.HELPER : helper.description();
         };
@@ -387,7 +388,7 @@ final class ChildSetupSpawner {
     }
 
     private static String redirectSubject(SpawnRequest r, int fd) {
-        Redirect redirect = fd == 0 ? r.stdin() : fd == 1 ? r.stdout() : r.stderr();
+        Redirect redirect = fd == 0 ? r.stdio().stdin() : fd == 1 ? r.stdio().stdout() : r.stdio().stderr();
         return switch (redirect) {
             case Redirect.ReadFile(Path p) -> p.toString();
             case Redirect.WriteFile(Path p, boolean append) -> p.toString();
@@ -396,7 +397,7 @@ final class ChildSetupSpawner {
     }
 
     private static String rlimitSubject(SpawnRequest r, int resource) {
-        for (Map.Entry<Rlimit, long[]> e : r.rlimits().entrySet()) {
+        for (Map.Entry<Rlimit, long[]> e : r.setup().rlimits().entrySet()) {
             if (e.getKey().resource() == resource) {
                 return "rlimit(" + e.getKey() + ", " + limitText(e.getValue()[0]) + ", " + limitText(e.getValue()[1]) + ")";
             }

@@ -24,7 +24,7 @@ record Credentials(int helperFlags, long uid, long gid, long[] groups) {
 
     /** Whether the request changes any id. */
     static boolean requested(SpawnRequest r) {
-        return r.user() != null || r.group() != null || r.extraGroups() != null;
+        return r.identity().user().isPresent() || r.identity().group().isPresent() || r.identity().extraGroups().isPresent();
     }
 
     /**
@@ -37,18 +37,18 @@ record Credentials(int helperFlags, long uid, long gid, long[] groups) {
         long uid = -1;
         long gid = -1;
         long[] groups = new long[0];
-        if (r.user() != null) {
-            Pwd.Entry user = user(r.user(), r.group() == null);
+        if (r.identity().user().isPresent()) {
+            Pwd.Entry user = user(r.identity().user().orElseThrow(), r.identity().group().isEmpty());
             uid = user.uid();
             gid = user.gid();
             flags |= ChildSetup.HELPER_SETUID | ChildSetup.HELPER_SETGID | ChildSetup.HELPER_SETGROUPS;
         }
-        if (r.group() != null) {
-            gid = group(r.group(), "group");
+        if (r.identity().group().isPresent()) {
+            gid = group(r.identity().group().orElseThrow(), "group");
             flags |= ChildSetup.HELPER_SETGID;
         }
-        if (r.extraGroups() != null) {
-            List<String> names = r.extraGroups();
+        if (r.identity().extraGroups().isPresent()) {
+            List<String> names = r.identity().extraGroups().orElseThrow();
             groups = new long[names.size()];
             for (int i = 0; i < groups.length; i++) {
                 groups[i] = group(names.get(i), "extra group");

@@ -137,13 +137,13 @@ public final class LinuxBackend implements Backend {
 
     /** An option of the child-setup path on a platform whose C code this build could not compile. */
     private static UnsupportedOperationException noChildSetup(SpawnRequest r) {
-        String option = !r.rlimits().isEmpty() ? "rlimit(" + r.rlimits().keySet().iterator().next() + ", ...)"
-                : r.user() != null ? "user(" + r.user() + ")"
-                : r.group() != null ? "group(" + r.group() + ")"
-                : r.extraGroups() != null ? "extraGroups(...)"
-                : r.umask() != null ? "umask(0" + Integer.toOctalString(r.umask()) + ")"
-                : r.passFds().length > 0 ? "passFds(" + r.passFds()[0] + ")"
-                : r.pty() != null ? "pty()"
+        String option = !r.setup().rlimits().isEmpty() ? "rlimit(" + r.setup().rlimits().keySet().iterator().next() + ", ...)"
+                : r.identity().user().isPresent() ? "user(" + r.identity().user().orElseThrow() + ")"
+                : r.identity().group().isPresent() ? "group(" + r.identity().group().orElseThrow() + ")"
+                : r.identity().extraGroups().isPresent() ? "extraGroups(...)"
+                : r.identity().umask().isPresent() ? "umask(0" + Integer.toOctalString(r.identity().umask().getAsInt()) + ")"
+                : r.setup().passFds().length > 0 ? "passFds(" + r.setup().passFds()[0] + ")"
+                : r.setup().pty().isPresent() ? "pty()"
                 : "killOnParentExit()";
         return new UnsupportedOperationException(option + " is not supported by the " + NAME + " backend on "
                 + ChildSetupFiles.platform() + ": this build of subprocess4j has no child-setup code for it");
@@ -200,19 +200,19 @@ public final class LinuxBackend implements Backend {
         try (Arena arena = Arena.ofConfined()) {
             // The redirect files first, by the JVM (as Python does): nothing blocks inside the spawn.
             files = RedirectFiles.open(r, toClose);
-            if (r.pty() != null) {
+            if (r.setup().pty().isPresent()) {
                 // The terminal in place of the stdin and stdout pipes (Command made sure stdout is on it).
                 int[][] ends = ptyEnds(r, credentials, files, toClose);
                 stdinPipe = ends[0];
                 stdoutPipe = ends[1];
             }
-            if (stdinPipe == null && needsPipe(r.stdin())) {
+            if (stdinPipe == null && needsPipe(r.stdio().stdin())) {
                 stdinPipe = pipe(toClose, 1);
             }
-            if (stdoutPipe == null && needsPipe(r.stdout())) {
+            if (stdoutPipe == null && needsPipe(r.stdio().stdout())) {
                 stdoutPipe = pipe(toClose, 0);
             }
-            if (r.stderr() != Redirect.STDOUT && needsPipe(r.stderr())) {
+            if (r.stdio().stderr() != Redirect.STDOUT && needsPipe(r.stdio().stderr())) {
                 stderrPipe = pipe(toClose, 0);
             }
             refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
@@ -266,7 +266,7 @@ public final class LinuxBackend implements Backend {
         }
         if (Log.get().isLoggable(Level.DEBUG)) {
             Log.get().log(Level.DEBUG, "spawned pid {0,number,#}: {1} (cwd {2}, backend {3}{4})", pid,
-                    dev.subprocess4j.Shlex.join(r.argv()), r.cwd() == null ? "inherited" : r.cwd(), NAME,
+                    dev.subprocess4j.Shlex.join(r.argv()), r.exec().cwd().map(Object::toString).orElse("inherited"), NAME,
                     childSetup ? ", child-setup path" : "");
         }
         return child;
@@ -284,7 +284,8 @@ public final class LinuxBackend implements Backend {
     private static int[][] ptyEnds(SpawnRequest r, Credentials credentials, int[] files, List<Integer> toClose) {
         int master = dev.subprocess4j.internal.linux.ffi.Pty.openMaster();
         toClose.add(master);
-        dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(master, r.pty()[0], r.pty()[1]);
+        dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(master, r.setup().pty().orElseThrow().columns(),
+                r.setup().pty().orElseThrow().rows());
         int slave = dev.subprocess4j.internal.linux.ffi.Pty.openSlave(master);
         toClose.add(slave);
         if (credentials != null && credentials.uid() >= 0) {
@@ -292,10 +293,10 @@ public final class LinuxBackend implements Backend {
         }
         int[] stdout = {master, slave};
         int[] stdin = null;
-        if (needsPipe(r.stdin())) {
+        if (needsPipe(r.stdio().stdin())) {
             stdin = new int[] {dupCloexec(slave, toClose), dupCloexec(master, toClose)};
         }
-        if (r.stderr() == Redirect.INHERIT) {
+        if (r.stdio().stderr() == Redirect.INHERIT) {
             files[2] = dupCloexec(slave, toClose);
         }
         return new int[][] {stdin, stdout};
@@ -394,7 +395,7 @@ public final class LinuxBackend implements Backend {
      * own pipe, or another stream's file). EBADF, as for any closed fd, on every path.
      */
     private static void refuseOwnPipes(SpawnRequest r, int[] files, int[]... pipes) {
-        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
             if (any instanceof Redirect.Fd(int fd) && (fd == files[0] || fd == files[1] || fd == files[2])) {
                 throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
             }
@@ -410,12 +411,12 @@ public final class LinuxBackend implements Backend {
 
     /** A {@code Redirect.fd} or pass fd that is one of the shared-table path's slots is not the caller's. */
     private static void refuseReservedFds(SpawnRequest r) {
-        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
             if (any instanceof Redirect.Fd(int fd) && SharedFdTable.reserved(fd)) {
                 throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
             }
         }
-        for (int fd : r.passFds()) {
+        for (int fd : r.setup().passFds()) {
             if (SharedFdTable.reserved(fd)) {
                 throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
             }
@@ -431,33 +432,33 @@ public final class LinuxBackend implements Backend {
                                  int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
         MemorySegment fa = Spawn.fileActionsInit(arena);
         short flags = Spawn.SETSIGMASK;
-        if (r.restoreSignals()) {
+        if (r.setup().restoreSignals()) {
             flags |= Spawn.SETSIGDEF;
         }
-        if (r.startNewSession()) {
+        if (r.setup().newSession()) {
             flags |= Spawn.SETSID;
         }
-        if (r.processGroup() != null) {
+        if (r.setup().processGroup().isPresent()) {
             flags |= Spawn.SETPGROUP;
         }
-        boolean sharedAttr = r.processGroup() == null;
+        boolean sharedAttr = r.setup().processGroup().isEmpty();
         MemorySegment attr = sharedAttr ? Spawn.sharedAttr(flags, DEFAULT_SIGNALS)
-                : Spawn.attrInit(arena, flags, r.processGroup(), DEFAULT_SIGNALS);
+                : Spawn.attrInit(arena, flags, r.setup().processGroup().getAsInt(), DEFAULT_SIGNALS);
         int rc;
         MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
         try {
-            addRedirect(fa, r.stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0], 0);
-            addRedirect(fa, r.stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1], 1);
-            if (r.stderr() == Redirect.STDOUT) {
+            addRedirect(fa, r.stdio().stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0], 0);
+            addRedirect(fa, r.stdio().stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1], 1);
+            if (r.stdio().stderr() == Redirect.STDOUT) {
                 Spawn.addDup2(fa, 1, 2);
             } else {
-                addRedirect(fa, r.stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1], 2);
+                addRedirect(fa, r.stdio().stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1], 2);
             }
-            if (r.closeFds()) {
+            if (r.setup().closeFds()) {
                 addCloseFrom3(fa);
             }
-            if (r.cwd() != null) {
-                Spawn.addChdir(fa, cString(arena, r.cwd().toString()));
+            if (r.exec().cwd().isPresent()) {
+                Spawn.addChdir(fa, cString(arena, r.exec().cwd().orElseThrow().toString()));
             }
             rc = Spawn.posixSpawn(pidOut, Mem.cString(arena, r.pathBytes(path)), fa, attr, argv(arena, r), envp(arena, r));
         } finally {
@@ -566,15 +567,15 @@ public final class LinuxBackend implements Backend {
     }
 
     static MemorySegment envp(Arena arena, SpawnRequest r) {
-        if (r.environmentInherited()) {
+        if (r.env().inherited()) {
             MemorySegment cached = inheritedEnvp;
             if (cached == null) {
-                cached = encodeEnv(Arena.global(), r.environment());
+                cached = encodeEnv(Arena.global(), r.env().variables());
                 inheritedEnvp = cached;
             }
             return cached;
         }
-        return encodeEnv(arena, r.environment(), r.rawEnvironment());
+        return encodeEnv(arena, r.env().variables(), r.env().raw());
     }
 
     private static MemorySegment encodeEnv(Arena arena, Map<String, String> env) {
@@ -610,7 +611,7 @@ public final class LinuxBackend implements Backend {
         if (known != null) {
             return known;
         }
-        for (Redirect any : List.of(r.stdin(), r.stdout(), r.stderr())) {
+        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
             if (any instanceof Redirect.Fd(int fd) && !Unistd.isOpen(fd)) {
                 return new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
             }

@@ -65,20 +65,21 @@ final class LinuxChild implements ChildProcess {
     LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
                boolean watchExit, boolean holdReap) {
         this.pid = pid;
-        this.pty = request.pty() != null;
-        this.ownGroup = request.startNewSession() || Integer.valueOf(0).equals(request.processGroup())
-                ? Integer.valueOf(pid) : request.processGroup();
+        this.pty = request.setup().pty().isPresent();
+        java.util.OptionalInt group = request.setup().processGroup();
+        this.ownGroup = request.setup().newSession() || group.isPresent() && group.getAsInt() == 0 ? Integer.valueOf(pid)
+                : group.isPresent() ? Integer.valueOf(group.getAsInt()) : null;
         EpollReactor reactor = EpollReactor.get();
-        boolean tty = request.pty() != null; // stdin and stdout are then the terminal's master
+        boolean tty = request.setup().pty().isPresent(); // stdin and stdout are then the terminal's master
         this.pipes = new ChildPipes(channel(stdinFd, "stdin", tty, reactor), channel(stdoutFd, "stdout", tty, reactor),
                 channel(stderrFd, "stderr", false, reactor));
-        this.stdinStream = request.stdin() == Redirect.PIPE ? new PipeStreams.Out(sync, pipes.stdin, pid) : null;
-        this.stdoutStream = request.stdout() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stdout, pipes, pid) : null;
-        this.stderrStream = request.stderr() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stderr, pipes, pid) : null;
+        this.stdinStream = request.stdio().stdin() == Redirect.PIPE ? new PipeStreams.Out(sync, pipes.stdin, pid) : null;
+        this.stdoutStream = request.stdio().stdout() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stdout, pipes, pid) : null;
+        this.stderrStream = request.stdio().stderr() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stderr, pipes, pid) : null;
         this.pumps = new Pumps(request, pid, sync, pipes);
         this.deadline = new ChildDeadline(request, pid, ownGroup, sync, reactor, pipes, this::drainsAsync,
                 this::communicating, this::closeAfterDrainGrace);
-        boolean stdinFromStream = request.stdin() instanceof Redirect.FromStream;
+        boolean stdinFromStream = request.stdio().stdin() instanceof Redirect.FromStream;
         this.exit = new ExitWatcher(pid, pidfd, startNanos, holdReap, sync, reactor, new ExitWatcher.Listener() {
             @Override
             public void exiting(long nanos) {

@@ -43,8 +43,8 @@ public final class LinuxPipeline {
                     if (i < n - 1) {
                         next = joiningPipe(r);
                     }
-                    Redirect in = i == 0 ? r.stdin() : Redirect.fd(carried);
-                    Redirect out = next != null ? Redirect.fd(next[1]) : r.stdout();
+                    Redirect in = i == 0 ? r.stdio().stdin() : Redirect.fd(carried);
+                    Redirect out = next != null ? Redirect.fd(next[1]) : r.stdio().stdout();
                     // The first stage leads a new group; the others join it. The leader is not
                     // reaped before the last stage has joined (startStage holds its reap): a group
                     // exists while a member, even a zombie, does.

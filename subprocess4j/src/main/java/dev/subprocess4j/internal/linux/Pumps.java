@@ -45,14 +45,14 @@ final class Pumps {
 
     /** Starts the pumps (lock held): each readiness event runs one short task on a virtual thread. */
     void start() {
-        if (request.stdin() instanceof Redirect.FromStream(InputStream in)) {
+        if (request.stdio().stdin() instanceof Redirect.FromStream(InputStream in)) {
             // Not waited for: a child may exit without reading its stdin, and the source may
             // never end (System.in); the pump stops at the child's EPIPE or the source's end.
             pumpInput(pipes.stdin, in);
         }
-        pumpOutput(request.stdout(), pipes.stdout);
-        if (request.stderr() != Redirect.STDOUT) {
-            pumpOutput(request.stderr(), pipes.stderr);
+        pumpOutput(request.stdio().stdout(), pipes.stdout);
+        if (request.stdio().stderr() != Redirect.STDOUT) {
+            pumpOutput(request.stdio().stderr(), pipes.stderr);
         }
     }
 
@@ -91,7 +91,7 @@ final class Pumps {
             lines = null;
         } else if (r instanceof Redirect.Lines(var perLine)) {
             out = null;
-            lines = request.text().new LineSplitter(perLine);
+            lines = request.stdio().text().new LineSplitter(perLine);
         } else {
             return;
         }

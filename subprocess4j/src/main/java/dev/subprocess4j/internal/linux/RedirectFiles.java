@@ -52,7 +52,7 @@ final class RedirectFiles {
     static int[] open(SpawnRequest r, List<Integer> toClose) {
         int[] fds = {-1, -1, -1};
         long startNanos = System.nanoTime();
-        List<Redirect> redirects = List.of(r.stdin(), r.stdout(), r.stderr());
+        List<Redirect> redirects = List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr());
         for (int i = 0; i < 3; i++) {
             Redirect redirect = redirects.get(i);
             String path;
@@ -100,7 +100,7 @@ final class RedirectFiles {
         }
         boolean reading = (flags & Unistd.O_WRONLY) == 0;
         // A file created here gets the command's umask too, as when the child created it.
-        int mode = r.umask() == null ? 0666 : 0666 & ~r.umask();
+        int mode = 0666 & ~r.identity().umask().orElse(0);
         int fd = Unistd.tryOpen(path, flags | Unistd.O_CLOEXEC | Unistd.O_NONBLOCK, mode);
         if (fd == -Errno.ENXIO && !reading) {
             return waitForOtherEnd(r, path, shown, flags, startNanos, -1); // a FIFO without a reader
@@ -148,10 +148,10 @@ final class RedirectFiles {
             }
             MemorySegment pollfd = arena.allocate(8, 4);
             for (;;) {
-                long left = r.timeout() == null ? Long.MAX_VALUE
-                        : r.timeout().toNanos() - (System.nanoTime() - startNanos);
+                long left = r.lifetime().timeout().isEmpty() ? Long.MAX_VALUE
+                        : r.lifetime().timeout().orElseThrow().toNanos() - (System.nanoTime() - startNanos);
                 try {
-                    int fd = held < 0 && r.timeout() == null ? opened.get()
+                    int fd = held < 0 && r.lifetime().timeout().isEmpty() ? opened.get()
                             : opened.get(Math.max(0, Math.min(left, held < 0 ? left : SLICE_NANOS)), TimeUnit.NANOSECONDS);
                     if (fd < 0) {
                         throw new SpawnException(SpawnException.Step.OPEN_REDIRECT, -fd, r.program(), shown);
@@ -170,7 +170,7 @@ final class RedirectFiles {
                     }
                     if (left <= SLICE_NANOS || held < 0) {
                         giveUp(opened, path, flags);
-                        throw new TimeoutExpiredException(r.argv(), r.timeout(), null, null);
+                        throw new TimeoutExpiredException(r.argv(), r.lifetime().timeout().orElseThrow(), null, null);
                     }
                 } catch (ExecutionException e) {
                     throw new IllegalStateException(e.getCause()); // the opener completes with a number only

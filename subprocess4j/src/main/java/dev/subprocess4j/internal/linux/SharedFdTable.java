@@ -70,7 +70,7 @@ final class SharedFdTable {
 
     /** Whether this request can take the shared-table path now (setting the slots up at the first ask). */
     static boolean eligible(SpawnRequest r) {
-        return r.closeFds() && r.passFds().length == 0 && !Credentials.requested(r)
+        return r.setup().closeFds() && r.setup().passFds().length == 0 && !Credentials.requested(r)
                 && !"false".equals(System.getProperty(PROPERTY)) && !unusable && ChildSetupSpawner.available()
                 && pool() != null;
     }

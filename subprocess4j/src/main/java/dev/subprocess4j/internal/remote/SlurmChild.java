@@ -74,7 +74,8 @@ public final class SlurmChild extends RemoteChild {
         // the values travel in srun's environment under carrier names (srun then exports them to
         // the task), never in its argv; the task script moves each to its own name
         String carrierPrefix = carrierPrefix(envChanges);
-        String script = RemoteScript.slurmTask(r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges, carrierPrefix);
+        String script = RemoteScript.slurmTask(r.argv(), r.exec().cwd().orElse(null),
+                r.identity().umask().isPresent() ? r.identity().umask().getAsInt() : null, inheritEnv, envChanges, carrierPrefix);
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
         Map<String, String> env = clientEnvironment(target);
         List<Map.Entry<String, String>> carriers = RemoteScript.slurmCarriers(envChanges, carrierPrefix);
@@ -93,7 +94,7 @@ public final class SlurmChild extends RemoteChild {
         ChildProcess srun;
         try {
             srun = backend.start(local(target.srunArgv(jobName, export, List.of("/bin/sh", "-c", script, "sh")), srunEnv,
-                    r.stdin(), r.stdout(), r.stderr(), r.input(), pdeath, r));
+                    r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr(), r.stdio().input().orElse(null), pdeath, r));
         } catch (RuntimeException | Error e) {
             guard.closeStreams(); // end of file: it cancels a job that never existed, harmlessly
             try {
@@ -104,8 +105,8 @@ public final class SlurmChild extends RemoteChild {
             throw e;
         }
         SlurmChild child = new SlurmChild(target, jobName, srun, guard, r, backend);
-        if (r.timeout() != null) {
-            child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
+        if (r.lifetime().timeout().isPresent()) {
+            child.watchDeadline(startNanos, r.lifetime().timeout().orElseThrow(), r.lifetime().killSignal(), r.lifetime().killGrace());
         }
         return child;
     }
@@ -132,9 +133,9 @@ public final class SlurmChild extends RemoteChild {
 
     private static SpawnRequest local(List<String> argv, Map<String, String> env, Redirect in, Redirect out, Redirect err,
             byte[] input, boolean killOnParentExit, SpawnRequest user) {
-        return new SpawnRequest(argv, null, null, env, env == System.getenv(), in, out, err, input, null,
-                Signal.SIGKILL, Duration.ZERO, false, false, null, null, null, null, null, Map.of(), new int[0], true,
-                true, killOnParentExit, user.text());
+        return SpawnRequest.builder(argv).environment(env, env == System.getenv()).stdio(in, out, err).input(input)
+                .kill(Signal.SIGKILL, Duration.ZERO, false).killOnParentExit(killOnParentExit).text(user.stdio().text())
+                .build();
     }
 
     private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
@@ -243,7 +244,8 @@ public final class SlurmChild extends RemoteChild {
                     int errno = Errno.number(parts[0]);
                     SpawnException.Step step = parts.length > 1 && parts[1].equals("chdir")
                             ? SpawnException.Step.CHDIR : SpawnException.Step.EXEC;
-                    String subject = step == SpawnException.Step.CHDIR ? request.cwd().toString() : request.program();
+                    String subject = step == SpawnException.Step.CHDIR ? String.valueOf(request.exec().cwd().orElse(null))
+                            : request.program();
                     spawnError = new SpawnException(step, errno < 0 ? Errno.EIO : errno, request.program(),
                             subject + "' on '" + target.name());
                 } else if (sentSignals.killedByOurSignal(rc)) {

@@ -70,15 +70,16 @@ public final class SshChild extends RemoteChild {
         long startNanos = System.nanoTime();
         RemoteScript.checkNames(envChanges, "ssh");
         String token = HexFormat.of().formatHex(randomBytes());
-        String supervisor = RemoteScript.supervisor(token, r.argv(), r.cwd(), r.umask(), inheritEnv, envChanges);
+        String supervisor = RemoteScript.supervisor(token, r.argv(), r.exec().cwd().orElse(null),
+                r.identity().umask().isPresent() ? r.identity().umask().getAsInt() : null, inheritEnv, envChanges);
         // the values go over the lifeline's stdin, never on a command line
         byte[] environment = RemoteScript.setsValues(envChanges)
                 ? RemoteScript.environmentFile(inheritEnv, envChanges).getBytes(StandardCharsets.UTF_8) : null;
         String lifelineScript = RemoteScript.lifeline(token,
                 environment == null ? 0 : RemoteScript.lineCount(new String(environment, StandardCharsets.UTF_8)));
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
-        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdin(),
-                r.stdout(), r.stderr(), r.input(), pdeath, r));
+        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdio().stdin(),
+                r.stdio().stdout(), r.stdio().stderr(), r.stdio().input().orElse(null), pdeath, r));
         ChildProcess lifeline;
         try {
             lifeline = backend.start(local(target.argv(RemoteScript.commandLine(lifelineScript), false),
@@ -107,8 +108,8 @@ public final class SshChild extends RemoteChild {
             }
             if (pid > 0) {
                 SshChild child = new SshChild(target, data, lifeline, pid);
-                if (r.timeout() != null) {
-                    child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
+                if (r.lifetime().timeout().isPresent()) {
+                    child.watchDeadline(startNanos, r.lifetime().timeout().orElseThrow(), r.lifetime().killSignal(), r.lifetime().killGrace());
                 }
                 return child;
             }
@@ -120,7 +121,7 @@ public final class SshChild extends RemoteChild {
                     ? SpawnException.Step.CHDIR : SpawnException.Step.EXEC;
             abandon(data);
             abandon(lifeline);
-            String subject = step == SpawnException.Step.CHDIR ? r.cwd().toString() : r.program();
+            String subject = step == SpawnException.Step.CHDIR ? String.valueOf(r.exec().cwd().orElse(null)) : r.program();
             throw new SpawnException(step, errno < 0 ? Errno.EIO : errno, r.program(), subject + "' on '" + target.name());
         }
         String why = errorText(lifeline, first);
@@ -159,9 +160,9 @@ public final class SshChild extends RemoteChild {
 
     private static SpawnRequest local(List<String> argv, Redirect in, Redirect out, Redirect err, byte[] input,
             boolean killOnParentExit, SpawnRequest user) {
-        return new SpawnRequest(argv, null, null, System.getenv(), true, in, out, err, input, null, Signal.SIGKILL,
-                Duration.ZERO, false, false, null, null, null, null, null, Map.of(), new int[0], true, true,
-                killOnParentExit, user.text());
+        return SpawnRequest.builder(argv).environment(System.getenv(), true).stdio(in, out, err).input(input)
+                .kill(Signal.SIGKILL, Duration.ZERO, false).killOnParentExit(killOnParentExit).text(user.stdio().text())
+                .build();
     }
 
     /**

@@ -177,6 +177,24 @@ class SshLauncherTest {
         assertThat(waitGone(background, Duration.ofSeconds(3))).as("background child %d gone", background).isTrue();
     }
 
+    /**
+     * A timeout beyond System.nanoTime()'s range (292 years) means "no limit", as on the local
+     * backends: the deadline neither kills the command nor fails (the remote deadline watchers
+     * once called Duration.toNanos(), which throws there, and died with an ArithmeticException).
+     */
+    @Test
+    void aTimeoutBeyondTheNanosecondRangeIsNoLimitAndFailsNothing() throws Exception {
+        var records = RemoteTestSupport.libraryLog(() -> {
+            CompletedProcess r = remote("sh", "-c", "sleep 0.3; echo ok").captureOutput()
+                    .timeout(Duration.ofSeconds(Long.MAX_VALUE)).killSignal(Signal.SIGTERM)
+                    .killGrace(Duration.ofSeconds(Long.MAX_VALUE)).run();
+            assertThat(r.stdout()).isEqualTo("ok\n");
+            assertThat(r.returnCode()).isZero();
+        });
+        assertThat(records).as("log records with an ArithmeticException")
+                .noneMatch(r -> r.getThrown() instanceof ArithmeticException);
+    }
+
     @Test
     void timeoutKillsTheRemoteProcessGroupWithPartialOutput() throws Exception {
         // the grandchild would hold the pipes open forever if only the remote shell were killed

@@ -10,6 +10,7 @@ import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A child started by {@link ProcessBuilder}. Pipes the caller does not read directly
  * ({@code from}/{@code to}/{@code lines}, {@code communicate}) are pumped by virtual threads; the
- * command's deadline is watched by one more virtual thread.
+ * command's deadline is the shared {@link DeadlineKiller}'s.
  */
 final class JdkChild implements ChildProcess {
     private static final int CHUNK = 64 * 1024;
@@ -81,9 +82,7 @@ final class JdkChild implements ChildProcess {
         this.exit = process.onExit()
                 .thenCombine(pumpsDone, (p, ignored) -> outcome(null, null));
         process.onExit().thenRun(this::logExit);
-        if (request.timeout() != null) {
-            PumpThreads.start("deadline-" + pid, this::watchDeadline);
-        }
+        armDeadline();
     }
 
     private void startPumps() {
@@ -175,19 +174,37 @@ final class JdkChild implements ChildProcess {
         }
     }
 
-    private void watchDeadline() throws InterruptedException {
+    /**
+     * The command's deadline: the shared {@link DeadlineKiller} kills the child; an exit before it
+     * is judged by {@link #exitedBeforeTheDeadline} on a virtual thread of its own.
+     */
+    private void armDeadline() {
         long deadline = Deadlines.after(startNanos, request.timeout());
-        long remaining = deadline - System.nanoTime();
-        if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
-            exitedBeforeTheDeadline(deadline);
+        if (deadline == Deadlines.NEVER) {
             return;
         }
-        timedOut = true;
-        Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.timeout(), request.killSignal());
-        sendSignal(request.killSignal());
-        if (request.killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.killGrace()), TimeUnit.NANOSECONDS)) {
-            sendSignal(Signal.SIGKILL);
-        }
+        DeadlineKiller killer = DeadlineKiller.arm(deadline, request.killSignal(), request.killGrace(), false, false,
+                new DeadlineKiller.Target() {
+                    @Override
+                    public boolean alive() {
+                        return process.isAlive();
+                    }
+
+                    @Override
+                    public void signal(Signal signal, boolean group) {
+                        sendSignal(signal);
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        timedOut = true;
+                    }
+                }, DeadlineKiller.SHARED, "pid " + pid);
+        process.onExit().thenRun(() -> {
+            if (killer.cancel()) {
+                PumpThreads.start("deadline-" + pid, () -> exitedBeforeTheDeadline(deadline));
+            }
+        });
     }
 
     /**

@@ -5,9 +5,11 @@ import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -107,9 +109,7 @@ public final class SshChild extends RemoteChild {
             }
             if (pid > 0) {
                 SshChild child = new SshChild(target, data, lifeline, pid);
-                if (r.timeout() != null) {
-                    child.watchDeadline(startNanos, r.timeout(), r.killSignal(), r.killGrace());
-                }
+                child.armDeadline(startNanos, r);
                 return child;
             }
         }
@@ -261,26 +261,35 @@ public final class SshChild extends RemoteChild {
         }
     }
 
-    private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
-        PumpThreads.start("ssh-deadline-" + remotePid, () -> {
-            try {
-                long left = timeout.toNanos() - (System.nanoTime() - startNanos);
-                if (data.waitFor(Duration.ofNanos(Math.max(0, left))).isPresent()) {
-                    return;
-                }
-                timedOut = true;
-                send("killpg", killSignal);
-                if (killSignal != Signal.SIGKILL && data.waitFor(killGrace).isPresent()) {
-                    return;
-                }
-                send("killpg", Signal.SIGKILL);
-                if (data.waitFor(Duration.ofSeconds(1).plus(killGrace)).isEmpty()) {
-                    data.sendSignal(Signal.SIGKILL); // the connection hangs: give up on the remote side
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+    /**
+     * The deadline: the shared {@link DeadlineKiller} sends the kill signal to the remote group
+     * through the lifeline, SIGKILL after the kill grace, and kills the local ssh when the
+     * connection hangs (it did not end one second plus the grace after that).
+     */
+    private void armDeadline(long startNanos, SpawnRequest r) {
+        DeadlineKiller killer = DeadlineKiller.arm(Deadlines.after(startNanos, r.timeout()), r.killSignal(), r.killGrace(),
+                true, true, new DeadlineKiller.Target() {
+                    @Override
+                    public boolean alive() {
+                        return data.poll().isEmpty();
+                    }
+
+                    @Override
+                    public void signal(Signal signal, boolean group) {
+                        send(group ? "killpg" : "kill", signal);
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        timedOut = true;
+                    }
+
+                    @Override
+                    public void unresponsive() {
+                        data.sendSignal(Signal.SIGKILL); // the connection hangs: give up on the remote side
+                    }
+                }, DeadlineKiller.SHARED, "remote pid " + remotePid + " on " + target.name());
+        data.onExit().whenComplete((o, t) -> killer.cancel());
     }
 
     /** Sends one control line; returns the reply, or {@code null} when the lifeline is gone. */

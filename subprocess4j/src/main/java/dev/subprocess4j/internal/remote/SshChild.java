@@ -12,6 +12,8 @@ import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -79,8 +81,8 @@ public final class SshChild extends RemoteChild {
         String lifelineScript = RemoteScript.lifeline(token,
                 environment == null ? 0 : RemoteScript.lineCount(new String(environment, StandardCharsets.UTF_8)));
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
-        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdin(),
-                r.stdout(), r.stderr(), r.input(), pdeath, r));
+        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), dataStdin(r.stdin()),
+                dataOutput(r.stdout(), 1), dataOutput(r.stderr(), 2), r.input(), pdeath, r));
         ChildProcess lifeline;
         try {
             lifeline = backend.start(local(target.argv(RemoteScript.commandLine(lifelineScript), false),
@@ -127,6 +129,31 @@ public final class SshChild extends RemoteChild {
         abandon(data);
         abandon(lifeline);
         throw new SpawnException(SpawnException.Step.CONNECT, errnoOf(why), r.program(), target.name() + "': '" + why);
+    }
+
+    /**
+     * The data session's stdin for the command's: never the JVM's own fd 0. OpenSSH makes the fds
+     * it is given non-blocking unless they are terminals, on the open file description it shares
+     * with the JVM, and its connection master never undoes that: the JVM's own reads would then
+     * fail with EAGAIN. So {@code INHERIT} (and {@code fd(0)}) means no input, as {@code ssh -n}:
+     * the remote program reads end of file. A pump from {@code System.in} is not an answer either:
+     * it would go on reading (and take) the JVM's input after the command ended.
+     */
+    static Redirect dataStdin(Redirect stdin) {
+        return stdin == Redirect.INHERIT || stdin instanceof Redirect.Fd(int fd) && fd == 0 ? Redirect.DEVNULL : stdin;
+    }
+
+    /**
+     * The data session's stdout ({@code own} 1) or stderr ({@code own} 2) for the command's: the
+     * JVM's own fd 1 or 2 ({@code INHERIT}, {@code fd(1)}, {@code fd(2)}) is written by a pump of
+     * the JVM, for the reason {@link #dataStdin} gives; ssh gets a pipe.
+     */
+    static Redirect dataOutput(Redirect out, int own) {
+        int fd = out == Redirect.INHERIT ? own : out instanceof Redirect.Fd(int n) ? n : -1;
+        if (fd == 1 || fd == 2) {
+            return Redirect.to(new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err));
+        }
+        return out;
     }
 
     /**

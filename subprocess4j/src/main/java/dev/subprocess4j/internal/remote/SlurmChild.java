@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A command running as a Slurm job step: a local {@code srun} carries stdin, stdout and stderr

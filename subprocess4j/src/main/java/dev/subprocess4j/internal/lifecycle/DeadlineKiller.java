@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code ssh}, {@code srun}), a last step when even SIGKILL did not end it within one second
  * plus the kill grace. Each step runs only while the child is alive; {@link #cancel()} (called
  * at the exit) drops what is still pending. Deadlines saturate ({@link Deadlines}): a timeout
- * beyond {@code System.nanoTime()}'s range schedules nothing.
+ * beyond {@code System.nanoTime()}'s range schedules nothing. The steps run over a
+ * {@link Scheduler}: {@link #SHARED} (the jdk backend, ssh, Slurm) or the Linux reactor's timers.
  */
 public final class DeadlineKiller {
     /** What the killer acts on. Its methods may block (an ssh control line, an {@code scancel}). */
@@ -30,6 +31,18 @@ public final class DeadlineKiller {
 
         /** Called once at the deadline, while the child is alive, before the first signal. */
         default void timedOut() {}
+
+        /** Called at the deadline when the child had already exited (it may still hold the call: held pipes). */
+        default void deadlinePassedAfterExit() {}
+
+        /**
+         * Runs one step of the killer (its checks of {@link #alive()}, its signals and the calls
+         * above): a target whose state is guarded by a lock takes it here, so that an exit cannot
+         * slip between a check and what follows from it.
+         */
+        default void atomically(Runnable step) {
+            step.run();
+        }
 
         /**
          * Called when SIGKILL did not end the child within one second plus the kill grace (a
@@ -115,20 +128,21 @@ public final class DeadlineKiller {
             if (cancelled || atNanos == Deadlines.NEVER) {
                 return;
             }
-            pending = scheduler.schedule(atNanos, () -> {
+            pending = scheduler.schedule(atNanos, () -> target.atomically(() -> {
                 synchronized (this) {
                     if (cancelled) {
-                        return;
+                        return; // the exit came first (maybe while this step waited for the target's lock)
                     }
                     pending = null;
                 }
                 step.run();
-            });
+            }));
         }
     }
 
     private void deadline() {
         if (!target.alive()) {
+            target.deadlinePassedAfterExit();
             return;
         }
         fired = true;

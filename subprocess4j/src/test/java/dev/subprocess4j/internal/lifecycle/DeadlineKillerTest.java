@@ -67,6 +67,19 @@ class DeadlineKillerTest {
         public void unresponsive() {
             log.add("unresponsive");
         }
+
+        @Override
+        public void deadlinePassedAfterExit() {
+            log.add("afterExit");
+        }
+
+        int steps;
+
+        @Override
+        public void atomically(Runnable step) {
+            steps++;
+            step.run();
+        }
     }
 
     private final ManualScheduler scheduler = new ManualScheduler();
@@ -84,6 +97,7 @@ class DeadlineKillerTest {
         scheduler.runDue(System.nanoTime() + Duration.ofSeconds(2).toNanos());
         assertThat(child.log).containsExactly("timedOut", "killpg SIGTERM", "killpg SIGKILL");
         assertThat(scheduler.pending()).isZero();
+        assertThat(child.steps).as("each step under the target's lock").isEqualTo(2);
     }
 
     @Test
@@ -102,7 +116,7 @@ class DeadlineKillerTest {
         child.alive = false;
         DeadlineKiller k = DeadlineKiller.arm(deadline, Signal.SIGKILL, Duration.ZERO, false, false, child, scheduler, "t");
         scheduler.runDue(deadline);
-        assertThat(child.log).isEmpty();
+        assertThat(child.log).as("told, not signalled").containsExactly("afterExit");
         assertThat(k.fired()).isFalse();
     }
 

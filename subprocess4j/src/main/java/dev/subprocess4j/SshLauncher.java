@@ -46,7 +46,11 @@ import java.util.regex.Pattern;
  * <h2>Semantics</h2>
  * <ul>
  *   <li>stdin, stdout and stderr: every {@link Redirect} works (files are the JVM's files,
- *       {@code PIPE}s are read and written by the JVM); input and capture as locally.
+ *       {@code PIPE}s are read and written by the JVM); input and capture as locally. The JVM's
+ *       own fds 0-2 are never given to {@code ssh} (OpenSSH makes the fds it gets non-blocking,
+ *       for the JVM too): stdin left at {@link Redirect#INHERIT} (or {@code fd(0)}) is empty, as
+ *       {@code ssh -n}; stdout and stderr left at {@code INHERIT} reach the JVM's fds through a
+ *       pump. Use {@code input}, {@code PIPE} or {@link Redirect#from} to feed the program.
  *   <li>{@link Command#cwd}, {@link Command#umask}, {@link Command#putEnv}, {@link Command#removeEnv},
  *       {@link Command#env} and {@link Command#clearEnv} apply on the remote host; the
  *       environment's base is the remote login environment, never the JVM's. The values never

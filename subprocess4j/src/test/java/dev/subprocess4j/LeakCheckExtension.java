@@ -28,7 +28,8 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             "Signal Dispatcher", "Notification Thread", "Attach Listener", "surefire", "junit",
             "VirtualThread-unparker", "VirtualThread-unblocker", "InnocuousThread", "main", "subprocess4j-reactor", "process-reaper",
             "subprocess4j-spawner", // the long-lived threads that spawn children with killOnParentExit
-            "Read-Poller", "Write-Poller", "CompletableFutureDelayScheduler");
+            "Read-Poller", "Write-Poller", "CompletableFutureDelayScheduler",
+            "subprocess4j-deadlines"); // the shared scheduler of deadline kills (jdk backend, ssh, Slurm)
 
     record Snapshot(int fds, Map<String, Integer> threads, int pumps, long children) {}
 

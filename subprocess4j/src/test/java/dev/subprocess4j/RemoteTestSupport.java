@@ -6,6 +6,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /** Helpers the launcher tests share: the "remote" hosts are this machine, so /proc shows their processes. */
 final class RemoteTestSupport {
@@ -36,5 +42,40 @@ final class RemoteTestSupport {
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /** Work for {@link #libraryLog}. */
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Every record the library logs (at any level) while {@code work} runs, and for a moment after. */
+    static List<LogRecord> libraryLog(Work work) throws Exception {
+        Logger logger = Logger.getLogger("dev.subprocess4j");
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Level was = logger.getLevel();
+        logger.setLevel(Level.ALL);
+        handler.setLevel(Level.ALL);
+        logger.addHandler(handler);
+        try {
+            work.run();
+            Thread.sleep(200); // what the library's threads log right after
+        } finally {
+            logger.removeHandler(handler);
+            logger.setLevel(was);
+        }
+        return records;
     }
 }

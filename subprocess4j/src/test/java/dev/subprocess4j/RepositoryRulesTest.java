@@ -76,6 +76,28 @@ class RepositoryRulesTest {
         assertThat(matches(files(INTERNAL, ".java"), publicEntry, true)).isEmpty();
     }
 
+    /** Issue [11]: a class in internal/ does one job; above ~500 lines it is split by job, each part with its class Javadoc. */
+    @Test
+    void noInternalClassIsAbove500LinesAndEachSaysWhatItIs() {
+        List<String> tooLong = new ArrayList<>();
+        List<String> undocumented = new ArrayList<>();
+        Pattern topLevel = Pattern.compile("(?m)^(public )?(final |abstract |sealed )*(class|interface|record|enum) ");
+        for (Path f : files(INTERNAL, ".java")) {
+            String text = read(f);
+            long lines = text.lines().count();
+            if (lines > 500) {
+                tooLong.add(ROOT.relativize(f) + ": " + lines + " lines");
+            }
+            Matcher m = topLevel.matcher(text);
+            if (!f.getFileName().toString().equals("package-info.java") && m.find()
+                    && !text.substring(0, m.start()).replaceAll("(?m)^@.*\\n", "").stripTrailing().endsWith("*/")) {
+                undocumented.add(ROOT.relativize(f).toString());
+            }
+        }
+        assertThat(tooLong).as("classes in internal/ above 500 lines").isEmpty();
+        assertThat(undocumented).as("classes in internal/ without a class Javadoc").isEmpty();
+    }
+
     @Test
     void documentsNameOnlyFilesOfTheRepository() {
         // a Markdown link to a .md file, a document named in capitals (README.md, DESIGN.md) or a

@@ -168,6 +168,24 @@ class SlurmLauncherTest {
 
     }
 
+    /**
+     * A timeout beyond System.nanoTime()'s range (292 years) means "no limit", as on the local
+     * backends: the deadline neither kills the command nor fails (the remote deadline watchers
+     * once called Duration.toNanos(), which throws there, and died with an ArithmeticException).
+     */
+    @Test
+    void aTimeoutBeyondTheNanosecondRangeIsNoLimitAndFailsNothing() throws Exception {
+        var records = RemoteTestSupport.libraryLog(() -> {
+            CompletedProcess r = job("sh", "-c", "sleep 0.3; echo ok").captureOutput()
+                    .timeout(Duration.ofSeconds(Long.MAX_VALUE)).killSignal(Signal.SIGTERM)
+                    .killGrace(Duration.ofSeconds(Long.MAX_VALUE)).run();
+            assertThat(r.stdout()).isEqualTo("ok\n");
+            assertThat(r.returnCode()).isZero();
+        });
+        assertThat(records).as("log records with an ArithmeticException")
+                .noneMatch(r -> r.getThrown() instanceof ArithmeticException);
+    }
+
     @Test
     void timeoutKillsEveryProcessOfTheJobWithPartialOutput() throws Exception {
         Command c = job("sh", "-c", "sleep 300 & echo $!; echo partial; wait").captureOutput()

@@ -177,6 +177,24 @@ class SshLauncherTest {
         assertThat(waitGone(background, Duration.ofSeconds(3))).as("background child %d gone", background).isTrue();
     }
 
+    /**
+     * A timeout beyond System.nanoTime()'s range (292 years) means "no limit", as on the local
+     * backends: the deadline neither kills the command nor fails (the remote deadline watchers
+     * once called Duration.toNanos(), which throws there, and died with an ArithmeticException).
+     */
+    @Test
+    void aTimeoutBeyondTheNanosecondRangeIsNoLimitAndFailsNothing() throws Exception {
+        var records = RemoteTestSupport.libraryLog(() -> {
+            CompletedProcess r = remote("sh", "-c", "sleep 0.3; echo ok").captureOutput()
+                    .timeout(Duration.ofSeconds(Long.MAX_VALUE)).killSignal(Signal.SIGTERM)
+                    .killGrace(Duration.ofSeconds(Long.MAX_VALUE)).run();
+            assertThat(r.stdout()).isEqualTo("ok\n");
+            assertThat(r.returnCode()).isZero();
+        });
+        assertThat(records).as("log records with an ArithmeticException")
+                .noneMatch(r -> r.getThrown() instanceof ArithmeticException);
+    }
+
     @Test
     void timeoutKillsTheRemoteProcessGroupWithPartialOutput() throws Exception {
         // the grandchild would hold the pipes open forever if only the remote shell were killed
@@ -269,6 +287,35 @@ class SshLauncherTest {
             assertThat(jvm.waitFor()).isEqualTo(-9);
             // the lifeline's stdin closes with the JVM: the remote side kills the program's group
             assertThat(waitGone(remotePid, Duration.ofSeconds(5))).as("remote pid %d gone", remotePid).isTrue();
+        }
+    }
+
+    /**
+     * A remote command whose stdio is left at INHERIT must not change the JVM's own fds: OpenSSH
+     * makes the fds it is given non-blocking while its session runs (and leaves them so when it is
+     * killed), on the open file description it shares with the JVM: the JVM's own reads of its
+     * stdin (a pipe here) and writes to its stdout then failed with EAGAIN.
+     */
+    @Test
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (Popen jvm = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                        System.getProperty("java.class.path"), SshInheritMain.class.getName(),
+                        server.dir().toString(), Integer.toString(server.port()))
+                .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.PIPE).start()) {
+            String out = new String(jvm.stdout().readAllBytes(), UTF_8);
+            jvm.stdin().close();
+            assertThat(jvm.waitFor()).as("exit; stdout %s", out).isZero();
+            Map<String, Integer> flags = new LinkedHashMap<>();
+            out.lines().filter(l -> l.contains(" fd")).forEach(l -> {
+                String[] w = l.split(" ");
+                flags.put(w[0] + " " + w[1], Integer.parseInt(w[2], 8));
+            });
+            assertThat(flags).as("fds 0-2 of the JVM in %s", out).hasSize(6);
+            int nonBlock = 04000; // O_NONBLOCK
+            flags.forEach((fd, f) -> assertThat(f & nonBlock).as("O_NONBLOCK on %s in %s", fd, out).isZero());
+            assertThat(out).as("the remote output reached the JVM's stdout").startsWith("remote\n").contains("\nremote\n")
+                    .endsWith("done\n");
         }
     }
 

@@ -9,13 +9,10 @@ import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
-import dev.subprocess4j.internal.TextCodec;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
-import java.io.ByteArrayOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,11 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A child started by {@link ProcessBuilder}. Pipes the caller does not read directly
  * ({@code from}/{@code to}/{@code lines}, {@code communicate}) are pumped by virtual threads; the
- * command's deadline is watched by one more virtual thread.
+ * command's deadline is the shared {@link DeadlineKiller}'s.
  */
 final class JdkChild implements ChildProcess {
-    private static final int CHUNK = 64 * 1024;
-
     private final Process process;
     private final SpawnRequest request;
     private final long pid;
@@ -63,8 +58,8 @@ final class JdkChild implements ChildProcess {
 
     private final Object communicateLock = new Object();
     private boolean communicationStarted;
-    private Capture stdoutCapture;
-    private Capture stderrCapture;
+    private JdkCapture stdoutCapture;
+    private JdkCapture stderrCapture;
 
     JdkChild(Process process, SpawnRequest request, long startNanos) {
         this.process = process;
@@ -75,119 +70,46 @@ final class JdkChild implements ChildProcess {
                 ? new InterruptibleInputStream(process.getInputStream(), "stdout of pid " + pid) : null;
         this.stderrView = request.stdio().stderr() == Redirect.PIPE
                 ? new InterruptibleInputStream(process.getErrorStream(), "stderr of pid " + pid) : null;
-        startPumps();
+        pumps.addAll(JdkPumps.start(process, request, delivery));
         CompletableFuture<Void> pumpsDone = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new))
                 .exceptionally(t -> null);
         this.exit = process.onExit()
                 .thenCombine(pumpsDone, (p, ignored) -> outcome(null, null));
         process.onExit().thenRun(this::logExit);
-        if (request.lifetime().timeout().isPresent()) {
-            PumpThreads.start("deadline-" + pid, this::watchDeadline);
-        }
+        armDeadline();
     }
 
-    private void startPumps() {
-        if (request.stdio().stdin() instanceof Redirect.FromStream(InputStream in)) {
-            OutputStream to = process.getOutputStream();
-            // Not in pumps, so nothing waits for it: once the child has exited it can take no
-            // more input, and a stream with no data yet (System.in, a socket) must not hold
-            // run()/waitFor(). The pump ends at the stream's end or its next write (EPIPE).
-            PumpThreads.start("stdin-" + pid, () -> {
-                try (to) {
-                    in.transferTo(to);
-                } catch (IOException e) {
-                    Log.get().log(Level.DEBUG, "pid {0,number,#} stopped reading stdin: {1}", pid, e.toString());
-                }
-            });
-        }
-        startOutputPump(request.stdio().stdout(), process.getInputStream(), "stdout", 1);
-        if (request.stdio().stderr() != Redirect.STDOUT) {
-            startOutputPump(request.stdio().stderr(), process.getErrorStream(), "stderr", 2);
-        }
-    }
-
-    private void startOutputPump(Redirect redirect, InputStream from, String name, int own) {
-        String thread = name + "-" + pid;
-        switch (redirect) {
-            case Redirect.ToStream(OutputStream out) -> pumps.add(PumpThreads.start(thread, () -> copy(from, out, name)));
-            case Redirect.Fd(int fd) when fd != own -> {
-                OutputStream jvmStream = new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err);
-                pumps.add(PumpThreads.start(thread, () -> copy(from, jvmStream, name)));
-            }
-            case Redirect.Lines(var perLine) -> pumps.add(PumpThreads.start(thread, () -> {
-                TextCodec.LineSplitter lines = request.stdio().text().new LineSplitter(perLine);
-                boolean delivering = true;
-                try (from) {
-                    byte[] buffer = new byte[CHUNK];
-                    int n;
-                    while ((n = from.read(buffer)) > 0) {
-                        if (delivering) {
-                            try {
-                                lines.feed(buffer, 0, n);
-                            } catch (Throwable e) { // an Error from a consumer too: a dead pump would block the child
-                                // Keep draining so the child never blocks on a full pipe; the wait then fails with it.
-                                delivering = false;
-                                delivery.failed(pid, name, e);
-                            }
-                        }
-                    }
-                } catch (IOException e) {
-                    Log.get().log(Level.DEBUG, "pid {0,number,#} {1} closed: {2}", pid, name, e.toString());
-                }
-                if (delivering) {
-                    try {
-                        lines.finish();
-                    } catch (Throwable e) { // the consumer of the last line
-                        delivery.failed(pid, name, e);
-                    }
-                }
-            }));
-            default -> { } // PIPE is the caller's; the rest is set up by ProcessBuilder
-        }
-    }
-
-    /** Copies to the end; the target is flushed, not closed (it is the caller's, or the JVM's fd). */
-    private void copy(InputStream from, OutputStream to, String name) {
-        byte[] buffer = new byte[CHUNK];
-        boolean targetOk = true;
-        try (from) {
-            int n;
-            while ((n = from.read(buffer)) > 0) {
-                if (targetOk) {
-                    try {
-                        to.write(buffer, 0, n);
-                    } catch (Throwable e) { // a RuntimeException or Error too: a dead pump would block the child
-                        // Keep draining so the child never blocks on a full pipe; the wait then fails with it.
-                        targetOk = false;
-                        delivery.failed(pid, name, e);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            Log.get().log(Level.DEBUG, "pid {0,number,#} output closed: {1}", pid, e.toString());
-        }
-        if (targetOk) {
-            try {
-                to.flush();
-            } catch (Throwable e) {
-                delivery.failed(pid, name, e);
-            }
-        }
-    }
-
-    private void watchDeadline() throws InterruptedException {
-        long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElseThrow());
-        long remaining = deadline - System.nanoTime();
-        if (process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
-            exitedBeforeTheDeadline(deadline);
+    /**
+     * The command's deadline: the shared {@link DeadlineKiller} kills the child; an exit before it
+     * is judged by {@link #exitedBeforeTheDeadline} on a virtual thread of its own.
+     */
+    private void armDeadline() {
+        long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElse(null));
+        if (deadline == Deadlines.NEVER) {
             return;
         }
-        timedOut = true;
-        Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.lifetime().timeout().orElseThrow(), request.lifetime().killSignal());
-        sendSignal(request.lifetime().killSignal());
-        if (request.lifetime().killSignal() != Signal.SIGKILL && !process.waitFor(Deadlines.nanos(request.lifetime().killGrace()), TimeUnit.NANOSECONDS)) {
-            sendSignal(Signal.SIGKILL);
-        }
+        DeadlineKiller killer = DeadlineKiller.arm(deadline, request.lifetime().killSignal(), request.lifetime().killGrace(), false, false,
+                new DeadlineKiller.Target() {
+                    @Override
+                    public boolean alive() {
+                        return process.isAlive();
+                    }
+
+                    @Override
+                    public void signal(Signal signal, boolean group) {
+                        sendSignal(signal);
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        timedOut = true;
+                    }
+                }, DeadlineKiller.SHARED, "pid " + pid);
+        process.onExit().thenRun(() -> {
+            if (killer.cancel()) {
+                PumpThreads.start("deadline-" + pid, () -> exitedBeforeTheDeadline(deadline));
+            }
+        });
     }
 
     /**
@@ -229,7 +151,7 @@ final class JdkChild implements ChildProcess {
                 return;
             }
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
-                    pid, request.lifetime().timeout().orElseThrow());
+                    pid, request.lifetime().timeout().orElse(null));
             drainFromNanos = deadline; // before timedOut: readers check timedOut first; the grace is over
             timedOut = true;
             timedOutSignal.complete(null);
@@ -414,7 +336,7 @@ final class JdkChild implements ChildProcess {
         return new CommunicateTimeout(snapshot(stdoutCapture, true), snapshot(stderrCapture, true));
     }
 
-    private static byte[] snapshot(Capture c, boolean emptyAsNull) {
+    private static byte[] snapshot(JdkCapture c, boolean emptyAsNull) {
         if (c == null) {
             return null;
         }
@@ -456,41 +378,13 @@ final class JdkChild implements ChildProcess {
         }
         InputStream out = stdout();
         if (out != null) {
-            stdoutCapture = new Capture(out, "stdout-" + pid);
+            stdoutCapture = new JdkCapture(out, "stdout-" + pid);
         }
         InputStream err = stderr();
         if (err != null) {
-            stderrCapture = new Capture(err, "stderr-" + pid);
+            stderrCapture = new JdkCapture(err, "stderr-" + pid);
         }
         pipesSettled.complete(null);
-    }
-
-    /** Reads one pipe to its end into memory, on a virtual thread. */
-    private static final class Capture {
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final CompletableFuture<Void> done;
-
-        Capture(InputStream from, String name) {
-            done = PumpThreads.start(name, () -> {
-                byte[] chunk = new byte[CHUNK];
-                try (from) {
-                    int n;
-                    while ((n = from.read(chunk)) > 0) {
-                        synchronized (buffer) {
-                            buffer.write(chunk, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // closed by close() or after the drain grace: what was read is kept
-                }
-            });
-        }
-
-        byte[] bytes() {
-            synchronized (buffer) {
-                return buffer.toByteArray();
-            }
-        }
     }
 
     @Override

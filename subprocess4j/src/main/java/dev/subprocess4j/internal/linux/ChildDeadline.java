@@ -6,6 +6,7 @@ import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Signals;
@@ -16,8 +17,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The deadline of a {@link LinuxChild} ({@code timeout}): at it the kill signal, after the kill
- * grace SIGKILL, both on the reactor's timer; and once the killed child is reaped, the drain
- * grace, after which what grandchildren still hold open is closed. Guarded by the child's lock.
+ * grace SIGKILL, by the shared policy ({@link DeadlineKiller}) on the reactor's timers; and once
+ * the killed child is reaped, the drain grace, after which what grandchildren still hold open is
+ * closed. Guarded by the child's lock.
  */
 final class ChildDeadline implements ExitWatcher.Listener {
     private final SpawnRequest request;
@@ -41,7 +43,9 @@ final class ChildDeadline implements ExitWatcher.Listener {
      * the exit after a deadline kill, or at the deadline when the child had exited before it.
      */
     private volatile long drainFromNanos;
-    private EpollReactor.Timer deadlineTimer;
+    /** The kill at the deadline (kill signal, SIGKILL after the grace), on the reactor's timers; null without a deadline. */
+    private DeadlineKiller killer;
+    /** SIGKILL to the group of a child that exited before its deadline, after the kill grace. */
     private EpollReactor.Timer graceTimer;
     private EpollReactor.Timer drainTimer;
 
@@ -63,9 +67,11 @@ final class ChildDeadline implements ExitWatcher.Listener {
     void arm(ExitWatcher exit, long startNanos) {
         this.exit = exit;
         if (request.lifetime().timeout().isPresent()) {
-            long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElseThrow());
+            long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElse(null));
             if (deadline != Deadlines.NEVER) {
-                deadlineTimer = reactor.schedule(deadline, this::deadlinePassed);
+                killer = DeadlineKiller.arm(deadline, request.lifetime().killSignal(), request.lifetime().killGrace(),
+                        request.lifetime().killGroupOnTimeout() && ownGroup != null, false, new KillTarget(), this::schedule,
+                        "pid " + pid);
             }
         }
     }
@@ -97,6 +103,9 @@ final class ChildDeadline implements ExitWatcher.Listener {
     @Override
     public void exited() {
         cancelWhenDone();
+        if (killer != null && killer.fired()) {
+            killer.cancel(); // the SIGKILL after the grace: nothing left to kill
+        }
         reactor.cancel(graceTimer);
         if (timedOut && drainsAsync.getAsBoolean()) {
             scheduleDrainGrace();
@@ -109,47 +118,58 @@ final class ChildDeadline implements ExitWatcher.Listener {
      * its deadline while something it started holds its pipes must not hold the call beyond it.
      */
     void cancelWhenDone() {
-        if (deadlineTimer != null && exit != null && exit.reaped() && pipes.allClosed()) {
-            reactor.cancel(deadlineTimer);
-            deadlineTimer = null;
+        if (killer != null && exit != null && exit.reaped() && pipes.allClosed()) {
+            killer.cancel();
+            killer = null;
         }
+    }
+
+    /** The reactor's timers as the killer's scheduler (lock held, or on the reactor thread). */
+    private Runnable schedule(long atNanos, Runnable action) {
+        EpollReactor.Timer t = reactor.schedule(atNanos, action);
+        return () -> reactor.cancel(t);
     }
 
     /**
-     * The deadline: under the lock, so a reap cannot slip between the check and the state change
-     * (the reap then sees {@code timedOut} and arms the drain grace, and cancels the grace timer).
+     * The child as the {@link DeadlineKiller} sees it. Every step runs under the child's lock, so
+     * a reap cannot slip between the check and the state change (the reap then sees
+     * {@code timedOut} and arms the drain grace, and cancels the SIGKILL step).
      */
-    private void deadlinePassed() {
-        sync.lock.lock();
-        try {
-            if (exit.reaped()) {
-                deadlinePassedAfterExit();
-                sync.changedLocked();
-                return;
-            }
+    private final class KillTarget implements DeadlineKiller.Target {
+        @Override
+        public boolean alive() {
+            return !exit.reaped();
+        }
+
+        @Override
+        public void signal(Signal signal, boolean group) {
+            killForTimeout(signal, group);
+        }
+
+        @Override
+        public void timedOut() {
             timedOut = true;
-            Log.get().log(Level.DEBUG, "pid {0,number,#} timed out after {1}; sending {2}", pid, request.lifetime().timeout().orElseThrow(), request.lifetime().killSignal());
-            killForTimeout(request.lifetime().killSignal());
-            if (request.lifetime().killSignal() != Signal.SIGKILL) {
-                graceTimer = reactor.schedule(Deadlines.fromNow(request.lifetime().killGrace()), () -> {
-                    sync.lock.lock();
-                    try {
-                        if (!exit.reaped()) {
-                            killForTimeout(Signal.SIGKILL);
-                        }
-                    } finally {
-                        sync.lock.unlock();
-                    }
-                });
+        }
+
+        @Override
+        public void deadlinePassedAfterExit() {
+            ChildDeadline.this.deadlinePassedAfterExit();
+        }
+
+        @Override
+        public void atomically(Runnable step) {
+            sync.lock.lock();
+            try {
+                step.run();
+                sync.changedLocked();
+            } finally {
+                sync.lock.unlock();
             }
-            sync.changedLocked();
-        } finally {
-            sync.lock.unlock();
         }
     }
 
-    private void killForTimeout(Signal s) {
-        if (request.lifetime().killGroupOnTimeout() && ownGroup != null) {
+    private void killForTimeout(Signal s, boolean group) {
+        if (group) {
             int err = exit.signalGroup(ownGroup, s.number());
             if (err == 0) {
                 return; // the child is in its group: a second signal would be a second Ctrl-C to it
@@ -192,7 +212,7 @@ final class ChildDeadline implements ExitWatcher.Listener {
         drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut && reaped first
         timedOut = true;
         Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
-                pid, request.lifetime().timeout().orElseThrow());
+                pid, request.lifetime().timeout().orElse(null));
         Integer group = ownGroup;
         if (request.lifetime().killGroupOnTimeout() && group != null) {
             Signals.killGroup(group, request.lifetime().killSignal().number());

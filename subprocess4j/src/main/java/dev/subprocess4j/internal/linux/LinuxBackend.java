@@ -14,13 +14,10 @@ import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Spawn;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -38,7 +35,7 @@ import java.util.Set;
  *       platform, and the probe child found {@code close_range(CLOSE_RANGE_UNSHARE)};
  *   <li>the child-setup clone without {@code CLONE_FILES}, for a request that needs child setup
  *       (limits, umask, passed fds, parent-death signal, ids) but cannot share the table;
- *   <li>{@link #posixSpawn}, the fallback, for every other request: {@code posix_spawn} through
+ *   <li>{@link PosixSpawnPath}, the fallback, for every other request: {@code posix_spawn} through
  *       {@code java.lang.foreign}, then {@code pidfd_open}.
  * </ol>
  * Pipes have {@code O_CLOEXEC} and non-blocking parent ends; each child has a pidfd, and one
@@ -50,17 +47,6 @@ public final class LinuxBackend implements Backend {
 
     /** The backend's name. */
     public static final String NAME = "linux-native";
-    /** Every signal 1–31 but SIGKILL and SIGSTOP, whose dispositions cannot change. */
-    private static final int[] DEFAULT_SIGNALS = new int[29];
-
-    static {
-        int n = 0;
-        for (int s = 1; s <= 31; s++) {
-            if (s != 9 && s != 19) {
-                DEFAULT_SIGNALS[n++] = s;
-            }
-        }
-    }
 
     /** The JVM's own environment never changes (System.getenv is a snapshot): encode it once. */
     private static volatile MemorySegment inheritedEnvp;
@@ -187,7 +173,7 @@ public final class LinuxBackend implements Backend {
         // Names are resolved before anything is made: an unknown one spawns nothing.
         Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
         String path = SpawnChecks.resolveProgram(r);
-        refuseReservedFds(r);
+        SpawnFds.refuseReservedFds(r);
         reactor(r); // made (or made again after a failure) before there is a child to hand it
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over
         int[] stdinPipe = null;
@@ -202,20 +188,20 @@ public final class LinuxBackend implements Backend {
             files = RedirectFiles.open(r, toClose);
             if (r.setup().pty().isPresent()) {
                 // The terminal in place of the stdin and stdout pipes (Command made sure stdout is on it).
-                int[][] ends = ptyEnds(r, credentials, files, toClose);
+                int[][] ends = SpawnFds.ptyEnds(r, credentials, files, toClose);
                 stdinPipe = ends[0];
                 stdoutPipe = ends[1];
             }
-            if (stdinPipe == null && needsPipe(r.stdio().stdin())) {
-                stdinPipe = pipe(toClose, 1);
+            if (stdinPipe == null && SpawnFds.needsPipe(r.stdio().stdin())) {
+                stdinPipe = SpawnFds.pipe(toClose, 1);
             }
-            if (stdoutPipe == null && needsPipe(r.stdio().stdout())) {
-                stdoutPipe = pipe(toClose, 0);
+            if (stdoutPipe == null && SpawnFds.needsPipe(r.stdio().stdout())) {
+                stdoutPipe = SpawnFds.pipe(toClose, 0);
             }
-            if (r.stdio().stderr() != Redirect.STDOUT && needsPipe(r.stdio().stderr())) {
-                stderrPipe = pipe(toClose, 0);
+            if (r.stdio().stderr() != Redirect.STDOUT && SpawnFds.needsPipe(r.stdio().stderr())) {
+                stderrPipe = SpawnFds.pipe(toClose, 0);
             }
-            refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
+            SpawnFds.refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
             ChildSetupSpawner.Spawned spawned = null;
             if (SharedFdTable.eligible(r)) {
                 try {
@@ -234,11 +220,11 @@ public final class LinuxBackend implements Backend {
             if (spawned != null) {
                 pid = spawned.pid();
                 pidfd = spawned.pidfd();
-                closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                SpawnFds.closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
                 spawnPath = "posix_spawn";
-                pid = posixSpawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
-                pidfd = pidfdAfterPosixSpawn(r, pid, toClose);
+                pid = PosixSpawnPath.spawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                pidfd = PosixSpawnPath.pidfd(r, pid, toClose);
             }
         } catch (ErrnoException e) {
             // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
@@ -260,7 +246,7 @@ public final class LinuxBackend implements Backend {
             child.spawnPath(credentials != null ? spawnPath + ", then the helper" : spawnPath);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
-            killAndReap(pidfd);
+            PosixSpawnPath.killAndReap(pidfd);
             toClose.forEach(Unistd::closeQuietly);
             throw e;
         }
@@ -270,42 +256,6 @@ public final class LinuxBackend implements Backend {
                     childSetup ? ", child-setup path" : "");
         }
         return child;
-    }
-
-    /**
-     * A new pseudo-terminal for {@code Command.pty()}: the master ({@code posix_openpt}: non-blocking,
-     * close-on-exec, no controlling terminal of the JVM's) with the window size set, and its slave
-     * opened through it ({@code TIOCGPTPEER}), given to the user the child will run as. Returns
-     * {stdin "pipe", stdout "pipe"} as {child's end, JVM's end}: the slave and the master, each a
-     * copy of its own so that closing one stream leaves the other (stdin null when it is not on
-     * the terminal); stderr left to inherit gets the slave through {@code files[2]}. Every fd is in
-     * {@code toClose}; the child's ends are closed after the spawn like pipe ends.
-     */
-    private static int[][] ptyEnds(SpawnRequest r, Credentials credentials, int[] files, List<Integer> toClose) {
-        int master = dev.subprocess4j.internal.linux.ffi.Pty.openMaster();
-        toClose.add(master);
-        dev.subprocess4j.internal.linux.ffi.Pty.setWindowSize(master, r.setup().pty().orElseThrow().columns(),
-                r.setup().pty().orElseThrow().rows());
-        int slave = dev.subprocess4j.internal.linux.ffi.Pty.openSlave(master);
-        toClose.add(slave);
-        if (credentials != null && credentials.uid() >= 0) {
-            dev.subprocess4j.internal.linux.ffi.Pty.chown(slave, credentials.uid());
-        }
-        int[] stdout = {master, slave};
-        int[] stdin = null;
-        if (needsPipe(r.stdio().stdin())) {
-            stdin = new int[] {dupCloexec(slave, toClose), dupCloexec(master, toClose)};
-        }
-        if (r.stdio().stderr() == Redirect.INHERIT) {
-            files[2] = dupCloexec(slave, toClose);
-        }
-        return new int[][] {stdin, stdout};
-    }
-
-    private static int dupCloexec(int fd, List<Integer> toClose) {
-        int copy = Unistd.dupCloexecAbove(fd, 3);
-        toClose.add(copy);
-        return copy;
     }
 
     /**
@@ -323,221 +273,6 @@ public final class LinuxBackend implements Backend {
             }
             throw new SpawnException(SpawnException.Step.FDS, Errno.EAGAIN, r.program(),
                     "the subprocess4j-reactor thread (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /**
-     * The pidfd of a child {@code posix_spawn} started, which returns a pid only. That pid is a
-     * handle only while the child is unreaped: with SIGCHLD ignored the kernel reaps it at its exit,
-     * maybe before {@code pidfd_open} runs (ESRCH), and may give its pid to another process. Such a
-     * child is reported as exited with its status unknown (-1 here: see {@link LinuxChild}), never
-     * as a failed spawn: it ran. The library's own clone makes the pidfd with the child
-     * ({@code CLONE_PIDFD}) and has no such window.
-     */
-    private static int pidfdAfterPosixSpawn(SpawnRequest r, int pid, List<Integer> toClose) {
-        int pidfd;
-        try {
-            pidfd = Pidfd.open(pid);
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ESRCH) {
-                return -1; // reaped by the kernel already
-            }
-            // EMFILE, ENFILE, ENOMEM: no handle on a child that runs. Free our ends of its pipes
-            // and try once more, so that it can be ended through a pidfd: never by its pid.
-            toClose.forEach(Unistd::closeQuietly);
-            toClose.clear();
-            try {
-                pidfd = Pidfd.open(pid);
-            } catch (ErrnoException again) {
-                if (again.errno() != Errno.ESRCH) {
-                    Log.get().log(Level.WARNING, "no pidfd for pid {0,number,#} ({1}): it is left to run, unwatched "
-                            + "(a pid is never signalled)", pid, Errno.name(again.errno()));
-                }
-                throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
-            }
-            boolean ours;
-            try (Arena arena = Arena.ofConfined()) {
-                ours = Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8));
-            }
-            if (ours) {
-                killAndReap(pidfd);
-            } else {
-                Unistd.closeQuietly(pidfd); // reaped by the kernel and its pid someone else's: never signalled
-            }
-            throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), "pidfd_open", e);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            if (Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8))) {
-                return pidfd;
-            }
-        }
-        // Reaped by the kernel, and its pid given to a process that is not our child: not ours to watch.
-        Unistd.closeQuietly(pidfd);
-        return -1;
-    }
-
-    /** SIGKILL through the pidfd, then a wait for the child, then the pidfd closed (-1: nothing to do). */
-    private static void killAndReap(int pidfd) {
-        if (pidfd < 0) {
-            return;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            Pidfd.sendSignal(pidfd, dev.subprocess4j.Signal.SIGKILL.number()); // ESRCH: gone already
-            Pidfd.waitid(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8), Pidfd.WEXITED, MemorySegment.NULL); // ECHILD: reaped by the kernel
-        } finally {
-            Unistd.closeQuietly(pidfd);
-        }
-    }
-
-    /**
-     * A {@code Redirect.fd(n)} naming one of the pipes or redirect files just opened for this child: n
-     * was closed when they were made, so it is not the caller's fd (the child would get our end of its
-     * own pipe, or another stream's file). EBADF, as for any closed fd, on every path.
-     */
-    private static void refuseOwnPipes(SpawnRequest r, int[] files, int[]... pipes) {
-        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
-            if (any instanceof Redirect.Fd(int fd) && (fd == files[0] || fd == files[1] || fd == files[2])) {
-                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
-            }
-            if (any instanceof Redirect.Fd(int fd)) {
-                for (int[] p : pipes) {
-                    if (p != null && (p[0] == fd || p[1] == fd)) {
-                        throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
-                    }
-                }
-            }
-        }
-    }
-
-    /** A {@code Redirect.fd} or pass fd that is one of the shared-table path's slots is not the caller's. */
-    private static void refuseReservedFds(SpawnRequest r) {
-        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
-            if (any instanceof Redirect.Fd(int fd) && SharedFdTable.reserved(fd)) {
-                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
-            }
-        }
-        for (int fd : r.setup().passFds()) {
-            if (SharedFdTable.reserved(fd)) {
-                throw new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
-            }
-        }
-    }
-
-    /**
-     * The fallback spawn, for a request without child setup when the shared-table clone is not
-     * taken ({@code closeFds(false)}, that clone turned off or unsupported, or no C code for this
-     * platform): {@code posix_spawn} of the program itself.
-     */
-    private static int posixSpawn(SpawnRequest r, String path, Arena arena, int[] files, int[] stdinPipe,
-                                 int[] stdoutPipe, int[] stderrPipe, List<Integer> toClose) {
-        MemorySegment fa = Spawn.fileActionsInit(arena);
-        short flags = Spawn.SETSIGMASK;
-        if (r.setup().restoreSignals()) {
-            flags |= Spawn.SETSIGDEF;
-        }
-        if (r.setup().newSession()) {
-            flags |= Spawn.SETSID;
-        }
-        if (r.setup().processGroup().isPresent()) {
-            flags |= Spawn.SETPGROUP;
-        }
-        boolean sharedAttr = r.setup().processGroup().isEmpty();
-        MemorySegment attr = sharedAttr ? Spawn.sharedAttr(flags, DEFAULT_SIGNALS)
-                : Spawn.attrInit(arena, flags, r.setup().processGroup().getAsInt(), DEFAULT_SIGNALS);
-        int rc;
-        MemorySegment pidOut = arena.allocate(ValueLayout.JAVA_INT);
-        try {
-            addRedirect(fa, r.stdio().stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0], 0);
-            addRedirect(fa, r.stdio().stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1], 1);
-            if (r.stdio().stderr() == Redirect.STDOUT) {
-                Spawn.addDup2(fa, 1, 2);
-            } else {
-                addRedirect(fa, r.stdio().stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1], 2);
-            }
-            if (r.setup().closeFds()) {
-                addCloseFrom3(fa);
-            }
-            if (r.exec().cwd().isPresent()) {
-                Spawn.addChdir(fa, cString(arena, r.exec().cwd().orElseThrow().toString()));
-            }
-            rc = Spawn.posixSpawn(pidOut, Mem.cString(arena, r.pathBytes(path)), fa, attr, argv(arena, r), envp(arena, r));
-        } finally {
-            Spawn.fileActionsDestroy(fa);
-            if (!sharedAttr) {
-                Spawn.attrDestroy(attr);
-            }
-        }
-        // The child has its copies (or failed): close ours of its ends.
-        closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
-        if (rc != 0) {
-            throw spawnFailure(r, rc, path);
-        }
-        return Mem.getInt(pidOut, 0);
-    }
-
-    private static void closeChildEnds(int[] files, int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe,
-                                       List<Integer> toClose) {
-        for (int fd : files) {
-            if (fd >= 0) {
-                closeNow(fd, toClose);
-            }
-        }
-        if (stdinPipe != null) {
-            closeNow(stdinPipe[0], toClose);
-        }
-        if (stdoutPipe != null) {
-            closeNow(stdoutPipe[1], toClose);
-        }
-        if (stderrPipe != null) {
-            closeNow(stderrPipe[1], toClose);
-        }
-    }
-
-    private static boolean needsPipe(Redirect r) {
-        return r == Redirect.PIPE || r instanceof Redirect.FromStream || r instanceof Redirect.ToStream
-                || r instanceof Redirect.Lines;
-    }
-
-    /** A pipe; the JVM's end ({@code parentEnd} 0 = read, 1 = write) is non-blocking, the child's is not. */
-    private static int[] pipe(List<Integer> toClose, int parentEnd) {
-        int[] p = Unistd.pipe2(Unistd.O_CLOEXEC);
-        toClose.add(p[0]);
-        toClose.add(p[1]);
-        Unistd.setNonBlocking(p[parentEnd]);
-        return p;
-    }
-
-    private static void closeNow(int fd, List<Integer> toClose) {
-        toClose.remove(Integer.valueOf(fd));
-        Unistd.closeQuietly(fd);
-    }
-
-    /** Fd {@code target} of the child: inherited, or a copy of the file opened for it, its pipe or its fd. */
-    private static void addRedirect(MemorySegment fa, Redirect r, int file, int pipeEnd, int target) {
-        if (r == Redirect.INHERIT) {
-            return;
-        }
-        int source = file >= 0 ? file : r instanceof Redirect.Fd(int fd) ? fd : pipeEnd;
-        if (source != target) {
-            Spawn.addDup2(fa, source, target);
-        }
-    }
-
-    /** Closes every fd from 3 up in the child: glibc 2.34's closefrom action, else one close per open fd. */
-    private static void addCloseFrom3(MemorySegment fa) {
-        if (Spawn.hasAddClosefrom()) {
-            Spawn.addClosefrom(fa, 3);
-            return;
-        }
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : fds.toList()) {
-                int fd = Integer.parseInt(p.getFileName().toString());
-                if (fd >= 3) {
-                    Spawn.addClose(fa, fd);
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

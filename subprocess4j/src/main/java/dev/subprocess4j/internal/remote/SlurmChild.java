@@ -7,10 +7,11 @@ import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
+import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Outcome;
-import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import dev.subprocess4j.internal.Uninterruptibly;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A command running as a Slurm job step: a local {@code srun} carries stdin, stdout and stderr
@@ -105,9 +105,7 @@ public final class SlurmChild extends RemoteChild {
             throw e;
         }
         SlurmChild child = new SlurmChild(target, jobName, srun, guard, r, backend);
-        if (r.lifetime().timeout().isPresent()) {
-            child.watchDeadline(startNanos, r.lifetime().timeout().orElseThrow(), r.lifetime().killSignal(), r.lifetime().killGrace());
-        }
+        child.armDeadline(startNanos, r);
         return child;
     }
 
@@ -138,27 +136,36 @@ public final class SlurmChild extends RemoteChild {
                 .build();
     }
 
-    private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
-        PumpThreads.start("slurm-deadline-" + srun.pid(), () -> {
-            try {
-                long left = timeout.toNanos() - (System.nanoTime() - startNanos);
-                if (srun.waitFor(Duration.ofNanos(Math.max(0, left))).isPresent()) {
-                    return;
-                }
-                timedOut = true;
-                signal(killSignal);
-                if (killSignal != Signal.SIGKILL && srun.waitFor(killGrace).isPresent()) {
-                    return;
-                }
-                signal(Signal.SIGKILL);
-                if (srun.waitFor(Duration.ofSeconds(1).plus(killGrace)).isEmpty()) {
-                    cancel();
-                    srun.sendSignal(Signal.SIGKILL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+    /**
+     * The deadline: the shared {@link DeadlineKiller} signals every process of the step with
+     * scancel, SIGKILL after the kill grace, and cancels the job and kills srun when that did not
+     * end it within one second plus the grace.
+     */
+    private void armDeadline(long startNanos, SpawnRequest r) {
+        DeadlineKiller killer = DeadlineKiller.arm(Deadlines.after(startNanos, r.lifetime().timeout().orElse(null)), r.lifetime().killSignal(), r.lifetime().killGrace(),
+                true, true, new DeadlineKiller.Target() {
+                    @Override
+                    public boolean alive() {
+                        return srun.poll().isEmpty();
+                    }
+
+                    @Override
+                    public void signal(Signal s, boolean group) {
+                        SlurmChild.this.signal(s); // scancel reaches every process of the step
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        timedOut = true;
+                    }
+
+                    @Override
+                    public void unresponsive() {
+                        cancel();
+                        srun.sendSignal(Signal.SIGKILL);
+                    }
+                }, DeadlineKiller.SHARED, "job " + jobName);
+        srun.onExit().whenComplete((o, t) -> killer.cancel());
     }
 
     /** What a Slurm client command printed, and its exit code. */

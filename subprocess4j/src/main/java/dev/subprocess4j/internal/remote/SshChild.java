@@ -5,11 +5,15 @@ import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
+import dev.subprocess4j.internal.Deadlines;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.PumpThreads;
 import dev.subprocess4j.internal.SpawnRequest;
+import dev.subprocess4j.internal.lifecycle.DeadlineKiller;
 import dev.subprocess4j.internal.lifecycle.SignalLedger;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,8 +82,8 @@ public final class SshChild extends RemoteChild {
         String lifelineScript = RemoteScript.lifeline(token,
                 environment == null ? 0 : RemoteScript.lineCount(new String(environment, StandardCharsets.UTF_8)));
         boolean pdeath = backend.features().contains(Backend.Feature.KILL_ON_PARENT_EXIT);
-        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), r.stdio().stdin(),
-                r.stdio().stdout(), r.stdio().stderr(), r.stdio().input().orElse(null), pdeath, r));
+        ChildProcess data = backend.start(local(target.argv(RemoteScript.commandLine(supervisor)), dataStdin(r.stdio().stdin()),
+                dataOutput(r.stdio().stdout(), 1), dataOutput(r.stdio().stderr(), 2), r.stdio().input().orElse(null), pdeath, r));
         ChildProcess lifeline;
         try {
             lifeline = backend.start(local(target.argv(RemoteScript.commandLine(lifelineScript), false),
@@ -108,9 +112,7 @@ public final class SshChild extends RemoteChild {
             }
             if (pid > 0) {
                 SshChild child = new SshChild(target, data, lifeline, pid);
-                if (r.lifetime().timeout().isPresent()) {
-                    child.watchDeadline(startNanos, r.lifetime().timeout().orElseThrow(), r.lifetime().killSignal(), r.lifetime().killGrace());
-                }
+                child.armDeadline(startNanos, r);
                 return child;
             }
         }
@@ -128,6 +130,31 @@ public final class SshChild extends RemoteChild {
         abandon(data);
         abandon(lifeline);
         throw new SpawnException(SpawnException.Step.CONNECT, errnoOf(why), r.program(), target.name() + "': '" + why);
+    }
+
+    /**
+     * The data session's stdin for the command's: never the JVM's own fd 0. OpenSSH makes the fds
+     * it is given non-blocking unless they are terminals, on the open file description it shares
+     * with the JVM, and its connection master never undoes that: the JVM's own reads would then
+     * fail with EAGAIN. So {@code INHERIT} (and {@code fd(0)}) means no input, as {@code ssh -n}:
+     * the remote program reads end of file. A pump from {@code System.in} is not an answer either:
+     * it would go on reading (and take) the JVM's input after the command ended.
+     */
+    static Redirect dataStdin(Redirect stdin) {
+        return stdin == Redirect.INHERIT || stdin instanceof Redirect.Fd(int fd) && fd == 0 ? Redirect.DEVNULL : stdin;
+    }
+
+    /**
+     * The data session's stdout ({@code own} 1) or stderr ({@code own} 2) for the command's: the
+     * JVM's own fd 1 or 2 ({@code INHERIT}, {@code fd(1)}, {@code fd(2)}) is written by a pump of
+     * the JVM, for the reason {@link #dataStdin} gives; ssh gets a pipe.
+     */
+    static Redirect dataOutput(Redirect out, int own) {
+        int fd = out == Redirect.INHERIT ? own : out instanceof Redirect.Fd(int n) ? n : -1;
+        if (fd == 1 || fd == 2) {
+            return Redirect.to(new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err));
+        }
+        return out;
     }
 
     /**
@@ -262,26 +289,35 @@ public final class SshChild extends RemoteChild {
         }
     }
 
-    private void watchDeadline(long startNanos, Duration timeout, Signal killSignal, Duration killGrace) {
-        PumpThreads.start("ssh-deadline-" + remotePid, () -> {
-            try {
-                long left = timeout.toNanos() - (System.nanoTime() - startNanos);
-                if (data.waitFor(Duration.ofNanos(Math.max(0, left))).isPresent()) {
-                    return;
-                }
-                timedOut = true;
-                send("killpg", killSignal);
-                if (killSignal != Signal.SIGKILL && data.waitFor(killGrace).isPresent()) {
-                    return;
-                }
-                send("killpg", Signal.SIGKILL);
-                if (data.waitFor(Duration.ofSeconds(1).plus(killGrace)).isEmpty()) {
-                    data.sendSignal(Signal.SIGKILL); // the connection hangs: give up on the remote side
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+    /**
+     * The deadline: the shared {@link DeadlineKiller} sends the kill signal to the remote group
+     * through the lifeline, SIGKILL after the kill grace, and kills the local ssh when the
+     * connection hangs (it did not end one second plus the grace after that).
+     */
+    private void armDeadline(long startNanos, SpawnRequest r) {
+        DeadlineKiller killer = DeadlineKiller.arm(Deadlines.after(startNanos, r.lifetime().timeout().orElse(null)), r.lifetime().killSignal(), r.lifetime().killGrace(),
+                true, true, new DeadlineKiller.Target() {
+                    @Override
+                    public boolean alive() {
+                        return data.poll().isEmpty();
+                    }
+
+                    @Override
+                    public void signal(Signal signal, boolean group) {
+                        send(group ? "killpg" : "kill", signal);
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        timedOut = true;
+                    }
+
+                    @Override
+                    public void unresponsive() {
+                        data.sendSignal(Signal.SIGKILL); // the connection hangs: give up on the remote side
+                    }
+                }, DeadlineKiller.SHARED, "remote pid " + remotePid + " on " + target.name());
+        data.onExit().whenComplete((o, t) -> killer.cancel());
     }
 
     /** Sends one control line; returns the reply, or {@code null} when the lifeline is gone. */

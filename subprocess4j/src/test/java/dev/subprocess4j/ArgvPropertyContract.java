@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.subprocess4j;
 
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import java.util.Arrays;
 import org.junit.jupiter.api.Timeout;

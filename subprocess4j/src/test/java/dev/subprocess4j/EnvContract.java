@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.internal.Backend;
 import java.io.IOException;
 import java.nio.file.Files;

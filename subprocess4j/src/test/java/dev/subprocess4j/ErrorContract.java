@@ -1,9 +1,11 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.PumpThreads;
 import java.io.IOException;

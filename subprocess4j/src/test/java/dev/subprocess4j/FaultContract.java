@@ -2,6 +2,8 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.FdExhaustionMain;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;

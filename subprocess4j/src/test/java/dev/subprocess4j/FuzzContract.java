@@ -3,6 +3,8 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.internal.Backend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

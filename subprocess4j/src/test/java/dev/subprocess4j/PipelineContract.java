@@ -4,6 +4,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.awaitFile;
-import static dev.subprocess4j.ContractSupport.awaitGone;
-import static dev.subprocess4j.ContractSupport.killStray;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitFile;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitGone;
+import static dev.subprocess4j.fixtures.ContractSupport.killStray;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;

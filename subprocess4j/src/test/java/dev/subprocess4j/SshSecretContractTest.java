@@ -1,5 +1,6 @@
 package dev.subprocess4j;
 
+import dev.subprocess4j.fixtures.SshServer;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.nio.file.Path;

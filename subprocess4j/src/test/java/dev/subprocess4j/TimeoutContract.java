@@ -1,16 +1,17 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.assertGone;
-import static dev.subprocess4j.ContractSupport.awaitGone;
-import static dev.subprocess4j.ContractSupport.awaitFile;
-import static dev.subprocess4j.ContractSupport.killStray;
-import static dev.subprocess4j.ContractSupport.since;
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.assertGone;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitGone;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitFile;
+import static dev.subprocess4j.fixtures.ContractSupport.killStray;
+import static dev.subprocess4j.fixtures.ContractSupport.since;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import java.nio.file.Files;

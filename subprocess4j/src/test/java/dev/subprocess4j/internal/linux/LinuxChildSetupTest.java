@@ -1,8 +1,21 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.BackendHook;
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.ChildSetupTestMain;
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
@@ -299,7 +312,7 @@ class LinuxChildSetupTest extends BackendContract {
             argv.add(chunk);
         }
         SpawnException e = thrown(SpawnException.class,
-                () -> Subprocess.command(argv).withBackend(backend()).user("nobody").run());
+                () -> BackendHook.withBackend(Subprocess.command(argv), backend()).user("nobody").run());
         assertThat(e.step()).isEqualTo(SpawnException.Step.HELPER);
         assertThat(e.errnoName()).isEqualTo("E2BIG");
         assertThat(e.getMessage()).startsWith("Argument list too long (helper): 'subprocess4j-helper (sealed memfd, fd ")

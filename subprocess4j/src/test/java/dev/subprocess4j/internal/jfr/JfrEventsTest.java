@@ -1,8 +1,15 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.jfr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.subprocess4j.BackendHook;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.TimeoutExpiredException;
 import dev.subprocess4j.internal.jdk.JdkBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,8 +123,8 @@ class JfrEventsTest {
 
     @Test
     void theJdkBackendIsRecordedToo() throws Exception {
-        List<RecordedEvent> events = record(SPAWN, 1, () -> Subprocess.command("true")
-                .withBackend(JdkBackend.INSTANCE).run());
+        List<RecordedEvent> events = record(SPAWN, 1, () -> BackendHook.withBackend(Subprocess.command("true"),
+                JdkBackend.INSTANCE).run());
 
         assertThat(events.getFirst().getString("backend")).isEqualTo(JdkBackend.INSTANCE.name());
         assertThat(events.getFirst().getLong("maxRss")).isEqualTo(-1);

@@ -1,7 +1,22 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.PipelineResult;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.ProcessPool;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.TimeoutExpiredException;
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.io.IOException;

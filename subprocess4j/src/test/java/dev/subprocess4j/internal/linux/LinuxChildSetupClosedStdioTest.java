@@ -1,7 +1,12 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.ClosedStdioMain;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

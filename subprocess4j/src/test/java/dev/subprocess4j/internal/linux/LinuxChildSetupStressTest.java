@@ -1,8 +1,13 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import dev.subprocess4j.internal.linux.ffi.Unistd;

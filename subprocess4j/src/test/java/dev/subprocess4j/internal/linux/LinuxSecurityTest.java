@@ -1,8 +1,18 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.BackendHook;
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Rlimit;
+import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.io.IOException;
@@ -169,8 +179,8 @@ class LinuxSecurityTest extends BackendContract {
                 .isEqualTo("ENOEXEC");
         assertThat(marker).doesNotExist();
         // and Subprocess.shell is the one way to get one
-        assertThat(Subprocess.shell("touch \"$0\"").withBackend(backend()).run().returnCode()).isZero();
-        assertThat(Subprocess.command("/bin/sh", "-c", "touch \"$0\"", marker.toString()).withBackend(backend())
+        assertThat(BackendHook.withBackend(Subprocess.shell("touch \"$0\""), backend()).run().returnCode()).isZero();
+        assertThat(BackendHook.withBackend(Subprocess.command("/bin/sh", "-c", "touch \"$0\"", marker.toString()), backend())
                 .run().returnCode()).isZero();
         assertThat(marker).exists();
     }

@@ -1,7 +1,11 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.SigchldIgnoredMain;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,6 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
+import dev.subprocess4j.Command;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 

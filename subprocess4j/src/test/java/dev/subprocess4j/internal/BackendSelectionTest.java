@@ -1,7 +1,12 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.BackendProbeMain;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

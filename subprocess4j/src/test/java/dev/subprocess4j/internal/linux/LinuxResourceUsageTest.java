@@ -1,7 +1,12 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import dev.subprocess4j.internal.linux.ffi.Unistd;

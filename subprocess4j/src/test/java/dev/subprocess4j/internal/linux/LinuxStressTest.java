@@ -1,7 +1,11 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Popen;
+import dev.subprocess4j.TimeoutExpiredException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.time.Duration;

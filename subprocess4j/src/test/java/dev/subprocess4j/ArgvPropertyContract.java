@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * strings) reaches the child unchanged, byte for byte in UTF-8. Cases are seeded; see
  * {@link PropertySeed} to replay one.
  */
-public abstract class ArgvPropertyContract extends BackendContract {
+@EveryBackend
+public class ArgvPropertyContract extends BackendContract {
     private static final int CASES = 120;
     /** Prints each argument followed by a NUL byte: the exact bytes the child received. */
     private static final String PRINT_ARGS = "printf '%s\\0' \"$@\"";

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Asynchronous runs and streamed output on one backend: {@code runAsync}, {@code onExit},
  * cancellation, and {@code Redirect.lines} ordering, back-pressure and failing consumers.
  */
-abstract class AsyncContract extends BackendContract {
+@EveryBackend
+class AsyncContract extends BackendContract {
     private static final String REACTOR = "subprocess4j-reactor";
 
     @TempDir

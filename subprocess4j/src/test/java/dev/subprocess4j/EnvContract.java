@@ -24,7 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The child's environment, working directory and program lookup. */
-public abstract class EnvContract extends BackendContract {
+@EveryBackend
+public class EnvContract extends BackendContract {
     /** {@code env} by absolute path, so it runs whatever PATH the child gets. */
     private static final String ENV = Files.isExecutable(Path.of("/usr/bin/env")) ? "/usr/bin/env" : "/bin/env";
 

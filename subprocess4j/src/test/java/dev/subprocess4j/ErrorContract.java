@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * message), and options the backend cannot honour ({@link UnsupportedOperationException} naming
  * the option and the backend). Either way nothing is left behind.
  */
-public abstract class ErrorContract extends BackendContract {
+@EveryBackend
+public class ErrorContract extends BackendContract {
 
     @TempDir
     Path dir;

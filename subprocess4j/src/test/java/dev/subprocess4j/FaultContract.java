@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Faults from the outside: early closes on both sides, a close during communicate, no fds left. */
-public abstract class FaultContract extends BackendContract {
+@EveryBackend
+public class FaultContract extends BackendContract {
 
     @Test
     void aConsumerThatClosesStdoutEarlyEndsTheChildWithSigpipe() throws Exception {

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Pipelines on one backend: stages joined child to child, pipefail, timeouts, spawn failures. */
-abstract class PipelineContract extends BackendContract {
+@EveryBackend
+class PipelineContract extends BackendContract {
     @TempDir
     Path dir;
 

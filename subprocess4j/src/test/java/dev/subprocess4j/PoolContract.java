@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ProcessPool on one backend: the limit, ordering, failures per future, close and shutdownNow. */
-abstract class PoolContract extends BackendContract {
+@EveryBackend
+class PoolContract extends BackendContract {
     @TempDir
     Path dir;
 

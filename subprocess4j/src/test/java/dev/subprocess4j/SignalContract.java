@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Signals: {@code terminate}/{@code kill} and the {@code -N} return code, arbitrary signals and
  * group signals where the backend has them, no-ops after the reap, concurrent waiters.
  */
-public abstract class SignalContract extends BackendContract {
+@EveryBackend
+public class SignalContract extends BackendContract {
 
     @TempDir
     Path dir;

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code start()}), {@code killSignal}/{@code killGrace} escalate, and the per-call timeouts of
  * {@code waitFor}/{@code communicate} only stop waiting.
  */
-public abstract class TimeoutContract extends BackendContract {
+@EveryBackend
+public class TimeoutContract extends BackendContract {
     private static final Duration SHORT = Duration.ofMillis(300);
     /** For scripts that must get past their first lines (a trap, an echo) before the deadline. */
     private static final Duration SETTLED = Duration.ofSeconds(1);

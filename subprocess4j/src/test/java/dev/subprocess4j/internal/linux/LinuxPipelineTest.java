@@ -1,7 +1,11 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.PipelineResult;
+import dev.subprocess4j.Redirect;
+import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.nio.file.Files;
@@ -9,12 +13,20 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-class LinuxPipelineContractTest extends PipelineContract {
+/**
+ * The linux-native backend puts every stage of a pipeline into one new process group led by the first
+ * stage (the rest of the pipeline contract: {@link dev.subprocess4j.PipelineContract}).
+ */
+class LinuxPipelineTest extends BackendContract {
     @Override
     protected Backend backend() {
         return BackendSelector.byName("linux-native");
     }
+
+    @TempDir
+    Path dir;
 
     @Test
     @Timeout(30)

@@ -1,7 +1,10 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Redirect;
 import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
@@ -12,7 +15,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-class LinuxAsyncContractTest extends AsyncContract {
+/**
+ * The linux-native backend runs a thousand concurrent {@code runAsync} calls with capture on its reactor,
+ * not on a thread each (the rest of the asynchronous contract: {@link dev.subprocess4j.AsyncContract}).
+ */
+class LinuxAsyncTest extends BackendContract {
     @Override
     protected Backend backend() {
         return BackendSelector.byName("linux-native");

@@ -1,7 +1,11 @@
-package dev.subprocess4j;
+package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.BackendContract;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.ProcessPool;
+import dev.subprocess4j.Redirect;
 import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
@@ -11,7 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-class LinuxPoolContractTest extends PoolContract {
+/**
+ * The linux-native backend runs a thousand pool jobs without a thread per child (the rest of the pool
+ * contract: {@link dev.subprocess4j.PoolContract}).
+ */
+class LinuxPoolTest extends BackendContract {
     @Override
     protected Backend backend() {
         return BackendSelector.byName("linux-native");

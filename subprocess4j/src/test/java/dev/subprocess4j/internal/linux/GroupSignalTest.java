@@ -8,6 +8,7 @@ import dev.subprocess4j.Popen;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.SignalRefusedMain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import dev.subprocess4j.Popen;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.NativeFilesAttackMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

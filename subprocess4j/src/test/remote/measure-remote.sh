@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../../.."            # the subprocess4j module
 . ../.mvn/find-jdk.sh
 (cd .. && ./mvnw -B -q -pl subprocess4j test-compile >/dev/null)
 cp=target/classes:target/test-classes
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.subprocess4j.RemoteThroughputMain "${1:-200}"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.subprocess4j.fixtures.RemoteThroughputMain "${1:-200}"

@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * strings) reaches the child unchanged, byte for byte in UTF-8. Cases are seeded; see
  * {@link PropertySeed} to replay one.
  */
-public abstract class ArgvPropertyContract extends BackendContract {
+@EveryBackend
+public class ArgvPropertyContract extends BackendContract {
     private static final int CASES = 120;
     /** Prints each argument followed by a NUL byte: the exact bytes the child received. */
     private static final String PRINT_ARGS = "printf '%s\\0' \"$@\"";

@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Asynchronous runs and streamed output on one backend: {@code runAsync}, {@code onExit},
  * cancellation, and {@code Redirect.lines} ordering, back-pressure and failing consumers.
  */
-abstract class AsyncContract extends BackendContract {
+@EveryBackend
+class AsyncContract extends BackendContract {
     private static final String REACTOR = "subprocess4j-reactor";
 
     @TempDir

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.SpawnRequest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

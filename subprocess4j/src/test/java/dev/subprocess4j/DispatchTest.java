@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import dev.subprocess4j.internal.ChildProcess;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.internal.Backend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The child's environment, working directory and program lookup. */
-public abstract class EnvContract extends BackendContract {
+@EveryBackend
+public class EnvContract extends BackendContract {
     /** {@code env} by absolute path, so it runs whatever PATH the child gets. */
     private static final String ENV = Files.isExecutable(Path.of("/usr/bin/env")) ? "/usr/bin/env" : "/bin/env";
 

@@ -1,9 +1,11 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.PumpThreads;
 import java.io.IOException;
@@ -25,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * message), and options the backend cannot honour ({@link UnsupportedOperationException} naming
  * the option and the backend). Either way nothing is left behind.
  */
-public abstract class ErrorContract extends BackendContract {
+@EveryBackend
+public class ErrorContract extends BackendContract {
 
     @TempDir
     Path dir;

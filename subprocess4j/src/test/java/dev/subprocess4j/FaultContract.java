@@ -2,6 +2,8 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.FdExhaustionMain;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Faults from the outside: early closes on both sides, a close during communicate, no fds left. */
-public abstract class FaultContract extends BackendContract {
+@EveryBackend
+public class FaultContract extends BackendContract {
 
     @Test
     void aConsumerThatClosesStdoutEarlyEndsTheChildWithSigpipe() throws Exception {

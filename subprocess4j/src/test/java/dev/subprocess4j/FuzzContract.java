@@ -3,6 +3,8 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.internal.Backend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,7 +40,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code -Dsubprocess4j.seed=N} replays it (see {@link PropertySeed}).
  */
 @Timeout(120)
-public abstract class FuzzContract extends BackendContract {
+@EveryBackend
+public class FuzzContract extends BackendContract {
     static final int BATCHES = 50;
     static final int PER_BATCH = 20;
 
@@ -46,11 +49,13 @@ public abstract class FuzzContract extends BackendContract {
     Path dir;
 
     /**
-     * Cases per batch of a property on this backend: {@value #PER_BATCH}; a backend whose spawns are
-     * slow may run fewer of the properties that need one child per case.
+     * Cases per batch of a property on this backend: {@value #PER_BATCH}; on the jdk backend, 4 of
+     * the properties that need one child per case (the working directory, the redirects): one child
+     * per case through ProcessBuilder costs several times a native spawn, and 200 such cases suffice.
      */
     protected int casesPerBatch(String property) {
-        return PER_BATCH;
+        boolean childPerCase = property.equals("fuzz-cwd") || property.equals("fuzz-redirects");
+        return childPerCase && backend().name().equals("jdk") ? 4 : PER_BATCH;
     }
 
     /** One batch of cases of one property: its random source is fixed by the seed and the index. */

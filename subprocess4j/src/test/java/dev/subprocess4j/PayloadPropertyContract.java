@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Property: any byte payload (0 to 2 MiB of random bytes) sent through {@code cat} comes back
  * equal, whichever way it is sent and read. Cases are seeded; see {@link PropertySeed} to replay one.
  */
-public abstract class PayloadPropertyContract extends BackendContract {
+@EveryBackend
+public class PayloadPropertyContract extends BackendContract {
     private static final int CASES = 40;
     private static final int MAX = 2 << 20;
     /** Sizes around the pipe buffer and chunk boundaries, tried first. */

@@ -4,6 +4,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Pipelines on one backend: stages joined child to child, pipefail, timeouts, spawn failures. */
-abstract class PipelineContract extends BackendContract {
+@EveryBackend
+class PipelineContract extends BackendContract {
     @TempDir
     Path dir;
 

@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.BackendSelector;
 import java.time.Duration;
 import java.util.ArrayList;

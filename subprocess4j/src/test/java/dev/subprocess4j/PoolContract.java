@@ -3,6 +3,7 @@ package dev.subprocess4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ProcessPool on one backend: the limit, ordering, failures per future, close and shutdownNow. */
-abstract class PoolContract extends BackendContract {
+@EveryBackend
+class PoolContract extends BackendContract {
     @TempDir
     Path dir;
 

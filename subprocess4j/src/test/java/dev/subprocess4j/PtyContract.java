@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code pty()}: a terminal on a backend that has one, a clear refusal on the others, and its
  * arguments checked on every backend. The native backend's behaviour in depth: PtyTest.
  */
-public abstract class PtyContract extends BackendContract {
+@EveryBackend
+public class PtyContract extends BackendContract {
     @TempDir
     Path tmp;
 

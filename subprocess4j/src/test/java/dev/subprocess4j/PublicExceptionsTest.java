@@ -2,6 +2,7 @@ package dev.subprocess4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.BackendSelector;
 import java.lang.reflect.Constructor;

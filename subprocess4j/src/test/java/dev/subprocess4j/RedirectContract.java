@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every {@link Redirect}, for each stream it fits, and the checks that reject the ones that do not fit. */
-public abstract class RedirectContract extends BackendContract {
+@EveryBackend
+public class RedirectContract extends BackendContract {
     private static final Duration LONG = Duration.ofSeconds(30);
 
     @TempDir

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -16,8 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Rules on the repository's own text, checked over the files: backends and launchers are chosen
  * by what they do (one dispatch point, no type tests elsewhere), internal code never goes through
- * the public entry points, no document points to a file the repository does not have, and the
- * code's comments describe the design as it is, not as it was.
+ * the public entry points, no document points to a file the repository does not have, the
+ * code's comments describe the design as it is, not as it was, and the tests mirror the code: a
+ * test package per main package, fixtures apart, each contract run over the backends by itself.
  */
 class RepositoryRulesTest {
     /** The repository's root: the parent of this module's directory (Maven runs tests there). */
@@ -138,5 +141,70 @@ class RepositoryRulesTest {
         List<Path> sources = new ArrayList<>(files(MAIN, ".java", ".c", ".h", ".sh"));
         sources.addAll(files(ROOT.resolve("subprocess4j-cli/src/main"), ".java"));
         assertThat(matches(sources, history, false)).isEmpty();
+    }
+
+    /** The modules with tests, each with its own main and test trees. */
+    private static final List<String> MODULES = List.of("subprocess4j", "subprocess4j-cli");
+
+    /** The packages, as paths under {@code root}, that hold at least one {@code .java} file. */
+    private static Set<String> packages(Path root) {
+        Set<String> found = new TreeSet<>();
+        for (Path f : files(root, ".java")) {
+            found.add(root.relativize(f.getParent()).toString());
+        }
+        return found;
+    }
+
+    @Test
+    void testPackagesMirrorTheMainPackages() {
+        List<String> wrong = new ArrayList<>();
+        for (String module : MODULES) {
+            Path mainJava = ROOT.resolve(module).resolve("src/main/java");
+            Path testJava = ROOT.resolve(module).resolve("src/test/java");
+            Set<String> mainPackages = packages(mainJava);
+            for (String pkg : packages(testJava)) {
+                // the test-only packages: the child-JVM mains and servers, the documentation's examples
+                boolean testOnly = pkg.equals("dev/subprocess4j/fixtures") || pkg.equals("dev/subprocess4j/examples");
+                if (!mainPackages.contains(pkg) && !testOnly) {
+                    wrong.add(module + "/src/test/java/" + pkg + ": no such package in " + module + "/src/main/java");
+                }
+            }
+            for (Path f : files(testJava, ".java")) {
+                String pkg = testJava.relativize(f.getParent()).toString();
+                String name = f.getFileName().toString();
+                // a test of the linux-native backend's own behaviour lives with that backend
+                if (name.matches("Linux\\w*Test\\.java") && !pkg.startsWith("dev/subprocess4j/internal/linux")) {
+                    wrong.add(ROOT.relativize(f) + ": a linux-native test outside dev/subprocess4j/internal/linux");
+                }
+                // a program a test starts in a JVM of its own (*Main) is a fixture, unless it needs
+                // package-private members of an internal package
+                if (name.endsWith("Main.java") && !pkg.equals("dev/subprocess4j/fixtures")
+                        && !pkg.startsWith("dev/subprocess4j/internal/")) {
+                    wrong.add(ROOT.relativize(f) + ": a child-JVM main outside dev/subprocess4j/fixtures");
+                }
+            }
+        }
+        assertThat(wrong).isEmpty();
+    }
+
+    @Test
+    void everyContractRunsOverTheBackendsByItselfWithoutASubclassPerBackend() {
+        // the subclass that only names a backend ("class LinuxRunContractTest extends RunContract {
+        // backend() { return ...; } }"): @EveryBackend runs the contract on each backend instead
+        Pattern extendsContract = Pattern.compile("\\bclass\\s+(\\w+)\\s+extends\\s+(\\w+Contract)\\b");
+        Pattern aTest = Pattern.compile("@(Test|ParameterizedTest|RepeatedTest|TestFactory|TestTemplate)\\b");
+        Pattern namesABackend = Pattern.compile("\\bBackend\\s+backend\\s*\\(\\s*\\)");
+        List<String> copies = new ArrayList<>();
+        for (String module : MODULES) {
+            for (Path f : files(ROOT.resolve(module).resolve("src/test/java"), ".java")) {
+                String code = code(f);
+                Matcher m = extendsContract.matcher(code);
+                if (m.find() && !aTest.matcher(code).find()
+                        && (m.group(1).matches("(Linux|Jdk)\\w*") || namesABackend.matcher(code).find())) {
+                    copies.add(ROOT.relativize(f) + ": " + m.group(1) + " only runs " + m.group(2) + " on one backend");
+                }
+            }
+        }
+        assertThat(copies).isEmpty();
     }
 }

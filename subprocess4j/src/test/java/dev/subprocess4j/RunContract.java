@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Running commands to completion and waiting on started ones: return codes, capture, input, text. */
-public abstract class RunContract extends BackendContract {
+@EveryBackend
+public class RunContract extends BackendContract {
     private static final Duration LONG = Duration.ofSeconds(30);
     private static final String PYTHON3 = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
 

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * nor on any process's command line while the commands run. Run for each backend, and through each
  * remote launcher ({@link #launcher()}: the loopback sshd, the single-node Slurm).
  */
-public abstract class SecretContract extends BackendContract {
+@EveryBackend
+public class SecretContract extends BackendContract {
     /** The marker: a value no message could contain by chance. */
     private static final String SECRET = "s3cr3t-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
 

@@ -1,11 +1,12 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.awaitFile;
-import static dev.subprocess4j.ContractSupport.awaitGone;
-import static dev.subprocess4j.ContractSupport.killStray;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitFile;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitGone;
+import static dev.subprocess4j.fixtures.ContractSupport.killStray;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Signals: {@code terminate}/{@code kill} and the {@code -N} return code, arbitrary signals and
  * group signals where the backend has them, no-ops after the reap, concurrent waiters.
  */
-public abstract class SignalContract extends BackendContract {
+@EveryBackend
+public class SignalContract extends BackendContract {
 
     @TempDir
     Path dir;

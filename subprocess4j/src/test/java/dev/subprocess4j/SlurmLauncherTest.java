@@ -3,9 +3,14 @@ package dev.subprocess4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static dev.subprocess4j.RemoteTestSupport.readLine;
-import static dev.subprocess4j.RemoteTestSupport.waitGone;
+import static dev.subprocess4j.fixtures.RemoteTestSupport.readLine;
+import static dev.subprocess4j.fixtures.RemoteTestSupport.waitGone;
 
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.PropertySeed;
+import dev.subprocess4j.fixtures.RemoteTestSupport;
+import dev.subprocess4j.fixtures.SlurmCluster;
+import dev.subprocess4j.fixtures.SlurmDeathMain;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

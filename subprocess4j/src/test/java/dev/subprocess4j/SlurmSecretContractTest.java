@@ -1,8 +1,8 @@
 package dev.subprocess4j;
 
-import dev.subprocess4j.internal.Backend;
-import dev.subprocess4j.internal.BackendSelector;
+import dev.subprocess4j.fixtures.SlurmCluster;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +27,9 @@ class SlurmSecretContractTest extends SecretContract {
         }
     }
 
-    @Override
-    protected Backend backend() {
-        return BackendSelector.byName("linux-native");
+    /** One run: on the linux-native backend, which starts the launcher's local end. */
+    static Stream<String> backends() {
+        return Stream.of("linux-native");
     }
 
     @Override

@@ -1,16 +1,17 @@
 package dev.subprocess4j;
 
-import static dev.subprocess4j.ContractSupport.assertGone;
-import static dev.subprocess4j.ContractSupport.awaitGone;
-import static dev.subprocess4j.ContractSupport.awaitFile;
-import static dev.subprocess4j.ContractSupport.killStray;
-import static dev.subprocess4j.ContractSupport.since;
-import static dev.subprocess4j.ContractSupport.thrown;
+import static dev.subprocess4j.fixtures.ContractSupport.assertGone;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitGone;
+import static dev.subprocess4j.fixtures.ContractSupport.awaitFile;
+import static dev.subprocess4j.fixtures.ContractSupport.killStray;
+import static dev.subprocess4j.fixtures.ContractSupport.since;
+import static dev.subprocess4j.fixtures.ContractSupport.thrown;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.subprocess4j.fixtures.ContractSupport;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code start()}), {@code killSignal}/{@code killGrace} escalate, and the per-call timeouts of
  * {@code waitFor}/{@code communicate} only stop waiting.
  */
-public abstract class TimeoutContract extends BackendContract {
+@EveryBackend
+public class TimeoutContract extends BackendContract {
     private static final Duration SHORT = Duration.ofMillis(300);
     /** For scripts that must get past their first lines (a trap, an echo) before the deadline. */
     private static final Duration SETTLED = Duration.ofSeconds(1);

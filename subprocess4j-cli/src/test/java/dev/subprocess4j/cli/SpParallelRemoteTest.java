@@ -2,9 +2,9 @@ package dev.subprocess4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.subprocess4j.SlurmCluster;
-import dev.subprocess4j.SshServer;
 import dev.subprocess4j.cli.SpRunTest.Sp;
+import dev.subprocess4j.fixtures.SlurmCluster;
+import dev.subprocess4j.fixtures.SshServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

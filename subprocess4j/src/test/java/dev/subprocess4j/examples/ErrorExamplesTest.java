@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.subprocess4j.CalledProcessException;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.TimeoutExpiredException;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

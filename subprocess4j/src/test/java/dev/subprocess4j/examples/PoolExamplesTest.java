@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.ResourceUsage;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;

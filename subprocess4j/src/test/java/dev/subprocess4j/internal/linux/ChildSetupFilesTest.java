@@ -3,8 +3,8 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.linux.ffi.NativeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

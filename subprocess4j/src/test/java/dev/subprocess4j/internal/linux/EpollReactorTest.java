@@ -2,7 +2,8 @@ package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.subprocess4j.LeakCheckExtension;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.ShutdownSpawnMain;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;

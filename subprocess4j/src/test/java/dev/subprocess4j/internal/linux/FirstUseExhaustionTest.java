@@ -3,9 +3,9 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

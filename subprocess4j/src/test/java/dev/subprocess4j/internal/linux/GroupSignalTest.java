@@ -3,11 +3,12 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.subprocess4j.LeakCheckExtension;
+import dev.subprocess4j.CompletedProcess;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
-import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.SignalRefusedMain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.TimeoutExpiredException;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.NativeFilesAttackMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

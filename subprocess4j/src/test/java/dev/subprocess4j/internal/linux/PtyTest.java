@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

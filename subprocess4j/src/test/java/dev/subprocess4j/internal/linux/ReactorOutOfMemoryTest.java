@@ -3,8 +3,9 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
+import dev.subprocess4j.fixtures.ReactorOutOfMemoryMain;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

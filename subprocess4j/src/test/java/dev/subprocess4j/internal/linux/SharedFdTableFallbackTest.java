@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Popen;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,15 +3,15 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.Command;
-import dev.subprocess4j.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.TimeoutExpiredException;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.fixtures.PropertySeed;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Command#putEnv(byte[], byte[])}): the native backend passes them unchanged, invalid
  * UTF-8 included; the JDK backend refuses bytes it cannot pass unchanged.
  */
-public abstract class BytesContract extends BackendContract {
+@EveryBackend
+public class BytesContract extends BackendContract {
     private static final int CASES = 100;
     private static final byte[] INVALID_A = {(byte) 0xff, (byte) 0xfe};
     private static final byte[] LONE_C3 = {(byte) 0xc3};

@@ -10,6 +10,7 @@ import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.fixtures.RemoteTestSupport;
 import dev.subprocess4j.fixtures.SshDeathMain;
+import dev.subprocess4j.fixtures.SshInheritMain;
 import dev.subprocess4j.fixtures.SshServer;
 import java.io.InputStream;
 import java.nio.file.Files;

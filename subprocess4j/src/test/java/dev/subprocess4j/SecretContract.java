@@ -282,8 +282,11 @@ public class SecretContract extends BackendContract {
         Map<String, Runnable> printed = new LinkedHashMap<>();
         printed.put("check, the secret in stderr", () -> withSecret(sh("echo \"token $API_TOKEN refused\" >&2; exit 3"))
                 .captureOutput().check().run());
-        printed.put("timeout, the secret in stderr", () -> withSecret(sh("echo \"$API_TOKEN\" >&2; exec sleep 5"))
-                .captureOutput().timeout(Duration.ofMillis(200)).run());
+        // The message can quote only what was read before the deadline: long enough for a remote
+        // launcher's start (srun may wait for an allocation on a loaded machine).
+        Duration untilPrinted = launcher() == null ? Duration.ofSeconds(1) : Duration.ofSeconds(8);
+        printed.put("timeout, the secret in stderr", () -> withSecret(sh("echo \"$API_TOKEN\" >&2; exec sleep 30"))
+                .captureOutput().timeout(untilPrinted).run());
         for (Map.Entry<String, Runnable> f : printed.entrySet()) {
             try {
                 f.getValue().run();

@@ -4,7 +4,9 @@
 # captureOutput(), the FFM floor (posix_spawn + waitpid of /bin/true through FFM), and the C loop
 # (cloop.c) for both. The JVM loops warm up first; only the N calls between two marker stat()s
 # are counted. Per call, by thread: the caller, the reactor, other JVM threads, the child before
-# its execve (what posix_spawn runs in the child) and the program after it.
+# its execve (what posix_spawn runs in the child) and the program after it. "true" and "echo" reuse one
+# Command (QuickBench's way), "fresh-true" and "fresh-echo" build a new one per call (a user's way);
+# WORKS="true floor" picks some.
 # Usage: subprocess4j-bench/syscalls.sh [N] [warm-up]    (default 500 calls after 2000 warm-up)
 # Writes results/syscalls.txt. Needs strace; SKIP_BUILD=1 uses the jar already built.
 set -euo pipefail
@@ -92,13 +94,15 @@ EOF
   echo "git: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- subprocess4j/src || echo ' (modified)')"
   echo "calls counted: $n after $warm of warm-up; strace -f; per call"
   echo
-  for work in true echo floor; do
+  for work in ${WORKS:-true fresh-true echo fresh-echo floor}; do
     strace -f -qq -o "$out/strace-$work.txt" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
       -cp "$jar" dev.subprocess4j.bench.SyscallLoop "$work" "$warm" "$n" >/dev/null
     case $work in
       true) title='library Subprocess.run("/bin/true")' ;;
       echo) title='library run("/bin/echo", "test") with captureOutput()' ;;
       floor) title='FFM floor: posix_spawn + waitpid of /bin/true' ;;
+      fresh-true) title='library Subprocess.run("/bin/true"), a new Command per call' ;;
+      fresh-echo) title='library Subprocess.command("/bin/echo", "test").captureOutput().run(), a new Command per call' ;;
     esac
     summarize "$out/strace-$work.txt" "$n" "$title"
   done

@@ -144,6 +144,11 @@ long sp4j_spawn(long spec_address, long report_address, long pidfd_address, long
  */
 long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* How many stacks for its children sp4j_spawn ever mapped (it keeps up to 8 idle ones for the next
+   spawns): sp4j_stacks_mapped(0, 0, 0, 0, 0, 0, 0), for the tests. */
+long sp4j_stacks_mapped(long unused1, long unused2, long unused3, long unused4, long unused5, long unused6,
+                        long unused7);
+
 /* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
 #define SP4J_PROTOCOL_VERSION 1
 

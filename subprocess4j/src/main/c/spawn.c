@@ -71,6 +71,48 @@
 #define CHILD_STACK_SIZE (64 * 1024)
 #define ALL_SIGNALS (~0UL)
 
+/*
+ * The child's stacks, kept for the next spawns rather than mapped and unmapped at each: in the
+ * JVM's many-threaded memory an munmap costs a TLB shoot-down on every CPU that ran one of its
+ * threads, and a fresh mapping a page fault (and a zeroed page) for each page the child touches.
+ * A stack is free again once clone returns (CLONE_VFORK: the child has executed its program or
+ * exited, and no longer uses this memory). At most STACK_POOL idle stacks are kept (512 KiB of
+ * address space, of which the few pages a child touches are resident); a spawn that finds none
+ * idle maps one, and one returned to a full pool is unmapped. Lock-free: concurrent spawns each
+ * take a different slot's stack with an atomic exchange.
+ */
+#define STACK_POOL 8
+static void *stack_pool[STACK_POOL];
+static long stacks_mapped; /* stacks ever mapped: sp4j_stacks_mapped, for the tests */
+
+static void *take_stack(void)
+{
+    for (int i = 0; i < STACK_POOL; i++) {
+        if (__atomic_load_n(&stack_pool[i], __ATOMIC_RELAXED) != NULL) {
+            void *s = __atomic_exchange_n(&stack_pool[i], NULL, __ATOMIC_ACQUIRE);
+            if (s != NULL) {
+                return s;
+            }
+        }
+    }
+    void *s = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (s != MAP_FAILED) {
+        __atomic_add_fetch(&stacks_mapped, 1, __ATOMIC_RELAXED);
+    }
+    return s;
+}
+
+static void give_stack(void *s)
+{
+    for (int i = 0; i < STACK_POOL; i++) {
+        void *expected = NULL;
+        if (__atomic_compare_exchange_n(&stack_pool[i], &expected, s, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+            return;
+        }
+    }
+    munmap(s, CHILD_STACK_SIZE);
+}
+
 struct child_args {
     const struct sp4j_spec *spec;
     int err_fd;                  /* the error pipe's write end, or -1: report into *report */
@@ -424,6 +466,16 @@ long sp4j_spawn(long spec_address, long report_address, long pidfd_address, long
                  (int32_t *)(uintptr_t)pidfd_address);
 }
 
+/* How many child stacks this library ever mapped (the pool above keeps that bounded): for the tests.
+   The shape of sp4j_syscall, so that the JVM calls it through the same kind of stub. */
+__attribute__((visibility("default")))
+long sp4j_stacks_mapped(long unused1, long unused2, long unused3, long unused4, long unused5, long unused6,
+                        long unused7)
+{
+    (void)unused1, (void)unused2, (void)unused3, (void)unused4, (void)unused5, (void)unused6, (void)unused7;
+    return __atomic_load_n(&stacks_mapped, __ATOMIC_RELAXED);
+}
+
 __attribute__((visibility("default")))
 long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -488,8 +540,7 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
         parent_fail(report, SP4J_STEP_FDS, EBADF, taken);
         return -1;
     }
-    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    void *stack = take_stack();
     if (stack == MAP_FAILED) {
         int e = errno;
         if (shared) {
@@ -514,7 +565,7 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
     int clone_errno = errno;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 
-    munmap(stack, CHILD_STACK_SIZE);
+    give_stack(stack); /* the child has executed its program or exited: the stack is free */
     if (shared) {
         /* The child has a table of its own now (or is gone): the slots are free again. */
         restore_slots(spec, filled, 3);

@@ -15,7 +15,8 @@ import java.util.List;
  * <p>Usage: {@code SyscallLoop WORK WARMUP N}, WORK one of {@code true} (library
  * {@code Subprocess.run("/bin/true")}), {@code echo} (library {@code /bin/echo test} with
  * {@code captureOutput()}), {@code floor} ({@link Floor}: FFM {@code posix_spawn} +
- * {@code waitpid} of {@code /bin/true}).
+ * {@code waitpid} of {@code /bin/true}), {@code fresh-true} and {@code fresh-echo} (the same as true and echo
+ * with a new {@code Command} per call, {@code Subprocess.run("/bin/true")}, as a user writes it).
  */
 public final class SyscallLoop {
     private SyscallLoop() {
@@ -32,7 +33,11 @@ public final class SyscallLoop {
                 case "true" -> () -> check(trueCmd.run().returnCode() == 0);
                 case "echo" -> () -> check(EchoBenchmark.check(echoCmd.run().stdoutBytes()).length == 5);
                 case "floor" -> () -> check(floor.spawnAndWait() == 0);
-                default -> throw new IllegalArgumentException("work: true, echo or floor, not " + work);
+                case "fresh-true" -> () -> check(Subprocess.run("/bin/true").returnCode() == 0);
+                case "fresh-echo" -> () -> check(EchoBenchmark.check(
+                        Subprocess.command("/bin/echo", "test").captureOutput().run().stdoutBytes()).length == 5);
+                default -> throw new IllegalArgumentException(
+                        "work: true, echo, floor, fresh-true or fresh-echo, not " + work);
             };
             for (int i = 0; i < warmup; i++) {
                 call.run();

@@ -119,6 +119,31 @@ final class PipeChannel {
         }
     }
 
+    /** No bytes: the end of the stream, for {@link #readChunk()}. */
+    static final byte[] END = new byte[0];
+
+    /**
+     * Reads up to one scratch buffer (lock held) and returns a copy of exactly what was read:
+     * {@link #END} at the end of file, null when nothing is there now. A pump allocates only what
+     * its child wrote, not a whole buffer at each wake-up.
+     */
+    byte[] readChunk() {
+        MemorySegment buffer = ScratchBuffers.borrow();
+        try {
+            long n = readOrEio(buffer, ScratchBuffers.SIZE);
+            if (n > 0) {
+                return buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+            if (n < 0) {
+                ready &= ~Epoll.EPOLLIN;
+                return null;
+            }
+            return END;
+        } finally {
+            ScratchBuffers.release(buffer);
+        }
+    }
+
     /**
      * Reads up to one scratch buffer straight into a capture (lock held): >0 read, 0 end of
      * file, -1 nothing now.

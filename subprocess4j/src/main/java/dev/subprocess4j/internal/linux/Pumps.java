@@ -99,22 +99,25 @@ final class Pumps {
         pumps.add(done);
         AtomicBoolean failed = new AtomicBoolean();
         Runnable task = () -> PumpThreads.start(ch.name + "-" + pid, () -> {
-            byte[] chunk = new byte[CHUNK];
             while (true) {
+                // Exactly what was read, not a 64 KiB chunk per wake-up: most children print little
+                // or nothing (one sp parallel job each), and a fresh chunk was zeroed for each stream.
+                byte[] chunk;
                 int n;
                 sync.lock.lock();
                 try {
                     if (ch.closed) {
-                        n = 0;
+                        chunk = PipeChannel.END;
                     } else {
-                        n = ch.read(chunk, 0, chunk.length);
-                        if (n == 0) {
+                        chunk = ch.readChunk();
+                        if (chunk == PipeChannel.END) {
                             ch.close(true);
-                        } else if (n < 0) {
+                        } else if (chunk == null) {
                             ch.arm(Epoll.EPOLLIN);
                             return;
                         }
                     }
+                    n = chunk.length;
                 } finally {
                     sync.lock.unlock();
                 }

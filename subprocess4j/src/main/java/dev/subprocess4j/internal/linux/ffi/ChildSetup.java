@@ -44,9 +44,12 @@ public final class ChildSetup {
     public static final long REPORT_STEP = 0, REPORT_ERROR = 4, REPORT_DETAIL = 8, REPORT_SIZE = 12;
 
     private final MethodHandle spawn;
+    /** {@code sp4j_stacks_mapped}, bound only when asked (the tests): no stub made at start-up. */
+    private final MemorySegment stacksMapped;
 
-    private ChildSetup(MethodHandle spawn) {
+    private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped) {
         this.spawn = spawn;
+        this.stacksMapped = stacksMapped;
     }
 
     /**
@@ -65,7 +68,20 @@ public final class ChildSetup {
         // No Linker.Option.critical: the call lasts until the child has executed its program, and
         // a critical call would hold off the garbage collector for all that time. The shape of
         // sp4j_syscall (protocol.h): no downcall stub of its own.
-        return new ChildSetup(Libc.sevenLongs(symbol));
+        return new ChildSetup(Libc.sevenLongs(symbol), lookup.find("sp4j_stacks_mapped")
+                .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_stacks_mapped not found in " + library)));
+    }
+
+    /**
+     * How many stacks for its children {@code sp4j_spawn} ever mapped: it keeps up to 8 idle ones
+     * for the next spawns instead of mapping and unmapping one per spawn. For the tests.
+     */
+    public long stacksMapped() {
+        try {
+            return (long) Libc.sevenLongs(stacksMapped).invokeExact(Libc.errnoState(), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
     }
 
     /**

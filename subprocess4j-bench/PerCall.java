@@ -1,0 +1,109 @@
+import dev.subprocess4j.Command;
+import dev.subprocess4j.CompletedProcess;
+import dev.subprocess4j.Subprocess;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * P1/P2 (issue [17]) in the JVM a user runs, for percall.sh: one JVM, warmed up, then its contenders
+ * round robin in blocks of N calls; prints one line per contender with the median per call in µs
+ * (the median of the blocks' medians), so that the script can interleave whole JVMs with the C loop
+ * and Python.
+ *
+ * <p>Two ways to call the library, picked by the first argument:
+ * <ul>
+ * <li>{@code fresh}: what the outside harness did and what a user writes: {@code Subprocess.run("/bin/true")}
+ * and {@code Subprocess.command("/bin/echo", "test").captureOutput().run()}, a new {@code Command} per call.
+ * Run it with the single-file source launcher ({@code java --enable-native-access=ALL-UNNAMED -cp JAR PerCall.java})
+ * and no tuning: the default G1 heap, default thread stacks.
+ * <li>{@code reused}: QuickBench's way, one {@code Command} built once and run again and again (percall.sh
+ * runs this one compiled, on the class path, with {@code -Xss256k}, as run.sh runs QuickBench).
+ * </ul>
+ * Usage: {@code PerCall fresh|reused CALLS BLOCKS WARMUP [alloc]}; with {@code alloc} it also prints the
+ * bytes of heap the calling thread allocates per call ({@code ThreadMXBean.getThreadAllocatedBytes}) and the
+ * CPU time per call of the calling thread and of the whole JVM (reactor, JIT, GC included), which the load of
+ * a shared machine hardly moves.
+ */
+public final class PerCall {
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean fresh = args[0].equals("fresh");
+        if (!fresh && !args[0].equals("reused")) {
+            throw new IllegalArgumentException("first argument: fresh or reused, not " + args[0]);
+        }
+        int calls = Integer.parseInt(args[1]);
+        int blocks = Integer.parseInt(args[2]);
+        int warmup = Integer.parseInt(args[3]);
+        boolean alloc = args.length > 4 && args[4].equals("alloc");
+        Command reusedTrue = Subprocess.command("/bin/true");
+        Command reusedEcho = Subprocess.command("/bin/echo", "test").captureOutput();
+        Map<String, Call> works = new LinkedHashMap<>();
+        works.put("library /bin/true", fresh ? () -> Subprocess.run("/bin/true") : () -> reusedTrue.run());
+        works.put("library echo captured", fresh
+                ? () -> check(Subprocess.command("/bin/echo", "test").captureOutput().run())
+                : () -> check(reusedEcho.run()));
+        works.put("ProcessBuilder /bin/true", () -> new ProcessBuilder("/bin/true").start().waitFor());
+        works.put("ProcessBuilder echo captured", () -> {
+            Process p = new ProcessBuilder("/bin/echo", "test").start();
+            p.getInputStream().readAllBytes();
+            p.getErrorStream().readAllBytes();
+            p.waitFor();
+        });
+        for (Call c : works.values()) {
+            for (int i = 0; i < warmup; i++) {
+                c.run();
+            }
+        }
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().threadId();
+        Map<String, List<Double>> medians = new LinkedHashMap<>();
+        Map<String, List<Double>> bytes = new LinkedHashMap<>();
+        Map<String, List<Double>> threadCpu = new LinkedHashMap<>();
+        Map<String, List<Double>> jvmCpu = new LinkedHashMap<>();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        double[] t = new double[calls];
+        for (int b = 0; b < blocks; b++) {
+            for (Map.Entry<String, Call> w : works.entrySet()) {
+                long bytes0 = threads.getThreadAllocatedBytes(self);
+                long thread0 = threads.getCurrentThreadCpuTime();
+                long jvm0 = os.getProcessCpuTime();
+                for (int i = 0; i < calls; i++) {
+                    long a = System.nanoTime();
+                    w.getValue().run();
+                    t[i] = (System.nanoTime() - a) / 1e3;
+                }
+                long jvm = os.getProcessCpuTime() - jvm0;
+                long thread = threads.getCurrentThreadCpuTime() - thread0;
+                long allocated = threads.getThreadAllocatedBytes(self) - bytes0;
+                threadCpu.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(thread / 1e3 / calls);
+                jvmCpu.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(jvm / 1e3 / calls);
+                Arrays.sort(t);
+                medians.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2]);
+                bytes.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add((double) allocated / calls);
+            }
+        }
+        for (String k : works.keySet()) {
+            System.out.printf("%s\t%.1f%s%n", k, median(medians.get(k)), alloc ? String.format(
+                    "\t%.0f B/call\tCPU us/call: calling thread %.1f, whole JVM %.1f", median(bytes.get(k)),
+                    median(threadCpu.get(k)), median(jvmCpu.get(k))) : "");
+        }
+    }
+
+    private static void check(CompletedProcess p) {
+        if (p.stdoutBytes().length != 5) {
+            throw new IllegalStateException("echo printed " + p.stdoutBytes().length + " bytes");
+        }
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a[a.length / 2];
+    }
+}

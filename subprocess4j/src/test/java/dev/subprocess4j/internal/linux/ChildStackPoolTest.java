@@ -3,7 +3,7 @@ package dev.subprocess4j.internal.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.subprocess4j.CompletedProcess;
-import dev.subprocess4j.LeakCheckExtension;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.Subprocess;
 import java.util.ArrayList;
 import java.util.List;

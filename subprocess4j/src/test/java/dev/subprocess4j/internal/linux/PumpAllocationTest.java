@@ -2,7 +2,7 @@ package dev.subprocess4j.internal.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.subprocess4j.LeakCheckExtension;
+import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Subprocess;
 import java.io.ByteArrayOutputStream;

@@ -88,6 +88,15 @@ class SpParallelTest {
 
     @Test
     @Timeout(60)
+    void lineBufferWithKeepOrderHoldsALaterJobsLinesUntilTheEarlierJobsAreDone() throws IOException {
+        // As GNU parallel: the first job's lines at once, a later job's once every job before it is done.
+        Path f = jobs("sh -c 'echo a1; sleep 0.6; echo a2'", "sh -c 'echo b1; sleep 0.1; echo b2'", "echo c1");
+        assertThat(parallel(f, "-j", "3", "--line-buffer", "--keep-order").out()).isEqualTo("a1\na2\nb1\nb2\nc1\n");
+        assertThat(parallel(f, "-j", "3", "--line-buffer").out()).startsWith("a1\n").endsWith("a2\n");
+    }
+
+    @Test
+    @Timeout(60)
     void keepOrderPrintsInTheOrderOfTheLines() throws IOException {
         Path f = jobs("sh -c 'sleep 0.4; echo first'", "sh -c 'sleep 0.2; echo second'", "echo third");
         assertThat(parallel(f, "-j", "3").out()).isEqualTo("third\nsecond\nfirst\n");

@@ -40,6 +40,8 @@ final class Job {
     Duration cpu;
     String host;
     // The attempt running now.
+    /** With --line-buffer --keep-order: lines held until every earlier job is done. */
+    final List<Runner.Line> heldLines = new java.util.ArrayList<>(0);
     java.io.ByteArrayOutputStream outBuffer;
     java.io.ByteArrayOutputStream errBuffer;
     /** When its --timeout expires (System.nanoTime()), or 0. */

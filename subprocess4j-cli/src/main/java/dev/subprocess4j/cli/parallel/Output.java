@@ -72,11 +72,23 @@ final class Output {
         }
     }
 
-    /** A line of a running job's output, with --line-buffer. */
+    /**
+     * A line of a running job's output, with --line-buffer: printed at once, except with
+     * --keep-order for a job after the first one not yet printed (as GNU parallel): kept until
+     * every job before it is done.
+     */
     void line(Runner.Line l) {
         if (o.json || o.results != null) {
             return;
         }
+        if (o.keepOrder && (nextToPrint >= all.size() || all.get(nextToPrint) != l.job())) {
+            l.job().heldLines.add(l);
+            return;
+        }
+        writeLine(l);
+    }
+
+    private void writeLine(Runner.Line l) {
         progress.clear();
         PrintStream stream = l.stderr() ? err : out;
         byte[] bytes = Bytes.bytes(l.text() + "\n");
@@ -92,12 +104,24 @@ final class Output {
         if (!o.keepOrder) {
             return;
         }
-        while (nextToPrint < all.size() && (atEnd || all.get(nextToPrint).finished)) {
-            Job job = all.get(nextToPrint++);
+        while (nextToPrint < all.size()) {
+            Job job = all.get(nextToPrint);
+            releaseHeldLines(job); // the first job not printed: its lines need wait no more
+            if (!atEnd && !job.finished) {
+                return;
+            }
+            nextToPrint++;
             if (job.finished) {
                 print(job);
             }
         }
+    }
+
+    private void releaseHeldLines(Job job) {
+        for (Runner.Line l : job.heldLines) {
+            writeLine(l);
+        }
+        job.heldLines.clear();
     }
 
     void flushAll() {

@@ -119,7 +119,8 @@ public final class ParallelOptions {
 
     @Option(names = "--line-buffer",
             description = "Print each output line as soon as the job writes it (whole lines never mix), not the"
-                    + " whole output at the job's end.")
+                    + " whole output at the job's end; with --keep-order, the lines of a job wait until every job before it"
+                    + " is done.")
     boolean lineBuffer;
 
     @Option(names = "--json",

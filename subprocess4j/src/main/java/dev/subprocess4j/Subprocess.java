@@ -60,7 +60,9 @@ public final class Subprocess {
      *
      * <h4>Platform behaviour</h4>
      * linux-native passes the bytes unchanged; a program name (argument 0) that is not valid
-     * UTF-8 must contain a {@code /} (the lookup in {@code PATH} works on text). The jdk backend
+     * UTF-8 must contain a {@code /} or be run through {@code Command.executable} (the lookup in
+     * {@code PATH} works on text; a bare one is refused with {@link IllegalArgumentException} when
+     * the command starts, as is a lookup in a {@code PATH} given as such bytes). The jdk backend
      * passes arguments that are not valid UTF-8 only when they decode and encode back unchanged in
      * the JVM's {@code sun.jnu.encoding} (the charset {@code ProcessBuilder} encodes with), else it
      * refuses them with {@link UnsupportedOperationException} naming the argument. The ssh and

@@ -109,6 +109,24 @@ public class BytesContract extends BackendContract {
     }
 
     @Test
+    void aBareProgramNameOrAPathThatIsNotUtf8IsNotSearchedByItsLossyText() {
+        // Decoded, both would read as U+FFFD and could find another file: refused, named (the jdk
+        // backend refuses such bytes before any lookup).
+        byte[] bare = {'e', 'c', 'h', (byte) 0xff};
+        if (isJdk()) {
+            assertThatThrownBy(() -> Subprocess.command(bare, ascii("x")).withBackend(backend()).run())
+                    .isInstanceOf(UnsupportedOperationException.class);
+            return;
+        }
+        assertThatThrownBy(() -> Subprocess.command(bare, ascii("x")).withBackend(backend()).run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not looked up in PATH");
+        byte[] path = {'/', 'b', 'i', 'n', ':', '/', (byte) 0xff};
+        Command viaPath = Subprocess.command("echo", "x").withBackend(backend()).putEnv(ascii("PATH"), path);
+        assertThatThrownBy(viaPath::run).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PATH given as bytes").hasMessageContaining("'echo'");
+    }
+
+    @Test
     void anInvalidUtf8ProgramPathIsExecutedByItsBytes() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("bytes");
         try {

@@ -4,6 +4,7 @@ import dev.subprocess4j.Redirect;
 import dev.subprocess4j.SpawnException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public final class SpawnChecks {
     public static String childPath(SpawnRequest r) {
         byte[] raw = r.env().raw().get(PATH_BYTES);
         if (raw != null) {
-            return ByteString.display(raw); // not UTF-8: the lookup sees it decoded with replacement
+            return ByteString.display(raw); // not UTF-8: shown decoded with replacement, never searched
         }
         return r.env().variables().getOrDefault("PATH", DEFAULT_PATH);
     }
@@ -50,6 +51,17 @@ public final class SpawnChecks {
         String program = r.program();
         if (program.contains("/")) {
             return program;
+        }
+        // The lookup works on text: a name or a PATH whose bytes are not UTF-8 would be searched
+        // decoded with U+FFFD and could find another file. Refused, naming what to do instead.
+        if (r.exec().executable().isEmpty() && r.exec().rawArgv().isPresent()
+                && ByteString.decode(r.argBytes(0), StandardCharsets.UTF_8) == null) {
+            throw new IllegalArgumentException("a program name of bytes that are not UTF-8 is not looked up in PATH"
+                    + " (the lookup works on text); give a path with '/' or Command.executable: " + program);
+        }
+        if (r.env().raw().containsKey(PATH_BYTES)) {
+            throw new IllegalArgumentException("PATH given as bytes that are not UTF-8 cannot be searched for '"
+                    + program + "'; give a path with '/' or Command.executable");
         }
         Path base = r.exec().cwd().orElseGet(() -> Path.of("").toAbsolutePath());
         boolean denied = false;

@@ -112,15 +112,17 @@ public final class DeadlineKiller {
     /** Drops the pending step (the child exited); returns whether the deadline had not yet fired. */
     public boolean cancel() {
         Runnable p;
+        boolean notFired;
         synchronized (this) {
             cancelled = true;
             p = pending;
             pending = null;
+            notFired = !fired;
         }
         if (p != null) {
             p.run();
         }
-        return !fired;
+        return notFired;
     }
 
     private void schedule(long atNanos, Runnable step) {
@@ -141,11 +143,20 @@ public final class DeadlineKiller {
     }
 
     private void deadline() {
-        if (!target.alive()) {
+        // The look at the child and the decision under the monitor cancel() takes: an exit after
+        // the look finds the deadline fired; one before it, cancelled (then nothing is sent).
+        boolean alive;
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            alive = target.alive();
+            fired = alive;
+        }
+        if (!alive) {
             target.deadlinePassedAfterExit();
             return;
         }
-        fired = true;
         Log.get().log(Level.DEBUG, "{0} timed out; sending {1}", name, first);
         target.timedOut();
         target.signal(first, group);

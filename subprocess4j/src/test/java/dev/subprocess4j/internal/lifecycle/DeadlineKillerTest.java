@@ -173,9 +173,13 @@ class DeadlineKillerTest {
         var ran = new java.util.concurrent.CompletableFuture<Boolean>();
         DeadlineKiller.SHARED.schedule(System.nanoTime(), () -> ran.complete(Thread.currentThread().isVirtual()));
         assertThat(ran.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        var far = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable cancel = DeadlineKiller.SHARED.schedule(System.nanoTime() + Duration.ofDays(365).toNanos(), () -> far.set(true));
+        var cancelledRan = new java.util.concurrent.CountDownLatch(1);
+        Runnable cancel = DeadlineKiller.SHARED.schedule(System.nanoTime() + Duration.ofMillis(200).toNanos(),
+                cancelledRan::countDown);
         cancel.run();
-        assertThat(far).isFalse();
+        var later = new java.util.concurrent.CompletableFuture<Boolean>();
+        DeadlineKiller.SHARED.schedule(System.nanoTime() + Duration.ofMillis(400).toNanos(), () -> later.complete(true));
+        assertThat(later.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // a step due after it ran
+        assertThat(cancelledRan.getCount()).as("a cancelled step due 200 ms after it was cancelled ran").isEqualTo(1);
     }
 }

@@ -28,6 +28,7 @@ class ChildStackPoolTest {
     void oneThreadsSpawnsReuseOneStack() {
         assertThat(Subprocess.run("/bin/true").returnCode()).isZero(); // the library is loaded, the probe done
         long before = ChildSetupSpawner.library().stacksMapped();
+        assertThat(before).as("stacks mapped so far: the spawns take the library's clone, not posix_spawn").isPositive();
         for (int i = 0; i < 200; i++) {
             assertThat(Subprocess.run("/bin/true").returnCode()).isZero();
             CompletedProcess r = Subprocess.command("/bin/echo", "test " + i).captureOutput().run();
@@ -41,6 +42,7 @@ class ChildStackPoolTest {
     void overlappingSpawnsShareABoundedNumberOfStacks() throws Exception {
         assertThat(Subprocess.run("/bin/true").returnCode()).isZero();
         long before = ChildSetupSpawner.library().stacksMapped();
+        assertThat(before).as("stacks mapped so far: the spawns take the library's clone, not posix_spawn").isPositive();
         int threads = 8;
         int calls = 60;
         ExecutorService pool = Executors.newFixedThreadPool(threads);

@@ -336,21 +336,4 @@ public final class LinuxBackend implements Backend {
         Mem.putAddressAt(array, i, MemorySegment.NULL);
         return array;
     }
-
-    /**
-     * {@code posix_spawn} reports one errno for all its steps; find the step by checking the
-     * directory, else it was the exec.
-     */
-    private static SpawnException spawnFailure(SpawnRequest r, int errno, String path) {
-        SpawnException known = SpawnChecks.cwdFailure(r); // the redirect files were opened by the JVM
-        if (known != null) {
-            return known;
-        }
-        for (Redirect any : List.of(r.stdio().stdin(), r.stdio().stdout(), r.stdio().stderr())) {
-            if (any instanceof Redirect.Fd(int fd) && !Unistd.isOpen(fd)) {
-                return new SpawnException(SpawnException.Step.FDS, Errno.EBADF, r.program(), "fd " + fd);
-            }
-        }
-        return new SpawnException(SpawnException.Step.EXEC, errno, r.program(), r.program().contains("/") ? path : r.program());
-    }
 }

@@ -168,14 +168,16 @@ public final class RawArgs {
 
     /**
      * Whether the JVM made {@code decoded} of {@code raw}: the same string through its charset,
-     * or at least the same ASCII characters in the same order (its replacement of bytes it cannot
-     * decode may differ from Java's decoder's).
+     * or, where the JVM replaced bytes it could not decode ({@code U+FFFD} or {@code ?}: its
+     * replacement may differ from Java's decoder's), the same ASCII characters in the same order.
+     * A decoded string without a replacement must equal the bytes' decoding: "é" is not "ü".
      */
     static boolean matches(String raw, String decoded, Charset jvm) {
         if (new String(Bytes.bytes(raw), jvm).equals(decoded)) {
             return true;
         }
-        return ascii(raw).equals(ascii(decoded));
+        boolean replaced = decoded.indexOf('\uFFFD') >= 0 || decoded.indexOf('?') >= 0;
+        return replaced && ascii(raw).equals(ascii(decoded));
     }
 
     private static String ascii(String s) {

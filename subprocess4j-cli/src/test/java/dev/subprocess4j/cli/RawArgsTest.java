@@ -72,4 +72,17 @@ class RawArgsTest {
         // and parsed values that are not the last arguments: their UTF-8
         assertThat(raw.tail(List.of("--", "x"))).containsExactly("--", "x");
     }
+
+    @Test
+    void anEntryThatDiffersInCharactersTheJvmDecodedIsNotTaken() throws IOException {
+        // "ü" in the file, "é" decoded by the JVM without a loss: other bytes, not these arguments
+        String uUmlaut = new String("\u00fc".getBytes(UTF_8), ISO_8859_1);
+        Path other = cmdline("java", "-jar", "sp.jar", "run", "--", "printf", uUmlaut);
+        RawArgs raw = RawArgs.read(new String[] {"run", "--", "printf", "\u00e9"}, other, err);
+        assertThat(raw.tail(List.of("printf", "\u00e9"))).containsExactly("printf", "\u00c3\u00a9");
+        // a lossy decoding (U+FFFD) of the same bytes is still matched by its ASCII characters
+        Path same = cmdline("java", "-jar", "sp.jar", "run", "--", "printf", "a" + uUmlaut);
+        RawArgs lossy = RawArgs.read(new String[] {"run", "--", "printf", "a\uFFFD\uFFFD"}, same, err);
+        assertThat(lossy.tail(List.of("printf", "a\uFFFD\uFFFD"))).containsExactly("printf", "a" + uUmlaut);
+    }
 }

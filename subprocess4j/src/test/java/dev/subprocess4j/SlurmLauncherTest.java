@@ -180,15 +180,7 @@ class SlurmLauncherTest {
      */
     @Test
     void aTimeoutBeyondTheNanosecondRangeIsNoLimitAndFailsNothing() throws Exception {
-        var records = RemoteTestSupport.libraryLog(() -> {
-            CompletedProcess r = job("sh", "-c", "sleep 0.3; echo ok").captureOutput()
-                    .timeout(Duration.ofSeconds(Long.MAX_VALUE)).killSignal(Signal.SIGTERM)
-                    .killGrace(Duration.ofSeconds(Long.MAX_VALUE)).run();
-            assertThat(r.stdout()).isEqualTo("ok\n");
-            assertThat(r.returnCode()).isZero();
-        });
-        assertThat(records).as("log records with an ArithmeticException")
-                .noneMatch(r -> r.getThrown() instanceof ArithmeticException);
+        RemoteTestSupport.assertATimeoutBeyondTheNanosecondRangeIsNoLimit(argv -> job(argv));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.subprocess4j.fixtures.LeakCheckExtension;
 import dev.subprocess4j.fixtures.PropertySeed;
 import dev.subprocess4j.fixtures.RemoteTestSupport;
 import dev.subprocess4j.fixtures.SlurmCluster;
+import dev.subprocess4j.fixtures.SlurmInheritMain;
 import dev.subprocess4j.fixtures.SlurmDeathMain;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -205,6 +206,32 @@ class SlurmLauncherTest {
             jvm.kill();
             assertThat(jvm.waitFor()).isEqualTo(-9);
             assertThat(waitGone(taskPid, Duration.ofSeconds(10))).as("job task %d gone", taskPid).isTrue();
+        }
+    }
+
+    /**
+     * srun given the JVM's own fds 0-2 ({@code INHERIT}) must not leave them non-blocking: a JVM
+     * that reads its stdin or writes its stdout would then fail with EAGAIN.
+     */
+    @Test
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (Popen jvm = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                        System.getProperty("java.class.path"), SlurmInheritMain.class.getName(), cluster.conf().toString())
+                .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.PIPE).start()) {
+            String out = new String(jvm.stdout().readAllBytes(), UTF_8);
+            jvm.stdin().close();
+            assertThat(jvm.waitFor()).as("exit; stdout %s", out).isZero();
+            java.util.Map<String, Integer> flags = new java.util.LinkedHashMap<>();
+            out.lines().filter(l -> l.contains(" fd")).forEach(l -> {
+                String[] w = l.split(" ");
+                flags.put(w[0] + " " + w[1], Integer.parseInt(w[2], 8));
+            });
+            assertThat(flags).as("fds 0-2 of the JVM in %s", out).hasSize(6);
+            int nonBlock = 04000; // O_NONBLOCK
+            flags.forEach((fd, f) -> assertThat(f & nonBlock).as("O_NONBLOCK on %s in %s", fd, out).isZero());
+            assertThat(out).as("the jobs' output reached the JVM's stdout").startsWith("remote\n")
+                    .contains("\nremote\n").endsWith("done\n");
         }
     }
 

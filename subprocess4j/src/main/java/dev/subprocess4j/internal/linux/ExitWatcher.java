@@ -16,6 +16,8 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -23,15 +25,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * The pidfd of a {@link LinuxChild} and its exit: who watches the pidfd (the reactor, or platform
  * threads polling it themselves), the one reap, the exit status and usage, the exit future, and
  * signals, which never go to a reaped child. The pidfd is closed once the child was reaped and no
  * thread polls it any more. State is guarded by the child's lock ({@link ChildSync}); the exit
- * fields are written once, before the exit future completes.
+ * fields are written once, before the exit future completes. It is itself the reactor's handler
+ * of the pidfd ({@link #accept(int)}), and makes the exit future only when someone asks for it.
  */
-final class ExitWatcher {
+final class ExitWatcher implements IntConsumer {
     /** What the rest of the child does at its exit, under the lock. */
     interface Listener {
         /** The child exited at {@code nanos}; it does not read as reaped yet. */
@@ -49,12 +53,24 @@ final class ExitWatcher {
     private final Listener listener;
 
     // reaped, returnCode, usage and exitNanos are written once, before exit completes
-    private final AtomicBoolean reapClaim = new AtomicBoolean();
+    /** Whether a thread claimed the reap ({@link #REAP_CLAIM}: a field, not an AtomicBoolean per child). */
+    private volatile boolean reapClaim;
+    private static final VarHandle REAP_CLAIM;
+
+    static {
+        try {
+            REAP_CLAIM = MethodHandles.lookup().findVarHandle(ExitWatcher.class, "reapClaim", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private volatile boolean reaped;
     private volatile int returnCode;
     private volatile ResourceUsage usage;
     private volatile long exitNanos;
-    private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
+    /** Completes at the exit; made at the first {@link #future()} (lock held), null before. */
+    private CompletableFuture<Outcome> exit;
     private long pidfdToken;
     /**
      * Whether the reactor watches the pidfd now; platform waiters take it out while they poll it.
@@ -95,9 +111,20 @@ final class ExitWatcher {
         return returnCode;
     }
 
-    /** Completes at the exit, with no output. */
+    /** Completes at the exit, with no output; made at the first call. */
     CompletableFuture<Outcome> future() {
-        return exit;
+        sync.lock.lock();
+        try {
+            if (exit == null) {
+                exit = new CompletableFuture<>();
+                if (reaped) {
+                    exit.complete(outcome(null, null));
+                }
+            }
+            return exit;
+        } finally {
+            sync.lock.unlock();
+        }
     }
 
     Outcome outcome(byte[] out, byte[] err) {
@@ -129,7 +156,7 @@ final class ExitWatcher {
      * child before {@code pidfd_open}): reported as exited with its status unknown ({@link #statusLost}).
      */
     void lostAtStart() {
-        if (pidfd < 0 && reapClaim.compareAndSet(false, true)) {
+        if (pidfd < 0 && claimReap()) {
             statusLost(pid, "pidfd_open: ESRCH");
             exited(0, null);
         }
@@ -137,7 +164,7 @@ final class ExitWatcher {
 
     /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
     void tryReap() {
-        if (reapHeld || reaped || !reapClaim.compareAndSet(false, true)) {
+        if (reapHeld || reaped || !claimReap()) {
             return;
         }
         int code;
@@ -153,12 +180,12 @@ final class ExitWatcher {
                 code = 0;
                 ru = null;
             } else if (err != 0) {
-                reapClaim.set(false);
+                reapClaim = false;
                 Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
                 rearmPidfd();
                 return;
             } else if (Mem.getInt(info, Pidfd.SI_PID) == 0) {
-                reapClaim.set(false); // not exited yet
+                reapClaim = false; // not exited yet
                 rearmPidfd();
                 return;
             } else {
@@ -171,9 +198,21 @@ final class ExitWatcher {
         exited(code, ru);
     }
 
+    /** Whether this thread is the first to claim the reap. */
+    private boolean claimReap() {
+        return REAP_CLAIM.compareAndSet(this, false, true);
+    }
+
+    /** The reactor saw the pidfd readable: the child exited. */
+    @Override
+    public void accept(int events) {
+        tryReap();
+    }
+
     /** Records the exit (the caller won {@link #reapClaim}) and wakes every waiter. */
     private void exited(int code, ResourceUsage ru) {
         long now = System.nanoTime();
+        CompletableFuture<Outcome> future;
         sync.lock.lock();
         try {
             returnCode = code;
@@ -190,6 +229,7 @@ final class ExitWatcher {
             }
             listener.exited();
             sync.changedLocked();
+            future = exit; // one made from now on is completed when made
         } finally {
             sync.lock.unlock();
         }
@@ -197,7 +237,9 @@ final class ExitWatcher {
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
                     TimeUnit.NANOSECONDS.toMillis(now - startNanos));
         }
-        exit.complete(outcome(null, null));
+        if (future != null) {
+            future.complete(outcome(null, null));
+        }
     }
 
     /** Lets the child be reaped after a pipeline's spawns (see {@link #reapHeld}). */
@@ -219,7 +261,7 @@ final class ExitWatcher {
      */
     void watchExit() {
         if (!reaped && !pidfdClosed && !pidfdInReactor && pidfdUsers == 0) {
-            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, this);
             pidfdInReactor = true;
         }
     }
@@ -341,6 +383,7 @@ final class ExitWatcher {
     }
 
     private boolean awaitExitFuture(long deadline) throws InterruptedException {
+        CompletableFuture<Outcome> exit = future();
         try {
             if (deadline == Long.MAX_VALUE) {
                 exit.get();

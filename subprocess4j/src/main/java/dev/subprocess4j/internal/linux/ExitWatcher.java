@@ -43,7 +43,7 @@ final class ExitWatcher implements IntConsumer {
         void exited();
     }
 
-    private final long pid;
+    private final int pid;
     private final int pidfd;
     private final long startNanos;
     private final ChildSync sync;
@@ -88,7 +88,7 @@ final class ExitWatcher implements IntConsumer {
      * @param pidfd the child's pidfd, or -1 for a child that is gone already (see {@link #lostAtStart()})
      * @param holdReap whether the reap is held back until {@link #releaseReap()}
      */
-    ExitWatcher(long pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
+    ExitWatcher(int pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
                 Listener listener) {
         this.pid = pid;
         this.pidfd = pidfd;

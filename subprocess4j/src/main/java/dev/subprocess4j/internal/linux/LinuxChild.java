@@ -37,7 +37,7 @@ import java.util.concurrent.CompletableFuture;
  * is; and the facade itself listens to its exit watcher and its channels.
  */
 final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChannel.Owner {
-    private final long pid;
+    private final int pid;
     /** The child's process group when it is not the JVM's, else 0 (no group has id 0). */
     private final int ownGroup;
     private final ChildSync sync = new ChildSync();
@@ -55,10 +55,6 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
     private ProcessHandle handle;
     /** How the backend started this child, for the JFR event; set once, right after construction. */
     private volatile String spawnPath = "";
-    /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
-    private final boolean pty;
-    /** Whether stdin is fed from a stream ({@code Redirect.from}): closed at the exit. */
-    private final boolean stdinFromStream;
 
     /**
      * @param watchExit whether the reactor watches the pidfd from the start; false only for a child
@@ -77,22 +73,21 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         this.pid = pid;
         SpawnRequest.Stdio stdio = request.stdio();
         SpawnRequest.Setup setup = request.setup();
-        this.pty = setup.pty().isPresent(); // stdin and stdout are then the terminal's master
+        boolean pty = setup.pty().isPresent(); // stdin and stdout are then the terminal's master
         OptionalInt group = setup.processGroup();
         this.ownGroup = setup.newSession() || group.isPresent() && group.getAsInt() == 0 ? pid
                 : group.isPresent() ? group.getAsInt() : 0;
         EpollReactor reactor = EpollReactor.get();
         this.pipes = new ChildPipes(channel(stdinFd, "stdin", pty, reactor), channel(stdoutFd, "stdout", pty, reactor),
                 channel(stderrFd, "stderr", false, reactor));
-        this.stdinStream = stdio.stdin() == Redirect.PIPE ? new PipeStreams.Out(sync, pipes.stdin, pid) : null;
-        this.stdoutStream = stdio.stdout() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stdout, pipes, pid) : null;
-        this.stderrStream = stdio.stderr() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stderr, pipes, pid) : null;
+        this.stdinStream = stdio.stdin() == Redirect.PIPE ? new PipeStreams.Out(pipes.stdin, pid) : null;
+        this.stdoutStream = stdio.stdout() == Redirect.PIPE ? new PipeStreams.In(pipes.stdout, pipes, pid) : null;
+        this.stderrStream = stdio.stderr() == Redirect.PIPE ? new PipeStreams.In(pipes.stderr, pipes, pid) : null;
         this.pumps = Pumps.needed(stdio) ? new Pumps(stdio, pid, sync, pipes) : null;
         this.deadline = ChildDeadline.needed(request.lifetime())
                 ? new ChildDeadline(request.lifetime(), pid, ownGroup == 0 ? null : ownGroup, sync, reactor, pipes,
                         this::drainsAsync, this::communicating, this::closeAfterDrainGrace)
                 : null;
-        this.stdinFromStream = stdio.stdin() instanceof Redirect.FromStream;
         this.exit = new ExitWatcher(pid, pidfd, startNanos, holdReap, sync, reactor, this);
         sync.lock.lock();
         try {
@@ -126,9 +121,8 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
     /** The child reads as reaped now ({@link ExitWatcher.Listener}, lock held). */
     @Override
     public void exited() {
-        if (stdinFromStream && pipes.stdin != null && !pipes.stdin.closed) {
-            // Nobody reads it any more; a source that never ends must not keep the fd open.
-            pipes.stdin.close(false);
+        if (pumps != null) {
+            pumps.childExited();
         }
         if (deadline != null) {
             deadline.exited();
@@ -268,7 +262,7 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
 
     @Override
     public void resize(int columns, int rows) {
-        if (!pty) {
+        if (!isPty()) {
             ChildProcess.super.resize(columns, rows);
         }
         sync.lock.lock();
@@ -282,6 +276,11 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         } finally {
             sync.lock.unlock();
         }
+    }
+
+    /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
+    private boolean isPty() {
+        return pipes.stdout != null && pipes.stdout.tty || pipes.stdin != null && pipes.stdin.tty;
     }
 
     @Override

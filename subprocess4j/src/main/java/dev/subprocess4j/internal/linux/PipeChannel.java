@@ -29,7 +29,8 @@ final class PipeChannel {
     /** What the last {@code poll} of a platform thread in {@code communicate} returned for this fd. */
     int pollRevents;
 
-    private final ChildSync sync;
+    /** The child's lock, under which this channel's I/O runs. */
+    final ChildSync sync;
     private final EpollReactor reactor;
     private final Owner owner;
 

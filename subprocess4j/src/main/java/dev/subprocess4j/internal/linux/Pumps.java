@@ -69,6 +69,16 @@ final class Pumps {
         }
     }
 
+    /**
+     * The child exited (lock held): a stdin fed from a stream ({@code Redirect.from}) is closed,
+     * as nobody reads it any more; a source that never ends must not keep the fd open.
+     */
+    void childExited() {
+        if (stdio.stdin() instanceof Redirect.FromStream && pipes.stdin != null && !pipes.stdin.closed) {
+            pipes.stdin.close(false);
+        }
+    }
+
     boolean isEmpty() {
         return pumps.isEmpty();
     }

@@ -986,8 +986,10 @@ public final class Command {
         return Collections.unmodifiableList(out);
     }
 
+    /** How the child's output is decoded and its text input encoded; the shared default when it is that. */
     TextCodec text() {
-        return new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
+        TextCodec t = new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
+        return t.equals(TextCodec.DEFAULT) ? TextCodec.DEFAULT : t; // not one more object per live child
     }
 
     // ---- for Pipeline and ProcessPool ---------------------------------------------------------

@@ -4,7 +4,6 @@ import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Outcome;
-import dev.subprocess4j.internal.TextCodec;
 import dev.subprocess4j.internal.lifecycle.OutputDelivery;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +12,6 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running child, from {@link Command#start()}.
@@ -47,16 +45,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Popen implements AutoCloseable {
     private final Command command;
     private final ChildProcess child;
-    private final TextCodec text;
+    // Plain volatile fields, not an AtomicBoolean each: thousands of children may run at once.
     /** Whether a consumer's failure was already thrown to the caller (close() then stays quiet). */
-    private final AtomicBoolean deliveryReported = new AtomicBoolean();
+    private volatile boolean deliveryReported;
     /** Whether a communicate call was made (the command's own input is sent by the first only). */
-    private final AtomicBoolean communicationStarted = new AtomicBoolean();
+    private volatile boolean communicationStarted;
 
     Popen(Command command, ChildProcess child) {
         this.command = command;
         this.child = child;
-        this.text = command.text();
     }
 
     /** The child's process id. */
@@ -165,7 +162,7 @@ public final class Popen implements AutoCloseable {
      * @throws TimeoutExpiredException with the output read so far, when the timeout passes first
      */
     public CompletedProcess communicate(Duration timeout) {
-        return communicate(communicationStarted.get() ? null : command.toInputBytes(), timeout);
+        return communicate(communicationStarted ? null : command.toInputBytes(), timeout);
     }
 
     /**
@@ -179,7 +176,7 @@ public final class Popen implements AutoCloseable {
      *     not a pipe
      */
     public CompletedProcess communicate(String input, Duration timeout) {
-        return communicate(input == null ? null : text.encode(input), timeout);
+        return communicate(input == null ? null : command.text().encode(input), timeout);
     }
 
     /**
@@ -202,7 +199,7 @@ public final class Popen implements AutoCloseable {
         if (timeout != null) {
             Validation.checkDuration(timeout, "timeout");
         }
-        communicationStarted.set(true);
+        communicationStarted = true;
         try {
             CompletedProcess r = completed(child.communicate(input, timeout));
             checkDelivery();
@@ -284,7 +281,7 @@ public final class Popen implements AutoCloseable {
 
     private TimeoutExpiredException timeout(Duration timeout, byte[] stdout, byte[] stderr) {
         return new TimeoutExpiredException(Messages.command(command.argv()), command.argv(), timeout, stdout, stderr,
-                text, command.maskedValues(), child.timeoutKillFailure());
+                command.text(), command.maskedValues(), child.timeoutKillFailure());
     }
 
     private static byte[] emptyToNull(byte[] b) {
@@ -298,7 +295,7 @@ public final class Popen implements AutoCloseable {
 
     CompletedProcess completed(Outcome o) {
         return new CompletedProcess(command.argv(), o.returnCode(), o.stdout(), o.stderr(), o.pid(), o.elapsed(),
-                o.usage(), text, command.launcher(), command.maskedValues());
+                o.usage(), command.text(), command.launcher(), command.maskedValues());
     }
 
     /**
@@ -379,7 +376,7 @@ public final class Popen implements AutoCloseable {
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
-        if (!deliveryReported.get()) {
+        if (!deliveryReported) {
             checkDelivery();
         }
     }
@@ -401,7 +398,7 @@ public final class Popen implements AutoCloseable {
         if (f == null) {
             return null;
         }
-        deliveryReported.set(true);
+        deliveryReported = true;
         return deliveryFailed(command, child.pid(), f);
     }
 

@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  * closed. Guarded by the child's lock.
  */
 final class ChildDeadline implements ExitWatcher.Listener {
-    private final SpawnRequest request;
+    private final SpawnRequest.Lifetime lifetime;
     private final long pid;
     /** The child's process group when it is not the JVM's, else null. */
     private final Integer ownGroup;
@@ -49,10 +49,15 @@ final class ChildDeadline implements ExitWatcher.Listener {
     private EpollReactor.Timer graceTimer;
     private EpollReactor.Timer drainTimer;
 
-    ChildDeadline(SpawnRequest request, long pid, Integer ownGroup, ChildSync sync, EpollReactor reactor,
+    /** Whether a child with {@code lifetime} has a deadline: only with a timeout. */
+    static boolean needed(SpawnRequest.Lifetime lifetime) {
+        return lifetime.timeout().isPresent();
+    }
+
+    ChildDeadline(SpawnRequest.Lifetime lifetime, long pid, Integer ownGroup, ChildSync sync, EpollReactor reactor,
                   ChildPipes pipes, BooleanSupplier drainsAsync, BooleanSupplier communicating,
                   Runnable closeAfterGrace) {
-        this.request = request;
+        this.lifetime = lifetime;
         this.pid = pid;
         this.ownGroup = ownGroup;
         this.sync = sync;
@@ -66,11 +71,11 @@ final class ChildDeadline implements ExitWatcher.Listener {
     /** Arms the deadline, counted from {@code startNanos} (lock held). */
     void arm(ExitWatcher exit, long startNanos) {
         this.exit = exit;
-        if (request.lifetime().timeout().isPresent()) {
-            long deadline = Deadlines.after(startNanos, request.lifetime().timeout().orElse(null));
+        if (lifetime.timeout().isPresent()) {
+            long deadline = Deadlines.after(startNanos, lifetime.timeout().orElse(null));
             if (deadline != Deadlines.NEVER) {
-                killer = DeadlineKiller.arm(deadline, request.lifetime().killSignal(), request.lifetime().killGrace(),
-                        request.lifetime().killGroupOnTimeout() && ownGroup != null, false, new KillTarget(), this::schedule,
+                killer = DeadlineKiller.arm(deadline, lifetime.killSignal(), lifetime.killGrace(),
+                        lifetime.killGroupOnTimeout() && ownGroup != null, false, new KillTarget(), this::schedule,
                         "pid " + pid);
             }
         }
@@ -212,12 +217,12 @@ final class ChildDeadline implements ExitWatcher.Listener {
         drainFromNanos = System.nanoTime(); // before timedOut: readers check timedOut && reaped first
         timedOut = true;
         Log.get().log(Level.DEBUG, "pid {0,number,#} exited before its deadline ({1}), but its pipes are still held open",
-                pid, request.lifetime().timeout().orElse(null));
+                pid, lifetime.timeout().orElse(null));
         Integer group = ownGroup;
-        if (request.lifetime().killGroupOnTimeout() && group != null) {
-            Signals.killGroup(group, request.lifetime().killSignal().number());
-            if (request.lifetime().killSignal() != Signal.SIGKILL) {
-                graceTimer = reactor.schedule(Deadlines.fromNow(request.lifetime().killGrace()), () -> {
+        if (lifetime.killGroupOnTimeout() && group != null) {
+            Signals.killGroup(group, lifetime.killSignal().number());
+            if (lifetime.killSignal() != Signal.SIGKILL) {
+                graceTimer = reactor.schedule(Deadlines.fromNow(lifetime.killGrace()), () -> {
                     sync.lock.lock();
                     try {
                         // Only while something still holds the pipes: if the first signal emptied the

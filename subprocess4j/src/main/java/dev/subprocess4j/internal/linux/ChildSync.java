@@ -12,16 +12,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * waits for a change or for a pipe to be ready. The reactor only flips readiness flags and calls
  * {@link #changedLocked()} under the lock; whoever waits (a stream read, {@code communicate}, a
  * pump task) does the non-blocking I/O itself.
+ *
+ * <p>It is the lock itself (one object less per live child), and makes its condition only when a
+ * thread first waits on it: most children are never waited for that way.
  */
-final class ChildSync {
-    final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+@SuppressWarnings("serial") // never serialized
+final class ChildSync extends ReentrantLock {
+    /** This lock, by the name its users know it. */
+    final ReentrantLock lock = this;
+    /** Signalled at each change; made at the first wait (lock held), null before. */
+    private Condition changed;
     private long generation;
 
     /** Something changed (lock held): wakes every waiter. */
     void changedLocked() {
         generation++;
-        changed.signalAll();
+        if (changed != null) {
+            changed.signalAll();
+        }
     }
 
     /** {@link #changedLocked()} taking the lock. */
@@ -36,6 +44,9 @@ final class ChildSync {
 
     /** Waits (lock held) until something changes or the deadline passes; false on the deadline. */
     boolean awaitChange(long deadline) throws InterruptedException {
+        if (changed == null) {
+            changed = newCondition();
+        }
         long seen = generation;
         while (seen == generation) {
             if (deadline == Long.MAX_VALUE) {

@@ -31,7 +31,9 @@ final class Communicator {
     private final boolean stdoutPiped;
     private final boolean stderrPiped;
     private final ExitWatcher exit;
+    /** The child's deadline; null without a timeout. */
     private final ChildDeadline deadline;
+    /** The child's pumps; null without a pumped redirect. */
     private final Pumps pumps;
 
     private boolean started;
@@ -123,7 +125,7 @@ final class Communicator {
                     break;
                 }
                 long limit = deadlineNanos;
-                long graceEnd = deadline.drainGraceEnd();
+                long graceEnd = deadline == null ? Long.MAX_VALUE : deadline.drainGraceEnd();
                 if (graceEnd != Long.MAX_VALUE) {
                     if (System.nanoTime() >= graceEnd) {
                         closeAfterGrace();
@@ -142,7 +144,8 @@ final class Communicator {
             }
             sync.lock.unlock();
         }
-        if (!exit.awaitExit(deadlineNanos) || !pumps.await(deadlineNanos, deadline, this::closeAfterGrace)) {
+        if (!exit.awaitExit(deadlineNanos)
+                || pumps != null && !pumps.await(deadlineNanos, deadline, this::closeAfterGrace)) {
             throw partial();
         }
         return outcome();
@@ -289,15 +292,19 @@ final class Communicator {
             }
             // Reads happen on the reactor thread only, when it reports readiness: arm, and let it come.
             asyncStepLocked(false);
-            deadline.scheduleDrainGraceIfRunning();
+            if (deadline != null) {
+                deadline.scheduleDrainGraceIfRunning();
+            }
         } finally {
             sync.lock.unlock();
         }
         List<CompletableFuture<?>> parts = new ArrayList<>();
         parts.add(asyncIo);
         parts.add(exit.future());
-        for (CompletableFuture<Void> p : pumps.futures()) {
-            parts.add(p.exceptionally(t -> null));
+        if (pumps != null) {
+            for (CompletableFuture<Void> p : pumps.futures()) {
+                parts.add(p.exceptionally(t -> null));
+            }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApplyAsync(ignored -> outcome(), Callbacks.EXECUTOR);

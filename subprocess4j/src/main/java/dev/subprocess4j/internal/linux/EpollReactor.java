@@ -7,7 +7,6 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.PriorityQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
@@ -54,8 +53,7 @@ final class EpollReactor {
 
     private final int epfd;
     private final int wakeFd;
-    private final ConcurrentHashMap<Long, IntConsumer> handlers = new ConcurrentHashMap<>();
-    private final AtomicLong tokens = new AtomicLong(1);
+    private final ReactorHandlers handlers = new ReactorHandlers();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     /** Cancelled timers still in {@link #timers}; guarded by {@code timers}. */
     private int cancelledInQueue;
@@ -143,8 +141,7 @@ final class EpollReactor {
      * @return the token to re-arm or remove the registration
      */
     long register(int fd, int events, IntConsumer handler) {
-        long token = tokens.getAndIncrement();
-        handlers.put(token, handler);
+        long token = handlers.add(handler);
         try {
             Epoll.add(epfd, fd, events | Epoll.EPOLLONESHOT, token);
         } catch (RuntimeException e) {
@@ -156,7 +153,7 @@ final class EpollReactor {
 
     /** How many registrations were ever made (every {@link #register} takes one token; for tests). */
     long registrationsMade() {
-        return tokens.get() - 1;
+        return handlers.made();
     }
 
     /** Arms a registration again for {@code events}. */

@@ -7,7 +7,6 @@ import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
-import dev.subprocess4j.internal.linux.ffi.Libc;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Rusage;
@@ -16,22 +15,25 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * The pidfd of a {@link LinuxChild} and its exit: who watches the pidfd (the reactor, or platform
  * threads polling it themselves), the one reap, the exit status and usage, the exit future, and
  * signals, which never go to a reaped child. The pidfd is closed once the child was reaped and no
  * thread polls it any more. State is guarded by the child's lock ({@link ChildSync}); the exit
- * fields are written once, before the exit future completes.
+ * fields are written once, before the exit future completes. It is itself the reactor's handler
+ * of the pidfd ({@link #accept(int)}), and makes the exit future only when someone asks for it.
  */
-final class ExitWatcher {
+final class ExitWatcher implements IntConsumer {
     /** What the rest of the child does at its exit, under the lock. */
     interface Listener {
         /** The child exited at {@code nanos}; it does not read as reaped yet. */
@@ -41,7 +43,7 @@ final class ExitWatcher {
         void exited();
     }
 
-    private final long pid;
+    private final int pid;
     private final int pidfd;
     private final long startNanos;
     private final ChildSync sync;
@@ -49,12 +51,24 @@ final class ExitWatcher {
     private final Listener listener;
 
     // reaped, returnCode, usage and exitNanos are written once, before exit completes
-    private final AtomicBoolean reapClaim = new AtomicBoolean();
+    /** Whether a thread claimed the reap ({@link #REAP_CLAIM}: a field, not an AtomicBoolean per child). */
+    private volatile boolean reapClaim;
+    private static final VarHandle REAP_CLAIM;
+
+    static {
+        try {
+            REAP_CLAIM = MethodHandles.lookup().findVarHandle(ExitWatcher.class, "reapClaim", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private volatile boolean reaped;
     private volatile int returnCode;
     private volatile ResourceUsage usage;
     private volatile long exitNanos;
-    private final CompletableFuture<Outcome> exit = new CompletableFuture<>();
+    /** Completes at the exit; made at the first {@link #future()} (lock held), null before. */
+    private CompletableFuture<Outcome> exit;
     private long pidfdToken;
     /**
      * Whether the reactor watches the pidfd now; platform waiters take it out while they poll it.
@@ -74,7 +88,7 @@ final class ExitWatcher {
      * @param pidfd the child's pidfd, or -1 for a child that is gone already (see {@link #lostAtStart()})
      * @param holdReap whether the reap is held back until {@link #releaseReap()}
      */
-    ExitWatcher(long pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
+    ExitWatcher(int pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
                 Listener listener) {
         this.pid = pid;
         this.pidfd = pidfd;
@@ -95,9 +109,20 @@ final class ExitWatcher {
         return returnCode;
     }
 
-    /** Completes at the exit, with no output. */
+    /** Completes at the exit, with no output; made at the first call. */
     CompletableFuture<Outcome> future() {
-        return exit;
+        sync.lock.lock();
+        try {
+            if (exit == null) {
+                exit = new CompletableFuture<>();
+                if (reaped) {
+                    exit.complete(outcome(null, null));
+                }
+            }
+            return exit;
+        } finally {
+            sync.lock.unlock();
+        }
     }
 
     Outcome outcome(byte[] out, byte[] err) {
@@ -129,7 +154,7 @@ final class ExitWatcher {
      * child before {@code pidfd_open}): reported as exited with its status unknown ({@link #statusLost}).
      */
     void lostAtStart() {
-        if (pidfd < 0 && reapClaim.compareAndSet(false, true)) {
+        if (pidfd < 0 && claimReap()) {
             statusLost(pid, "pidfd_open: ESRCH");
             exited(0, null);
         }
@@ -137,7 +162,7 @@ final class ExitWatcher {
 
     /** Reaps the child if it has exited; the first caller wins, the others do nothing. */
     void tryReap() {
-        if (reapHeld || reaped || !reapClaim.compareAndSet(false, true)) {
+        if (reapHeld || reaped || !claimReap()) {
             return;
         }
         int code;
@@ -153,27 +178,39 @@ final class ExitWatcher {
                 code = 0;
                 ru = null;
             } else if (err != 0) {
-                reapClaim.set(false);
+                reapClaim = false;
                 Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
                 rearmPidfd();
                 return;
             } else if (Mem.getInt(info, Pidfd.SI_PID) == 0) {
-                reapClaim.set(false); // not exited yet
+                reapClaim = false; // not exited yet
                 rearmPidfd();
                 return;
             } else {
                 int siCode = Mem.getInt(info, Pidfd.SI_CODE);
                 int status = Mem.getInt(info, Pidfd.SI_STATUS);
                 code = siCode == Pidfd.CLD_EXITED ? status : -status;
-                ru = usage(Rusage.decode(rusage));
+                ru = ChildUsage.of(Rusage.decode(rusage));
             }
         }
         exited(code, ru);
     }
 
+    /** Whether this thread is the first to claim the reap. */
+    private boolean claimReap() {
+        return REAP_CLAIM.compareAndSet(this, false, true);
+    }
+
+    /** The reactor saw the pidfd readable: the child exited. */
+    @Override
+    public void accept(int events) {
+        tryReap();
+    }
+
     /** Records the exit (the caller won {@link #reapClaim}) and wakes every waiter. */
     private void exited(int code, ResourceUsage ru) {
         long now = System.nanoTime();
+        CompletableFuture<Outcome> future;
         sync.lock.lock();
         try {
             returnCode = code;
@@ -190,6 +227,7 @@ final class ExitWatcher {
             }
             listener.exited();
             sync.changedLocked();
+            future = exit; // one made from now on is completed when made
         } finally {
             sync.lock.unlock();
         }
@@ -197,7 +235,9 @@ final class ExitWatcher {
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
                     TimeUnit.NANOSECONDS.toMillis(now - startNanos));
         }
-        exit.complete(outcome(null, null));
+        if (future != null) {
+            future.complete(outcome(null, null));
+        }
     }
 
     /** Lets the child be reaped after a pipeline's spawns (see {@link #reapHeld}). */
@@ -219,7 +259,7 @@ final class ExitWatcher {
      */
     void watchExit() {
         if (!reaped && !pidfdClosed && !pidfdInReactor && pidfdUsers == 0) {
-            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, events -> tryReap());
+            pidfdToken = reactor.register(pidfd, Epoll.EPOLLIN, this);
             pidfdInReactor = true;
         }
     }
@@ -341,6 +381,7 @@ final class ExitWatcher {
     }
 
     private boolean awaitExitFuture(long deadline) throws InterruptedException {
+        CompletableFuture<Outcome> exit = future();
         try {
             if (deadline == Long.MAX_VALUE) {
                 exit.get();
@@ -423,46 +464,5 @@ final class ExitWatcher {
         } finally {
             sync.lock.unlock();
         }
-    }
-
-    // ================================================================== usage
-
-    private ResourceUsage usage(Rusage ru) {
-        long maxRss = ru.maxRssBytes();
-        return new ResourceUsage(ru.userCpu(), ru.systemCpu(),
-                abovePeakOfTheJvm(maxRss) ? OptionalLong.of(maxRss) : OptionalLong.empty(),
-                ru.minorFaults(), ru.majorFaults(), ru.voluntaryContextSwitches(), ru.involuntaryContextSwitches());
-    }
-
-    /** The kernel's slack in a resident-set reading: 2 × CPUs × its per-CPU batch (at least 32 pages, of 4 KiB on x86_64, up to 64 KiB on aarch64), at least 16 MiB. */
-    private static final long RSS_SLACK_BYTES;
-
-    static {
-        long cpus = Runtime.getRuntime().availableProcessors();
-        RSS_SLACK_BYTES = Math.max(16L << 20, 2 * cpus * Math.max(32, 2 * cpus) * (Libc.X86_64 ? 4096 : 65536));
-    }
-
-    /** The JVM's peak resident size as last read ({@code getrusage(RUSAGE_SELF)}), or -1 before. */
-    private static volatile long lastJvmPeak = -1;
-
-    /**
-     * Whether a child's ru_maxrss is its own peak (see {@link ResourceUsage#maxRssBytes()}): above
-     * the JVM's peak plus the kernel's counting slack. The peak folded into the child at its exec is
-     * at most the JVM's peak then, which is at most its peak now (a peak only grows), so the bound
-     * may be read at the reap; and a value at or below the last reading plus the slack is at or below
-     * the current one's, so the JVM's peak is read again ({@code getrusage}) only for a value above
-     * it: a small program's exit costs no system call.
-     */
-    private static boolean abovePeakOfTheJvm(long maxRss) {
-        long last = lastJvmPeak;
-        if (last >= 0 && maxRss <= last + RSS_SLACK_BYTES) {
-            return false;
-        }
-        long peak = Unistd.selfMaxRssBytes();
-        if (peak < 0) {
-            return false;
-        }
-        lastJvmPeak = peak;
-        return maxRss > peak + RSS_SLACK_BYTES;
     }
 }

@@ -30,25 +30,31 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  * The reactor only flips readiness flags and signals changes under the lock, and whoever waits (a
  * stream read, {@code communicate}, a pump task) does the non-blocking I/O itself.
+ *
+ * <p>A live child costs the heap only what it uses (thousands may run at once): the request is not
+ * kept after the spawn, the deadline exists only with a timeout, the pumps only with a pumped
+ * redirect, the communicator from the first {@code communicate}, a channel only for a pipe there
+ * is; and the facade itself listens to its exit watcher and its channels.
  */
-final class LinuxChild implements ChildProcess {
-    private final long pid;
-    /** The child's process group when it is not the JVM's, else null. */
-    private final Integer ownGroup;
+final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChannel.Owner {
+    private final int pid;
+    /** The child's process group when it is not the JVM's, else 0 (no group has id 0). */
+    private final int ownGroup;
     private final ChildSync sync = new ChildSync();
     private final ChildPipes pipes;
     private final OutputStream stdinStream;
     private final InputStream stdoutStream;
     private final InputStream stderrStream;
     private final ExitWatcher exit;
+    /** The timeout's kill and drain grace; null without a timeout. */
     private final ChildDeadline deadline;
+    /** The {@code from}/{@code to}/{@code lines} pumps; null without a pumped redirect. */
     private final Pumps pumps;
-    private final Communicator communicator;
+    /** Made at the first {@code communicate} (lock held); null before. */
+    private Communicator communicator;
     private ProcessHandle handle;
     /** How the backend started this child, for the JFR event; set once, right after construction. */
     private volatile String spawnPath = "";
-    /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
-    private final boolean pty;
 
     /**
      * @param watchExit whether the reactor watches the pidfd from the start; false only for a child
@@ -65,45 +71,35 @@ final class LinuxChild implements ChildProcess {
     LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
                boolean watchExit, boolean holdReap) {
         this.pid = pid;
-        this.pty = request.setup().pty().isPresent();
-        java.util.OptionalInt group = request.setup().processGroup();
-        this.ownGroup = request.setup().newSession() || group.isPresent() && group.getAsInt() == 0 ? Integer.valueOf(pid)
-                : group.isPresent() ? Integer.valueOf(group.getAsInt()) : null;
+        SpawnRequest.Stdio stdio = request.stdio();
+        SpawnRequest.Setup setup = request.setup();
+        boolean pty = setup.pty().isPresent(); // stdin and stdout are then the terminal's master
+        OptionalInt group = setup.processGroup();
+        this.ownGroup = setup.newSession() || group.isPresent() && group.getAsInt() == 0 ? pid
+                : group.isPresent() ? group.getAsInt() : 0;
         EpollReactor reactor = EpollReactor.get();
-        boolean tty = request.setup().pty().isPresent(); // stdin and stdout are then the terminal's master
-        this.pipes = new ChildPipes(channel(stdinFd, "stdin", tty, reactor), channel(stdoutFd, "stdout", tty, reactor),
+        this.pipes = new ChildPipes(channel(stdinFd, "stdin", pty, reactor), channel(stdoutFd, "stdout", pty, reactor),
                 channel(stderrFd, "stderr", false, reactor));
-        this.stdinStream = request.stdio().stdin() == Redirect.PIPE ? new PipeStreams.Out(sync, pipes.stdin, pid) : null;
-        this.stdoutStream = request.stdio().stdout() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stdout, pipes, pid) : null;
-        this.stderrStream = request.stdio().stderr() == Redirect.PIPE ? new PipeStreams.In(sync, pipes.stderr, pipes, pid) : null;
-        this.pumps = new Pumps(request, pid, sync, pipes);
-        this.deadline = new ChildDeadline(request, pid, ownGroup, sync, reactor, pipes, this::drainsAsync,
-                this::communicating, this::closeAfterDrainGrace);
-        boolean stdinFromStream = request.stdio().stdin() instanceof Redirect.FromStream;
-        this.exit = new ExitWatcher(pid, pidfd, startNanos, holdReap, sync, reactor, new ExitWatcher.Listener() {
-            @Override
-            public void exiting(long nanos) {
-                deadline.exiting(nanos);
-            }
-
-            @Override
-            public void exited() {
-                if (stdinFromStream && pipes.stdin != null && !pipes.stdin.closed) {
-                    // Nobody reads it any more; a source that never ends must not keep the fd open.
-                    pipes.stdin.close(false);
-                }
-                deadline.exited();
-            }
-        });
-        this.communicator = new Communicator(pid, sync, reactor, pipes, stdinStream != null, stdoutStream != null,
-                stderrStream != null, exit, deadline, pumps);
+        this.stdinStream = stdio.stdin() == Redirect.PIPE ? new PipeStreams.Out(pipes.stdin, pid) : null;
+        this.stdoutStream = stdio.stdout() == Redirect.PIPE ? new PipeStreams.In(pipes.stdout, pipes, pid) : null;
+        this.stderrStream = stdio.stderr() == Redirect.PIPE ? new PipeStreams.In(pipes.stderr, pipes, pid) : null;
+        this.pumps = Pumps.needed(stdio) ? new Pumps(stdio, pid, sync, pipes) : null;
+        this.deadline = ChildDeadline.needed(request.lifetime())
+                ? new ChildDeadline(request.lifetime(), pid, ownGroup == 0 ? null : ownGroup, sync, reactor, pipes,
+                        this::drainsAsync, this::communicating, this::closeAfterDrainGrace)
+                : null;
+        this.exit = new ExitWatcher(pid, pidfd, startNanos, holdReap, sync, reactor, this);
         sync.lock.lock();
         try {
             if (watchExit) {
                 exit.watchExit();
             }
-            deadline.arm(exit, startNanos);
-            pumps.start();
+            if (deadline != null) {
+                deadline.arm(exit, startNanos);
+            }
+            if (pumps != null) {
+                pumps.start();
+            }
         } finally {
             sync.lock.unlock();
         }
@@ -111,22 +107,74 @@ final class LinuxChild implements ChildProcess {
     }
 
     private PipeChannel channel(int fd, String name, boolean tty, EpollReactor reactor) {
-        return fd < 0 ? null : new PipeChannel(fd, name, tty, sync, reactor, () -> deadline.cancelWhenDone(), this::ioFailed);
+        return fd < 0 ? null : new PipeChannel(fd, name, tty, sync, reactor, this);
+    }
+
+    /** The child exited at {@code nanos} ({@link ExitWatcher.Listener}, lock held). */
+    @Override
+    public void exiting(long nanos) {
+        if (deadline != null) {
+            deadline.exiting(nanos);
+        }
+    }
+
+    /** The child reads as reaped now ({@link ExitWatcher.Listener}, lock held). */
+    @Override
+    public void exited() {
+        if (pumps != null) {
+            pumps.childExited();
+        }
+        if (deadline != null) {
+            deadline.exited();
+        }
+    }
+
+    /** A channel of this child was closed ({@link PipeChannel.Owner}, lock held). */
+    @Override
+    public void channelClosed() {
+        if (deadline != null) {
+            deadline.cancelWhenDone();
+        }
+    }
+
+    /** The communicator, made at the first {@code communicate} (lock held). */
+    private Communicator communicator() {
+        if (communicator == null) {
+            communicator = new Communicator(pid, sync, EpollReactor.get(), pipes, stdinStream != null,
+                    stdoutStream != null, stderrStream != null, exit, deadline, pumps);
+        }
+        return communicator;
     }
 
     /** Whether the library drains the pipes without a waiting thread: an async communicate or pumps (lock held). */
     private boolean drainsAsync() {
-        return communicator.asyncStarted() || !pumps.isEmpty();
+        return communicator != null && communicator.asyncStarted() || pumps != null && !pumps.isEmpty();
     }
 
     private boolean communicating() {
-        return communicator.started();
+        return communicator != null && communicator.started();
     }
 
     /** The end of the drain grace on the reactor's timer: closes what is still open, ends the pumps. */
     private void closeAfterDrainGrace() {
-        communicator.closeAfterGrace();
-        pumps.completeAll();
+        closeAfterGrace();
+        if (pumps != null) {
+            pumps.completeAll();
+        }
+    }
+
+    /** Closes what grandchildren still hold open after the drain grace; an async communicate then sees its end. */
+    private void closeAfterGrace() {
+        sync.lock.lock();
+        try {
+            if (communicator != null) {
+                communicator.closeAfterGrace();
+            } else {
+                pipes.closeHeldAfterGrace(pid);
+            }
+        } finally {
+            sync.lock.unlock();
+        }
     }
 
     /** Lets the child be reaped again after a pipeline's spawns (see the constructor's {@code holdReap}). */
@@ -147,13 +195,17 @@ final class LinuxChild implements ChildProcess {
      * grew, no thread left for a pump): without it nobody would read them again, so the calls on
      * them fail with {@code t} as they would have on the caller's thread, the child is killed (it
      * could block on a full pipe for ever) and reaped as any other. Allocates nothing it can avoid.
+     * ({@link PipeChannel.Owner})
      */
-    private void ioFailed(Throwable t) {
+    @Override
+    public void ioFailed(Throwable t) {
         sync.lock.lock();
         try {
             // Memory first: under OutOfMemoryError the captures are what fills the heap, and each
             // step after this one may need a little of it.
-            communicator.dropCaptures();
+            if (communicator != null) {
+                communicator.dropCaptures();
+            }
             if (pipes.ioFailure == null) {
                 pipes.ioFailure = t;
             }
@@ -164,8 +216,12 @@ final class LinuxChild implements ChildProcess {
         exit.sendSignal(Signal.SIGKILL);
         sync.lock.lock();
         try {
-            communicator.failAsync(t);
-            pumps.failAll(t);
+            if (communicator != null) {
+                communicator.failAsync(t);
+            }
+            if (pumps != null) {
+                pumps.failAll(t);
+            }
             sync.changedLocked();
         } finally {
             sync.lock.unlock();
@@ -191,7 +247,7 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public String timeoutKillFailure() {
-        return deadline.killFailure();
+        return deadline == null ? null : deadline.killFailure();
     }
 
     void spawnPath(String how) {
@@ -206,7 +262,7 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public void resize(int columns, int rows) {
-        if (!pty) {
+        if (!isPty()) {
             ChildProcess.super.resize(columns, rows);
         }
         sync.lock.lock();
@@ -220,6 +276,11 @@ final class LinuxChild implements ChildProcess {
         } finally {
             sync.lock.unlock();
         }
+    }
+
+    /** Whether stdin and stdout are a pseudo-terminal's master ({@code Command.pty()}). */
+    private boolean isPty() {
+        return pipes.stdout != null && pipes.stdout.tty || pipes.stdin != null && pipes.stdin.tty;
     }
 
     @Override
@@ -238,7 +299,8 @@ final class LinuxChild implements ChildProcess {
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
         long deadlineNanos = Deadlines.fromNow(timeout);
-        if (!exit.awaitExit(deadlineNanos) || !pumps.await(deadlineNanos, deadline, communicator::closeAfterGrace)) {
+        if (!exit.awaitExit(deadlineNanos)
+                || pumps != null && !pumps.await(deadlineNanos, deadline, this::closeAfterGrace)) {
             return OptionalInt.empty();
         }
         return OptionalInt.of(exit.returnCode());
@@ -246,12 +308,26 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public Outcome communicate(byte[] input, Duration timeout) throws CommunicateTimeout, InterruptedException {
-        return communicator.communicate(input, timeout);
+        Communicator c;
+        sync.lock.lockInterruptibly();
+        try {
+            c = communicator();
+        } finally {
+            sync.lock.unlock();
+        }
+        return c.communicate(input, timeout);
     }
 
     @Override
     public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return communicator.communicateAsync(input);
+        Communicator c;
+        sync.lock.lock();
+        try {
+            c = communicator();
+        } finally {
+            sync.lock.unlock();
+        }
+        return c.communicateAsync(input);
     }
 
     @Override
@@ -261,8 +337,8 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public void signalGroup(Signal signal) {
-        Integer group = ownGroup;
-        if (group == null || group == JvmProcess.processGroup().orElse(-1)) {
+        int group = ownGroup;
+        if (group == 0 || group == JvmProcess.processGroup().orElse(-1)) {
             throw new IllegalStateException("pid " + pid + " is in the JVM's own process group; start it with "
                     + "startNewSession() or processGroup(0) to signal its group");
         }
@@ -280,7 +356,7 @@ final class LinuxChild implements ChildProcess {
     @Override
     public CompletableFuture<Outcome> onExit() {
         exit.watchExitNow();
-        if (pumps.isEmpty()) {
+        if (pumps == null || pumps.isEmpty()) {
             return exit.future().copy();
         }
         return exit.future().thenCombine(
@@ -290,12 +366,12 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public boolean timedOut() {
-        return deadline.timedOut();
+        return deadline != null && deadline.timedOut();
     }
 
     @Override
     public OutputDelivery.Failure deliveryFailure() {
-        return pumps.deliveryFailure();
+        return pumps == null ? null : pumps.deliveryFailure();
     }
 
     /**
@@ -331,7 +407,9 @@ final class LinuxChild implements ChildProcess {
             if (stderrStream != null) {
                 pipes.stderr.close(false);
             }
-            communicator.asyncStepLocked();
+            if (communicator != null) {
+                communicator.asyncStepLocked();
+            }
         } finally {
             sync.lock.unlock();
         }

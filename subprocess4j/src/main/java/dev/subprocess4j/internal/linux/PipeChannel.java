@@ -6,10 +6,18 @@ import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.function.Consumer;
 
 /** One pipe end of the JVM for a {@link LinuxChild}; its I/O runs under the child's lock ({@link ChildSync}). */
 final class PipeChannel {
+    /** What the child does when one of its channels is closed or its reactor work failed. */
+    interface Owner {
+        /** A channel was closed (lock held). */
+        void channelClosed();
+
+        /** The work run for a readiness event ({@link #onReady}) failed: nobody would read the pipe again. */
+        void ioFailed(Throwable t);
+    }
+
     final int fd;
     final String name;
     long token = -1;
@@ -21,12 +29,10 @@ final class PipeChannel {
     /** What the last {@code poll} of a platform thread in {@code communicate} returned for this fd. */
     int pollRevents;
 
-    private final ChildSync sync;
+    /** The child's lock, under which this channel's I/O runs. */
+    final ChildSync sync;
     private final EpollReactor reactor;
-    /** Runs (lock held) when the channel was closed. */
-    private final Runnable onClose;
-    /** Runs when {@link #onReady} failed: nobody would read the pipe again. */
-    private final Consumer<Throwable> onFailure;
+    private final Owner owner;
 
     int takePollRevents() {
         int r = pollRevents;
@@ -41,15 +47,13 @@ final class PipeChannel {
      */
     final boolean tty;
 
-    PipeChannel(int fd, String name, boolean tty, ChildSync sync, EpollReactor reactor, Runnable onClose,
-                Consumer<Throwable> onFailure) {
+    PipeChannel(int fd, String name, boolean tty, ChildSync sync, EpollReactor reactor, Owner owner) {
         this.fd = fd;
         this.name = name;
         this.tty = tty;
         this.sync = sync;
         this.reactor = reactor;
-        this.onClose = onClose;
-        this.onFailure = onFailure;
+        this.owner = owner;
     }
 
     /** Whether {@code ch} is absent or closed. */
@@ -83,7 +87,7 @@ final class PipeChannel {
             try {
                 r.run();
             } catch (Throwable t) {
-                onFailure.accept(t);
+                owner.ioFailed(t);
             }
         }
     }
@@ -99,7 +103,7 @@ final class PipeChannel {
             reactor.deregister(fd, token);
         }
         Unistd.closeQuietly(fd);
-        onClose.run();
+        owner.channelClosed();
         sync.changedLocked();
     }
 

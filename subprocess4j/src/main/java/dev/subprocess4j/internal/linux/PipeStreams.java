@@ -15,13 +15,11 @@ final class PipeStreams {
 
     /** Reads a child's output pipe. */
     static final class In extends InputStream {
-        private final ChildSync sync;
         private final PipeChannel ch;
         private final ChildPipes pipes;
-        private final long pid;
+        private final int pid;
 
-        In(ChildSync sync, PipeChannel ch, ChildPipes pipes, long pid) {
-            this.sync = sync;
+        In(PipeChannel ch, ChildPipes pipes, int pid) {
             this.ch = ch;
             this.pipes = pipes;
             this.pid = pid;
@@ -41,7 +39,7 @@ final class PipeStreams {
                 return 0;
             }
             try {
-                sync.lock.lockInterruptibly();
+                ch.sync.lock.lockInterruptibly();
                 try {
                     while (true) {
                         if (ch.closed) {
@@ -59,10 +57,10 @@ final class PipeStreams {
                             ch.close(true);
                             return -1;
                         }
-                        sync.awaitIo(ch, Epoll.EPOLLIN, Long.MAX_VALUE);
+                        ch.sync.awaitIo(ch, Epoll.EPOLLIN, Long.MAX_VALUE);
                     }
                 } finally {
-                    sync.lock.unlock();
+                    ch.sync.lock.unlock();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -74,18 +72,16 @@ final class PipeStreams {
 
         @Override
         public void close() {
-            closeLocked(sync, ch);
+            closeLocked(ch.sync, ch);
         }
     }
 
     /** Writes a child's stdin pipe. */
     static final class Out extends OutputStream {
-        private final ChildSync sync;
         private final PipeChannel ch;
-        private final long pid;
+        private final int pid;
 
-        Out(ChildSync sync, PipeChannel ch, long pid) {
-            this.sync = sync;
+        Out(PipeChannel ch, int pid) {
             this.ch = ch;
             this.pid = pid;
         }
@@ -99,7 +95,7 @@ final class PipeStreams {
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             try {
-                sync.lock.lockInterruptibly();
+                ch.sync.lock.lockInterruptibly();
                 try {
                     while (len > 0) {
                         if (ch.closed) {
@@ -115,14 +111,14 @@ final class PipeStreams {
                             throw new IOException(e.getMessage(), e);
                         }
                         if (n < 0) {
-                            sync.awaitIo(ch, Epoll.EPOLLOUT, Long.MAX_VALUE);
+                            ch.sync.awaitIo(ch, Epoll.EPOLLOUT, Long.MAX_VALUE);
                         } else {
                             off += n;
                             len -= n;
                         }
                     }
                 } finally {
-                    sync.lock.unlock();
+                    ch.sync.lock.unlock();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -132,7 +128,7 @@ final class PipeStreams {
 
         @Override
         public void close() {
-            closeLocked(sync, ch);
+            closeLocked(ch.sync, ch);
         }
     }
 

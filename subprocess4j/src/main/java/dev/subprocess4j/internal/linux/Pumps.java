@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Pumps {
     private static final int CHUNK = 64 * 1024;
 
-    private final SpawnRequest request;
+    private final SpawnRequest.Stdio stdio;
     private final long pid;
     private final ChildSync sync;
     private final ChildPipes pipes;
@@ -36,23 +36,46 @@ final class Pumps {
     /** The output pumps, each completed at its stream's end (guarded by the lock once started). */
     private final List<CompletableFuture<Void>> pumps = new ArrayList<>();
 
-    Pumps(SpawnRequest request, long pid, ChildSync sync, ChildPipes pipes) {
-        this.request = request;
+    Pumps(SpawnRequest.Stdio stdio, long pid, ChildSync sync, ChildPipes pipes) {
+        this.stdio = stdio;
         this.pid = pid;
         this.sync = sync;
         this.pipes = pipes;
     }
 
+    /**
+     * Whether {@code stdio} has a pumped redirect ({@code Redirect.from}, {@code to} or
+     * {@code lines}): a child without one has no pumps.
+     */
+    static boolean needed(SpawnRequest.Stdio stdio) {
+        return stdio.stdin() instanceof Redirect.FromStream || pumped(stdio.stdout())
+                || stdio.stderr() != Redirect.STDOUT && pumped(stdio.stderr());
+    }
+
+    private static boolean pumped(Redirect r) {
+        return r instanceof Redirect.ToStream || r instanceof Redirect.Lines;
+    }
+
     /** Starts the pumps (lock held): each readiness event runs one short task on a virtual thread. */
     void start() {
-        if (request.stdio().stdin() instanceof Redirect.FromStream(InputStream in)) {
+        if (stdio.stdin() instanceof Redirect.FromStream(InputStream in)) {
             // Not waited for: a child may exit without reading its stdin, and the source may
             // never end (System.in); the pump stops at the child's EPIPE or the source's end.
             pumpInput(pipes.stdin, in);
         }
-        pumpOutput(request.stdio().stdout(), pipes.stdout);
-        if (request.stdio().stderr() != Redirect.STDOUT) {
-            pumpOutput(request.stdio().stderr(), pipes.stderr);
+        pumpOutput(stdio.stdout(), pipes.stdout);
+        if (stdio.stderr() != Redirect.STDOUT) {
+            pumpOutput(stdio.stderr(), pipes.stderr);
+        }
+    }
+
+    /**
+     * The child exited (lock held): a stdin fed from a stream ({@code Redirect.from}) is closed,
+     * as nobody reads it any more; a source that never ends must not keep the fd open.
+     */
+    void childExited() {
+        if (stdio.stdin() instanceof Redirect.FromStream && pipes.stdin != null && !pipes.stdin.closed) {
+            pipes.stdin.close(false);
         }
     }
 
@@ -91,7 +114,7 @@ final class Pumps {
             lines = null;
         } else if (r instanceof Redirect.Lines(var perLine)) {
             out = null;
-            lines = request.stdio().text().new LineSplitter(perLine);
+            lines = stdio.text().new LineSplitter(perLine);
         } else {
             return;
         }
@@ -218,6 +241,8 @@ final class Pumps {
     /**
      * Waits for the output pumps; after a timeout kill, closes what grandchildren still hold after
      * the drain grace ({@code closeAfterGrace}) and ends them.
+     *
+     * @param timeout the child's deadline, or null without a timeout
      */
     boolean await(long deadline, ChildDeadline timeout, Runnable closeAfterGrace) throws InterruptedException {
         if (pumps.isEmpty()) {
@@ -225,7 +250,7 @@ final class Pumps {
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(pumps.toArray(CompletableFuture[]::new));
         while (true) {
-            long limit = Math.min(deadline, timeout.drainGraceEnd());
+            long limit = timeout == null ? deadline : Math.min(deadline, timeout.drainGraceEnd());
             try {
                 if (limit == Long.MAX_VALUE) {
                     all.get();
@@ -236,7 +261,7 @@ final class Pumps {
             } catch (ExecutionException e) {
                 return true;
             } catch (TimeoutException e) {
-                if (timeout.drainGraceOver()) {
+                if (timeout != null && timeout.drainGraceOver()) {
                     closeAfterGrace.run();
                     completeAll();
                     return true;

@@ -45,7 +45,7 @@ final class ExitWatcher implements IntConsumer {
 
     private final int pid;
     private final int pidfd;
-    private final long startNanos;
+    private final long spawnNanos;
     private final ChildSync sync;
     private final EpollReactor reactor;
     private final Listener listener;
@@ -88,12 +88,12 @@ final class ExitWatcher implements IntConsumer {
      * @param pidfd the child's pidfd, or -1 for a child that is gone already (see {@link #lostAtStart()})
      * @param holdReap whether the reap is held back until {@link #releaseReap()}
      */
-    ExitWatcher(int pid, int pidfd, long startNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
+    ExitWatcher(int pid, int pidfd, long spawnNanos, boolean holdReap, ChildSync sync, EpollReactor reactor,
                 Listener listener) {
         this.pid = pid;
         this.pidfd = pidfd;
         this.pidfdClosed = pidfd < 0; // nothing to watch, wait for or signal
-        this.startNanos = startNanos;
+        this.spawnNanos = spawnNanos;
         this.reapHeld = holdReap;
         this.sync = sync;
         this.reactor = reactor;
@@ -126,7 +126,7 @@ final class ExitWatcher implements IntConsumer {
     }
 
     Outcome outcome(byte[] out, byte[] err) {
-        return new Outcome(returnCode, out, err, pid, Duration.ofNanos(exitNanos - startNanos), usage);
+        return new Outcome(returnCode, out, err, pid, Duration.ofNanos(exitNanos - spawnNanos), usage);
     }
 
     // ================================================================== the reap
@@ -233,7 +233,7 @@ final class ExitWatcher implements IntConsumer {
         }
         if (Log.get().isLoggable(Level.DEBUG)) {
             Log.get().log(Level.DEBUG, "pid {0,number,#} exited with {1} after {2} ms", pid, code,
-                    TimeUnit.NANOSECONDS.toMillis(now - startNanos));
+                    TimeUnit.NANOSECONDS.toMillis(now - spawnNanos));
         }
         if (future != null) {
             future.complete(outcome(null, null));

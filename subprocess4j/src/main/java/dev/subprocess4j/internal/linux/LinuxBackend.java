@@ -182,6 +182,7 @@ public final class LinuxBackend implements Backend {
         String spawnPath = "";
         int pid;
         int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
+        long spawnNanos;
         int[] files;
         try (Arena arena = Arena.ofConfined()) {
             // The redirect files first, by the JVM (as Python does): nothing blocks inside the spawn.
@@ -202,6 +203,7 @@ public final class LinuxBackend implements Backend {
                 stderrPipe = SpawnFds.pipe(toClose, 0);
             }
             SpawnFds.refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
+            spawnNanos = System.nanoTime(); // the child's elapsed time counts from here
             ChildSetupSpawner.Spawned spawned = null;
             if (SharedFdTable.eligible(r)) {
                 try {
@@ -239,7 +241,7 @@ public final class LinuxBackend implements Backend {
         long startNanos = System.nanoTime();
         LinuxChild child;
         try {
-            child = new LinuxChild(r, pid, pidfd, startNanos,
+            child = new LinuxChild(r, pid, pidfd, spawnNanos, startNanos,
                     stdinPipe == null ? -1 : stdinPipe[1],
                     stdoutPipe == null ? -1 : stdoutPipe[0],
                     stderrPipe == null ? -1 : stderrPipe[0], watchExit, holdReap);

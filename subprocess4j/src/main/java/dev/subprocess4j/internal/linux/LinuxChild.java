@@ -64,11 +64,14 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
      * @param holdReap whether the child is not reaped until {@link #releaseReap()}: a pipeline's
      *     stage while the later stages are spawned ({@link LinuxPipeline}), so a first stage that
      *     exits at once stays a zombie and its process group, which the later stages join, exists
+     * @param spawnNanos {@link System#nanoTime()} just before the spawn: the child's elapsed time
+     *     counts from it
+     * @param startNanos {@link System#nanoTime()} when the spawn returned: the timeout counts from it
      * @param pidfd the child's pidfd, or -1 for a child that is gone already, reaped by the kernel
      *     before a pidfd could be had ({@code posix_spawn} gives a pid only): it is reported as
      *     exited with its status unknown
      */
-    LinuxChild(SpawnRequest request, int pid, int pidfd, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
+    LinuxChild(SpawnRequest request, int pid, int pidfd, long spawnNanos, long startNanos, int stdinFd, int stdoutFd, int stderrFd,
                boolean watchExit, boolean holdReap) {
         this.pid = pid;
         SpawnRequest.Stdio stdio = request.stdio();
@@ -88,7 +91,7 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
                 ? new ChildDeadline(request.lifetime(), pid, ownGroup == 0 ? null : ownGroup, sync, reactor, pipes,
                         this::drainsAsync, this::communicating, this::closeAfterDrainGrace)
                 : null;
-        this.exit = new ExitWatcher(pid, pidfd, startNanos, holdReap, sync, reactor, this);
+        this.exit = new ExitWatcher(pid, pidfd, spawnNanos, holdReap, sync, reactor, this);
         sync.lock.lock();
         try {
             if (watchExit) {

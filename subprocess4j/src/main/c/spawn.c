@@ -126,8 +126,8 @@ struct child_args {
 /*
  * clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5): the kernel resets every handled signal of the
  * child to SIG_DFL before the child runs (an ignored one stays ignored), so no JVM handler can
- * ever run in it: the caller needs not block every signal around the clone, nor the child read
- * each disposition (62 system calls on the path the caller waits on). glibc has no clone3
+ * ever run in it, and the child needs not read each disposition (62 system calls on the path
+ * the caller waits on). glibc has no clone3
  * wrapper, so the child's side is a few instructions here: clone3 returns 0 on the child's own
  * stack, where nothing of the caller's frame is, and the child calls child_main and exits.
  * x86_64 only (the build here cannot test another assembly); elsewhere, and where the kernel or a
@@ -699,6 +699,13 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
         return -1;
     }
 
+    /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open): the child
+       starts with this mask and empties it just before its exec, so a signal sent to it while it
+       is set up waits until then (docs/semantics.md) and, with glibc's clone, none of the JVM's
+       handlers can run in it before it has reset them. */
+    unsigned long all = ALL_SIGNALS;
+    unsigned long old = 0;
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
     unsigned long clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (shared ? CLONE_FILES : 0);
     int clone_errno = 0;
     int pid = clone3_clearing_handlers(clone_flags, stack, &args, &pidfd);
@@ -706,18 +713,12 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
         clone_errno = -pid;
     }
     if (pid == -ENOSYS) {
-        /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open), so
-           none of the JVM's handlers runs in the child before it has reset them; the child
-           starts with this mask. */
-        unsigned long all = ALL_SIGNALS;
-        unsigned long old = 0;
-        sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
         /* CLONE_PIDFD: the kernel stores the child's pidfd (close-on-exec) in pidfd, the parent_tid
            argument. */
         pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args, &pidfd);
         clone_errno = errno;
-        sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     }
+    sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 
     give_stack(stack); /* the child has executed its program or exited: the stack is free */
     if (shared) {

@@ -127,13 +127,13 @@ struct child_args {
  * clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5): the kernel resets every handled signal of the
  * child to SIG_DFL before the child runs (an ignored one stays ignored), so no JVM handler can
  * ever run in it, and the child needs not read each disposition (62 system calls on the path
- * the caller waits on). glibc has no clone3
- * wrapper, so the child's side is a few instructions here: clone3 returns 0 on the child's own
- * stack, where nothing of the caller's frame is, and the child calls child_main and exits.
- * x86_64 only (the build here cannot test another assembly); elsewhere, and where the kernel or a
- * seccomp filter refuses clone3 or the flag (ENOSYS, EPERM, EINVAL: Docker's default filter
- * answers ENOSYS), the spawn takes glibc's clone, and the first refusal turns clone3 off for the
- * rest of the JVM's life. Returns the pid, or -errno; -ENOSYS for "use clone".
+ * the caller waits on). glibc has no clone3 wrapper, so the child's side is a few instructions
+ * here: clone3 returns 0 on the child's own stack, where nothing of the caller's frame is, and
+ * the child calls child_main and exits. x86_64 only (the build here cannot test another
+ * assembly); elsewhere, and where the kernel or a seccomp filter refuses clone3 or the flag
+ * (ENOSYS, EPERM, EINVAL, E2BIG: Docker's default filter answers ENOSYS), the spawn takes glibc's
+ * clone, and the first refusal turns clone3 off for the rest of the JVM's life. Returns the pid,
+ * or -errno; -ENOSYS for "use clone".
  */
 #ifndef CLONE_CLEAR_SIGHAND
 #define CLONE_CLEAR_SIGHAND 0x100000000ULL /* <linux/sched.h>, Linux 5.5 */

@@ -8,16 +8,17 @@
 # Command (QuickBench's way), "fresh-true" and "fresh-echo" build a new one per call (a user's way);
 # WORKS="true floor" picks some.
 # Usage: subprocess4j-bench/syscalls.sh [N] [warm-up]    (default 500 calls after 2000 warm-up)
-# Writes results/syscalls.txt. Needs strace; SKIP_BUILD=1 uses the jar already built.
+# Writes results/syscalls.txt. Needs strace; SKIP_BUILD=1 uses the jar already built; JAR=/path/to/benchmarks.jar
+# counts another build (before/after a change; OUT=file writes elsewhere).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 . "$root/.mvn/find-jdk.sh"
 out=$here/target
-jar=$out/benchmarks.jar
+jar=${JAR:-$out/benchmarks.jar}
 n=${1:-500}
 warm=${2:-2000}
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
+if [ -z "${JAR:-}" ] && { [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; }; then
   (cd "$root" && ./mvnw -B -q package -DskipTests -pl subprocess4j-bench -am)
 fi
 mkdir -p "$out" "$here/results"
@@ -91,7 +92,7 @@ EOF
 
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Linux $(uname -r), $(ldd --version | head -n 1)"
-  echo "git: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- subprocess4j/src || echo ' (modified)')"
+  echo "git: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- subprocess4j/src || echo ' (modified)'); jar: $jar"
   echo "calls counted: $n after $warm of warm-up; strace -f; per call"
   echo
   for work in ${WORKS:-true fresh-true echo fresh-echo floor}; do
@@ -110,4 +111,4 @@ EOF
     strace -f -qq -o "$out/strace-c-$work.txt" "$out/cloop" "$n" "$work" >/dev/null
     summarize "$out/strace-c-$work.txt" "$n" "C loop $work (whole process, start-up included)" 1
   done
-} | tee "$here/results/syscalls.txt"
+} | tee "${OUT:-$here/results/syscalls.txt}"

@@ -149,6 +149,11 @@ long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long
 long sp4j_stacks_mapped(long unused1, long unused2, long unused3, long unused4, long unused5, long unused6,
                         long unused7);
 
+/* How sp4j_spawn clones, for the tests: sp4j_clone3(op, 0, 0, 0, 0, 0, 0) returns 1 (clone3 with
+   CLONE_CLEAR_SIGHAND), -1 (glibc's clone) or 0 (no spawn yet); op 1 turns clone3 off, op 2 lets
+   the next spawn try it again. */
+long sp4j_clone3(long op, long unused2, long unused3, long unused4, long unused5, long unused6, long unused7);
+
 /* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
 #define SP4J_PROTOCOL_VERSION 1
 

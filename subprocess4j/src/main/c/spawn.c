@@ -119,8 +119,92 @@ struct child_args {
     struct sp4j_report *report;  /* the caller's, for a child without an error pipe (SP4J_SHARED_TABLE) */
     volatile int failed;         /* set by such a child before it writes *report and exits */
     volatile int unshared;       /* set by an SP4J_PROBE child once its close_range(CLOSE_RANGE_UNSHARE) worked */
+    int handlers_cleared;        /* the clone reset every handled signal to SIG_DFL (CLONE_CLEAR_SIGHAND) */
     long src[3];                 /* the source fd of each SP4J_REDIRECT_DUP (a slot with SP4J_SHARED_TABLE) */
 };
+
+/*
+ * clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5): the kernel resets every handled signal of the
+ * child to SIG_DFL before the child runs (an ignored one stays ignored), so no JVM handler can
+ * ever run in it, and the child needs not read each disposition (62 system calls on the path
+ * the caller waits on). glibc has no clone3 wrapper, so the child's side is a few instructions
+ * here: clone3 returns 0 on the child's own stack, where nothing of the caller's frame is, and
+ * the child calls child_main and exits. x86_64 only (the build here cannot test another
+ * assembly); elsewhere, and where the kernel or a seccomp filter refuses clone3 or the flag
+ * (ENOSYS, EPERM, EINVAL, E2BIG: Docker's default filter answers ENOSYS), the spawn takes glibc's
+ * clone, and the first refusal turns clone3 off for the rest of the JVM's life. Returns the pid,
+ * or -errno; -ENOSYS for "use clone".
+ */
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL /* <linux/sched.h>, Linux 5.5 */
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435 /* the same number on x86_64 and aarch64 */
+#endif
+
+struct sp4j_clone_args { /* struct clone_args of <linux/sched.h>, its first version (64 bytes, Linux 5.3) */
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* 0: not tried yet, 1: works, -1: refused, or turned off by the tests (sp4j_clone3): use clone. */
+static int clone3_state;
+
+static int child_main(void *arg);
+
+#if defined(__x86_64__)
+static long raw_clone3(struct sp4j_clone_args *ca, int (*fn)(void *), void *arg)
+{
+    /* The child gets the caller's registers but rax (0) and rsp (the top of its stack, 16-byte
+       aligned): r12 and r13 carry fn and arg into it, and the call leaves rsp as the ABI wants. */
+    register long r12 __asm__("r12") = (long)fn;
+    register long r13 __asm__("r13") = (long)arg;
+    long ret;
+    __asm__ volatile("syscall\n\t"
+                     "test %%rax, %%rax\n\t"
+                     "jnz 1f\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "mov %%r13, %%rdi\n\t"
+                     "call *%%r12\n\t"
+                     "mov %%eax, %%edi\n\t"
+                     "mov $60, %%eax\n\t" /* SYS_exit */
+                     "syscall\n\t"
+                     "ud2\n"
+                     "1:"
+                     : "=a"(ret)
+                     : "a"((long)SYS_clone3), "D"(ca), "S"((long)sizeof *ca), "r"(r12), "r"(r13)
+                     : "rcx", "r11", "memory", "cc");
+    return ret;
+}
+#endif
+
+static int clone3_clearing_handlers(unsigned long flags, void *stack, struct child_args *args, int *pidfd)
+{
+#if defined(__x86_64__)
+    if (__atomic_load_n(&clone3_state, __ATOMIC_RELAXED) < 0) {
+        return -ENOSYS;
+    }
+    struct sp4j_clone_args ca = {0};
+    ca.flags = flags | CLONE_CLEAR_SIGHAND;
+    ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+    ca.exit_signal = SIGCHLD;
+    ca.stack = (uint64_t)(uintptr_t)stack;
+    ca.stack_size = CHILD_STACK_SIZE;
+    args->handlers_cleared = 1;
+    long pid = raw_clone3(&ca, child_main, args);
+    if (pid == -ENOSYS || pid == -EPERM || pid == -EINVAL || pid == -E2BIG) {
+        args->handlers_cleared = 0;
+        __atomic_store_n(&clone3_state, -1, __ATOMIC_RELAXED);
+        return -ENOSYS;
+    }
+    if (pid > 0) {
+        __atomic_store_n(&clone3_state, 1, __ATOMIC_RELAXED);
+    }
+    return (int)pid;
+#else
+    (void)flags, (void)stack, (void)args, (void)pidfd, (void)clone3_state;
+    return -ENOSYS;
+#endif
+}
 
 /* ------------------------------------------------------------------ the child (raw syscalls only) */
 
@@ -153,10 +237,22 @@ static long child_keep_open(int fd)
 }
 
 /*
+ * The fd limit (RLIMIT_NOFILE's soft limit, at most 2^20): the bound of the close loop below. Read
+ * only when close_range failed, so never on Linux 5.9+; the child changes its own limits last,
+ * after every close, so this is still the JVM's limit.
+ */
+static unsigned int child_nofile(void)
+{
+    struct { unsigned long cur, max; } nofile = {1024, 1024};
+    sp4j_sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
+    return nofile.cur > (1U << 20) ? (1U << 20) : (unsigned int)nofile.cur;
+}
+
+/*
  * Closes [from, to] (inclusive): close_range (Linux 5.9), else one close per fd below the limit
  * (slow, for old kernels only).
  */
-static void child_close_between(unsigned int from, unsigned int to, unsigned int nofile)
+static void child_close_between(unsigned int from, unsigned int to)
 {
     if (from > to) {
         return;
@@ -164,6 +260,7 @@ static void child_close_between(unsigned int from, unsigned int to, unsigned int
     if (sp4j_sys3(SYS_close_range, from, to, 0) == 0) {
         return;
     }
+    unsigned int nofile = child_nofile();
     if (nofile == 0) {
         return;
     }
@@ -177,10 +274,9 @@ static void child_close_between(unsigned int from, unsigned int to, unsigned int
 
 /*
  * Closes every fd >= 3 except the pass_fds (ascending), the error pipe and the helper's fd
- * (exec_fd; each of the two may be -1). nofile is the JVM's fd limit, read before the child
- * changed its own: the fallback's upper bound.
+ * (exec_fd; each of the two may be -1).
  */
-static void child_close_others(const struct sp4j_spec *s, int err_fd, int exec_fd, unsigned int nofile)
+static void child_close_others(const struct sp4j_spec *s, int err_fd, int exec_fd)
 {
     unsigned int from = 3;
     int64_t i = 0;
@@ -199,39 +295,55 @@ static void child_close_others(const struct sp4j_spec *s, int err_fd, int exec_f
         if (keep < 0) {
             break;
         }
-        child_close_between(from, (unsigned int)keep - 1, nofile);
+        child_close_between(from, (unsigned int)keep - 1);
         from = (unsigned int)keep + 1;
     }
-    child_close_between(from, ~0U, nofile);
+    child_close_between(from, ~0U);
 }
 
 /*
  * Signal dispositions as posix_spawn's POSIX_SPAWN_SETSIGDEF leaves them: a signal with a
- * handler goes back to SIG_DFL (the handler is JVM code: it must never run here), except
- * glibc's two internal real-time signals, which stay ignored; with SP4J_RESTORE_SIGNALS every
- * signal 1-31 is SIG_DFL, ignored ones too. SIGKILL and SIGSTOP cannot change.
+ * handler goes back to SIG_DFL (the handler is JVM code: it must never run here), an ignored one
+ * stays ignored, and glibc's two internal real-time signals (32, 33) are ignored, as posix_spawn
+ * sets them; with SP4J_RESTORE_SIGNALS every signal 1-31 is SIG_DFL, ignored ones too. SIGKILL
+ * and SIGSTOP cannot change.
+ *
+ * When the clone cleared the handlers itself (clone3 with CLONE_CLEAR_SIGHAND: every handled
+ * signal is SIG_DFL from the child's first instruction, an ignored one stays ignored), no
+ * disposition needs reading: 1-31 are set to SIG_DFL without looking (SP4J_RESTORE_SIGNALS; a
+ * read would cost the same system call), and 32, 33 to SIG_IGN. Else each signal is read and the
+ * handled ones are reset: 62 reads, ~17 us that the caller, asleep until the exec, waits for.
  */
 static void child_reset_signals(const struct sp4j_spec *s, struct child_args *a)
 {
     struct sp4j_kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
     struct sp4j_kernel_sigaction ign = {SIG_IGN, 0, NULL, 0};
+    int restore = (s->flags & SP4J_RESTORE_SIGNALS) != 0;
     for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) {
             continue;
         }
-        struct sp4j_kernel_sigaction old;
-        long rc = sp4j_sys4(SYS_rt_sigaction, sig, NULL, &old, 8);
-        if (rc < 0) {
-            continue; /* a number this kernel does not have */
-        }
         const struct sp4j_kernel_sigaction *set = NULL;
-        if ((s->flags & SP4J_RESTORE_SIGNALS) && sig <= 31) {
-            set = old.handler == SIG_DFL ? NULL : &dfl;
-        } else if (old.handler != SIG_DFL && old.handler != SIG_IGN) {
-            set = (sig == 32 || sig == 33) ? &ign : &dfl;
+        if (sig == 32 || sig == 33) {
+            set = &ign;
+        } else if (restore && sig <= 31) {
+            set = &dfl;
+        } else if (a->handlers_cleared) {
+            if (sig > 33) {
+                break; /* 34-64: SIG_DFL or SIG_IGN already, as they should stay */
+            }
+            continue; /* 1-31 without SP4J_RESTORE_SIGNALS: the same */
+        } else {
+            struct sp4j_kernel_sigaction old;
+            if (sp4j_sys4(SYS_rt_sigaction, sig, NULL, &old, 8) < 0) {
+                continue; /* a number this kernel does not have */
+            }
+            if (old.handler != SIG_DFL && old.handler != SIG_IGN) {
+                set = &dfl;
+            }
         }
         if (set != NULL) {
-            rc = sp4j_sys4(SYS_rt_sigaction, sig, set, NULL, 8);
+            long rc = sp4j_sys4(SYS_rt_sigaction, sig, set, NULL, 8);
             if (rc < 0) {
                 child_fail(a, SP4J_STEP_SIGNALS, rc, sig);
             }
@@ -275,6 +387,17 @@ static void child_redirect(const struct sp4j_spec *s, struct child_args *a)
     }
 }
 
+/* Whether a SP4J_SHARED_TABLE child takes none of fds 0-2 from a slot (no SP4J_REDIRECT_DUP of another fd). */
+static int takes_no_slot(const struct sp4j_spec *s)
+{
+    for (int i = 0; i < 3; i++) {
+        if (s->redirect_kind[i] == SP4J_REDIRECT_DUP && s->redirect_fd[i] != i) {
+            return 0;
+        }
+    }
+    return s->npass_fds == 0 && !(s->flags & SP4J_HELPER);
+}
+
 /*
  * The child, from the clone to the exec: it shares the JVM's memory, so it must be
  * async-signal-safe and more: raw system calls only, no allocation, no lock, no errno.
@@ -285,6 +408,7 @@ static int child_main(void *arg)
     const struct sp4j_spec *s = a->spec;
     int err_fd = a->err_fd;
     long rc;
+    int closed_above_2 = 0; /* the unshare below kept fds 0-2 only */
     if (s->flags & SP4J_SHARED_TABLE) {
         /*
          * The first act, before any fd is touched: this child still shares the JVM's fd table
@@ -293,8 +417,18 @@ static int child_main(void *arg)
          * __close_range passes that range as dup_fd's hole), however many fds the JVM holds.
          * Below slot_limit are 0-2, this spawn's slots, and whatever else the JVM had there:
          * every fd >= 3 is closed again below. Nothing was changed yet if this fails.
+         *
+         * A child that takes no fd from a slot (each of 0-2 inherited, or stderr onto stdout:
+         * Subprocess.run("/bin/true")) keeps 0-2 only, and so needs no second close: the kernel
+         * copies fds 0-2 into its table, not the JVM's first slot_limit fds (one system call and
+         * ~60 file references taken and dropped less per spawn).
          */
-        rc = sp4j_sys3(SYS_close_range, (unsigned int)s->slot_limit, ~0U, CLOSE_RANGE_UNSHARE);
+        unsigned int keep_below = (unsigned int)s->slot_limit;
+        if (!(s->flags & SP4J_PROBE) && takes_no_slot(s)) {
+            keep_below = 3;
+            closed_above_2 = 1;
+        }
+        rc = sp4j_sys3(SYS_close_range, keep_below, ~0U, CLOSE_RANGE_UNSHARE);
         if (rc < 0) {
             child_fail(a, SP4J_STEP_FDS, rc, SP4J_DETAIL_UNSHARE);
         }
@@ -306,10 +440,6 @@ static int child_main(void *arg)
             }
         }
     }
-    struct { unsigned long cur, max; } nofile = {1024, 1024};
-    sp4j_sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &nofile);
-    unsigned int nofile_limit = nofile.cur > (1U << 20) ? (1U << 20) : (unsigned int)nofile.cur;
-
     /*
      * The order of Python's _posixsubprocess and Rust's std::process: fds, directory, session or
      * group, (credentials: the helper), umask, and the resource limits last, just before the exec,
@@ -351,9 +481,9 @@ static int child_main(void *arg)
     if (s->flags & SP4J_UMASK) {
         sp4j_sys1(SYS_umask, s->umask); /* cannot fail; with the helper, the credential change after it changes nothing of it */
     }
-    if (s->flags & SP4J_CLOSE_FDS) {
+    if ((s->flags & SP4J_CLOSE_FDS) && !closed_above_2) {
         /* with no error pipe (-1) and no helper: every fd >= 3 */
-        child_close_others(s, err_fd, (s->flags & SP4J_HELPER) ? (int)s->exec_fd : -1, nofile_limit);
+        child_close_others(s, err_fd, (s->flags & SP4J_HELPER) ? (int)s->exec_fd : -1);
     }
     child_reset_signals(s, a);
 
@@ -476,6 +606,22 @@ long sp4j_stacks_mapped(long unused1, long unused2, long unused3, long unused4, 
     return __atomic_load_n(&stacks_mapped, __ATOMIC_RELAXED);
 }
 
+/* For the tests: op 0 reads how children are cloned (1: clone3 clearing the handlers, -1: glibc's
+   clone, 0: no spawn yet); op 1 turns clone3 off for the JVM's life, op 2 lets the next spawn try it
+   again. Returns the state before. The shape of sp4j_syscall. */
+__attribute__((visibility("default")))
+long sp4j_clone3(long op, long unused2, long unused3, long unused4, long unused5, long unused6, long unused7)
+{
+    (void)unused2, (void)unused3, (void)unused4, (void)unused5, (void)unused6, (void)unused7;
+    int before = __atomic_load_n(&clone3_state, __ATOMIC_RELAXED);
+    if (op == 1) {
+        __atomic_store_n(&clone3_state, -1, __ATOMIC_RELAXED);
+    } else if (op == 2) {
+        __atomic_store_n(&clone3_state, 0, __ATOMIC_RELAXED);
+    }
+    return before;
+}
+
 __attribute__((visibility("default")))
 long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -525,7 +671,7 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
     *pidfd_out = -1;
     int pipe_fds[2] = {(int)spec->err_read_fd, (int)spec->err_write_fd};
     int filled[3] = {0, 0, 0};
-    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0, 0,
+    struct child_args args = {spec, shared ? -1 : pipe_fds[1], report, 0, 0, 0,
                               {spec->redirect_fd[0], spec->redirect_fd[1], spec->redirect_fd[2]}};
     parent_fail(report, 0, 0, 0);
     if (shared) {
@@ -553,16 +699,25 @@ static int spawn(const struct sp4j_spec *spec, struct sp4j_report *report, int32
         return -1;
     }
 
-    /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open), so
-       none of the JVM's handlers runs in the child; the child starts with this mask. */
+    /* Block every signal (raw: glibc's sigprocmask would leave its internal ones open): the child
+       starts with this mask and empties it just before its exec, so a signal sent to it while it
+       is set up waits until then (docs/semantics.md) and, with glibc's clone, none of the JVM's
+       handlers can run in it before it has reset them. */
     unsigned long all = ALL_SIGNALS;
     unsigned long old = 0;
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
-    /* CLONE_PIDFD: the kernel stores the child's pidfd (close-on-exec) in pidfd, the parent_tid
-       argument. */
-    int pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (shared ? CLONE_FILES : 0) | SIGCHLD, &args, &pidfd);
-    int clone_errno = errno;
+    unsigned long clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (shared ? CLONE_FILES : 0);
+    int clone_errno = 0;
+    int pid = clone3_clearing_handlers(clone_flags, stack, &args, &pidfd);
+    if (pid < 0) {
+        clone_errno = -pid;
+    }
+    if (pid == -ENOSYS) {
+        /* CLONE_PIDFD: the kernel stores the child's pidfd (close-on-exec) in pidfd, the parent_tid
+           argument. */
+        pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args, &pidfd);
+        clone_errno = errno;
+    }
     sp4j_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 
     give_stack(stack); /* the child has executed its program or exited: the stack is free */

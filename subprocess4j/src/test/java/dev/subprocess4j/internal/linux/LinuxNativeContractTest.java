@@ -175,6 +175,32 @@ class LinuxNativeContractTest extends BackendContract {
     }
 
     @Test
+    void aChildWithItsStdioInheritedSeesOnlyFdsZeroToTwoEvenWhenTheJvmHoldsAThousandInheritableFds(@TempDir Path dir)
+            throws Throwable {
+        // No pipe and no redirect file: the shared-table child keeps fds 0-2 only from its unshare on
+        // (no slot to take its stdio from), so the JVM's fds below the slot limit must not leak either.
+        Path listing = dir.resolve("fds");
+        List<Integer> opened = new ArrayList<>();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                opened.add((int) DUP.invokeExact(0)); // dup() never sets FD_CLOEXEC
+            }
+            assertThat(sh("for f in /proc/$$/fd/*; do echo ${f##*/}; done > '" + listing + "'").run().returnCode()).isZero();
+            Set<Integer> childFds = Files.readString(listing).lines().map(Integer::parseInt)
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertThat(childFds).contains(0, 1, 2);
+            assertThat(childFds).doesNotContainAnyElementsOf(opened);
+            assertThat(childFds.stream().filter(fd -> fd > 2))
+                    .as("fds beyond 0-2 (the shell's own: its saved stdout and the glob's directory at most)")
+                    .hasSizeLessThanOrEqualTo(2);
+        } finally {
+            for (int fd : opened) {
+                int ignored = (int) CLOSE.invokeExact(fd);
+            }
+        }
+    }
+
+    @Test
     void closeFdsFalseLetsInheritableFdsThrough() throws Throwable {
         int fd = (int) DUP.invokeExact(0);
         try {

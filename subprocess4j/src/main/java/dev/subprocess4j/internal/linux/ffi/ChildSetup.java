@@ -46,10 +46,13 @@ public final class ChildSetup {
     private final MethodHandle spawn;
     /** {@code sp4j_stacks_mapped}, bound only when asked (the tests): no stub made at start-up. */
     private final MemorySegment stacksMapped;
+    /** {@code sp4j_clone3}, bound only when asked (the tests). */
+    private final MemorySegment clone3;
 
-    private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped) {
+    private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped, MemorySegment clone3) {
         this.spawn = spawn;
         this.stacksMapped = stacksMapped;
+        this.clone3 = clone3;
     }
 
     /**
@@ -69,7 +72,26 @@ public final class ChildSetup {
         // a critical call would hold off the garbage collector for all that time. The shape of
         // sp4j_syscall (protocol.h): no downcall stub of its own.
         return new ChildSetup(Libc.sevenLongs(symbol), lookup.find("sp4j_stacks_mapped")
-                .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_stacks_mapped not found in " + library)));
+                .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_stacks_mapped not found in " + library)),
+                lookup.find("sp4j_clone3").orElseThrow(() -> new UnsatisfiedLinkError("sp4j_clone3 not found in " + library)));
+    }
+
+    /** {@code sp4j_clone3} ops: read the state, turn clone3 off, let the next spawn try it again. */
+    public static final long CLONE3_READ = 0, CLONE3_OFF = 1, CLONE3_RETRY = 2;
+
+    /**
+     * How {@code sp4j_spawn} clones (for the tests): 1 with {@code clone3(CLONE_CLEAR_SIGHAND)}, the
+     * kernel resetting the child's handlers (x86_64, Linux 5.5+, no seccomp filter refusing it); -1 with
+     * glibc's {@code clone}, the child reading and resetting each disposition itself; 0 before the
+     * first spawn. {@code op} {@link #CLONE3_OFF} turns clone3 off, {@link #CLONE3_RETRY} lets the
+     * next spawn try it again. Returns the state before the op.
+     */
+    public long clone3(long op) {
+        try {
+            return (long) Libc.sevenLongs(clone3).invokeExact(Libc.errnoState(), op, 0L, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
     }
 
     /**

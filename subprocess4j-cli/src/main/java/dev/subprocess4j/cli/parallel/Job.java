@@ -34,14 +34,17 @@ final class Job {
     Integer returnCode;
     Signal signal;
     Duration elapsed = Duration.ZERO;
-    byte[] stdout = new byte[0];
-    byte[] stderr = new byte[0];
+    /** No output: shared by every job that has none (or has let its output go). */
+    static final byte[] NO_OUTPUT = new byte[0];
+
+    byte[] stdout = NO_OUTPUT;
+    byte[] stderr = NO_OUTPUT;
     String error;
     Duration cpu;
     String host;
     // The attempt running now.
-    /** With --line-buffer --keep-order: lines held until every earlier job is done. */
-    final List<Runner.Line> heldLines = new java.util.ArrayList<>(0);
+    /** With --line-buffer --keep-order: lines held until every earlier job is done; null for none. */
+    List<Runner.Line> heldLines;
     java.io.ByteArrayOutputStream outBuffer;
     java.io.ByteArrayOutputStream errBuffer;
     /** When its --timeout expires (System.nanoTime()), or 0. */
@@ -55,6 +58,18 @@ final class Job {
         this.lineNo = lineNo;
         this.line = line;
         this.args = args;
+    }
+
+    /**
+     * Lets go of the output once it is printed (and saved): a finished job that the summary still
+     * lists keeps its name and outcome, not its bytes.
+     */
+    void releaseOutput() {
+        stdout = NO_OUTPUT;
+        stderr = NO_OUTPUT;
+        outBuffer = null;
+        errBuffer = null;
+        heldLines = null;
     }
 
     /** "line N" for a job file's line, else "job N". */

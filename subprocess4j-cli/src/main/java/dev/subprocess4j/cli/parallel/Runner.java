@@ -12,6 +12,7 @@ import dev.subprocess4j.Signal;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.GroupReaper;
+import dev.subprocess4j.internal.CliAccess;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts jobs and posts what happens to them on the scheduler's queue; kills them on demand.
@@ -35,6 +37,12 @@ abstract sealed class Runner implements AutoCloseable {
 
     /** A line of output with --line-buffer, without its newline: a byte string ({@link Bytes}). */
     record Line(Job job, boolean stderr, String text) implements Event {}
+
+    /**
+     * Work handed to the scheduler's thread: the end of a local job's attempt, built there from
+     * what the library's reactor read (no thread per job, pipe or event).
+     */
+    record Task(Runnable run) implements Event {}
 
     /** sp itself is being stopped (SIGINT, SIGTERM, SIGHUP). */
     record Stop() implements Event {}
@@ -90,6 +98,10 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         void start(Job job, Duration timeout) {
+            if (!lineBuffer) {
+                startCaptured(job);
+                return;
+            }
             Popen p;
             try {
                 // (a NUL byte in an argument is refused here: the job did not start)
@@ -121,6 +133,52 @@ abstract sealed class Runner implements AutoCloseable {
                     events.add(new Done(job, r, t, end));
                 }
             });
+        }
+
+        /**
+         * A job whose output is printed whole: captured by the library's reactor
+         * ({@code captureOutput()}), and its end (exit and output) completed on the scheduler's
+         * own thread through a {@link Task}: no thread is started for it, its pipes or its exit.
+         */
+        private void startCaptured(Job job) {
+            job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
+            job.stderr = Job.NO_OUTPUT;
+            Popen p;
+            try {
+                // (a NUL byte in an argument is refused here: the job did not start)
+                Command c = Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput();
+                if (groups) {
+                    c = c.processGroup(0); // as start(): a group of its own, killed whole
+                }
+                p = c.start();
+            } catch (RuntimeException e) {
+                events.add(new Done(job, null, e, System.nanoTime()));
+                return;
+            }
+            synchronized (running) {
+                running.put(job, new GroupReaper(p, groups));
+            }
+            CompletableFuture<CompletedProcess> end;
+            try {
+                end = CliAccess.runToEndAsync(p, task -> events.add(new Task(task)));
+            } catch (RuntimeException e) { // (the library killed the child already)
+                end = CompletableFuture.failedFuture(e);
+            }
+            end.whenComplete((r, t) -> { // on the scheduler's thread (or this one, on a failure)
+                long now = System.nanoTime();
+                synchronized (running) {
+                    running.remove(job);
+                }
+                if (r != null) {
+                    job.stdout = bytes(r.stdoutBytes());
+                    job.stderr = bytes(r.stderrBytes());
+                }
+                events.add(new Done(job, r, t, now));
+            });
+        }
+
+        private static byte[] bytes(byte[] b) {
+            return b == null || b.length == 0 ? Job.NO_OUTPUT : b;
         }
 
         @Override

@@ -94,6 +94,7 @@ final class Scheduler {
                         progress.draw(true);
                     }
                     case Runner.Line l -> output.line(l);
+                    case Runner.Task t -> t.run().run();
                     case Runner.Stop s -> {
                         stopped = true;
                         haltNow(runner);
@@ -261,10 +262,12 @@ final class Scheduler {
         job.signal = null;
         job.cpu = null;
         job.host = null;
-        job.stdout = bytes(job.outBuffer);
-        job.stderr = bytes(job.errBuffer);
-        job.outBuffer = null;
-        job.errBuffer = null;
+        if (job.outBuffer != null) { // else the runner filled them in (output captured by the library)
+            job.stdout = bytes(job.outBuffer);
+            job.stderr = bytes(job.errBuffer);
+            job.outBuffer = null;
+            job.errBuffer = null;
+        }
         job.elapsed = Duration.ofNanos(d.endNanos() - job.startNanos);
         if (d.result() != null && !job.killedForTimeout) {
             CompletedProcess r = d.result();

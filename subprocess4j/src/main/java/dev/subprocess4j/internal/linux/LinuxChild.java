@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SubprocessException;
+import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
@@ -251,7 +252,12 @@ final class LinuxChild implements ChildProcess {
 
     @Override
     public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return communicator.communicateAsync(input);
+        return communicator.communicateAsync(input, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
+        return communicator.communicateAsync(input, done);
     }
 
     @Override

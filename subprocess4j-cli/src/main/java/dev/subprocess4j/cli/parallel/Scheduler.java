@@ -25,8 +25,12 @@ import java.util.concurrent.TimeUnit;
  * the summary printed, then the hook lets the JVM exit with 128+N).
  *
  * <p>One thread (the caller's) does all the printing and all the scheduling: the jobs' callbacks
- * only post events to a queue. Jobs are started only when a slot is free, so a job's start is
- * its submission, and halting simply stops starting.
+ * only post events to a queue (a local job's end is built on this thread too, from a
+ * {@link Runner.Task} the library's reactor posts). Jobs are started only when a slot is free, so a
+ * job's start is its submission, and halting simply stops starting.
+ *
+ * <p>Memory is flat: a job done for good is let go once printed, except the few the summary names
+ * ({@link #slowest}, {@link #failedListed}); the rest of the summary is counters.
  */
 final class Scheduler {
     final ParallelOptions o;

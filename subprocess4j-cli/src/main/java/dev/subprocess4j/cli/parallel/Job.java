@@ -51,6 +51,8 @@ final class Job {
     long deadlineNanos;
     /** sp killed it for its --timeout. */
     boolean killedForTimeout;
+    /** Named by the summary (among the slowest or the failed listed): kept whole when done. */
+    boolean listed;
 
     Job(int index, int lineNo, String line, List<String> args) {
         this.index = index;
@@ -70,6 +72,19 @@ final class Job {
         outBuffer = null;
         errBuffer = null;
         heldLines = null;
+        if (!listed) {
+            // Let go of what its run made too: the job itself was made with the input, at the
+            // start, and has long been in the old generation, where a dead object keeps what it
+            // points to alive through young collections (which then fill the old generation).
+            text = null;
+            argv = null;
+            error = null;
+            host = null;
+            cpu = null;
+            returnCode = null;
+            signal = null;
+            elapsed = Duration.ZERO;
+        }
     }
 
     /** "line N" for a job file's line, else "job N". */

@@ -228,19 +228,26 @@ final class Scheduler {
         }
         if (at < Summary.SLOWEST) {
             slowest.add(at, job);
+            job.listed = true;
             if (slowest.size() > Summary.SLOWEST) {
-                slowest.removeLast();
+                unlisted(slowest.removeLast());
             }
         }
         if (job.failed && !job.killed) {
             failedListed.add(job);
+            job.listed = true;
             if (failedListed.size() > Summary.MAX_FAILED_LISTED) {
-                failedListed.poll();
+                unlisted(failedListed.poll());
             }
         }
         if (launchers != null && job.host != null) {
             perHost.merge(job.host, 1L, Long::sum);
         }
+    }
+
+    /** A job no longer among the slowest or the failed listed: still listed when in the other list. */
+    private void unlisted(Job job) {
+        job.listed = slowest.contains(job) || failedListed.contains(job);
     }
 
     /** The summary's order of the slowest jobs: the longest first, equal ones in input order. */

@@ -224,8 +224,9 @@ public final class Popen implements AutoCloseable {
     }
 
     /**
-     * {@link #runToEndAsync()} completing on {@code done} (see {@link dev.subprocess4j.internal.CliAccess#runToEndAsync}):
-     * for the command line's {@code sp parallel}, which drains the completions on its own thread.
+     * {@link #runToEndAsync()} completing on {@code done} (see
+     * {@link dev.subprocess4j.cliaccess.CliAccess#runToEndAsync}): for the command line's
+     * {@code sp parallel}, which drains the completions on its own thread.
      */
     CompletableFuture<CompletedProcess> runToEndAsync(java.util.concurrent.Executor done) {
         CompletableFuture<CompletedProcess> result = new CompletableFuture<>();

@@ -13,7 +13,7 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.GroupReaper;
-import dev.subprocess4j.internal.CliAccess;
+import dev.subprocess4j.cliaccess.CliAccess;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.subprocess4j.internal;
+package dev.subprocess4j.cliaccess;
 
 import dev.subprocess4j.CompletedProcess;
 import dev.subprocess4j.Popen;
@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
 /**
  * What the command line ({@code subprocess4j-cli}, which runs on the class path) uses of the
  * library beyond its public API. This package is not exported: none of it is API, and it may
- * change in any release.
+ * change in any release. It is not under {@code internal} because it names the public layer's
+ * {@link Popen}, which internal code never does.
  */
 public final class CliAccess {
     private static final MethodHandle RUN_TO_END_ASYNC;

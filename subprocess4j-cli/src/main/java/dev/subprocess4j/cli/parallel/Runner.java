@@ -169,7 +169,14 @@ abstract sealed class Runner implements AutoCloseable {
             CompletableFuture<CompletedProcess> end;
             try {
                 end = CliAccess.runToEndAsync(p, task -> events.add(new Task(task)));
-            } catch (RuntimeException e) { // (the library killed the child already)
+            } catch (RuntimeException e) {
+                // (a failure to communicate kills the child in the library; this is the access failing)
+                try {
+                    p.sendSignal(Signal.SIGKILL);
+                    p.close(); // reaps it
+                } catch (RuntimeException ignored) {
+                    // reaped already
+                }
                 end = CompletableFuture.failedFuture(e);
             }
             end.whenComplete((r, t) -> { // on the scheduler's thread (or this one, on a failure)

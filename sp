@@ -127,7 +127,8 @@ if [ "${1:-}" = man ]; then
 fi
 
 # JDK 25's AOT cache (JEP 483, 514, 515: classes loaded and linked, lambdas resolved, method
-# profiles) of one training run of `sp run -- true`, made once after each build, cuts the JVM's
+# profiles) of one training run (AotTraining: `sp run -- true`, then `sp parallel -j 2 true` with
+# 100 jobs, in one JVM; the same class path as `-jar`), made once after each build, cuts the JVM's
 # start-up: the build deletes it, and one per JDK is kept. A cache the JVM cannot use (such as a
 # different JDK's) is ignored silently. Native access comes from the jar's manifest
 # (Enable-Native-Access: ALL-UNNAMED): given as --enable-native-access on this line it would
@@ -145,7 +146,8 @@ jdk=${JAVA_HOME%/}
 aot=$root/subprocess4j-cli/target/sp-${jdk##*/}.aot
 if [ ! -f "$aot" ]; then
   tmp=$aot.$$
-  if "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$tmp" -jar "$jar" run -- true </dev/null >/dev/null 2>&1 \
+  if "$JAVA_HOME/bin/java" "${flags[@]}" -XX:AOTCacheOutput="$tmp" -cp "$jar" dev.subprocess4j.cli.AotTraining \
+      </dev/null >/dev/null 2>&1 \
       && [ -f "$tmp" ]; then
     mv -f "$tmp" "$aot"
   else

@@ -2,7 +2,8 @@
  * subprocess4j: run other programs with Python's {@code subprocess} semantics.
  *
  * <p>Only {@code dev.subprocess4j} is exported; everything under {@code dev.subprocess4j.internal}
- * is implementation and may change in any release.
+ * is implementation and may change in any release, and so is {@code dev.subprocess4j.cliaccess}
+ * (what the command line, on the class path, uses beyond the API).
  *
  * <h2>System properties</h2>
  * <ul>

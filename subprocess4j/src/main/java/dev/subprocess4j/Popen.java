@@ -217,10 +217,19 @@ public final class Popen implements AutoCloseable {
      * kills the child and closes its pipes.
      */
     CompletableFuture<CompletedProcess> runToEndAsync() {
+        return runToEndAsync(Callbacks.EXECUTOR);
+    }
+
+    /**
+     * {@link #runToEndAsync()} completing on {@code done} (see
+     * {@link dev.subprocess4j.cliaccess.CliAccess#runToEndAsync}): for the command line's
+     * {@code sp parallel}, which drains the completions on its own thread.
+     */
+    CompletableFuture<CompletedProcess> runToEndAsync(java.util.concurrent.Executor done) {
         CompletableFuture<CompletedProcess> result = new CompletableFuture<>();
         CompletableFuture<Outcome> io;
         try {
-            io = child.communicateAsync(command.toInputBytes());
+            io = child.communicateAsync(command.toInputBytes(), done);
         } catch (RuntimeException | Error e) {
             child.sendSignal(Signal.SIGKILL); // as run(): never leave the child behind
             child.closeStreams();

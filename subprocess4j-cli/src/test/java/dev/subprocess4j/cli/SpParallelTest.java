@@ -576,4 +576,31 @@ class SpParallelTest {
         assertThat(new String(help.outBytes(), UTF_8)).doesNotContain("picocli WARN");
         assertThat(help.err()).isEmpty();
     }
+
+    /**
+     * sp looks a program up in PATH once per run, and again when the file it found can no longer
+     * be executed: here the first job's program (in PATH's first directory) removes itself, and
+     * the next jobs run the one in the second directory, as a lookup per job (xargs) would.
+     */
+    @Test
+    @Timeout(120)
+    void aProgramFoundInPathIsLookedUpAgainWhenItsFileIsGone() throws IOException {
+        Path first = Files.createDirectories(dir.resolve("first"));
+        Path second = Files.createDirectories(dir.resolve("second"));
+        Path gone = first.resolve("prog");
+        Files.writeString(gone, "#!/bin/sh\necho first $1\nrm -f \"$0\"\n");
+        Files.writeString(second.resolve("prog"), "#!/bin/sh\necho second $1\n");
+        for (Path p : List.of(gone, second.resolve("prog"))) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        CompletedProcess r = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                        System.getProperty("java.class.path"), Main.class.getName(), "parallel", "--progress", "never",
+                        "-j", "1", "-k", "prog", ":::", "1", "2", "3")
+                .putEnv("PATH", first + ":" + second + ":/usr/bin:/bin").stdin(Redirect.DEVNULL).captureOutput()
+                .timeout(Duration.ofSeconds(90)).run();
+        assertThat(r.stdout()).as(r.stderr()).isEqualTo("first 1\nsecond 2\nsecond 3\n");
+        assertThat(r.returnCode()).as(r.stderr()).isZero();
+        assertThat(Files.exists(gone)).isFalse();
+    }
 }

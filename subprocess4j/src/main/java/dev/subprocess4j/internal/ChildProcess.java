@@ -74,6 +74,16 @@ public interface ChildProcess {
         return result;
     }
 
+    /**
+     * {@link #communicateAsync(byte[])} completing on {@code done} instead of a {@link Callbacks}
+     * thread (a trusted caller's executor that only hands the task over, such as a queue its own
+     * thread drains: no thread per child). The native backend builds the outcome there; this
+     * default adds one hand-off to {@code done} after a {@link Callbacks} thread.
+     */
+    default CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
+        return communicateAsync(input).thenApplyAsync(o -> o, done);
+    }
+
     /** Sends a signal to the child; nothing when it was already reaped. */
     void sendSignal(Signal signal);
 

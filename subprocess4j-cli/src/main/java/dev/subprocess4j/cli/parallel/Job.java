@@ -34,20 +34,25 @@ final class Job {
     Integer returnCode;
     Signal signal;
     Duration elapsed = Duration.ZERO;
-    byte[] stdout = new byte[0];
-    byte[] stderr = new byte[0];
+    /** No output: shared by every job that has none (or has let its output go). */
+    static final byte[] NO_OUTPUT = new byte[0];
+
+    byte[] stdout = NO_OUTPUT;
+    byte[] stderr = NO_OUTPUT;
     String error;
     Duration cpu;
     String host;
     // The attempt running now.
-    /** With --line-buffer --keep-order: lines held until every earlier job is done. */
-    final List<Runner.Line> heldLines = new java.util.ArrayList<>(0);
+    /** With --line-buffer --keep-order: lines held until every earlier job is done; null for none. */
+    List<Runner.Line> heldLines;
     java.io.ByteArrayOutputStream outBuffer;
     java.io.ByteArrayOutputStream errBuffer;
     /** When its --timeout expires (System.nanoTime()), or 0. */
     long deadlineNanos;
     /** sp killed it for its --timeout. */
     boolean killedForTimeout;
+    /** Named by the summary (among the slowest or the failed listed): kept whole when done. */
+    boolean listed;
 
     Job(int index, int lineNo, String line, List<String> args) {
         this.index = index;
@@ -55,6 +60,31 @@ final class Job {
         this.lineNo = lineNo;
         this.line = line;
         this.args = args;
+    }
+
+    /**
+     * Lets go of the output once it is printed (and saved): a finished job that the summary still
+     * lists keeps its name and outcome, not its bytes.
+     */
+    void releaseOutput() {
+        stdout = NO_OUTPUT;
+        stderr = NO_OUTPUT;
+        outBuffer = null;
+        errBuffer = null;
+        heldLines = null;
+        if (!listed) {
+            // Let go of what its run made too: the job itself was made with the input, at the
+            // start, and has long been in the old generation, where a dead object keeps what it
+            // points to alive through young collections (which then fill the old generation).
+            text = null;
+            argv = null;
+            error = null;
+            host = null;
+            cpu = null;
+            returnCode = null;
+            signal = null;
+            elapsed = Duration.ZERO;
+        }
     }
 
     /** "line N" for a job file's line, else "job N". */

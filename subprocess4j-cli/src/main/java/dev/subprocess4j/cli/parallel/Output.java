@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,7 +22,11 @@ final class Output {
     final PrintStream out;
     final PrintStream err;
     private final ParallelOptions o;
-    private final List<Job> all;
+    /**
+     * With --keep-order, every job in the input's order, each let go (null) once printed; else
+     * null: a job printed is let go at once.
+     */
+    private final Job[] inOrder;
     /** The template with a template, else null (lines mode). */
     private final Template template;
     private final boolean tagged;
@@ -30,7 +35,7 @@ final class Output {
 
     Output(ParallelOptions o, List<Job> all, Template template, PrintStream out, PrintStream err) {
         this.o = o;
-        this.all = all;
+        this.inOrder = o.keepOrder ? all.toArray(Job[]::new) : null;
         this.template = template;
         this.out = out;
         this.err = err;
@@ -67,6 +72,7 @@ final class Output {
         }
         if (!o.keepOrder) {
             print(job);
+            job.releaseOutput();
         } else {
             flushInOrder(false);
         }
@@ -81,7 +87,10 @@ final class Output {
         if (o.json || o.results != null) {
             return;
         }
-        if (o.keepOrder && (nextToPrint >= all.size() || all.get(nextToPrint) != l.job())) {
+        if (o.keepOrder && (nextToPrint >= inOrder.length || inOrder[nextToPrint] != l.job())) {
+            if (l.job().heldLines == null) {
+                l.job().heldLines = new ArrayList<>();
+            }
             l.job().heldLines.add(l);
             return;
         }
@@ -104,24 +113,28 @@ final class Output {
         if (!o.keepOrder) {
             return;
         }
-        while (nextToPrint < all.size()) {
-            Job job = all.get(nextToPrint);
+        while (nextToPrint < inOrder.length) {
+            Job job = inOrder[nextToPrint];
             releaseHeldLines(job); // the first job not printed: its lines need wait no more
             if (!atEnd && !job.finished) {
                 return;
             }
-            nextToPrint++;
+            inOrder[nextToPrint++] = null;
             if (job.finished) {
                 print(job);
             }
+            job.releaseOutput();
         }
     }
 
     private void releaseHeldLines(Job job) {
+        if (job.heldLines == null) {
+            return;
+        }
         for (Runner.Line l : job.heldLines) {
             writeLine(l);
         }
-        job.heldLines.clear();
+        job.heldLines = null;
     }
 
     void flushAll() {

@@ -51,33 +51,16 @@ public final class Parallel {
         check(n);
         Map<Launcher, Integer> launchers = Launchers.of(o, n);
         int slots = launchers == null ? n : launchers.values().stream().mapToInt(Integer::intValue).sum();
-        JobSource.Jobs jobs;
-        try {
-            jobs = new JobSource(o, in).read(slots);
-        } catch (JobSource.Failure f) {
-            err.println("sp: " + f.getMessage());
-            return EXIT_ERROR;
-        }
-        Output output = new Output(o, jobs.jobs(), jobs.template(), out, err);
-        List<Job> toRun = jobs.jobs();
-        if (o.resume || o.resumeFailed) {
-            Map<Integer, Boolean> done;
-            try {
-                done = JobLog.read(o.joblog);
-            } catch (IOException e) {
-                err.println("sp: cannot read --joblog '" + Main.oneLine(o.joblog.toString()) + "': "
-                        + Main.oneLine(String.valueOf(e.getMessage())));
-                return EXIT_ERROR;
-            }
-            toRun = toRun.stream().filter(j -> !done.containsKey(j.seq) || (o.resumeFailed && !done.get(j.seq)))
-                    .toList();
-        }
-        if (o.dryRun) {
-            output.dryRun(toRun);
-            return 0;
+        // The jobs' list is left to the scheduler and the output, which let each job go once it is
+        // done and printed: no local variable here holds it while they run (memory stays flat).
+        Prepared p = prepare(slots, launchers);
+        if (p.scheduler() == null) {
+            return p.status();
         }
         try (JobLog log = o.joblog == null ? JobLog.none() : JobLog.open(o.joblog, o.resume || o.resumeFailed)) {
-            Scheduler s = new Scheduler(o, jobs.jobs(), toRun, slots, launchers);
+            Scheduler s = p.scheduler();
+            Output output = p.output();
+            p = null;
             ProgressDisplay progress = new ProgressDisplay(s, err);
             output.progress(progress);
             var events = s.events;
@@ -89,6 +72,39 @@ public final class Parallel {
                     + Main.oneLine(String.valueOf(e.getMessage())));
             return EXIT_ERROR;
         }
+    }
+
+    /** The scheduler and output of the jobs to run; or, with no scheduler, the exit status to return now. */
+    private record Prepared(Scheduler scheduler, Output output, int status) {}
+
+    /** Reads the jobs, skips those --resume says are done, and prints them instead with --dry-run. */
+    private Prepared prepare(int slots, Map<Launcher, Integer> launchers) {
+        JobSource.Jobs jobs;
+        try {
+            jobs = new JobSource(o, in).read(slots);
+        } catch (JobSource.Failure f) {
+            err.println("sp: " + f.getMessage());
+            return new Prepared(null, null, EXIT_ERROR);
+        }
+        Output output = new Output(o, jobs.jobs(), jobs.template(), out, err);
+        List<Job> toRun = jobs.jobs();
+        if (o.resume || o.resumeFailed) {
+            Map<Integer, Boolean> done;
+            try {
+                done = JobLog.read(o.joblog);
+            } catch (IOException e) {
+                err.println("sp: cannot read --joblog '" + Main.oneLine(o.joblog.toString()) + "': "
+                        + Main.oneLine(String.valueOf(e.getMessage())));
+                return new Prepared(null, null, EXIT_ERROR);
+            }
+            toRun = toRun.stream().filter(j -> !done.containsKey(j.seq) || (o.resumeFailed && !done.get(j.seq)))
+                    .toList();
+        }
+        if (o.dryRun) {
+            output.dryRun(toRun);
+            return new Prepared(null, null, 0);
+        }
+        return new Prepared(new Scheduler(o, jobs.jobs(), toRun, slots, launchers), output, 0);
     }
 
     private void check(int n) {

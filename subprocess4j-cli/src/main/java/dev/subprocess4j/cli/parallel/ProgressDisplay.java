@@ -86,16 +86,16 @@ final class ProgressDisplay {
     String status(long now) {
         double secs = (now - s.startNanos) / 1e9;
         double rate = secs > 0 ? s.finished / secs : 0;
-        int left = s.all.size() - s.finished;
+        int left = s.total - s.finished;
         String eta = s.finished == 0 || rate <= 0 ? "?" : duration(left / rate);
         return String.format(Locale.ROOT, "%d/%d done, %d running, %d failed, %.1f jobs/s, ETA %s",
-                s.finished, s.all.size(), s.running.size(), s.failed, rate, eta);
+                s.finished, s.total, s.running.size(), s.failed, rate, eta);
     }
 
     String barLine(long now, int columns) {
         String text = " " + status(now);
         // Sized for the longest text this run can show, so the bar does not jump as counts grow.
-        int total = s.all.size();
+        int total = s.total;
         int widest = String.format(Locale.ROOT, " %d/%d done, %d running, %d failed, 9999.9 jobs/s, ETA 99m59s",
                 total, total, s.maxJobs, total).length();
         int width = Math.min(60, columns - Math.max(widest, text.length()) - 3);

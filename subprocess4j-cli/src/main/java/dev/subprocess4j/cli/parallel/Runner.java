@@ -9,16 +9,22 @@ import dev.subprocess4j.Popen;
 import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
+import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.GroupReaper;
+import dev.subprocess4j.cliaccess.CliAccess;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts jobs and posts what happens to them on the scheduler's queue; kills them on demand.
@@ -35,6 +41,12 @@ abstract sealed class Runner implements AutoCloseable {
 
     /** A line of output with --line-buffer, without its newline: a byte string ({@link Bytes}). */
     record Line(Job job, boolean stderr, String text) implements Event {}
+
+    /**
+     * Work handed to the scheduler's thread: the end of a local job's attempt, built there from
+     * what the library's reactor read (no thread per job, pipe or event).
+     */
+    record Task(Runnable run) implements Event {}
 
     /** sp itself is being stopped (SIGINT, SIGTERM, SIGHUP). */
     record Stop() implements Event {}
@@ -83,6 +95,10 @@ abstract sealed class Runner implements AutoCloseable {
     static final class Local extends Runner {
         private final boolean groups = Subprocess.backend().equals("linux-native");
         private final Map<Job, GroupReaper> running = new LinkedHashMap<>();
+        /** Programs found in PATH in this run (scheduler thread only). */
+        private final Map<String, Path> found = new HashMap<>();
+        private final String path = System.getenv("PATH");
+        private final Path cwd = Path.of("").toAbsolutePath();
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
             super(events, lineBuffer);
@@ -90,6 +106,10 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         void start(Job job, Duration timeout) {
+            if (!lineBuffer) {
+                startCaptured(job);
+                return;
+            }
             Popen p;
             try {
                 // (a NUL byte in an argument is refused here: the job did not start)
@@ -99,7 +119,7 @@ abstract sealed class Runner implements AutoCloseable {
                     // job's children too. The jdk backend cannot make groups; it kills the job alone.
                     c = c.processGroup(0);
                 }
-                p = c.start();
+                p = start(c, job);
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
                 return;
@@ -121,6 +141,110 @@ abstract sealed class Runner implements AutoCloseable {
                     events.add(new Done(job, r, t, end));
                 }
             });
+        }
+
+        /**
+         * A job whose output is printed whole: captured by the library's reactor
+         * ({@code captureOutput()}), and its end (exit and output) completed on the scheduler's
+         * own thread through a {@link Task}: no thread is started for it, its pipes or its exit.
+         */
+        private void startCaptured(Job job) {
+            job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
+            job.stderr = Job.NO_OUTPUT;
+            Popen p;
+            try {
+                // (a NUL byte in an argument is refused here: the job did not start)
+                Command c = Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput();
+                if (groups) {
+                    c = c.processGroup(0); // as start(): a group of its own, killed whole
+                }
+                p = start(c, job);
+            } catch (RuntimeException e) {
+                events.add(new Done(job, null, e, System.nanoTime()));
+                return;
+            }
+            synchronized (running) {
+                running.put(job, new GroupReaper(p, groups));
+            }
+            CompletableFuture<CompletedProcess> end;
+            try {
+                end = CliAccess.runToEndAsync(p, task -> events.add(new Task(task)));
+            } catch (RuntimeException e) {
+                // (a failure to communicate kills the child in the library; this is the access failing)
+                try {
+                    p.sendSignal(Signal.SIGKILL);
+                    p.close(); // reaps it
+                } catch (RuntimeException ignored) {
+                    // reaped already
+                }
+                end = CompletableFuture.failedFuture(e);
+            }
+            end.whenComplete((r, t) -> { // on the scheduler's thread (or this one, on a failure)
+                long now = System.nanoTime();
+                synchronized (running) {
+                    running.remove(job);
+                }
+                if (r != null) {
+                    job.stdout = bytes(r.stdoutBytes());
+                    job.stderr = bytes(r.stderrBytes());
+                }
+                events.add(new Done(job, r, t, now));
+            });
+        }
+
+        /**
+         * Starts the job's command, its program found in PATH once per run: the file found first
+         * is executed by its path from then on (argv[0] unchanged), as PATH and sp's directory do
+         * not change while it runs. When that file cannot be executed any more (removed, or its
+         * mode changed), it is looked up again at once, as for each job before.
+         */
+        private Popen start(Command c, Job job) {
+            String program = job.argv.getFirst();
+            Path file = found(program);
+            if (file == null) {
+                return c.start();
+            }
+            try {
+                return c.executable(file).start();
+            } catch (SpawnException e) {
+                found.remove(program);
+                return c.start();
+            }
+        }
+
+        /** The file PATH names for {@code program} (a plain ASCII name), found once per run; else null. */
+        private Path found(String program) {
+            Path file = found.get(program);
+            if (file != null || !cacheable(program) || path == null) {
+                return file;
+            }
+            // As the library looks it up: the first regular, executable file in PATH's directories
+            // (an empty one is the current directory), relative ones from sp's directory.
+            for (String dir : path.split(":", -1)) {
+                Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    found.put(program, candidate);
+                    return candidate;
+                }
+            }
+            return null; // not found: the library says so, for each job
+        }
+
+        private static boolean cacheable(String program) {
+            if (program.isEmpty() || program.equals(".") || program.equals("..")) {
+                return false;
+            }
+            for (int i = 0; i < program.length(); i++) {
+                char ch = program.charAt(i);
+                if (ch <= ' ' || ch >= 0x7f || ch == '/') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static byte[] bytes(byte[] b) {
+            return b == null || b.length == 0 ? Job.NO_OUTPUT : b;
         }
 
         @Override

@@ -5,9 +5,14 @@ import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.TimeoutExpiredException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -20,12 +25,17 @@ import java.util.concurrent.TimeUnit;
  * the summary printed, then the hook lets the JVM exit with 128+N).
  *
  * <p>One thread (the caller's) does all the printing and all the scheduling: the jobs' callbacks
- * only post events to a queue. Jobs are started only when a slot is free, so a job's start is
- * its submission, and halting simply stops starting.
+ * only post events to a queue (a local job's end is built on this thread too, from a
+ * {@link Runner.Task} the library's reactor posts). Jobs are started only when a slot is free, so a
+ * job's start is its submission, and halting simply stops starting.
+ *
+ * <p>Memory is flat: a job done for good is let go once printed, except the few the summary names
+ * ({@link #slowest}, {@link #failedListed}); the rest of the summary is counters.
  */
 final class Scheduler {
     final ParallelOptions o;
-    final List<Job> all;
+    /** How many jobs there are (those --resume skips included). */
+    final int total;
     final int maxJobs;
     /** --sshlogin/--slurm launchers with their slots, or {@code null}. */
     final java.util.Map<dev.subprocess4j.Launcher, Integer> launchers;
@@ -50,16 +60,27 @@ final class Scheduler {
     /** The exit status a reached --halt gives, or -1. */
     int haltStatus = -1;
     private long lastStartNanos;
+    // What the summary lists, kept as jobs finish (a finished job is let go unless listed here):
+    /** The slowest finished jobs, slowest first (ties: in input order), at most {@link Summary#SLOWEST}. */
+    final List<Job> slowest = new ArrayList<>(Summary.SLOWEST + 1);
+    /** The failed jobs listed, the first by input order, at most {@link Summary#MAX_FAILED_LISTED}; last first. */
+    final PriorityQueue<Job> failedListed =
+            new PriorityQueue<>(Summary.MAX_FAILED_LISTED + 1, Comparator.comparingInt((Job j) -> j.index).reversed());
+    /** With launchers: how many jobs each host ran, in the launchers' order. */
+    final Map<String, Long> perHost = new LinkedHashMap<>();
 
     Scheduler(ParallelOptions o, List<Job> all, List<Job> toRun, int maxJobs,
               java.util.Map<dev.subprocess4j.Launcher, Integer> launchers) {
         this.o = o;
         this.launchers = launchers;
-        this.all = all;
+        this.total = all.size();
         this.maxJobs = maxJobs;
         this.halt = o.halt != null ? o.halt : o.haltOnError ? Halt.SOON_FAIL_1 : Halt.NEVER;
         this.pending = new ArrayDeque<>(toRun);
         this.skipped = all.size() - toRun.size();
+        if (launchers != null) {
+            launchers.keySet().forEach(l -> perHost.put(l.name(), 0L));
+        }
     }
 
     /** Runs every job through {@code runner}, reporting through {@code output}; returns the exit status. */
@@ -77,6 +98,7 @@ final class Scheduler {
                         progress.draw(true);
                     }
                     case Runner.Line l -> output.line(l);
+                    case Runner.Task t -> t.run().run();
                     case Runner.Stop s -> {
                         stopped = true;
                         haltNow(runner);
@@ -186,22 +208,61 @@ final class Scheduler {
         } else if (job.failed) {
             failed++;
         }
+        listForSummary(job);
         log.write(job);
         output.finished(job);
-        if (!halted && !job.killed && halt.reached(failed, finished - failed - killed, all.size())) {
+        if (!halted && !job.killed && halt.reached(failed, finished - failed - killed, total)) {
             halted = true;
-            haltStatus = halt.exitStatus(failed, all.size(), job.failed ? job.exitValue() : 0);
+            haltStatus = halt.exitStatus(failed, total, job.failed ? job.exitValue() : 0);
             if (halt.when() == Halt.When.NOW) {
                 haltNow(runner);
             }
         }
     }
 
+    /** Keeps what the summary says of a job done for good: among the slowest, the failed listed, its host. */
+    private void listForSummary(Job job) {
+        int at = 0;
+        while (at < slowest.size() && SLOWEST_FIRST.compare(slowest.get(at), job) <= 0) {
+            at++;
+        }
+        if (at < Summary.SLOWEST) {
+            slowest.add(at, job);
+            job.listed = true;
+            if (slowest.size() > Summary.SLOWEST) {
+                unlisted(slowest.removeLast());
+            }
+        }
+        if (job.failed && !job.killed) {
+            failedListed.add(job);
+            job.listed = true;
+            if (failedListed.size() > Summary.MAX_FAILED_LISTED) {
+                unlisted(failedListed.poll());
+            }
+        }
+        if (launchers != null && job.host != null) {
+            perHost.merge(job.host, 1L, Long::sum);
+        }
+    }
+
+    /** A job no longer among the slowest or the failed listed: still listed when in the other list. */
+    private void unlisted(Job job) {
+        job.listed = slowest.contains(job) || failedListed.contains(job);
+    }
+
+    /** The summary's order of the slowest jobs: the longest first, equal ones in input order. */
+    private static final Comparator<Job> SLOWEST_FIRST =
+            Comparator.comparing((Job j) -> j.elapsed).reversed().thenComparingInt(j -> j.index);
+
     /** Starts nothing more and kills every running job (they count as killed). */
     private void haltNow(Runner runner) {
         halted = true;
         running.forEach(j -> j.killed = true);
         runner.killAll(o.killGrace);
+    }
+
+    private static byte[] bytes(java.io.ByteArrayOutputStream b) {
+        return b == null || b.size() == 0 ? Job.NO_OUTPUT : b.toByteArray();
     }
 
     /** Fills in the job's outcome from its attempt's end. */
@@ -212,8 +273,12 @@ final class Scheduler {
         job.signal = null;
         job.cpu = null;
         job.host = null;
-        job.stdout = job.outBuffer == null ? new byte[0] : job.outBuffer.toByteArray();
-        job.stderr = job.errBuffer == null ? new byte[0] : job.errBuffer.toByteArray();
+        if (job.outBuffer != null) { // else the runner filled them in (output captured by the library)
+            job.stdout = bytes(job.outBuffer);
+            job.stderr = bytes(job.errBuffer);
+            job.outBuffer = null;
+            job.errBuffer = null;
+        }
         job.elapsed = Duration.ofNanos(d.endNanos() - job.startNanos);
         if (d.result() != null && !job.killedForTimeout) {
             CompletedProcess r = d.result();

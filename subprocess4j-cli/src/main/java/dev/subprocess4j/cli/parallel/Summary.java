@@ -5,7 +5,6 @@ import dev.subprocess4j.cli.Main;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +19,8 @@ final class Summary {
     static final int MAX_EXIT = 101;
     /** The failed jobs listed by name at most; the rest are counted. */
     static final int MAX_FAILED_LISTED = 20;
+    /** The slowest jobs listed. */
+    static final int SLOWEST = 3;
 
     private final Scheduler s;
     private final PrintStream err;
@@ -35,7 +36,7 @@ final class Summary {
         int succeeded = s.finished - s.failed - s.killed;
         StringBuilder counts = new StringBuilder(String.format(Locale.ROOT,
                 "sp: %d jobs, %d succeeded, %d failed, %d retries used, %d not run",
-                s.all.size(), succeeded, s.failed, s.retriesUsed, notRun));
+                s.total, succeeded, s.failed, s.retriesUsed, notRun));
         if (s.killed > 0) {
             counts.append(", ").append(s.killed).append(" killed");
         }
@@ -49,22 +50,21 @@ final class Summary {
         err.printf(Locale.ROOT, "sp: wall %s, child CPU %s%n", seconds(Duration.ofNanos(now - s.startNanos)) + "s",
                 s.cpuKnown ? seconds(s.cpu) + "s" : "n/a");
         hosts();
-        List<Job> slowest = s.all.stream().filter(j -> j.finished)
-                .sorted(Comparator.comparing((Job j) -> j.elapsed).reversed()).limit(3).toList();
+        List<Job> slowest = s.slowest;
         if (!slowest.isEmpty()) {
             err.println("sp: slowest:");
             for (Job j : slowest) {
                 err.printf(Locale.ROOT, "sp:   %ss  %s: %s%n", seconds(j.elapsed), j.name(), Main.oneLine(Bytes.text(j.text)));
             }
         }
-        List<Job> failed = s.all.stream().filter(j -> j.finished && j.failed && !j.killed).toList();
+        List<Job> failed = s.failedListed.stream().sorted(Comparator.comparingInt((Job j) -> j.index)).toList();
         if (!failed.isEmpty()) {
             err.println("sp: failed:");
-            for (Job j : failed.subList(0, Math.min(failed.size(), MAX_FAILED_LISTED))) {
+            for (Job j : failed) {
                 err.printf(Locale.ROOT, "sp:   %s: %s: %s%n", j.name(), j.failure(), Main.oneLine(Bytes.text(j.text)));
             }
-            if (failed.size() > MAX_FAILED_LISTED) {
-                err.printf(Locale.ROOT, "sp:   ... and %d more%n", failed.size() - MAX_FAILED_LISTED);
+            if (s.failed > failed.size()) {
+                err.printf(Locale.ROOT, "sp:   ... and %d more%n", s.failed - failed.size());
             }
         }
     }
@@ -74,9 +74,7 @@ final class Summary {
         if (s.launchers == null) {
             return;
         }
-        Map<String, Long> perHost = new LinkedHashMap<>();
-        s.launchers.keySet().forEach(l -> perHost.put(l.name(), 0L));
-        s.all.stream().filter(j -> j.finished && j.host != null).forEach(j -> perHost.merge(j.host, 1L, Long::sum));
+        Map<String, Long> perHost = s.perHost;
         err.println("sp: hosts: " + perHost.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue() + (e.getValue() == 1 ? " job" : " jobs"))
                 .collect(Collectors.joining(", ")));

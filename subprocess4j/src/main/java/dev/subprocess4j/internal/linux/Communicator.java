@@ -269,9 +269,9 @@ final class Communicator {
      * piped output into memory and writes its input on the reactor thread, in bounded steps
      * (at most {@value #ASYNC_CHUNKS_PER_EVENT} chunks of 64 KiB per stream and event, so one busy
      * child does not starve the others). No user code runs there: the outcome is built and the
-     * future completed on a {@link Callbacks} thread.
+     * future completed on {@code done} ({@link Callbacks#EXECUTOR} for the public API).
      */
-    CompletableFuture<Outcome> communicateAsync(byte[] input) {
+    CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
         sync.lock.lock();
         try {
             if (started) {
@@ -307,7 +307,7 @@ final class Communicator {
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApplyAsync(ignored -> outcome(), Callbacks.EXECUTOR);
+                .thenApplyAsync(ignored -> outcome(), done);
     }
 
     /** A readiness event of a communicated stream (reactor thread). */

@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SubprocessException;
+import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
@@ -323,6 +324,11 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
 
     @Override
     public CompletableFuture<Outcome> communicateAsync(byte[] input) {
+        return communicateAsync(input, Callbacks.EXECUTOR);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
         Communicator c;
         sync.lock.lock();
         try {
@@ -330,7 +336,7 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         } finally {
             sync.lock.unlock();
         }
-        return c.communicateAsync(input);
+        return c.communicateAsync(input, done);
     }
 
     @Override

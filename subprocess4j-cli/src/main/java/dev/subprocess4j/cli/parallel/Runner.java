@@ -9,17 +9,13 @@ import dev.subprocess4j.Popen;
 import dev.subprocess4j.ProcessPool;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
-import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.cli.Bytes;
 import dev.subprocess4j.cli.GroupReaper;
 import dev.subprocess4j.cliaccess.CliAccess;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,10 +91,6 @@ abstract sealed class Runner implements AutoCloseable {
     static final class Local extends Runner {
         private final boolean groups = Subprocess.backend().equals("linux-native");
         private final Map<Job, GroupReaper> running = new LinkedHashMap<>();
-        /** Programs found in PATH in this run (scheduler thread only). */
-        private final Map<String, Path> found = new HashMap<>();
-        private final String path = System.getenv("PATH");
-        private final Path cwd = Path.of("").toAbsolutePath();
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
             super(events, lineBuffer);
@@ -119,7 +111,7 @@ abstract sealed class Runner implements AutoCloseable {
                     // job's children too. The jdk backend cannot make groups; it kills the job alone.
                     c = c.processGroup(0);
                 }
-                p = start(c, job);
+                p = c.start();
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
                 return;
@@ -158,7 +150,7 @@ abstract sealed class Runner implements AutoCloseable {
                 if (groups) {
                     c = c.processGroup(0); // as start(): a group of its own, killed whole
                 }
-                p = start(c, job);
+                p = c.start();
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
                 return;
@@ -190,57 +182,6 @@ abstract sealed class Runner implements AutoCloseable {
                 }
                 events.add(new Done(job, r, t, now));
             });
-        }
-
-        /**
-         * Starts the job's command, its program found in PATH once per run: the file found first
-         * is executed by its path from then on (argv[0] unchanged), as PATH and sp's directory do
-         * not change while it runs. When that file cannot be executed any more (removed, or its
-         * mode changed), it is looked up again at once, as for each job before.
-         */
-        private Popen start(Command c, Job job) {
-            String program = job.argv.getFirst();
-            Path file = found(program);
-            if (file == null) {
-                return c.start();
-            }
-            try {
-                return c.executable(file).start();
-            } catch (SpawnException e) {
-                found.remove(program);
-                return c.start();
-            }
-        }
-
-        /** The file PATH names for {@code program} (a plain ASCII name), found once per run; else null. */
-        private Path found(String program) {
-            Path file = found.get(program);
-            if (file != null || !cacheable(program) || path == null) {
-                return file;
-            }
-            // As the library looks it up: the first regular, executable file in PATH's directories
-            // (an empty one is the current directory), relative ones from sp's directory.
-            for (String dir : path.split(":", -1)) {
-                Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    found.put(program, candidate);
-                    return candidate;
-                }
-            }
-            return null; // not found: the library says so, for each job
-        }
-
-        private static boolean cacheable(String program) {
-            if (program.isEmpty() || program.equals(".") || program.equals("..")) {
-                return false;
-            }
-            for (int i = 0; i < program.length(); i++) {
-                char ch = program.charAt(i);
-                if (ch <= ' ' || ch >= 0x7f || ch == '/') {
-                    return false;
-                }
-            }
-            return true;
         }
 
         private static byte[] bytes(byte[] b) {

@@ -203,9 +203,10 @@ public final class LinuxBackend implements Backend {
                 stderrPipe = SpawnFds.pipe(toClose, 0);
             }
             SpawnFds.refuseOwnPipes(r, files, stdinPipe, stdoutPipe, stderrPipe);
+            boolean sharedTable = SharedFdTable.eligible(r); // the first time, a probe spawn: not the child's time
             spawnNanos = System.nanoTime(); // the child's elapsed time counts from here
             ChildSetupSpawner.Spawned spawned = null;
-            if (SharedFdTable.eligible(r)) {
+            if (sharedTable) {
                 try {
                     spawnPath = "shared-table clone";
                     spawned = ChildSetupSpawner.spawn(r, path, credentials, files, stdinPipe, stdoutPipe, stderrPipe,

@@ -82,6 +82,8 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         this.ownGroup = setup.newSession() || group.isPresent() && group.getAsInt() == 0 ? pid
                 : group.isPresent() ? group.getAsInt() : 0;
         EpollReactor reactor = EpollReactor.get();
+        // The channels get this facade as their owner before its deadline and pumps are set: they
+        // call back only once registered with the reactor, which happens below, after every field is set.
         this.pipes = new ChildPipes(channel(stdinFd, "stdin", pty, reactor), channel(stdoutFd, "stdout", pty, reactor),
                 channel(stderrFd, "stderr", false, reactor));
         this.stdinStream = stdio.stdin() == Redirect.PIPE ? new PipeStreams.Out(pipes.stdin, pid) : null;
@@ -95,14 +97,17 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         this.exit = new ExitWatcher(pid, pidfd, spawnNanos, holdReap, sync, reactor, this);
         sync.lock.lock();
         try {
+            // The registrations that can fail (epoll_ctl: ENOMEM, ENOSPC) first, the deadline last:
+            // when one throws, the backend kills and reaps the child and closes its fds, and no
+            // armed timer is left to signal a pidfd number that may belong to another child by then.
+            if (pumps != null) {
+                pumps.start();
+            }
             if (watchExit) {
                 exit.watchExit();
             }
             if (deadline != null) {
                 deadline.arm(exit, startNanos);
-            }
-            if (pumps != null) {
-                pumps.start();
             }
         } finally {
             sync.lock.unlock();

@@ -25,9 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * children started with {@code Command.start()} add to the live heap, per child, counted exactly
  * by the JVM's class histogram ({@code GC.class_histogram}: a full GC, then the bytes of every
  * live object by class), as the benchmarks' P4 counts it with {@code jmap -histo:live}. Nothing is
- * timed. The bounds are what a live child cost before the child was split into one-job parts
- * (663 B with a piped stdout, 591 B with stdout to /dev/null, P4's figures, which also count the
- * benchmark's own ~45 B of lambdas and list slots per child).
+ * timed. A live child cost 663 B with a piped stdout and 591 B with stdout to /dev/null before it
+ * was split into one-job parts (P4's figures, which also count the benchmark's own ~45 B of lambdas
+ * and list slots per child), 1,201 B and 1,077 B after the split, ~345 B and ~280 B now; the bounds
+ * (500 B and 420 B) keep the gain and leave room for what other threads of a shared test JVM
+ * allocate between the two histograms.
  */
 @ExtendWith(LeakCheckExtension.class)
 @Timeout(300)
@@ -52,14 +54,14 @@ class LiveChildHeapTest {
     }
 
     @Test
-    void aLiveChildWithAPipedStdoutKeepsAtMost663Bytes() throws Exception {
-        assertThat(bytesPerLiveChild(Redirect.PIPE)).as("heap bytes per live child, stdout piped").isLessThanOrEqualTo(663);
+    void aLiveChildWithAPipedStdoutKeepsAtMost500Bytes() throws Exception {
+        assertThat(bytesPerLiveChild(Redirect.PIPE)).as("heap bytes per live child, stdout piped").isLessThanOrEqualTo(500);
     }
 
     @Test
-    void aLiveChildWithStdoutToDevNullKeepsAtMost591Bytes() throws Exception {
+    void aLiveChildWithStdoutToDevNullKeepsAtMost420Bytes() throws Exception {
         assertThat(bytesPerLiveChild(Redirect.DEVNULL)).as("heap bytes per live child, stdout to /dev/null")
-                .isLessThanOrEqualTo(591);
+                .isLessThanOrEqualTo(420);
     }
 
     private static long bytesPerLiveChild(Redirect stdout) throws Exception {

@@ -52,6 +52,7 @@ public final class SignalDispositionsMain {
                 print("copying", mode, restore, c -> c.closeFds(false).umask(022));
                 print("passFds", mode, restore, c -> c.passFds(passed));
                 print("helper", mode, restore, c -> c.user("root"));
+                print("posix_spawn", mode, restore, c -> c.closeFds(false)); // glibc's, whatever the mode
             }
         }
         library.clone3(ChildSetup.CLONE3_RETRY);

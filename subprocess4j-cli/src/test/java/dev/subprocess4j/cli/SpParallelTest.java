@@ -578,9 +578,8 @@ class SpParallelTest {
     }
 
     /**
-     * sp looks a program up in PATH once per run, and again when the file it found can no longer
-     * be executed: here the first job's program (in PATH's first directory) removes itself, and
-     * the next jobs run the one in the second directory, as a lookup per job (xargs) would.
+     * sp looks each job's program up in PATH (as xargs does): here the first job's program (in
+     * PATH's first directory) removes itself, and the next jobs run the one in the second directory.
      */
     @Test
     @Timeout(120)

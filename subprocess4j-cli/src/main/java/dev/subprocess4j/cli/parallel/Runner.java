@@ -78,7 +78,10 @@ abstract sealed class Runner implements AutoCloseable {
     /** Starts an attempt; its end (or failure to start) is posted as {@link Done}. */
     abstract void start(Job job, Duration timeout);
 
-    /** Kills a job at its deadline (SIGKILL to its group); false when this runner's jobs time out themselves. */
+    /**
+     * Kills a job at its deadline (SIGKILL to its group); false when this runner's jobs time out
+     * themselves, or when the job ended already (its end is then not a timeout).
+     */
     abstract boolean killForTimeout(Job job);
 
     /** Kills every running job (SIGTERM, {@code grace}, SIGKILL, for a local job its whole group), and waits. */
@@ -160,27 +163,39 @@ abstract sealed class Runner implements AutoCloseable {
             }
             CompletableFuture<CompletedProcess> end;
             try {
-                end = CliAccess.runToEndAsync(p, task -> events.add(new Task(task)));
-            } catch (RuntimeException e) {
-                // (a failure to communicate kills the child in the library; this is the access failing)
-                try {
-                    p.sendSignal(Signal.SIGKILL);
-                    p.close(); // reaps it
-                } catch (RuntimeException ignored) {
-                    // reaped already
-                }
-                end = CompletableFuture.failedFuture(e);
-            }
-            end.whenComplete((r, t) -> { // on the scheduler's thread (or this one, on a failure)
-                long now = System.nanoTime();
+                end = CliAccess.runToEndAsync(p, task -> {
+                    // On the reactor thread, once the job exited, was reaped and its output read: no
+                    // longer killable (its group id may be another's soon), so out of `running` now.
+                    synchronized (running) {
+                        running.remove(job);
+                    }
+                    events.add(new Task(task));
+                });
+            } catch (RuntimeException | LinkageError e) {
+                // A failure to communicate kills the child in the library; this is the access itself
+                // failing (e.g. a library jar of another version): the job's whole group is killed.
                 synchronized (running) {
                     running.remove(job);
                 }
-                if (r != null) {
-                    job.stdout = bytes(r.stdoutBytes());
-                    job.stderr = bytes(r.stderrBytes());
+                new GroupReaper(p, groups).stop(Signal.SIGKILL, Duration.ZERO);
+                end = CompletableFuture.failedFuture(e);
+            }
+            end.whenComplete((r, t) -> { // on the scheduler's thread (on a failure: where it failed)
+                long now = System.nanoTime();
+                Throwable failure = t;
+                try {
+                    synchronized (running) {
+                        running.remove(job);
+                    }
+                    if (r != null) {
+                        job.stdout = bytes(r.stdoutBytes());
+                        job.stderr = bytes(r.stderrBytes());
+                    }
+                } catch (RuntimeException | Error e) { // (an OutOfMemoryError copying the output)
+                    failure = failure == null ? e : failure;
+                } finally {
+                    events.add(new Done(job, failure == null ? r : null, failure, now));
                 }
-                events.add(new Done(job, r, t, now));
             });
         }
 
@@ -194,10 +209,11 @@ abstract sealed class Runner implements AutoCloseable {
             synchronized (running) {
                 reaper = running.get(job);
             }
-            if (reaper != null) {
-                // SIGKILL to the whole group; the wait for it runs apart, not on the scheduler's thread
-                Thread.ofVirtual().name("sp-kill-" + job).start(() -> reaper.stop(Signal.SIGKILL, Duration.ZERO));
+            if (reaper == null) {
+                return false; // it ended already: not killed, whatever its end waits for in the queue
             }
+            // SIGKILL to the whole group; the wait for it runs apart, not on the scheduler's thread
+            Thread.ofVirtual().name("sp-kill-" + job).start(() -> reaper.stop(Signal.SIGKILL, Duration.ZERO));
             return true;
         }
 

@@ -115,6 +115,14 @@ final class Scheduler {
             new Summary(this, output.err).print();
             output.flushAll();
             return exitStatus();
+        } catch (RuntimeException | Error e) {
+            // sp fails (a bug, or out of memory): no job is left running behind it
+            try {
+                runner.killAll(Duration.ZERO);
+            } catch (RuntimeException | Error suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         } finally {
             ended.countDown();
             try {

@@ -214,25 +214,9 @@ class SlurmLauncherTest {
      * that reads its stdin or writes its stdout would then fail with EAGAIN.
      */
     @Test
-    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // stdin, stdout and stderr are pipes: stdin's is closed at once (the jobs read nothing)
-        CompletedProcess jvm = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                        System.getProperty("java.class.path"), SlurmInheritMain.class.getName(), cluster.conf().toString(),
-                        dir.resolve("inherit-started").toString())
-                .input(new byte[0]).captureOutput().timeout(Duration.ofSeconds(120)).run();
-        String out = jvm.stdout();
-        assertThat(jvm.returnCode()).as("exit; stdout %s; stderr %s", out, jvm.stderr()).isZero();
-        java.util.Map<String, Integer> flags = new java.util.LinkedHashMap<>();
-        out.lines().filter(l -> l.contains(" fd")).forEach(l -> {
-            String[] w = l.split(" ");
-            flags.put(w[0] + " " + w[1], Integer.parseInt(w[2], 8));
-        });
-        assertThat(flags).as("fds 0-2 of the JVM in %s", out).hasSize(6);
-        int nonBlock = 04000; // O_NONBLOCK
-        flags.forEach((fd, f) -> assertThat(f & nonBlock).as("O_NONBLOCK on %s in %s", fd, out).isZero());
-        assertThat(out).as("the jobs' output reached the JVM's stdout; stderr %s", jvm.stderr()).startsWith("remote\n")
-                .contains("\nremote\n").endsWith("done\n");
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() {
+        RemoteTestSupport.assertStdioOfAJvmStaysBlocking(SlurmInheritMain.class, cluster.conf().toString(),
+                dir.resolve("inherit-started").toString());
     }
 
     @Test

@@ -295,26 +295,9 @@ class SshLauncherTest {
      * stdin (a pipe here) and writes to its stdout then failed with EAGAIN.
      */
     @Test
-    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        try (Popen jvm = Subprocess.command(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                        System.getProperty("java.class.path"), SshInheritMain.class.getName(),
-                        server.dir().toString(), Integer.toString(server.port()))
-                .stdin(Redirect.PIPE).stdout(Redirect.PIPE).stderr(Redirect.PIPE).start()) {
-            String out = new String(jvm.stdout().readAllBytes(), UTF_8);
-            jvm.stdin().close();
-            assertThat(jvm.waitFor()).as("exit; stdout %s", out).isZero();
-            Map<String, Integer> flags = new LinkedHashMap<>();
-            out.lines().filter(l -> l.contains(" fd")).forEach(l -> {
-                String[] w = l.split(" ");
-                flags.put(w[0] + " " + w[1], Integer.parseInt(w[2], 8));
-            });
-            assertThat(flags).as("fds 0-2 of the JVM in %s", out).hasSize(6);
-            int nonBlock = 04000; // O_NONBLOCK
-            flags.forEach((fd, f) -> assertThat(f & nonBlock).as("O_NONBLOCK on %s in %s", fd, out).isZero());
-            assertThat(out).as("the remote output reached the JVM's stdout").startsWith("remote\n").contains("\nremote\n")
-                    .endsWith("done\n");
-        }
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() {
+        RemoteTestSupport.assertStdioOfAJvmStaysBlocking(SshInheritMain.class, server.dir().toString(),
+                Integer.toString(server.port()));
     }
 
     @Test

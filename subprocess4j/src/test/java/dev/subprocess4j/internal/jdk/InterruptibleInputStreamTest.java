@@ -1,0 +1,147 @@
+package dev.subprocess4j.internal.jdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.subprocess4j.fixtures.PropertySeed;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The JDK backend's child output stream, over a real pipe as the JDK gives it (the stdout of a
+ * {@code cat} started by {@link ProcessBuilder}, fed by the test): every byte arrives once and in
+ * order, an interrupt ends a blocked read without losing data, a close ends the pump.
+ */
+@Timeout(60)
+class InterruptibleInputStreamTest {
+    private Process cat;
+    private InterruptibleInputStream in;
+
+    @BeforeEach
+    void startCat() throws IOException {
+        cat = new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        in = new InterruptibleInputStream(cat.getInputStream(), "stdout of cat");
+    }
+
+    @AfterEach
+    void stopCat() throws Exception {
+        in.close();
+        cat.destroyForcibly();
+        assertThat(cat.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** One generated transfer: the payload and how it is written and read. */
+    record Transfer(int index, byte[] payload, long seed) {
+        @Override
+        public String toString() {
+            return PropertySeed.describe(index, payload.length + " bytes");
+        }
+    }
+
+    static Stream<Transfer> transfers() {
+        return IntStream.range(0, 24).mapToObj(i -> {
+            Random random = PropertySeed.random("interruptible-input", i);
+            byte[] payload = new byte[i == 0 ? 0 : random.nextInt(4) == 0 ? random.nextInt(300_000) : random.nextInt(5_000)];
+            random.nextBytes(payload);
+            return new Transfer(i, payload, random.nextLong());
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transfers")
+    void everyByteArrivesOnceAndInOrderWhateverTheReadAndWriteSizes(Transfer t) throws Exception {
+        Random random = new Random(t.seed());
+        OutputStream toCat = cat.getOutputStream();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                Random w = new Random(t.seed() ^ 1);
+                for (int off = 0; off < t.payload().length; ) {
+                    int n = Math.min(t.payload().length - off, 1 + w.nextInt(70_000));
+                    toCat.write(t.payload(), off, n);
+                    toCat.flush();
+                    off += n;
+                    if (w.nextInt(8) == 0) {
+                        Thread.sleep(w.nextInt(3)); // sometimes the reader finds the pipe empty
+                    }
+                }
+                toCat.close();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buffer = new byte[100_000];
+        while (true) {
+            int n = random.nextInt(10) == 0 ? readOne(buffer) : in.read(buffer, 0, 1 + random.nextInt(buffer.length));
+            if (n < 0) {
+                break;
+            }
+            got.write(buffer, 0, n);
+        }
+        writer.get(30, TimeUnit.SECONDS);
+        assertThat(got.toByteArray()).isEqualTo(t.payload());
+        assertThat(in.read(buffer)).as("end of file again").isEqualTo(-1);
+    }
+
+    private int readOne(byte[] into) throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            return -1;
+        }
+        into[0] = (byte) b;
+        return 1;
+    }
+
+    @Test
+    void anInterruptEndsABlockedReadAndLosesNoData() throws Exception {
+        CompletableFuture<Throwable> blocked = new CompletableFuture<>();
+        CompletableFuture<Boolean> flagAfter = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                in.read(new byte[16]);
+                blocked.complete(null);
+            } catch (IOException e) {
+                blocked.complete(e);
+            }
+            flagAfter.complete(Thread.currentThread().isInterrupted());
+        });
+        Thread.sleep(200); // the read waits for the pipe (nothing was written)
+        reader.interrupt();
+        assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedIOException.class)
+                .hasMessageContaining("stdout of cat");
+        assertThat(flagAfter.get(10, TimeUnit.SECONDS)).as("the interrupt flag stays set").isTrue();
+        cat.getOutputStream().write("after\n".getBytes());
+        cat.getOutputStream().close();
+        assertThat(new String(in.readAllBytes())).isEqualTo("after\n");
+    }
+
+    @Test
+    void closeEndsAPumpBlockedOnAnEmptyPipeAndLaterReadsFail() throws Exception {
+        CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                in.read(new byte[16]);
+                return null;
+            } catch (IOException e) {
+                return e;
+            }
+        });
+        Thread.sleep(200);
+        in.close();
+        assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class).hasMessage("Stream closed");
+        assertThatThrownBy(() -> in.read()).isInstanceOf(IOException.class).hasMessage("Stream closed");
+        assertThatThrownBy(() -> in.available()).isInstanceOf(IOException.class);
+    }
+}

@@ -214,7 +214,7 @@ class SlurmLauncherTest {
      * that reads its stdin or writes its stdout would then fail with EAGAIN.
      */
     @Test
-    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() {
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
         RemoteTestSupport.assertStdioOfAJvmStaysBlocking(SlurmInheritMain.class, cluster.conf().toString(),
                 dir.resolve("inherit-started").toString());
     }

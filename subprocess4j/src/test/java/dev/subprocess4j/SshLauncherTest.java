@@ -295,7 +295,7 @@ class SshLauncherTest {
      * stdin (a pipe here) and writes to its stdout then failed with EAGAIN.
      */
     @Test
-    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() {
+    void inheritedStdioLeavesTheJvmsOwnFdsBlocking() throws Exception {
         RemoteTestSupport.assertStdioOfAJvmStaysBlocking(SshInheritMain.class, server.dir().toString(),
                 Integer.toString(server.port()));
     }

@@ -165,7 +165,7 @@ abstract sealed class Runner implements AutoCloseable {
             try {
                 end = CliAccess.runToEndAsync(p, task -> {
                     // On the reactor thread, once the job exited, was reaped and its output read: no
-                    // longer killable (its group id may be another's soon), so out of `running` now.
+                    // longer killable (its pid may be another's soon), so out of `running` now.
                     synchronized (running) {
                         running.remove(job);
                     }
@@ -177,22 +177,40 @@ abstract sealed class Runner implements AutoCloseable {
                 synchronized (running) {
                     running.remove(job);
                 }
-                new GroupReaper(p, groups).stop(Signal.SIGKILL, Duration.ZERO);
+                try {
+                    new GroupReaper(p, groups).stop(Signal.SIGKILL, Duration.ZERO);
+                } catch (RuntimeException x) {
+                    e.addSuppressed(x);
+                }
+                try {
+                    p.close(); // its pipes; reaped already
+                } catch (RuntimeException x) {
+                    e.addSuppressed(x);
+                }
                 end = CompletableFuture.failedFuture(e);
             }
             end.whenComplete((r, t) -> { // on the scheduler's thread (on a failure: where it failed)
                 long now = System.nanoTime();
                 Throwable failure = t;
                 try {
+                    GroupReaper reaper;
                     synchronized (running) {
-                        running.remove(job);
+                        reaper = running.remove(job);
+                    }
+                    if (t != null && reaper != null) {
+                        // the library killed the job alone when its communication failed: its group too
+                        Thread.ofVirtual().name("sp-kill-" + job).start(() -> reaper.stop(Signal.SIGKILL, Duration.ZERO));
                     }
                     if (r != null) {
                         job.stdout = bytes(r.stdoutBytes());
                         job.stderr = bytes(r.stderrBytes());
                     }
                 } catch (RuntimeException | Error e) { // (an OutOfMemoryError copying the output)
-                    failure = failure == null ? e : failure;
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
                 } finally {
                     events.add(new Done(job, failure == null ? r : null, failure, now));
                 }

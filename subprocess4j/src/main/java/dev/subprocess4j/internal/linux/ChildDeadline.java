@@ -129,6 +129,14 @@ final class ChildDeadline implements ExitWatcher.Listener {
         }
     }
 
+    /** Cancels the deadline for good (lock held): the child's start failed and the backend kills it. */
+    void abandon() {
+        if (killer != null) {
+            killer.cancel();
+            killer = null;
+        }
+    }
+
     /** The reactor's timers as the killer's scheduler (lock held, or on the reactor thread). */
     private Runnable schedule(long atNanos, Runnable action) {
         EpollReactor.Timer t = reactor.schedule(atNanos, action);

@@ -264,6 +264,18 @@ final class ExitWatcher implements IntConsumer {
         }
     }
 
+    /**
+     * Leaves the pidfd to the backend (lock held), whose start failed: it kills, reaps and closes
+     * it; no reactor event or poll uses it from here on.
+     */
+    void abandon() {
+        if (pidfdInReactor) {
+            reactor.deregister(pidfd, pidfdToken);
+            pidfdInReactor = false;
+        }
+        pidfdClosed = true; // (closed by the backend)
+    }
+
     /** {@link #watchExit()} taking the lock. */
     void watchExitNow() {
         sync.lock.lock();

@@ -97,22 +97,38 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
         this.exit = new ExitWatcher(pid, pidfd, spawnNanos, holdReap, sync, reactor, this);
         sync.lock.lock();
         try {
-            // The registrations that can fail (epoll_ctl: ENOMEM, ENOSPC) first, the deadline last:
-            // when one throws, the backend kills and reaps the child and closes its fds, and no
-            // armed timer is left to signal a pidfd number that may belong to another child by then.
-            if (pumps != null) {
-                pumps.start();
-            }
             if (watchExit) {
                 exit.watchExit();
             }
             if (deadline != null) {
                 deadline.arm(exit, startNanos);
             }
+            if (pumps != null) {
+                pumps.start();
+            }
+        } catch (RuntimeException | Error e) {
+            // A registration failed (epoll_ctl: ENOMEM, ENOSPC): the backend kills and reaps the
+            // child and closes its fds. Nothing armed here may use those fd numbers afterwards,
+            // which may belong to another child or file by then: no timer, no reactor work, no pump.
+            abandon();
+            throw e;
         } finally {
             sync.lock.unlock();
         }
         exit.lostAtStart();
+    }
+
+    /** See the constructor (lock held). */
+    private void abandon() {
+        if (deadline != null) {
+            deadline.abandon();
+        }
+        for (PipeChannel ch : new PipeChannel[] {pipes.stdin, pipes.stdout, pipes.stderr}) {
+            if (ch != null) {
+                ch.abandon();
+            }
+        }
+        exit.abandon();
     }
 
     private PipeChannel channel(int fd, String name, boolean tty, EpollReactor reactor) {

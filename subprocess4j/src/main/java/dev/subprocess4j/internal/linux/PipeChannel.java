@@ -92,6 +92,19 @@ final class PipeChannel {
         }
     }
 
+    /**
+     * Leaves the fd to the caller that opened it (lock held): deregistered and marked closed, so no
+     * readiness work runs for it any more, but not closed here (a failed start closes it).
+     */
+    void abandon() {
+        closed = true;
+        onReady = null;
+        if (token >= 0) {
+            reactor.deregister(fd, token);
+            token = -1;
+        }
+    }
+
     /** Closes our end (lock held); {@code atEnd} marks it as a clean end of data. */
     void close(boolean atEnd) {
         if (closed) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The JDK backend's child output stream, over a real pipe as the JDK gives it (the stdout of a
  * {@code cat} started by {@link ProcessBuilder}, fed by the test): every byte arrives once and in
- * order, an interrupt ends a blocked read without losing data, a close ends the pump.
+ * order, an interrupt ends a blocked read without losing data, a close wakes a blocked reader.
  */
 @Timeout(60)
 class InterruptibleInputStreamTest {
@@ -105,6 +105,14 @@ class InterruptibleInputStreamTest {
         return 1;
     }
 
+    /** Until {@code t} waits (the read found no data and waits for the pump). */
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        for (int i = 0; i < 1000 && t.getState() != Thread.State.WAITING; i++) {
+            Thread.sleep(5);
+        }
+        assertThat(t.getState()).as("the reader waits").isEqualTo(Thread.State.WAITING);
+    }
+
     @Test
     void anInterruptEndsABlockedReadAndLosesNoData() throws Exception {
         CompletableFuture<Throwable> blocked = new CompletableFuture<>();
@@ -118,7 +126,7 @@ class InterruptibleInputStreamTest {
             }
             flagAfter.complete(Thread.currentThread().isInterrupted());
         });
-        Thread.sleep(200); // the read waits for the pipe (nothing was written)
+        awaitWaiting(reader); // the read waits for the pipe (nothing was written)
         reader.interrupt();
         assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedIOException.class)
                 .hasMessageContaining("stdout of cat");
@@ -129,16 +137,17 @@ class InterruptibleInputStreamTest {
     }
 
     @Test
-    void closeEndsAPumpBlockedOnAnEmptyPipeAndLaterReadsFail() throws Exception {
-        CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
+    void closeWakesAReaderBlockedOnAnEmptyPipeAndLaterReadsFail() throws Exception {
+        CompletableFuture<Throwable> blocked = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
             try {
                 in.read(new byte[16]);
-                return null;
+                blocked.complete(null);
             } catch (IOException e) {
-                return e;
+                blocked.complete(e);
             }
         });
-        Thread.sleep(200);
+        awaitWaiting(reader);
         in.close();
         assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class).hasMessage("Stream closed");
         assertThatThrownBy(() -> in.read()).isInstanceOf(IOException.class).hasMessage("Stream closed");

@@ -76,9 +76,13 @@ class ChildSignalsTest {
         if (!arch.equals("amd64") && !arch.equals("x86_64")) {
             return false;
         }
-        String[] version = System.getProperty("os.version").split("[.-]");
-        int major = Integer.parseInt(version[0]);
-        int minor = version.length > 1 ? Integer.parseInt(version[1]) : 0;
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)")
+                .matcher(System.getProperty("os.version"));
+        if (!version.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(version.group(1));
+        int minor = Integer.parseInt(version.group(2));
         if (major < 5 || major == 5 && minor < 5) {
             return false;
         }

@@ -172,8 +172,14 @@ class SpLauncherIT {
         Path log = dir.resolve("classes.log");
         Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), "run", "--", "true");
         assertThat(r.status()).isZero();
-        String classes = Files.readString(log);
-        assertThat(classes).contains("dev.subprocess4j.cli.RunCommand").doesNotContain("tools.jackson")
+        assertThat(Files.readString(log)).contains("dev.subprocess4j.cli.RunCommand");
+        // The AOT cache (trained on `sp run` and a small `sp parallel`) maps the classes it holds at
+        // start-up, whichever subcommand runs: cheap. What `sp run` must not do is read, parse and
+        // verify the others from the jars (the cost this guards: JVM CPU of `sp run -- true` stayed
+        // 0.13-0.15 s with the bigger cache, subprocess4j-bench/README.md).
+        String classes = String.join("\n", Files.readAllLines(log).stream()
+                .filter(l -> !l.endsWith("source: shared objects file")).toList());
+        assertThat(classes).doesNotContain("tools.jackson")
                 .doesNotContain("org.jline")
                 // Nor the other subcommands' models: picocli builds only the one that runs.
                 .doesNotContain("dev.subprocess4j.cli.ParallelCommand").doesNotContain("dev.subprocess4j.cli.BenchCommand");

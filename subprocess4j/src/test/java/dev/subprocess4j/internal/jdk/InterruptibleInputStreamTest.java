@@ -105,32 +105,37 @@ class InterruptibleInputStreamTest {
         return 1;
     }
 
-    /** Until {@code t} waits (the read found no data and waits for the pump). */
-    private static void awaitWaiting(Thread t) throws InterruptedException {
+    /** What a blocked read ended with (null: data or end of file), and the interrupt flag after it. */
+    private record Ended(Throwable failure, boolean interrupted) {}
+
+    /**
+     * A platform thread reading {@link #in}, returned once it waits (the read found no data and
+     * waits for the pump); {@code ended} completes when its read returns or throws.
+     */
+    private Thread blockedReader(CompletableFuture<Ended> ended) throws InterruptedException {
+        Thread t = Thread.ofPlatform().start(() -> {
+            Throwable failure = null;
+            try {
+                in.read(new byte[16]);
+            } catch (IOException e) {
+                failure = e;
+            }
+            ended.complete(new Ended(failure, Thread.currentThread().isInterrupted()));
+        });
         for (int i = 0; i < 1000 && t.getState() != Thread.State.WAITING; i++) {
             Thread.sleep(5);
         }
         assertThat(t.getState()).as("the reader waits").isEqualTo(Thread.State.WAITING);
+        return t;
     }
 
     @Test
     void anInterruptEndsABlockedReadAndLosesNoData() throws Exception {
-        CompletableFuture<Throwable> blocked = new CompletableFuture<>();
-        CompletableFuture<Boolean> flagAfter = new CompletableFuture<>();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                in.read(new byte[16]);
-                blocked.complete(null);
-            } catch (IOException e) {
-                blocked.complete(e);
-            }
-            flagAfter.complete(Thread.currentThread().isInterrupted());
-        });
-        awaitWaiting(reader); // the read waits for the pipe (nothing was written)
-        reader.interrupt();
-        assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedIOException.class)
-                .hasMessageContaining("stdout of cat");
-        assertThat(flagAfter.get(10, TimeUnit.SECONDS)).as("the interrupt flag stays set").isTrue();
+        CompletableFuture<Ended> ended = new CompletableFuture<>();
+        blockedReader(ended).interrupt(); // nothing was written: the read waits for the pipe
+        Ended e = ended.get(10, TimeUnit.SECONDS);
+        assertThat(e.failure()).isInstanceOf(InterruptedIOException.class).hasMessageContaining("stdout of cat");
+        assertThat(e.interrupted()).as("the interrupt flag stays set").isTrue();
         cat.getOutputStream().write("after\n".getBytes());
         cat.getOutputStream().close();
         assertThat(new String(in.readAllBytes())).isEqualTo("after\n");
@@ -138,18 +143,10 @@ class InterruptibleInputStreamTest {
 
     @Test
     void closeWakesAReaderBlockedOnAnEmptyPipeAndLaterReadsFail() throws Exception {
-        CompletableFuture<Throwable> blocked = new CompletableFuture<>();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                in.read(new byte[16]);
-                blocked.complete(null);
-            } catch (IOException e) {
-                blocked.complete(e);
-            }
-        });
-        awaitWaiting(reader);
+        CompletableFuture<Ended> ended = new CompletableFuture<>();
+        blockedReader(ended);
         in.close();
-        assertThat(blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class).hasMessage("Stream closed");
+        assertThat(ended.get(10, TimeUnit.SECONDS).failure()).isInstanceOf(IOException.class).hasMessage("Stream closed");
         assertThatThrownBy(() -> in.read()).isInstanceOf(IOException.class).hasMessage("Stream closed");
         assertThatThrownBy(() -> in.available()).isInstanceOf(IOException.class);
     }

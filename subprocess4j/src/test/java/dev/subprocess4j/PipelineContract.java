@@ -158,21 +158,39 @@ class PipelineContract extends BackendContract {
             String written = Files.readSymbolicLink(Path.of("/proc/" + p1 + "/fd/1")).toString();
             String read = Files.readSymbolicLink(Path.of("/proc/" + p2 + "/fd/0")).toString();
             assertThat(written).startsWith("pipe:[").isEqualTo(read);
-            List<String> jvmFds = new ArrayList<>();
-            try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-                fds.forEach(fd -> {
-                    try {
-                        jvmFds.add(Files.readSymbolicLink(fd).toString());
-                    } catch (IOException closedMeanwhile) {
-                        // the listing's own fd
-                    }
-                });
+            // The stages can run before the thread that started them has closed the JVM's copies
+            // (ProcessBuilder.startPipeline closes each one after starting the next stage): the
+            // JVM must let go of them while the pipeline runs, not at the very instant stage 2 runs.
+            List<String> jvmFds = jvmFds();
+            for (int i = 0; i < 500 && jvmFds.contains(written); i++) {
+                Thread.sleep(10);
+                jvmFds = jvmFds();
             }
             assertThat(jvmFds).as("the JVM holds no end of the joining pipe").doesNotContain(written);
         } finally {
             Files.writeString(go, "");
+            try {
+                run.get(30, TimeUnit.SECONDS); // nothing outlives the test, also when it failed
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+                // the assertion below, or the one above, says what went wrong
+            }
         }
         assertThat(run.get(30, TimeUnit.SECONDS).stdout()).isEqualTo("done\n");
+    }
+
+    /** What the JVM's fds refer to now. */
+    private static List<String> jvmFds() throws IOException {
+        List<String> jvmFds = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            fds.forEach(fd -> {
+                try {
+                    jvmFds.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException closedMeanwhile) {
+                    // the listing's own fd
+                }
+            });
+        }
+        return jvmFds;
     }
 
     @Test

@@ -229,9 +229,7 @@ public final class Popen implements AutoCloseable {
         CompletableFuture<CompletedProcess> result = new CompletableFuture<>();
         CompletableFuture<Outcome> io;
         try {
-            byte[] input = command.toInputBytes();
-            // (the public path keeps the backend's own completion: no extra hand-off on jdk or remote)
-            io = done == Callbacks.EXECUTOR ? child.communicateAsync(input) : child.communicateAsync(input, done);
+            io = child.communicateAsync(command.toInputBytes(), done);
         } catch (RuntimeException | Error e) {
             child.sendSignal(Signal.SIGKILL); // as run(): never leave the child behind
             child.closeStreams();

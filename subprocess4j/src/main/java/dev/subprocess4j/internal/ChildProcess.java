@@ -62,26 +62,25 @@ public interface ChildProcess {
      * @return completes with the outcome, on a {@link Callbacks} thread
      */
     default CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        CompletableFuture<Outcome> result = new CompletableFuture<>();
-        PumpThreads.start("communicate-" + pid(), () -> {
-            try {
-                Outcome o = communicate(input, null);
-                Callbacks.EXECUTOR.execute(() -> result.complete(o)); // dependents run off the pump thread
-            } catch (Throwable t) {
-                Callbacks.EXECUTOR.execute(() -> result.completeExceptionally(t));
-            }
-        });
-        return result;
+        return communicateAsync(input, Callbacks.EXECUTOR);
     }
 
     /**
      * {@link #communicateAsync(byte[])} completing on {@code done} instead of a {@link Callbacks}
      * thread (a trusted caller's executor that only hands the task over, such as a queue its own
-     * thread drains: no thread per child). The native backend builds the outcome there; this
-     * default adds one hand-off to {@code done} after a {@link Callbacks} thread.
+     * thread drains: no thread per child). The native backend builds the outcome there.
      */
     default CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
-        return communicateAsync(input).thenApplyAsync(o -> o, done);
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        PumpThreads.start("communicate-" + pid(), () -> {
+            try {
+                Outcome o = communicate(input, null);
+                done.execute(() -> result.complete(o)); // dependents run off the pump thread
+            } catch (Throwable t) {
+                done.execute(() -> result.completeExceptionally(t));
+            }
+        });
+        return result;
     }
 
     /** Sends a signal to the child; nothing when it was already reaped. */

@@ -105,18 +105,8 @@ abstract sealed class Runner implements AutoCloseable {
                 startCaptured(job);
                 return;
             }
-            Popen p;
-            try {
-                // (a NUL byte in an argument is refused here: the job did not start)
-                Command c = command(job);
-                if (groups) {
-                    // Its own group, so that a timeout, --halt now or a signal to sp kills a `sh -c`
-                    // job's children too. The jdk backend cannot make groups; it kills the job alone.
-                    c = c.processGroup(0);
-                }
-                p = c.start();
-            } catch (RuntimeException e) {
-                events.add(new Done(job, null, e, System.nanoTime()));
+            Popen p = started(job, () -> command(job));
+            if (p == null) {
                 return;
             }
             var exited = p.onExit();
@@ -146,16 +136,8 @@ abstract sealed class Runner implements AutoCloseable {
         private void startCaptured(Job job) {
             job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
             job.stderr = Job.NO_OUTPUT;
-            Popen p;
-            try {
-                // (a NUL byte in an argument is refused here: the job did not start)
-                Command c = Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput();
-                if (groups) {
-                    c = c.processGroup(0); // as start(): a group of its own, killed whole
-                }
-                p = c.start();
-            } catch (RuntimeException e) {
-                events.add(new Done(job, null, e, System.nanoTime()));
+            Popen p = started(job, () -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
+            if (p == null) {
                 return;
             }
             synchronized (running) {
@@ -215,6 +197,22 @@ abstract sealed class Runner implements AutoCloseable {
                     events.add(new Done(job, failure == null ? r : null, failure, now));
                 }
             });
+        }
+
+        /**
+         * Starts the job's command in a process group of its own (native backend), so that a
+         * timeout, --halt now or a signal to sp kills a `sh -c` job's children too (the jdk backend
+         * cannot make groups; it kills the job alone); null when it did not start, its Done posted.
+         */
+        private Popen started(Job job, java.util.function.Supplier<Command> command) {
+            try {
+                // (a NUL byte in an argument is refused here: the job did not start)
+                Command c = command.get();
+                return (groups ? c.processGroup(0) : c).start();
+            } catch (RuntimeException e) {
+                events.add(new Done(job, null, e, System.nanoTime()));
+                return null;
+            }
         }
 
         private static byte[] bytes(byte[] b) {

@@ -3,7 +3,6 @@ package dev.subprocess4j.internal.linux;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SubprocessException;
-import dev.subprocess4j.internal.Callbacks;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.CommunicateTimeout;
 import dev.subprocess4j.internal.Deadlines;
@@ -341,11 +340,6 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
             sync.lock.unlock();
         }
         return c.communicate(input, timeout);
-    }
-
-    @Override
-    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return communicateAsync(input, Callbacks.EXECUTOR);
     }
 
     @Override

@@ -67,8 +67,8 @@ abstract class RemoteChild implements ChildProcess {
     }
 
     @Override
-    public CompletableFuture<Outcome> communicateAsync(byte[] input) {
-        return local.communicateAsync(input).thenApplyAsync(this::mapped, Callbacks.EXECUTOR);
+    public CompletableFuture<Outcome> communicateAsync(byte[] input, java.util.concurrent.Executor done) {
+        return local.communicateAsync(input).thenApplyAsync(this::mapped, done);
     }
 
     @Override

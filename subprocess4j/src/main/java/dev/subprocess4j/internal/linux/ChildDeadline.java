@@ -275,7 +275,7 @@ final class ChildDeadline implements ExitWatcher.Listener {
             MemorySegment pollfd = arena.allocate(8, 4);
             short events = ch == pipes.stdin ? Epoll.POLLOUT : Epoll.POLLIN;
             Epoll.pollAny(pollfd, new int[] {ch.fd}, new short[] {events}, 1, 0);
-            short revents = Epoll.reventsAt(pollfd, 0);
+            short revents = Epoll.revents(pollfd, 1)[0];
             return (revents & (ch == pipes.stdin ? Epoll.POLLERR : Epoll.POLLHUP)) == 0;
         }
     }

@@ -9,8 +9,8 @@ import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
 import dev.subprocess4j.internal.linux.ffi.Mem;
+import dev.subprocess4j.internal.linux.ffi.Scratch;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -180,23 +180,23 @@ final class ChildSetupSpawner {
                                      int[] stdinPipe, int[] stdoutPipe, int[] stderrPipe, boolean shared) {
         ChildSetup library = library();
         ChildSetupFiles.Open helper = credentials != null ? files().helper() : null; // placed at the first use
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8); // zeroed
+        try (Scratch arena = Scratch.open()) {
+            ChildSetup.Spec spec = new ChildSetup.Spec();
             long flags = 0;
             long parentPid = Unistd.getpid();
             if (credentials != null) {
                 flags |= ChildSetup.FLAG_HELPER;
-                Mem.putLong(spec, ChildSetup.SPEC_EXEC_FD, helper.fd()); // executed through its fd: execveat
+                spec.put(ChildSetup.SPEC_EXEC_FD, helper.fd()); // executed through its fd: execveat
             } else {
-                Mem.putAddress(spec, ChildSetup.SPEC_PATH, Mem.cString(arena, r.pathBytes(path)));
-                Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r));
+                spec.putAddress(ChildSetup.SPEC_PATH, Mem.cString(arena, r.pathBytes(path)));
+                spec.putAddress(ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena, r));
                 if (r.lifetime().killOnParentExit()) {
                     flags |= ChildSetup.FLAG_PDEATHSIG;
                 }
             }
-            Mem.putAddress(spec, ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
+            spec.putAddress(ChildSetup.SPEC_ENVP, LinuxBackend.envp(arena, r));
             if (r.exec().cwd().isPresent()) {
-                Mem.putAddress(spec, ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.exec().cwd().orElseThrow().toString()));
+                spec.putAddress(ChildSetup.SPEC_CWD, LinuxBackend.cString(arena, r.exec().cwd().orElseThrow().toString()));
             }
             if (r.setup().newSession()) {
                 flags |= ChildSetup.FLAG_SETSID;
@@ -204,15 +204,15 @@ final class ChildSetupSpawner {
             if (r.setup().pty().isPresent()) {
                 // stdout is always on the terminal (Command refuses pty() otherwise)
                 flags |= ChildSetup.FLAG_CTTY;
-                Mem.putLong(spec, ChildSetup.SPEC_CTTY_FD, 1);
+                spec.put(ChildSetup.SPEC_CTTY_FD, 1);
             }
             if (r.setup().processGroup().isPresent()) {
                 flags |= ChildSetup.FLAG_SETPGID;
-                Mem.putLong(spec, ChildSetup.SPEC_PGID, r.setup().processGroup().getAsInt());
+                spec.put(ChildSetup.SPEC_PGID, r.setup().processGroup().getAsInt());
             }
             if (r.identity().umask().isPresent()) {
                 flags |= ChildSetup.FLAG_UMASK;
-                Mem.putLong(spec, ChildSetup.SPEC_UMASK, r.identity().umask().getAsInt());
+                spec.put(ChildSetup.SPEC_UMASK, r.identity().umask().getAsInt());
             }
             if (r.setup().restoreSignals()) {
                 flags |= ChildSetup.FLAG_RESTORE_SIGNALS;
@@ -220,7 +220,7 @@ final class ChildSetupSpawner {
             if (r.setup().closeFds()) {
                 flags |= ChildSetup.FLAG_CLOSE_FDS;
             }
-            Mem.putLong(spec, ChildSetup.SPEC_PARENT_PID, parentPid);
+            spec.put(ChildSetup.SPEC_PARENT_PID, parentPid);
             if (!r.setup().rlimits().isEmpty() && credentials == null) { // else the helper sets them: see helperArgv
                 MemorySegment limits = arena.allocate(ValueLayout.JAVA_LONG, 3L * r.setup().rlimits().size());
                 int i = 0;
@@ -229,21 +229,21 @@ final class ChildSetupSpawner {
                     Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[0]));
                     Mem.putLongAt(limits, i++, kernelLimit(e.getValue()[1]));
                 }
-                Mem.putLong(spec, ChildSetup.SPEC_NRLIMITS, r.setup().rlimits().size());
-                Mem.putAddress(spec, ChildSetup.SPEC_RLIMITS, limits);
+                spec.put(ChildSetup.SPEC_NRLIMITS, r.setup().rlimits().size());
+                spec.putAddress(ChildSetup.SPEC_RLIMITS, limits);
             }
             if (r.setup().passFds().length > 0) {
                 MemorySegment fds = arena.allocate(ValueLayout.JAVA_LONG, r.setup().passFds().length);
                 for (int i = 0; i < r.setup().passFds().length; i++) {
                     Mem.putLongAt(fds, i, r.setup().passFds()[i]); // ascending: Command sorts them
                 }
-                Mem.putLong(spec, ChildSetup.SPEC_NPASS_FDS, r.setup().passFds().length);
-                Mem.putAddress(spec, ChildSetup.SPEC_PASS_FDS, fds);
+                spec.put(ChildSetup.SPEC_NPASS_FDS, r.setup().passFds().length);
+                spec.putAddress(ChildSetup.SPEC_PASS_FDS, fds);
             }
             redirect(spec, 0, r.stdio().stdin(), files[0], stdinPipe == null ? -1 : stdinPipe[0]);
             redirect(spec, 1, r.stdio().stdout(), files[1], stdoutPipe == null ? -1 : stdoutPipe[1]);
             if (r.stdio().stderr() == Redirect.STDOUT) {
-                Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
+                spec.put(ChildSetup.SPEC_REDIRECT_KIND + 16, ChildSetup.REDIRECT_STDOUT);
             } else {
                 redirect(spec, 2, r.stdio().stderr(), files[2], stderrPipe == null ? -1 : stderrPipe[1]);
             }
@@ -252,12 +252,12 @@ final class ChildSetupSpawner {
 
             if (shared) {
                 // No error pipe: the child writes its report into `report` (it shares our memory).
-                Mem.putLong(spec, ChildSetup.SPEC_FLAGS, flags | ChildSetup.FLAG_SHARED_TABLE);
+                spec.put(ChildSetup.SPEC_FLAGS, flags | ChildSetup.FLAG_SHARED_TABLE);
                 SharedFdTable.Slots slots = SharedFdTable.take();
                 int pid;
                 try {
                     SharedFdTable.fill(spec, slots, SharedFdTable.placeholder());
-                    pid = library.spawn(spec, report, pidfd);
+                    pid = library.spawn(spec.in(arena), report, pidfd);
                 } finally {
                     SharedFdTable.give(slots); // sp4j_spawn put the placeholder back
                 }
@@ -272,16 +272,16 @@ final class ChildSetupSpawner {
                 }
                 throw failure(r, path, null, Mem.getInt(report, ChildSetup.REPORT_STEP), errno, detail);
             }
-            Mem.putLong(spec, ChildSetup.SPEC_FLAGS, flags);
+            spec.put(ChildSetup.SPEC_FLAGS, flags);
 
             // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
             int[] errorPipe = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // never 0-2, which the child redirects
             try {
-                Mem.putLong(spec, ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
-                Mem.putLong(spec, ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
+                spec.put(ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
+                spec.put(ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
                 if (credentials != null) {
                     int helperFlags = credentials.helperFlags() | (r.lifetime().killOnParentExit() ? ChildSetup.HELPER_PDEATHSIG : 0);
-                    Mem.putAddress(spec, ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
+                    spec.putAddress(ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
                             helperArgv(errorPipe[1], helperFlags, parentPid, credentials, path, r)));
                 }
             } catch (RuntimeException | Error e) {
@@ -289,7 +289,7 @@ final class ChildSetupSpawner {
                 Unistd.closeQuietly(errorPipe[1]);
                 throw e;
             }
-            int pid = library.spawn(spec, report, pidfd);
+            int pid = library.spawn(spec.in(arena), report, pidfd);
             if (pid > 0) {
                 return new Spawned(pid, Mem.getInt(pidfd, 0));
             }
@@ -305,7 +305,7 @@ final class ChildSetupSpawner {
     }
 
     /** Fd {@code fd} of the child: inherited, or a copy of the file the JVM opened for it, its pipe or its fd. */
-    private static void redirect(MemorySegment spec, int fd, Redirect r, int file, int pipeEnd) {
+    private static void redirect(ChildSetup.Spec spec, int fd, Redirect r, int file, int pipeEnd) {
         long kind;
         long source = -1;
         // instanceof, not a pattern switch: each pattern switch makes the JVM spin a class at its
@@ -322,8 +322,8 @@ final class ChildSetupSpawner {
             kind = ChildSetup.REDIRECT_DUP;
             source = pipeEnd;
         }
-        Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
-        Mem.putLong(spec, ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
+        spec.put(ChildSetup.SPEC_REDIRECT_KIND + 8L * fd, kind);
+        spec.put(ChildSetup.SPEC_REDIRECT_FD + 8L * fd, source);
     }
 
     /**

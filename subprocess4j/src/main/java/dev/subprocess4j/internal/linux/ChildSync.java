@@ -1,7 +1,7 @@
 package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.internal.linux.ffi.Epoll;
-import java.lang.foreign.Arena;
+import dev.subprocess4j.internal.linux.ffi.Scratch;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -99,16 +99,14 @@ final class ChildSync extends ReentrantLock {
             pollEvents[count] = Epoll.POLLIN;
         }
         int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        short[] revents = new short[n];
+        short[] revents;
         lock.unlock();
         try {
-            try (Arena arena = Arena.ofConfined()) { // per call: several threads may poll one child
+            try (Scratch arena = Scratch.open()) { // per call: several threads may poll one child
                 // A channel closed meanwhile makes poll return at once (POLLNVAL): the caller re-checks.
                 MemorySegment pollfds = arena.allocate(8L * n, 8);
                 Epoll.pollAny(pollfds, fds, pollEvents, n, slice);
-                for (int i = 0; i < n; i++) {
-                    revents[i] = Epoll.reventsAt(pollfds, i);
-                }
+                revents = Epoll.revents(pollfds, n);
             }
             if (pollExit && revents[count] != 0) {
                 exit.tryReap(); // sees this thread among the pidfd's users and leaves it open

@@ -10,10 +10,10 @@ import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Rusage;
+import dev.subprocess4j.internal.linux.ffi.Scratch;
 import dev.subprocess4j.internal.linux.ffi.Signals;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -167,7 +167,7 @@ final class ExitWatcher implements IntConsumer {
         }
         int code;
         ResourceUsage ru;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.open()) {
             MemorySegment info = arena.allocate(Pidfd.SIGINFO_SIZE, 8);
             MemorySegment rusage = arena.allocate(Rusage.SIZE, 8);
             int err = Pidfd.waitid(pidfd, info, Pidfd.WEXITED | Pidfd.WNOHANG, rusage);
@@ -182,14 +182,14 @@ final class ExitWatcher implements IntConsumer {
                 Log.get().log(Level.WARNING, "waitid(P_PIDFD) for pid {0,number,#} failed: {1}", pid, Errno.name(err));
                 rearmPidfd();
                 return;
-            } else if (Mem.getInt(info, Pidfd.SI_PID) == 0) {
-                reapClaim = false; // not exited yet
-                rearmPidfd();
-                return;
             } else {
-                int siCode = Mem.getInt(info, Pidfd.SI_CODE);
-                int status = Mem.getInt(info, Pidfd.SI_STATUS);
-                code = siCode == Pidfd.CLD_EXITED ? status : -status;
+                Pidfd.Exit exit = Pidfd.Exit.of(info);
+                if (exit.pid() == 0) {
+                    reapClaim = false; // not exited yet
+                    rearmPidfd();
+                    return;
+                }
+                code = exit.code();
                 ru = ChildUsage.of(Rusage.decode(rusage));
             }
         }
@@ -354,7 +354,7 @@ final class ExitWatcher implements IntConsumer {
         } finally {
             sync.lock.unlock();
         }
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.open()) {
             MemorySegment pollfd = arena.allocate(8, 4);
             while (!reaped) {
                 if (Thread.interrupted()) {
@@ -471,7 +471,7 @@ final class ExitWatcher implements IntConsumer {
      */
     boolean unreaped() {
         sync.lock.lock();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.open()) {
             return !reaped && !pidfdClosed && Pidfd.isUnreapedChild(pidfd, arena.allocate(Pidfd.SIGINFO_SIZE, 8));
         } finally {
             sync.lock.unlock();

@@ -17,6 +17,7 @@ import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -279,32 +280,36 @@ public final class LinuxBackend implements Backend {
         }
     }
 
-    static MemorySegment cString(Arena arena, String s) {
+    static MemorySegment cString(SegmentAllocator arena, String s) {
         return Mem.cString(arena, s);
     }
 
     /** The child's argv: the exact bytes of each argument ({@link SpawnRequest#argBytes}). */
-    static MemorySegment argv(Arena arena, SpawnRequest r) {
+    static MemorySegment argv(SegmentAllocator arena, SpawnRequest r) {
         int n = r.argv().size();
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, n + 1);
+        long[] pointers = new long[n + 1]; // NULL-terminated; written in one copy
         for (int i = 0; i < n; i++) {
-            Mem.putAddressAt(array, i, Mem.cString(arena, r.argBytes(i)));
+            pointers[i] = Mem.cString(arena, r.argBytes(i)).address();
         }
-        Mem.putAddressAt(array, n, MemorySegment.NULL);
-        return array;
+        return pointerArray(arena, pointers);
     }
 
     /** An argv of byte strings. */
-    static MemorySegment argv(Arena arena, List<byte[]> argv) {
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, argv.size() + 1);
+    static MemorySegment argv(SegmentAllocator arena, List<byte[]> argv) {
+        long[] pointers = new long[argv.size() + 1];
         for (int i = 0; i < argv.size(); i++) {
-            Mem.putAddressAt(array, i, Mem.cString(arena, argv.get(i)));
+            pointers[i] = Mem.cString(arena, argv.get(i)).address();
         }
-        Mem.putAddressAt(array, argv.size(), MemorySegment.NULL);
+        return pointerArray(arena, pointers);
+    }
+
+    private static MemorySegment pointerArray(SegmentAllocator arena, long[] pointers) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, pointers.length);
+        Mem.putLongs(array, 0, pointers); // addresses are 64-bit on this package's platforms
         return array;
     }
 
-    static MemorySegment envp(Arena arena, SpawnRequest r) {
+    static MemorySegment envp(SegmentAllocator arena, SpawnRequest r) {
         if (r.env().inherited()) {
             MemorySegment cached = inheritedEnvp;
             if (cached == null) {
@@ -316,16 +321,16 @@ public final class LinuxBackend implements Backend {
         return encodeEnv(arena, r.env().variables(), r.env().raw());
     }
 
-    private static MemorySegment encodeEnv(Arena arena, Map<String, String> env) {
+    private static MemorySegment encodeEnv(SegmentAllocator arena, Map<String, String> env) {
         return encodeEnv(arena, env, Map.of());
     }
 
     /** {@code key=value} of each text variable in UTF-8, then each byte variable's exact bytes. */
-    private static MemorySegment encodeEnv(Arena arena, Map<String, String> env, Map<ByteString, byte[]> raw) {
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, env.size() + raw.size() + 1L);
+    private static MemorySegment encodeEnv(SegmentAllocator arena, Map<String, String> env, Map<ByteString, byte[]> raw) {
+        long[] pointers = new long[env.size() + raw.size() + 1]; // NULL-terminated
         int i = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
-            Mem.putAddressAt(array, i++, cString(arena, e.getKey() + "=" + e.getValue()));
+            pointers[i++] = cString(arena, e.getKey() + "=" + e.getValue()).address();
         }
         for (Map.Entry<ByteString, byte[]> e : raw.entrySet()) {
             byte[] key = e.getKey().bytes();
@@ -334,9 +339,8 @@ public final class LinuxBackend implements Backend {
             System.arraycopy(key, 0, entry, 0, key.length);
             entry[key.length] = '=';
             System.arraycopy(value, 0, entry, key.length + 1, value.length);
-            Mem.putAddressAt(array, i++, Mem.cString(arena, entry));
+            pointers[i++] = Mem.cString(arena, entry).address();
         }
-        Mem.putAddressAt(array, i, MemorySegment.NULL);
-        return array;
+        return pointerArray(arena, pointers);
     }
 }

@@ -160,13 +160,13 @@ final class SharedFdTable {
     private static String probe(Pool p) {
         Slots slots = p.free().peek();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment spec = arena.allocate(ChildSetup.SPEC_SIZE, 8);
-            Mem.putLong(spec, ChildSetup.SPEC_FLAGS,
+            ChildSetup.Spec spec = new ChildSetup.Spec();
+            spec.put(ChildSetup.SPEC_FLAGS,
                     ChildSetup.FLAG_SHARED_TABLE | ChildSetup.FLAG_PROBE | ChildSetup.FLAG_CLOSE_FDS);
             fill(spec, slots, p.placeholder());
             MemorySegment report = arena.allocate(ChildSetup.REPORT_SIZE, 4);
             // the probe child is reaped (and its pidfd closed) by sp4j_spawn
-            int pid = ChildSetupSpawner.library().spawn(spec, report, arena.allocate(ValueLayout.JAVA_INT));
+            int pid = ChildSetupSpawner.library().spawn(spec.in(arena), report, arena.allocate(ValueLayout.JAVA_INT));
             if (pid > 0) {
                 return null;
             }
@@ -179,14 +179,14 @@ final class SharedFdTable {
     }
 
     /** The spec's shared-table fields (not its flags) for one set of slots. */
-    static void fill(MemorySegment spec, Slots slots, int placeholder) {
-        Mem.putLong(spec, ChildSetup.SPEC_ERR_READ_FD, -1);
-        Mem.putLong(spec, ChildSetup.SPEC_ERR_WRITE_FD, -1);
-        Mem.putLong(spec, ChildSetup.SPEC_SLOT_LIMIT, slots.limit());
+    static void fill(ChildSetup.Spec spec, Slots slots, int placeholder) {
+        spec.put(ChildSetup.SPEC_ERR_READ_FD, -1);
+        spec.put(ChildSetup.SPEC_ERR_WRITE_FD, -1);
+        spec.put(ChildSetup.SPEC_SLOT_LIMIT, slots.limit());
         for (int i = 0; i < 3; i++) {
-            Mem.putLong(spec, ChildSetup.SPEC_SLOT + 8L * i, slots.fds()[i]);
+            spec.put(ChildSetup.SPEC_SLOT + 8L * i, slots.fds()[i]);
         }
-        Mem.putLong(spec, ChildSetup.SPEC_PLACEHOLDER_FD, placeholder);
+        spec.put(ChildSetup.SPEC_PLACEHOLDER_FD, placeholder);
     }
 
     /** A set of slots for one spawn; waits (not interruptibly: the spawn is under way) when all are taken. */

@@ -2,6 +2,7 @@ package dev.subprocess4j.internal.linux.ffi;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
@@ -19,6 +20,35 @@ public final class ChildSetup {
             SPEC_SLOT_LIMIT = 208, SPEC_SLOT = 216, SPEC_PLACEHOLDER_FD = 240, SPEC_EXEC_FD = 248, SPEC_CTTY_FD = 256;
     /** {@code sizeof(struct sp4j_spec)}: {@code SP4J_SPEC_FIELDS * 8}. */
     public static final long SPEC_SIZE = 33 * 8;
+
+    /**
+     * A {@code struct sp4j_spec} being filled in: its fields in a Java array, which {@link #in}
+     * copies into native memory in one go (a view or var handle per field would cost each spawn
+     * an object per field until the JIT has compiled the caller).
+     */
+    public static final class Spec {
+        private final long[] fields = new long[(int) (SPEC_SIZE / 8)];
+
+        /** Sets the field at byte {@code offset}: a {@code SPEC_*} constant, plus 8 × i in its arrays. */
+        public void put(long offset, long value) {
+            if ((offset & 7) != 0) {
+                throw new IllegalArgumentException("spec fields are 8 bytes wide: offset " + offset);
+            }
+            fields[Math.toIntExact(offset >>> 3)] = value;
+        }
+
+        /** Sets a pointer field to {@code target}'s address ({@link MemorySegment#NULL} for NULL). */
+        public void putAddress(long offset, MemorySegment target) {
+            put(offset, target.address());
+        }
+
+        /** The struct in native memory from {@code allocator}, for {@link #spawn}. */
+        public MemorySegment in(SegmentAllocator allocator) {
+            MemorySegment s = allocator.allocate(SPEC_SIZE, 8);
+            Mem.putLongs(s, 0, fields);
+            return s;
+        }
+    }
 
     /** {@code SP4J_*} flags of the spec: keep in sync with protocol.h. */
     public static final long FLAG_SETSID = 0x01, FLAG_SETPGID = 0x02, FLAG_UMASK = 0x04,

@@ -154,29 +154,42 @@ public final class Epoll {
     /** {@code POLLHUP}. */ public static final short POLLHUP = 0x010;
     /** {@code POLLNVAL}. */ public static final short POLLNVAL = 0x020;
 
-    /** The {@code revents} of the i-th {@code struct pollfd} after {@link #pollAny}. */
-    public static short reventsAt(MemorySegment pollfds, int i) {
-        return Mem.getShort(pollfds, i * 8L + 6);
+    /**
+     * A {@code struct pollfd} ({@code int fd; short events; short revents;}) as the 64-bit word it
+     * is in memory on this package's platforms, both little-endian: one write fills it in.
+     */
+    static long pollfd(int fd, short events) {
+        return (fd & 0xFFFF_FFFFL) | (events & 0xFFFFL) << 32;
+    }
+
+    /** The {@code revents} of the first {@code count} {@code struct pollfd} after {@link #pollAny}, in one copy. */
+    public static short[] revents(MemorySegment pollfds, int count) {
+        long[] words = Mem.getLongs(pollfds, 0, count);
+        short[] revents = new short[count];
+        for (int i = 0; i < count; i++) {
+            revents[i] = (short) (words[i] >>> 48);
+        }
+        return revents;
     }
 
     /**
      * {@code poll} on several fds; the caller retries its non-blocking I/O afterwards and may read
-     * each fd's {@code revents} with {@link #reventsAt} (all 0 after a timeout or EINTR). EINTR
+     * each fd's {@code revents} with {@link #revents} (all 0 after a timeout or EINTR). EINTR
      * counts as a wake-up.
      *
-     * @param pollfds room for {@code fds.length} {@code struct pollfd} (8 bytes each)
+     * @param pollfds room for {@code count} {@code struct pollfd} (8 bytes each)
      */
     public static void pollAny(MemorySegment pollfds, int[] fds, short[] events, int count, int timeoutMillis) {
         try {
-            for (int i = 0; i < count; i++) {
-                Mem.putInt(pollfds, i * 8L, fds[i]);
-                Mem.putShort(pollfds, i * 8L + 4, events[i]);
-                Mem.putShort(pollfds, i * 8L + 6, (short) 0);
-            }
-            MemorySegment state = Libc.errnoState();
             if (pollfds.byteSize() < count * 8L) {
                 throw new IllegalArgumentException("room for " + pollfds.byteSize() / 8 + " pollfds, not " + count);
             }
+            long[] words = new long[count];
+            for (int i = 0; i < count; i++) {
+                words[i] = pollfd(fds[i], events[i]);
+            }
+            Mem.putLongs(pollfds, 0, words); // one copy, not a view per field
+            MemorySegment state = Libc.errnoState();
             int n = ppoll(state, pollfds, count, timeoutMillis);
             if (n < 0 && Libc.errno(state) != Errno.EINTR) {
                 throw new ErrnoException("poll", Libc.errno(state));
@@ -193,9 +206,7 @@ public final class Epoll {
      */
     public static boolean pollIn(MemorySegment pollfd, int fd, int timeoutMillis) {
         try {
-            Mem.putInt(pollfd, 0, fd);
-            Mem.putShort(pollfd, 4, POLLIN);
-            Mem.putShort(pollfd, 6, (short) 0);
+            Mem.putLong(pollfd, 0, pollfd(fd, POLLIN)); // one write, not a view per field
             MemorySegment state = Libc.errnoState();
             int n = ppoll(state, pollfd.asSlice(0, 8), 1, timeoutMillis);
             if (n < 0) {

@@ -1,10 +1,12 @@
 package dev.subprocess4j.internal.linux.ffi;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads and writes of C structs and arrays in native memory, through a {@link ByteBuffer} view of
@@ -84,17 +86,40 @@ public final class Mem {
     }
 
     /**
-     * {@code s} as a NUL-terminated UTF-8 C string in {@code arena}: what
-     * {@link Arena#allocateFrom(String)} makes, without the var handle it writes the NUL with.
+     * {@code s} as a NUL-terminated UTF-8 C string from {@code arena}: what
+     * {@link java.lang.foreign.Arena#allocateFrom(String)} makes, without the var handle it writes the NUL with.
      */
-    public static MemorySegment cString(Arena arena, String s) {
+    public static MemorySegment cString(SegmentAllocator arena, String s) {
         return cString(arena, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** {@code bytes} (which hold no NUL) followed by a NUL, in {@code arena}. */
-    public static MemorySegment cString(Arena arena, byte[] bytes) {
+    /** {@code bytes} (which hold no NUL) followed by a NUL, from {@code arena}. */
+    public static MemorySegment cString(SegmentAllocator arena, byte[] bytes) {
         MemorySegment segment = arena.allocate(bytes.length + 1L);
-        view(segment).put(0, bytes).put(bytes.length, (byte) 0);
+        MemorySegment.copy(Arrays.copyOf(bytes, bytes.length + 1), 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length + 1);
         return segment;
+    }
+
+    /**
+     * Writes {@code values} as C {@code long}s from {@code offset}: one bulk copy, where
+     * {@link #putLong} makes a buffer view per value (an object each until the JIT has compiled the
+     * caller). For whole structs and arrays filled in on the paths every spawn takes.
+     */
+    public static void putLongs(MemorySegment s, long offset, long[] values) {
+        MemorySegment.copy(values, 0, s, ValueLayout.JAVA_LONG_UNALIGNED, offset, values.length);
+    }
+
+    /** {@code count} C {@code long}s from {@code offset}, in one bulk copy (see {@link #putLongs}). */
+    public static long[] getLongs(MemorySegment s, long offset, int count) {
+        long[] values = new long[count];
+        MemorySegment.copy(s, ValueLayout.JAVA_LONG_UNALIGNED, offset, values, 0, count);
+        return values;
+    }
+
+    /** {@code count} C {@code int}s from {@code offset}, in one bulk copy (see {@link #putLongs}). */
+    public static int[] getInts(MemorySegment s, long offset, int count) {
+        int[] values = new int[count];
+        MemorySegment.copy(s, ValueLayout.JAVA_INT_UNALIGNED, offset, values, 0, count);
+        return values;
     }
 }

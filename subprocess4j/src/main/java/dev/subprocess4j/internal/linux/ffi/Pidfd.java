@@ -100,4 +100,21 @@ public final class Pidfd {
     public static final long SI_CODE = 8;
     /** Offset of {@code si_pid}. */ public static final long SI_PID = 16;
     /** Offset of {@code si_status}. */ public static final long SI_STATUS = 24;
+
+    /**
+     * What {@link #waitid} reports of a child: its pid (0 when no child had changed state, with
+     * {@link #WNOHANG}), {@code si_code} and {@code si_status}.
+     */
+    public record Exit(int pid, int siCode, int status) {
+        /** Reads the three fields of a {@code siginfo_t} in one copy (not a view per field). */
+        public static Exit of(MemorySegment info) {
+            int[] head = Mem.getInts(info, 0, (int) (SI_STATUS / 4) + 1);
+            return new Exit(head[(int) (SI_PID / 4)], head[(int) (SI_CODE / 4)], head[(int) (SI_STATUS / 4)]);
+        }
+
+        /** The exit code, or minus the signal number for a death by a signal (the library's returncode). */
+        public int code() {
+            return siCode == CLD_EXITED ? status : -status;
+        }
+    }
 }

@@ -33,8 +33,13 @@ public record Rusage(Duration userCpu, Duration systemCpu, long maxRssBytes, lon
         if (ru.byteSize() < SIZE) {
             throw new IllegalArgumentException("rusage buffer too small: " + ru.byteSize() + " bytes");
         }
-        return new Rusage(timeval(ru, UTIME), timeval(ru, STIME), Mem.getLong(ru, MAXRSS) * 1024,
-                Mem.getLong(ru, MINFLT), Mem.getLong(ru, MAJFLT), Mem.getLong(ru, NVCSW), Mem.getLong(ru, NIVCSW));
+        long[] f = Mem.getLongs(ru, 0, (int) (SIZE / 8)); // one copy, not a view per field
+        return new Rusage(timeval(f, UTIME), timeval(f, STIME), at(f, MAXRSS) * 1024,
+                at(f, MINFLT), at(f, MAJFLT), at(f, NVCSW), at(f, NIVCSW));
+    }
+
+    private static long at(long[] fields, long offset) {
+        return fields[(int) (offset / 8)];
     }
 
     /** {@code ru_maxrss} in bytes of a {@code struct rusage}, without decoding the rest. */
@@ -42,7 +47,7 @@ public record Rusage(Duration userCpu, Duration systemCpu, long maxRssBytes, lon
         return Mem.getLong(ru, MAXRSS) * 1024;
     }
 
-    private static Duration timeval(MemorySegment ru, long offset) {
-        return Duration.ofSeconds(Mem.getLong(ru, offset), Mem.getLong(ru, offset + 8) * 1000);
+    private static Duration timeval(long[] fields, long offset) {
+        return Duration.ofSeconds(at(fields, offset), at(fields, offset + 8) * 1000);
     }
 }

@@ -36,14 +36,14 @@ public final class Unistd {
      * @return {@code {readEnd, writeEnd}}
      */
     public static int[] pipe2(int flags) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.open()) {
             MemorySegment fds = arena.allocate(INT, 2);
             MemorySegment state = Libc.errnoState();
             long rc = Libc.syscall(state, Libc.Nr.PIPE2, fds.address(), flags, 0);
             if (rc != 0) {
                 throw new ErrnoException("pipe2", Libc.errno(state));
             }
-            return new int[] {Mem.getIntAt(fds, 0), Mem.getIntAt(fds, 1)};
+            return Mem.getInts(fds, 0, 2);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

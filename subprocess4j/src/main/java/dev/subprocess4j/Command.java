@@ -162,7 +162,7 @@ public final class Command {
             if (a == null) {
                 throw new IllegalArgumentException("argument " + i + " is null");
             }
-            Validation.checkString(a, "argument " + i);
+            Validation.checkArgument(a, i);
             copy.add(a);
         }
         if (copy.getFirst().isEmpty()) {
@@ -988,8 +988,11 @@ public final class Command {
 
     /** How the child's output is decoded and its text input encoded; the shared default when it is that. */
     TextCodec text() {
-        TextCodec t = new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
-        return t.equals(TextCodec.DEFAULT) ? TextCodec.DEFAULT : t; // not one more object per live child
+        // The shared default when it is one: not one more object per live child. Compared field by
+        // field, not by the record's equals, whose bootstrap a JVM runs at its first spawn.
+        TextCodec d = TextCodec.DEFAULT;
+        return spec.encoding.equals(d.charset()) && spec.errors == d.errors() && spec.universalNewlines == d.universalNewlines()
+                ? d : new TextCodec(spec.encoding, spec.errors, spec.universalNewlines);
     }
 
     // ---- for Pipeline and ProcessPool ---------------------------------------------------------

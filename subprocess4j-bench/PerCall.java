@@ -26,7 +26,8 @@ import java.util.Map;
  * Usage: {@code PerCall fresh|reused CALLS BLOCKS WARMUP [alloc]}; with {@code alloc} it also prints the
  * bytes of heap the calling thread allocates per call ({@code ThreadMXBean.getThreadAllocatedBytes}) and the
  * CPU time per call of the calling thread and of the whole JVM (reactor, JIT, GC included), which the load of
- * a shared machine hardly moves.
+ * a shared machine hardly moves. The last line is the JIT compilers' time while the blocks ran
+ * ({@code CompilationMXBean.getTotalCompilationTime}), which percall.sh reports as a contender of its own.
  */
 public final class PerCall {
     private interface Call {
@@ -69,6 +70,8 @@ public final class PerCall {
         Map<String, List<Double>> jvmCpu = new LinkedHashMap<>();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] t = new double[calls];
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long jit0 = jit.getTotalCompilationTime();
         for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
                 long bytes0 = threads.getThreadAllocatedBytes(self);
@@ -89,11 +92,16 @@ public final class PerCall {
                 bytes.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add((double) allocated / calls);
             }
         }
+        long jitMillis = jit.getTotalCompilationTime() - jit0;
         for (String k : works.keySet()) {
             System.out.printf("%s\t%.1f%s%n", k, median(medians.get(k)), alloc ? String.format(
                     "\t%.0f B/call\tCPU us/call: calling thread %.1f, whole JVM %.1f", median(bytes.get(k)),
                     median(threadCpu.get(k)), median(jvmCpu.get(k))) : "");
         }
+        // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
+        // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
+        // seconds old is still compiling the library's path.
+        System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
     }
 
     private static void check(CompletedProcess p) {

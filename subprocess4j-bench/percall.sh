@@ -16,10 +16,16 @@
 # of its rounds; the summary is the median of the runs' figures and of their ratios.
 # Ratios: library/C (/bin/true; target <= 1.05), library/Python (echo captured; target < 1),
 # ProcessBuilder/library (/bin/true; target >= 2.2), library/C (echo captured; target <= 1.15).
+# Each JVM also reports "JIT ms during the blocks": the JIT compilers' time while its blocks ran
+# (the library's path, and the harness's own round robin, which starts with the blocks). With the
+# default WARMUP (600 calls per contender) the blocks run 3-8 s into the JVM's life, while C2 still
+# compiles the library's path (on 2 CPUs it competes with the children); WARMUP=8000 measures a JVM
+# ~50 s old, whose library path is compiled (README.md, "Session 9": both are reported).
 #
 # Usage: subprocess4j-bench/percall.sh [CALLS] [BLOCKS] [ROUNDS] [RUNS]     (default 200 3 5 3, ~15 min)
 #   JAR=/path/to/subprocess4j.jar runs another build of the library (before/after a change);
-#   SKIP_BUILD=1 uses the jar already built; WARMUP=N calls of each contender per JVM (default 600);
+#   SKIP_BUILD=1 uses the jar already built; WARMUP=N calls of each contender per JVM (default 600;
+#   8000 for a settled JIT, ~4x longer);
 #   CONFIGS="user-g1 quickbench" picks JVM configurations. Raw figures: target/percall-raw.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

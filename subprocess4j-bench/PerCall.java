@@ -70,8 +70,9 @@ public final class PerCall {
         Map<String, List<Double>> jvmCpu = new LinkedHashMap<>();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] t = new double[calls];
-        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        long jit0 = jit.getTotalCompilationTime();
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean(); // null with -Xint
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
         for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
                 long bytes0 = threads.getThreadAllocatedBytes(self);
@@ -92,7 +93,7 @@ public final class PerCall {
                 bytes.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add((double) allocated / calls);
             }
         }
-        long jitMillis = jit.getTotalCompilationTime() - jit0;
+        long jitMillis = jitTimed ? jit.getTotalCompilationTime() - jit0 : -1;
         for (String k : works.keySet()) {
             System.out.printf("%s\t%.1f%s%n", k, median(medians.get(k)), alloc ? String.format(
                     "\t%.0f B/call\tCPU us/call: calling thread %.1f, whole JVM %.1f", median(bytes.get(k)),
@@ -101,7 +102,9 @@ public final class PerCall {
         // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
         // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
         // seconds old is still compiling the library's path.
-        System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
+        if (jitTimed) {
+            System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
+        }
     }
 
     private static void check(CompletedProcess p) {

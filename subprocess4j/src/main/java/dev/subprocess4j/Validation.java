@@ -7,7 +7,6 @@ import java.util.Objects;
 final class Validation {
     private Validation() {}
 
-    /** Rejects NUL bytes and unpaired surrogates (the child gets UTF-8 bytes). */
     /** {@link #checkString(String, String)} for argument {@code index}: its name made only for an error. */
     static void checkArgument(String s, int index) {
         if (s.indexOf('\0') >= 0 || unpairedSurrogate(s) >= 0) {
@@ -15,6 +14,7 @@ final class Validation {
         }
     }
 
+    /** Rejects NUL bytes and unpaired surrogates (the child gets UTF-8 bytes). */
     static void checkString(String s, String what) {
         int nul = s.indexOf('\0');
         if (nul >= 0) {

@@ -7,7 +7,6 @@ import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
-import dev.subprocess4j.internal.linux.ffi.Mem;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Rusage;
 import dev.subprocess4j.internal.linux.ffi.Scratch;
@@ -354,8 +353,7 @@ final class ExitWatcher implements IntConsumer {
         } finally {
             sync.lock.unlock();
         }
-        try (Scratch arena = Scratch.open()) {
-            MemorySegment pollfd = arena.allocate(8, 4);
+        try {
             while (!reaped) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
@@ -366,7 +364,7 @@ final class ExitWatcher implements IntConsumer {
                 }
                 // Bounded slices: an FFM poll does not see Thread.interrupt.
                 int slice = (int) Math.min(100, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                if (Epoll.pollIn(pollfd, pidfd, slice)) {
+                if (exitReadable(slice)) {
                     tryReap();
                     if (!reaped) {
                         // another thread claimed the reap and is finishing it
@@ -389,6 +387,16 @@ final class ExitWatcher implements IntConsumer {
             } finally {
                 sync.lock.unlock();
             }
+        }
+    }
+
+    /**
+     * Polls the pidfd for up to {@code millis}. Its scratch memory is given back before the caller
+     * reaps: {@link #tryReap} takes the thread's scratch itself (nested, it would get an arena).
+     */
+    private boolean exitReadable(int millis) {
+        try (Scratch s = Scratch.open()) {
+            return Epoll.pollIn(s.allocate(8, 4), pidfd, millis);
         }
     }
 

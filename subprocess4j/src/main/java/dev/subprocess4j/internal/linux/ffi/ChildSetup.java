@@ -147,7 +147,7 @@ public final class ChildSetup {
      */
     public int spawn(MemorySegment spec, MemorySegment report, MemorySegment pidfd) {
         try {
-            // The caller's arena keeps the segments alive until the call returns.
+            // The caller keeps the segments alive (its arena or scratch) until the call returns.
             return (int) (long) spawn.invokeExact(Libc.errnoState(), spec.address(), report.address(), pidfd.address(),
                     0L, 0L, 0L, 0L);
         } catch (Throwable t) {

@@ -132,8 +132,7 @@ public final class Epoll {
         long timeout = 0;
         if (timeoutMillis >= 0) {
             MemorySegment ts = TIMESPEC.get();
-            Mem.putLong(ts, 0, timeoutMillis / 1000);
-            Mem.putLong(ts, 8, (timeoutMillis % 1000) * 1_000_000L);
+            Mem.putLongs(ts, 0, new long[] {timeoutMillis / 1000, (timeoutMillis % 1000) * 1_000_000L});
             timeout = ts.address();
         }
         return (int) Libc.syscall(state, Libc.Nr.PPOLL, pollfds.address(), count, timeout, 0, SIGSET_SIZE, 0);

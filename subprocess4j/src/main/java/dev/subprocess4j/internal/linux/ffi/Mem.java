@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Reads and writes of C structs and arrays in native memory, through a {@link ByteBuffer} view of
@@ -96,7 +95,8 @@ public final class Mem {
     /** {@code bytes} (which hold no NUL) followed by a NUL, from {@code arena}. */
     public static MemorySegment cString(SegmentAllocator arena, byte[] bytes) {
         MemorySegment segment = arena.allocate(bytes.length + 1L);
-        MemorySegment.copy(Arrays.copyOf(bytes, bytes.length + 1), 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length + 1);
+        MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        segment.asSlice(bytes.length).fill((byte) 0); // the NUL: the allocator need not zero
         return segment;
     }
 

@@ -16,6 +16,12 @@ import java.lang.foreign.SegmentAllocator;
  * the first time and freed by the GC with the thread; what does not fit, a virtual thread (which
  * would keep a block per virtual thread) and a nested use (a scratch open on this thread already)
  * get a confined arena of their own, closed with the scratch.
+ *
+ * <p>Close it exactly once, with try-with-resources: the thread's scratch is one object, so a
+ * second {@code close()} would give back a block that a later {@code open()} has taken. Unlike
+ * a confined arena's, the block's segments stay accessible after {@code close()} and from other
+ * threads: nothing detects a segment that escapes its try block, so none may (every caller copies
+ * what it reads out of them before the block is closed).
  */
 public final class Scratch implements SegmentAllocator, AutoCloseable {
     /** Bytes of a platform thread's block: a spawn's spec, report and an argv of a few hundred bytes. */
@@ -29,6 +35,9 @@ public final class Scratch implements SegmentAllocator, AutoCloseable {
     private long used;
     private boolean open;
     private Arena overflow;
+
+    /** How many overflow arenas were made (the tests: a plain spawn and wait make none). */
+    private static final java.util.concurrent.atomic.AtomicLong OVERFLOWS = new java.util.concurrent.atomic.AtomicLong();
 
     private Scratch(MemorySegment block) {
         this.block = block;
@@ -54,6 +63,10 @@ public final class Scratch implements SegmentAllocator, AutoCloseable {
         if (!open) {
             throw new IllegalStateException("scratch memory used after close");
         }
+        if (byteSize < 0 || byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0) {
+            throw new IllegalArgumentException("size " + byteSize + ", alignment " + byteAlignment
+                    + ": the size must not be negative and the alignment must be a power of two");
+        }
         if (block != null && byteAlignment <= 16) {
             long start = (used + byteAlignment - 1) & -byteAlignment;
             if (byteSize <= BLOCK - start) {
@@ -63,8 +76,13 @@ public final class Scratch implements SegmentAllocator, AutoCloseable {
         }
         if (overflow == null) {
             overflow = Arena.ofConfined();
+            OVERFLOWS.incrementAndGet();
         }
         return overflow.allocate(byteSize, byteAlignment);
+    }
+
+    static long overflows() {
+        return OVERFLOWS.get();
     }
 
     /** Frees what did not fit in the block and gives the block back to the thread's next call. */

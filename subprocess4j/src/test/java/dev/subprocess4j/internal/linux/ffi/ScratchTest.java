@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.linux.ffi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.subprocess4j.Subprocess;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,6 +50,7 @@ class ScratchTest {
 
     @Test
     void whatDoesNotFitANestedUseAndAVirtualThreadGetMemoryOfTheirOwn() throws Exception {
+        MemorySegment overflow;
         try (Scratch outer = Scratch.open()) {
             MemorySegment small = outer.allocate(16, 8);
             MemorySegment big = outer.allocate(Scratch.BLOCK + 1, 8);
@@ -60,11 +62,19 @@ class ScratchTest {
                         .isNotEqualTo(small.address());
                 mine.fill((byte) 1);
             }
+            try (Scratch again = Scratch.open()) { // the nested one's close gave back nothing of the outer's
+                MemorySegment other = again.allocate(16, 8);
+                assertThat(other.address()).isNotEqualTo(small.address());
+                other.fill((byte) 2);
+            }
+            MemorySegment more = outer.allocate(16, 8);
+            assertThat(more.address()).as("the outer scratch still allocates from its block, after small")
+                    .isGreaterThanOrEqualTo(small.address() + 16);
             assertThat(small.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);
             assertThat(big.scope().isAlive()).isTrue();
-            outer.close();
-            assertThat(big.scope().isAlive()).as("the overflow is freed with the scratch").isFalse();
+            overflow = big;
         }
+        assertThat(overflow.scope().isAlive()).as("the overflow is freed with the scratch").isFalse();
         AtomicReference<Long> onVirtual = new AtomicReference<>();
         AtomicReference<Boolean> aliveAfter = new AtomicReference<>();
         long platform;
@@ -81,6 +91,31 @@ class ScratchTest {
         }).join();
         assertThat(onVirtual.get()).isNotEqualTo(platform);
         assertThat(aliveAfter.get()).as("a virtual thread's scratch is a confined arena, closed with it").isFalse();
+    }
+
+    @Test
+    void aPlainRunAndACapturedRunMakeNoArenaOnAPlatformThread() {
+        // The spawn, the wait and the reap each take the thread's block in turn; none nests in
+        // another (a nested scratch would fall back to a confined arena: a malloc per call).
+        Subprocess.run("/bin/true");
+        Subprocess.command("/bin/echo", "x").captureOutput().run();
+        long before = Scratch.overflows();
+        for (int i = 0; i < 20; i++) {
+            assertThat(Subprocess.run("/bin/true").returnCode()).isZero();
+            assertThat(Subprocess.command("/bin/echo", "x").captureOutput().run().stdout()).isEqualTo("x\n");
+        }
+        assertThat(Scratch.overflows() - before).isZero();
+    }
+
+    @Test
+    void badSizesAndAlignmentsAreRefusedAsAnArenaRefusesThem() {
+        try (Scratch s = Scratch.open()) {
+            assertThatThrownBy(() -> s.allocate(8, 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("alignment 0");
+            assertThatThrownBy(() -> s.allocate(8, 3)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> s.allocate(-1, 8)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("size -1");
+        }
     }
 
     @Test
@@ -117,6 +152,8 @@ class ScratchTest {
             Mem.putInt(info, Pidfd.SI_STATUS, 9);
             assertThat(Pidfd.Exit.of(info).code()).isEqualTo(-9);
 
+            assertThat(java.nio.ByteOrder.nativeOrder()).as("Epoll.pollfd packs a struct as a little-endian word")
+                    .isEqualTo(java.nio.ByteOrder.LITTLE_ENDIAN);
             MemorySegment pollfd = s.allocate(8, 8);
             Mem.putLong(pollfd, 0, Epoll.pollfd(5, Epoll.POLLIN));
             assertThat(Mem.getInt(pollfd, 0)).isEqualTo(5);

@@ -262,7 +262,7 @@ final class ChildSetupSpawner {
                     SharedFdTable.give(slots); // sp4j_spawn put the placeholder back
                 }
                 if (pid > 0) {
-                    return new Spawned(pid, Mem.getInt(pidfd, 0));
+                    return new Spawned(pid, Mem.getInts(pidfd, 0, 1)[0]);
                 }
                 int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
                 int detail = Mem.getInt(report, ChildSetup.REPORT_DETAIL);
@@ -291,7 +291,7 @@ final class ChildSetupSpawner {
             }
             int pid = library.spawn(spec.in(arena), report, pidfd);
             if (pid > 0) {
-                return new Spawned(pid, Mem.getInt(pidfd, 0));
+                return new Spawned(pid, Mem.getInts(pidfd, 0, 1)[0]);
             }
             throw failure(r, path, helper, Mem.getInt(report, ChildSetup.REPORT_STEP),
                     Mem.getInt(report, ChildSetup.REPORT_ERROR),

@@ -18,7 +18,6 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -185,7 +184,7 @@ public final class LinuxBackend implements Backend {
         int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
         long spawnNanos;
         int[] files;
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             // The redirect files first, by the JVM (as Python does): nothing blocks inside the spawn.
             files = RedirectFiles.open(r, toClose);
             if (r.setup().pty().isPresent()) {
@@ -227,7 +226,9 @@ public final class LinuxBackend implements Backend {
                 SpawnFds.closeChildEnds(files, stdinPipe, stdoutPipe, stderrPipe, toClose);
             } else {
                 spawnPath = "posix_spawn";
-                pid = PosixSpawnPath.spawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                try (Arena arena = Arena.ofConfined()) { // only this path's file actions and attributes need one
+                    pid = PosixSpawnPath.spawn(r, path, arena, files, stdinPipe, stdoutPipe, stderrPipe, toClose);
+                }
                 pidfd = PosixSpawnPath.pidfd(r, pid, toClose);
             }
         } catch (ErrnoException e) {
@@ -304,8 +305,8 @@ public final class LinuxBackend implements Backend {
     }
 
     private static MemorySegment pointerArray(SegmentAllocator arena, long[] pointers) {
-        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, pointers.length);
-        Mem.putLongs(array, 0, pointers); // addresses are 64-bit on this package's platforms
+        MemorySegment array = arena.allocate(8L * pointers.length, 8); // addresses are 64-bit on this package's platforms
+        Mem.putLongs(array, 0, pointers);
         return array;
     }
 

@@ -205,9 +205,9 @@ public final class Epoll {
      */
     public static boolean pollIn(MemorySegment pollfd, int fd, int timeoutMillis) {
         try {
-            Mem.putLong(pollfd, 0, pollfd(fd, POLLIN)); // one write, not a view per field
+            Mem.putLongs(pollfd, 0, new long[] {pollfd(fd, POLLIN)}); // one copy, not a view per field
             MemorySegment state = Libc.errnoState();
-            int n = ppoll(state, pollfd.asSlice(0, 8), 1, timeoutMillis);
+            int n = ppoll(state, pollfd, 1, timeoutMillis);
             if (n < 0) {
                 int e = Libc.errno(state);
                 if (e == Errno.EINTR) {

@@ -28,6 +28,9 @@ import java.util.Map;
  * CPU time per call of the calling thread and of the whole JVM (reactor, JIT, GC included), which the load of
  * a shared machine hardly moves. The last line is the JIT compilers' time while the blocks ran
  * ({@code CompilationMXBean.getTotalCompilationTime}), which percall.sh reports as a contender of its own.
+ * With the environment variable {@code PERCALL_CLOOP} naming the C loop's binary ({@code cloop.c}), every
+ * library block is paired with a C loop run of as many calls right before it, and the median of the
+ * pairs' ratios is printed too (percall.sh sets it: {@code PAIRED=1}).
  */
 public final class PerCall {
     private interface Call {
@@ -73,8 +76,16 @@ public final class PerCall {
         java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean(); // null with -Xint
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
+        // With PERCALL_CLOOP (the C loop's binary), each library block is paired with a C loop run of
+        // as many calls just before it: the ratio of the two medians, seconds apart, leaves out
+        // most of the drift of a shared machine's speed between whole runs.
+        String cloop = System.getenv("PERCALL_CLOOP");
+        Map<String, String> cloopMode = Map.of("library /bin/true", "true", "library echo captured", "echo");
+        Map<String, List<Double>> paired = new LinkedHashMap<>();
         for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
+                double floor = cloop != null && cloopMode.containsKey(w.getKey())
+                        ? cloop(cloop, calls, cloopMode.get(w.getKey())) : Double.NaN;
                 long bytes0 = threads.getThreadAllocatedBytes(self);
                 long thread0 = threads.getCurrentThreadCpuTime();
                 long jvm0 = os.getProcessCpuTime();
@@ -90,6 +101,9 @@ public final class PerCall {
                 jvmCpu.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(jvm / 1e3 / calls);
                 Arrays.sort(t);
                 medians.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2]);
+                if (!Double.isNaN(floor)) {
+                    paired.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / floor);
+                }
                 bytes.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add((double) allocated / calls);
             }
         }
@@ -102,9 +116,22 @@ public final class PerCall {
         // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
         // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
         // seconds old is still compiling the library's path.
+        for (Map.Entry<String, List<Double>> e : paired.entrySet()) {
+            System.out.printf("%s/C paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
+        }
         if (jitTimed) {
             System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
         }
+    }
+
+    /** The C loop's median per call over {@code calls} calls of {@code mode}, run now (ProcessBuilder: not the library). */
+    private static double cloop(String binary, int calls, String mode) throws Exception {
+        Process p = new ProcessBuilder(binary, String.valueOf(calls), mode).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(binary + " failed: " + out);
+        }
+        return Double.parseDouble(out);
     }
 
     private static void check(CompletedProcess p) {

@@ -26,7 +26,7 @@ import java.util.Map;
  * Usage: {@code PerCall fresh|reused CALLS BLOCKS WARMUP [alloc]}; with {@code alloc} it also prints the
  * bytes of heap the calling thread allocates per call ({@code ThreadMXBean.getThreadAllocatedBytes}) and the
  * CPU time per call of the calling thread and of the whole JVM (reactor, JIT, GC included), which the load of
- * a shared machine hardly moves. The last line is the JIT compilers' time while the blocks ran
+ * a shared machine hardly moves. The last line (unless the JVM has no JIT, -Xint) is the JIT compilers' time while the blocks ran
  * ({@code CompilationMXBean.getTotalCompilationTime}), which percall.sh reports as a contender of its own.
  * With the environment variable {@code PERCALL_CLOOP} naming the C loop's binary ({@code cloop.c}), every
  * library block is paired with a C loop run of as many calls right before it, and the median of the
@@ -126,7 +126,8 @@ public final class PerCall {
 
     /** The C loop's median per call over {@code calls} calls of {@code mode}, run now (ProcessBuilder: not the library). */
     private static double cloop(String binary, int calls, String mode) throws Exception {
-        Process p = new ProcessBuilder(binary, String.valueOf(calls), mode).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(binary, String.valueOf(calls), mode)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         if (p.waitFor() != 0) {
             throw new IllegalStateException(binary + " failed: " + out);

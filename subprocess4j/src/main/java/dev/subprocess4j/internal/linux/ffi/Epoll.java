@@ -201,6 +201,7 @@ public final class Epoll {
     /**
      * {@code poll} on one fd for POLLIN.
      *
+     * @param pollfd room for one {@code struct pollfd} (8 bytes)
      * @return true when the fd is readable (or hung up), false on timeout or EINTR
      */
     public static boolean pollIn(MemorySegment pollfd, int fd, int timeoutMillis) {

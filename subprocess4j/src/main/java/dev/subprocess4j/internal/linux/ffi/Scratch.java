@@ -30,14 +30,14 @@ public final class Scratch implements SegmentAllocator, AutoCloseable {
     private static final ThreadLocal<Scratch> MINE =
             ThreadLocal.withInitial(() -> new Scratch(Arena.ofAuto().allocate(BLOCK, 16)));
 
+    /** How many overflow arenas this thread made (the tests: its plain spawns and waits make none). */
+    private static final ThreadLocal<long[]> OVERFLOWS = ThreadLocal.withInitial(() -> new long[1]);
+
     /** The thread's block, or null: this scratch allocates from {@link #overflow} only. */
     private final MemorySegment block;
     private long used;
     private boolean open;
     private Arena overflow;
-
-    /** How many overflow arenas were made (the tests: a plain spawn and wait make none). */
-    private static final java.util.concurrent.atomic.AtomicLong OVERFLOWS = new java.util.concurrent.atomic.AtomicLong();
 
     private Scratch(MemorySegment block) {
         this.block = block;
@@ -76,13 +76,13 @@ public final class Scratch implements SegmentAllocator, AutoCloseable {
         }
         if (overflow == null) {
             overflow = Arena.ofConfined();
-            OVERFLOWS.incrementAndGet();
+            OVERFLOWS.get()[0]++; // a scratch is used by the thread that opened it
         }
         return overflow.allocate(byteSize, byteAlignment);
     }
 
-    static long overflows() {
-        return OVERFLOWS.get();
+    static long overflowsOnThisThread() {
+        return OVERFLOWS.get()[0];
     }
 
     /** Frees what did not fit in the block and gives the block back to the thread's next call. */

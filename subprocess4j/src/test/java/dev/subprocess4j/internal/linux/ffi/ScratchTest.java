@@ -99,12 +99,12 @@ class ScratchTest {
         // another (a nested scratch would fall back to a confined arena: a malloc per call).
         Subprocess.run("/bin/true");
         Subprocess.command("/bin/echo", "x").captureOutput().run();
-        long before = Scratch.overflows();
+        long before = Scratch.overflowsOnThisThread();
         for (int i = 0; i < 20; i++) {
             assertThat(Subprocess.run("/bin/true").returnCode()).isZero();
             assertThat(Subprocess.command("/bin/echo", "x").captureOutput().run().stdout()).isEqualTo("x\n");
         }
-        assertThat(Scratch.overflows() - before).isZero();
+        assertThat(Scratch.overflowsOnThisThread() - before).isZero();
     }
 
     @Test

@@ -57,7 +57,9 @@ class SpawnerThreadsTest {
         int withSpawner = timeouts(plain.killOnParentExit());
         System.out.printf("timeouts of %d concurrent runs with 300 ms: plain %d, killOnParentExit %d, spawner threads %d%n",
                 CALLS, plainTimeouts, withSpawner, SpawnerThreads.started());
-        // The machine's own load may time out a few of either; queueing must not add to it.
-        assertThat(withSpawner).isLessThanOrEqualTo(Math.max(5, 2 * plainTimeouts));
+        // Counting the queue made 377 of 1,000 time out (issue [13]). The machine's own load times
+        // out some of either, and not evenly: a CI run had 41 here against at most 2 plain, so the
+        // bound is a tenth of the calls, or twice the plain count when the machine is slower still.
+        assertThat(withSpawner).isLessThanOrEqualTo(Math.max(CALLS / 10, 2 * plainTimeouts));
     }
 }

@@ -6,6 +6,7 @@ import dev.subprocess4j.internal.linux.ffi.Epoll;
 import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.LongSupplier;
 
 /** One pipe end of the JVM for a {@link LinuxChild}; its I/O runs under the child's lock ({@link ChildSync}). */
 final class PipeChannel {
@@ -180,12 +181,33 @@ final class PipeChannel {
         }
     }
 
-    /** A read; on a terminal's master, EIO (no one holds the slave any more) is end of file. */
+    /** A read (see {@link #readOrEio(boolean, LongSupplier)}). */
     private long readOrEio(MemorySegment buffer, long len) {
+        return readOrEio(tty, () -> Unistd.read(fd, buffer, len));
+    }
+
+    /**
+     * One read as {@link Unistd#read}: bytes, 0 at the end, -1 when nothing is there now. On a
+     * terminal's master, EIO (no one holds the slave any more) is the end once a second read
+     * answers it too. The kernel's read moves what the slave wrote into the master's buffer, finds
+     * it empty, and only then looks whether the slave was closed: a child that writes its last
+     * bytes and exits between those two steps gets EIO answered while its bytes wait to be moved (a
+     * CI run lost the last {@code "end\r\n"} of {@code PtyTest}'s mebibyte so). Nothing can be
+     * written after the close, and the next read moves what was written before it: data, or EIO
+     * for good (-1 if someone opened the slave again meanwhile).
+     */
+    static long readOrEio(boolean tty, LongSupplier read) {
         try {
-            return Unistd.read(fd, buffer, len);
+            return read.getAsLong();
         } catch (ErrnoException e) {
-            if (tty && e.errno() == Errno.EIO) {
+            if (!tty || e.errno() != Errno.EIO) {
+                throw e;
+            }
+        }
+        try {
+            return read.getAsLong();
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EIO) {
                 return 0;
             }
             throw e;

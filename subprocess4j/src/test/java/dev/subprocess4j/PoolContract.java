@@ -134,12 +134,13 @@ class PoolContract extends BackendContract {
         try (ProcessPool pool = ProcessPool.withMaxConcurrency(1)) {
             List<CompletableFuture<CompletedProcess>> futures = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                futures.add(pool.submit(cmd("sleep", "0.3")));
+                futures.add(pool.submit(cmd("sleep", "30"))); // still running when counted, however slow the machine
             }
             assertThat(pool.active()).isEqualTo(1);
             assertThat(pool.queued()).isEqualTo(2);
             assertThat(pool.maxConcurrency()).isEqualTo(1);
-            futures.getFirst().get(30, TimeUnit.SECONDS);
+            pool.shutdownNow();
+            futures.getFirst().exceptionally(killed -> null).get(30, TimeUnit.SECONDS); // ended, not after 30 s
         }
     }
 

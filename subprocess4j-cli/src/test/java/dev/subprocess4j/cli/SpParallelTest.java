@@ -32,6 +32,11 @@ class SpParallelTest {
     @TempDir
     Path dir;
 
+    /** A shell loop that waits until the file {@code name} exists in the test's directory, then 0.2 s more. */
+    private String awaitMarker(String name) {
+        return "while [ ! -e " + dir.resolve(name) + " ]; do sleep 0.02; done; sleep 0.2";
+    }
+
     private Path jobs(String... lines) throws IOException {
         Path f = dir.resolve("jobs-" + System.nanoTime() + ".txt");
         Files.writeString(f, String.join("\n", lines) + "\n");
@@ -75,10 +80,13 @@ class SpParallelTest {
     @Test
     @Timeout(60)
     void outputOfEachJobIsPrintedWholeNotInterleaved() throws IOException {
+        // Each job's lines come in pieces; c ends after b, a after c (marker files, not sleeps: a
+        // loaded machine may start the three shells far apart).
         Sp r = parallel(jobs(
-                "sh -c 'echo a1; sleep 0.6; echo a2; sleep 0.6; echo a3; echo ea >&2'",
-                "sh -c 'echo b1; sleep 0.1; echo b2; sleep 0.1; echo b3; echo eb >&2'",
-                "sh -c 'echo c1; sleep 0.35; echo c2; sleep 0.35; echo c3; echo ec >&2'"), "-j", "3");
+                "sh -c 'echo a1; sleep 0.1; echo a2; " + awaitMarker("c") + "; echo a3; echo ea >&2'",
+                "sh -c 'echo b1; sleep 0.1; echo b2; sleep 0.1; echo b3; echo eb >&2; touch " + dir.resolve("b") + "'",
+                "sh -c 'echo c1; sleep 0.1; echo c2; " + awaitMarker("b") + "; echo c3; echo ec >&2; touch "
+                        + dir.resolve("c") + "'"), "-j", "3");
         assertThat(r.status()).isZero();
         assertThat(r.out()).contains("a1\na2\na3\n", "b1\nb2\nb3\n", "c1\nc2\nc3\n").hasLineCount(9);
         // Completion order: b, c, a.
@@ -90,16 +98,26 @@ class SpParallelTest {
     @Timeout(60)
     void lineBufferWithKeepOrderHoldsALaterJobsLinesUntilTheEarlierJobsAreDone() throws IOException {
         // As GNU parallel: the first job's lines at once, a later job's once every job before it is done.
-        Path f = jobs("sh -c 'echo a1; sleep 0.6; echo a2'", "sh -c 'echo b1; sleep 0.1; echo b2'", "echo c1");
+        // a2 only once b is done (a marker file: a loaded machine may start the shells far apart)
+        Path f = jobs("sh -c 'echo a1; " + awaitMarker("b") + "; echo a2'",
+                "sh -c 'echo b1; sleep 0.1; echo b2; touch " + dir.resolve("b") + "'", "echo c1");
         assertThat(parallel(f, "-j", "3", "--line-buffer", "--keep-order").out()).isEqualTo("a1\na2\nb1\nb2\nc1\n");
-        assertThat(parallel(f, "-j", "3", "--line-buffer").out()).startsWith("a1\n").endsWith("a2\n");
+        Files.delete(dir.resolve("b"));
+        String out = parallel(f, "-j", "3", "--line-buffer").out();
+        assertThat(out).contains("a1\n", "a2\n", "b1\n", "b2\n", "c1\n").hasLineCount(5);
+        assertThat(out.indexOf("b2\n")).as("b's lines as they come, before a is done").isLessThan(out.indexOf("a2\n"));
     }
 
     @Test
     @Timeout(60)
     void keepOrderPrintsInTheOrderOfTheLines() throws IOException {
-        Path f = jobs("sh -c 'sleep 0.4; echo first'", "sh -c 'sleep 0.2; echo second'", "echo third");
+        // they end third, second, first (marker files: a loaded machine may start them far apart)
+        Path f = jobs("sh -c '" + awaitMarker("2") + "; echo first'",
+                "sh -c '" + awaitMarker("3") + "; echo second; touch " + dir.resolve("2") + "'",
+                "sh -c 'echo third; touch " + dir.resolve("3") + "'");
         assertThat(parallel(f, "-j", "3").out()).isEqualTo("third\nsecond\nfirst\n");
+        Files.delete(dir.resolve("2"));
+        Files.delete(dir.resolve("3"));
         assertThat(parallel(f, "-j", "3", "--keep-order").out()).isEqualTo("first\nsecond\nthird\n");
     }
 
@@ -170,7 +188,8 @@ class SpParallelTest {
     @Timeout(60)
     void haltOnErrorLetsRunningJobsFinish() throws IOException {
         Path done = dir.resolve("slow-done");
-        Sp r = parallel(jobs("sh -c 'sleep 0.5; touch " + done + "; echo slow'", "false", "touch " + dir.resolve("late")),
+        // 3 s: `false` fails while the slow job runs, however late a loaded machine starts it
+        Sp r = parallel(jobs("sh -c 'sleep 3; touch " + done + "; echo slow'", "false", "touch " + dir.resolve("late")),
                 "-j", "2", "--halt-on-error", "--keep-order");
         assertThat(r.status()).isEqualTo(1);
         assertThat(done).exists();

@@ -103,12 +103,15 @@ class LinuxNativeContractTest extends BackendContract {
     @Test
     void signalGroupReachesEveryProcessOfTheChildsGroup(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("grandchild-died");
-        try (Popen p = sh("sh -c 'trap \"touch " + marker + "; exit 0\" TERM; while :; do sleep 0.05; done' & "
-                + "trap 'wait; exit 3' TERM; echo ready; while :; do sleep 0.05; done")
+        Path trapped = dir.resolve("grandchild-trapped");
+        try (Popen p = sh("sh -c 'trap \"touch " + marker + "; exit 0\" TERM; touch " + trapped
+                + "; while :; do sleep 0.05; done' & trap 'wait; exit 3' TERM; echo ready; while :; do sleep 0.05; done")
                 .processGroup(0).stdout(Redirect.PIPE).start()) {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.stdout(), StandardCharsets.UTF_8));
             assertThat(r.readLine()).isEqualTo("ready");
-            Thread.sleep(200); // let the grandchild set its trap
+            for (long end = System.nanoTime() + 20_000_000_000L; !Files.exists(trapped) && System.nanoTime() < end; ) {
+                Thread.sleep(10); // until the grandchild has set its trap
+            }
             p.signalGroup(Signal.SIGTERM);
             assertThat(p.waitFor()).isEqualTo(3);
             assertThat(marker).exists();

@@ -114,7 +114,7 @@ class LinuxRunWatchTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> Subprocess.command("/bin/sh", "-c", "sleep 30 & echo $! > \"$1\"; echo started; wait",
                         "sh", grandchild.toString())
-                .captureOutput().timeout(Duration.ofMillis(200)).run())
+                .captureOutput().timeout(Duration.ofSeconds(1)).run()) // "started" first, however slow the machine
                 .isInstanceOf(TimeoutExpiredException.class)
                 .satisfies(e -> assertThat(((TimeoutExpiredException) e).stdout()).isEqualTo("started\n"));
         // the caller saw the exit on the pidfd it polls with the pipes; the grace then closed them

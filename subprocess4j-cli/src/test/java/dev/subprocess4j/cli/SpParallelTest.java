@@ -108,6 +108,23 @@ class SpParallelTest {
         assertThat(out.indexOf("b2\n")).as("b's lines as they come, before a is done").isLessThan(out.indexOf("a2\n"));
     }
 
+    /** Above the workers' cap (-j 65 and more) every job is read by the library's reactor: the same output. */
+    @Test
+    @Timeout(60)
+    void beyondTheWorkersCapTheReactorRunsTheJobsAlike() throws IOException {
+        int n = 65; // one more than Runner.Local.MAX_WORKERS (RunnerTest checks that 65 gets no workers)
+        String[] lines = new String[2 * n];
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = "sh -c 'echo out" + i + "; echo err" + i + " >&2; exit " + (i % 7 == 0 ? 1 : 0) + "'";
+            expected.append("out").append(i).append('\n');
+        }
+        Sp r = parallel(jobs(lines), "-j", Integer.toString(n), "--keep-order");
+        assertThat(r.status()).isEqualTo((lines.length + 6) / 7);
+        assertThat(r.out()).isEqualTo(expected.toString());
+        assertThat(r.err()).contains("err0\n", "err" + (lines.length - 1) + "\n");
+    }
+
     @Test
     @Timeout(60)
     void keepOrderPrintsInTheOrderOfTheLines() throws IOException {

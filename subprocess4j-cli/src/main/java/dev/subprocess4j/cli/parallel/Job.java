@@ -51,6 +51,8 @@ final class Job {
     long deadlineNanos;
     /** sp killed it for its --timeout. */
     boolean killedForTimeout;
+    /** Its attempt succeeded and its slot went to the next job before its end was settled ({@code Scheduler.startAfter}). */
+    boolean released;
     /** Named by the summary (among the slowest or the failed listed): kept whole when done. */
     boolean listed;
 

@@ -64,7 +64,7 @@ public final class Parallel {
             ProgressDisplay progress = new ProgressDisplay(s, err);
             output.progress(progress);
             var events = s.events;
-            Runner runner = launchers == null ? new Runner.Local(events, o.lineBuffer)
+            Runner runner = launchers == null ? new Runner.Local(events, o.lineBuffer, slots)
                     : new Runner.Pooled(events, o.lineBuffer, launchers);
             return s.run(runner, output, progress, log);
         } catch (IOException e) {

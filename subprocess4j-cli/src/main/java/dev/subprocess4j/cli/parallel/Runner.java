@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 
 /**
  * Starts jobs and posts what happens to them on the scheduler's queue; kills them on demand.
@@ -90,17 +92,67 @@ abstract sealed class Runner implements AutoCloseable {
     @Override
     public void close() {}
 
-    /** Jobs started here with {@link Command#start()}. */
+    /**
+     * Jobs started here with {@link Command#start()}. Captured jobs (no --line-buffer) at -j up to
+     * {@link #MAX_WORKERS} run on that many platform threads, each starting a job, reading its
+     * output and waiting for it on its own thread ({@link Popen#communicate()}: no hand-over to the
+     * library's reactor), then starting the next pending job itself when the scheduler allows it
+     * ({@link #afterSuccess}): a job's end to the next job's start passes no other thread. At a
+     * greater -j, and with --line-buffer, the library's reactor reads every job and its end is
+     * handed to the scheduler's thread.
+     */
     static final class Local extends Runner {
+        /** The most jobs at once that get a platform thread each. */
+        static final int MAX_WORKERS = 64;
+        /** What a worker takes from {@link #ready} to stop. */
+        private static final Job STOP = new Job(-1, 0, "", List.of());
+
         private final boolean groups = Subprocess.backend().equals("linux-native");
         private final Map<Job, GroupReaper> running = new LinkedHashMap<>();
+        /** Jobs the scheduler started that wait for a worker; null without workers. */
+        private final LinkedBlockingQueue<Job> ready;
+        private final List<Thread> workers = new ArrayList<>();
+        private final int maxWorkers;
+        /** Set by {@link #killAll}: the workers start nothing more. */
+        private volatile boolean stopping;
+        /** Called on a worker, after a job's attempt succeeded, before its end is posted. */
+        private volatile Consumer<Job> afterSuccess = job -> {};
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
+            this(events, lineBuffer, 0);
+        }
+
+        /** With {@code maxJobs} workers when the jobs are captured and {@code maxJobs <= MAX_WORKERS}. */
+        Local(BlockingQueue<Event> events, boolean lineBuffer, int maxJobs) {
             super(events, lineBuffer);
+            this.maxWorkers = !lineBuffer && maxJobs <= MAX_WORKERS ? maxJobs : 0;
+            this.ready = maxWorkers > 0 ? new LinkedBlockingQueue<>() : null;
+        }
+
+        /** Whether jobs run on workers (see the class comment). */
+        boolean workers() {
+            return ready != null;
+        }
+
+        /**
+         * What a worker does once a job's attempt succeeded, before the end is posted: the
+         * scheduler lets the job's slot go and starts what fits (on the worker's thread).
+         */
+        void afterSuccess(Consumer<Job> then) {
+            afterSuccess = then;
         }
 
         @Override
         void start(Job job, Duration timeout) {
+            if (ready != null) {
+                ready.add(job);
+                synchronized (workers) {
+                    if (workers.size() < maxWorkers) {
+                        workers.add(Thread.ofPlatform().daemon().name("sp-job-" + (workers.size() + 1)).start(this::work));
+                    }
+                }
+                return;
+            }
             if (!lineBuffer) {
                 startCaptured(job);
                 return;
@@ -199,6 +251,96 @@ abstract sealed class Runner implements AutoCloseable {
             });
         }
 
+        /** A worker: runs the jobs it takes from {@link #ready} one after the other, until {@link #STOP}. */
+        private void work() {
+            while (true) {
+                Job job;
+                try {
+                    job = ready.take();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (job == STOP) {
+                    return;
+                }
+                if (stopping) {
+                    events.add(new Done(job, null, new IllegalStateException("not started: sp is stopping its jobs"),
+                            System.nanoTime()));
+                    continue;
+                }
+                Done end;
+                try {
+                    end = runCaptured(job);
+                } catch (RuntimeException | Error e) { // (e.g. out of memory): the job's end all the same
+                    end = new Done(job, null, e, System.nanoTime());
+                }
+                if (end != null) {
+                    if (end.failure() == null && end.result().returnCode() == 0) {
+                        try {
+                            afterSuccess.accept(job);
+                        } catch (RuntimeException | Error e) {
+                            // the scheduler's own failure: raised on its thread, which then stops every job
+                            events.add(new Task(() -> {
+                                throw e;
+                            }));
+                        }
+                    }
+                    events.add(end);
+                }
+            }
+        }
+
+        /**
+         * A captured job's attempt on the calling worker: started, its output read and its exit
+         * waited for here; its end, or null when it did not start (its end posted already).
+         */
+        private Done runCaptured(Job job) {
+            job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
+            job.stderr = Job.NO_OUTPUT;
+            Popen p = started(job, () -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
+            if (p == null) {
+                return null;
+            }
+            GroupReaper reaper = new GroupReaper(p, groups);
+            synchronized (running) {
+                running.put(job, reaper);
+            }
+            if (stopping) { // killAll came between the check before the start and the put: not in its list
+                job.killed = true;
+                reaper.stop(Signal.SIGKILL, Duration.ZERO);
+            }
+            CompletedProcess r = null;
+            Throwable failure = null;
+            try {
+                r = p.communicate();
+                job.stdout = bytes(r.stdoutBytes());
+                job.stderr = bytes(r.stderrBytes());
+            } catch (RuntimeException | Error e) { // (an OutOfMemoryError copying the output)
+                failure = e;
+            }
+            long end = System.nanoTime();
+            synchronized (running) {
+                running.remove(job); // reaped: no longer killable (its pid may be another's soon)
+            }
+            if (failure != null) {
+                try {
+                    reaper.stop(Signal.SIGKILL, Duration.ZERO); // the library killed the job alone: its group too
+                } catch (RuntimeException | Error x) {
+                    failure.addSuppressed(x);
+                }
+            }
+            try {
+                p.close(); // its pipes
+            } catch (RuntimeException | Error x) {
+                if (failure == null) {
+                    failure = x;
+                } else {
+                    failure.addSuppressed(x);
+                }
+            }
+            return new Done(job, failure == null ? r : null, failure, end);
+        }
+
         /**
          * Starts the job's command in a process group of its own (native backend), so that a
          * timeout, --halt now or a signal to sp kills a `sh -c` job's children too (the jdk backend
@@ -234,7 +376,28 @@ abstract sealed class Runner implements AutoCloseable {
         }
 
         @Override
+        public void close() {
+            if (ready == null) {
+                return;
+            }
+            List<Thread> all;
+            synchronized (workers) {
+                all = List.copyOf(workers);
+            }
+            all.forEach(w -> ready.add(STOP));
+            for (Thread w : all) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        @Override
         void killAll(Duration grace) {
+            stopping = true; // a job still waiting for a worker is not started
             Map<Job, GroupReaper> now;
             synchronized (running) {
                 now = new LinkedHashMap<>(running);

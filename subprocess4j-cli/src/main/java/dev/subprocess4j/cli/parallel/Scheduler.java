@@ -18,16 +18,19 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs the jobs: at most {@code maxJobs} at once, retries, --delay, --timeout, --halt, and a stop
  * by SIGINT, SIGTERM or SIGHUP (a shutdown hook posts it; the running jobs' groups are killed,
  * the summary printed, then the hook lets the JVM exit with 128+N).
  *
- * <p>One thread (the caller's) does all the printing and all the scheduling: the jobs' callbacks
+ * <p>One thread (the caller's) does all the printing and the scheduling: the jobs' callbacks
  * only post events to a queue (a local job's end is built on this thread too, from a
- * {@link Runner.Task} the library's reactor posts). Jobs are started only when a slot is free, so a
- * job's start is its submission, and halting simply stops starting.
+ * {@link Runner.Task} the library's reactor posts). The one exception: a local worker whose job
+ * succeeded starts the next job itself ({@link #startAfter}), under the same lock, before it
+ * posts the end. Jobs are started only when a slot is free, so a job's start is its submission,
+ * and halting simply stops starting.
  *
  * <p>Memory is flat: a job done for good is let go once printed, except the few the summary names
  * ({@link #slowest}, {@link #failedListed}); the rest of the summary is counters.
@@ -60,6 +63,14 @@ final class Scheduler {
     /** The exit status a reached --halt gives, or -1. */
     int haltStatus = -1;
     private long lastStartNanos;
+    /**
+     * Held by whichever thread changes the state above: the scheduler's own, or a worker starting
+     * the next job ({@link #startAfter}). Each does all of its work under it, so it is as if one
+     * thread did everything.
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Jobs whose slot {@link #startAfter} let go, whose {@code Done} is not settled yet. */
+    private int released;
     // What the summary lists, kept as jobs finish (a finished job is let go unless listed here):
     /** The slowest finished jobs, slowest first (ties: in input order), at most {@link Summary#SLOWEST}. */
     final List<Job> slowest = new ArrayList<>(Summary.SLOWEST + 1);
@@ -87,27 +98,50 @@ final class Scheduler {
     int run(Runner runner, Output output, ProgressDisplay progress, JobLog log) throws InterruptedException {
         Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (runner instanceof Runner.Local local && local.workers()) {
+            local.afterSuccess(job -> startAfter(job, runner, output));
+        }
         try {
-            startWhatFits(runner, output);
-            progress.draw(true);
-            while (!running.isEmpty() || (!halted && !pending.isEmpty())) {
-                Runner.Event e = events.poll(waitMillis(progress.bar() ? 100 : 250), TimeUnit.MILLISECONDS);
-                switch (e) {
-                    case Runner.Done d -> {
-                        settle(d, runner, output, log);
-                        progress.draw(true);
-                    }
-                    case Runner.Line l -> output.line(l);
-                    case Runner.Task t -> t.run().run();
-                    case Runner.Stop s -> {
-                        stopped = true;
-                        haltNow(runner);
-                    }
-                    case null -> progress.draw(false);
-                }
-                killOverdue(runner);
+            lock.lock();
+            try {
                 startWhatFits(runner, output);
-                progress.plainLine(false);
+                progress.draw(true);
+            } finally {
+                lock.unlock();
+            }
+            while (true) {
+                long wait;
+                lock.lock();
+                try {
+                    if (running.isEmpty() && released == 0 && (halted || pending.isEmpty())) {
+                        break;
+                    }
+                    wait = waitMillis(progress.bar() ? 100 : 250);
+                } finally {
+                    lock.unlock();
+                }
+                Runner.Event e = events.poll(wait, TimeUnit.MILLISECONDS);
+                lock.lock();
+                try {
+                    switch (e) {
+                        case Runner.Done d -> {
+                            settle(d, runner, output, log);
+                            progress.draw(true);
+                        }
+                        case Runner.Line l -> output.line(l);
+                        case Runner.Task t -> t.run().run();
+                        case Runner.Stop s -> {
+                            stopped = true;
+                            haltNow(runner);
+                        }
+                        case null -> progress.draw(false);
+                    }
+                    killOverdue(runner);
+                    startWhatFits(runner, output);
+                    progress.plainLine(false);
+                } finally {
+                    lock.unlock();
+                }
             }
             runner.close();
             progress.close();
@@ -195,10 +229,38 @@ final class Scheduler {
         }
     }
 
+    /**
+     * On a worker of {@link Runner.Local}, once {@code job}'s attempt succeeded and before its
+     * {@link Runner.Done} is posted: lets its slot go and starts what fits now, on that thread, so
+     * that the next job does not wait for this thread to wake up. Not when the success could end
+     * the run (--halt on success or done) or sp is halting or the job timed out: then the
+     * {@code Done} decides, as for every other end.
+     */
+    private void startAfter(Job job, Runner runner, Output output) {
+        lock.lock();
+        try {
+            if (halted || job.killed || job.killedForTimeout || halt.when() != Halt.When.NEVER && halt.why() != Halt.Why.FAIL
+                    || !running.remove(job)) {
+                return;
+            }
+            slots.clear(job.slot);
+            job.released = true;
+            released++;
+            startWhatFits(runner, output);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void settle(Runner.Done d, Runner runner, Output output, JobLog log) {
         Job job = d.job();
-        running.remove(job);
-        slots.clear(job.slot);
+        if (job.released) { // its slot went to the next job already (startAfter)
+            job.released = false;
+            released--;
+        } else {
+            running.remove(job);
+            slots.clear(job.slot);
+        }
         record(job, d);
         if (job.cpu != null) {
             cpu = cpu.plus(job.cpu);

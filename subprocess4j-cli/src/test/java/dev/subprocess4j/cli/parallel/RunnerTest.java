@@ -37,6 +37,67 @@ class RunnerTest {
         }
     }
 
+    /**
+     * With workers, a job's attempt runs on a worker thread, and once it succeeded the scheduler's
+     * next start runs on that same thread before the end is posted: no other thread between a
+     * job's end and the next job's start.
+     */
+    @Test
+    void aWorkerRunsTheJobAndStartsTheNextBeforeItPostsTheEnd() throws Exception {
+        BlockingQueue<Runner.Event> events = new LinkedBlockingQueue<>();
+        try (Runner.Local runner = new Runner.Local(events, false, 2)) {
+            assertThat(runner.workers()).isTrue();
+            Job job = new Job(0, 1, "echo", List.of());
+            job.argv = List.of("sh", "-c", "echo out; echo err >&2");
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            runner.afterSuccess(j -> seen.add(Thread.currentThread().getName() + " " + (j == job) + " " + events.isEmpty()));
+            runner.start(job, null);
+            Runner.Event end = events.poll(30, TimeUnit.SECONDS);
+            assertThat(end).isInstanceOfSatisfying(Runner.Done.class, d -> {
+                assertThat(d.failure()).isNull();
+                assertThat(d.result().returnCode()).isZero();
+            });
+            assertThat(new String(job.stdout, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("out\n");
+            assertThat(new String(job.stderr, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("err\n");
+            assertThat(seen).containsExactly("sp-job-1 true true");
+        }
+        assertThat(new Runner.Local(events, false, 65).workers())
+                .as("beyond the cap, the library's reactor reads every job (SpParallelTest runs -j 65 so)").isFalse();
+        assertThat(new Runner.Local(events, false, 64).workers()).isTrue();
+        assertThat(new Runner.Local(events, true, 2).workers()).as("--line-buffer: the reactor").isFalse();
+    }
+
+    /** After killAll (--halt now, a signal to sp), a job still waiting for a worker is not started. */
+    @Test
+    void aJobWaitingForAWorkerIsNotStartedOnceTheJobsAreKilled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        BlockingQueue<Runner.Event> events = new LinkedBlockingQueue<>();
+        java.nio.file.Path ran = dir.resolve("ran");
+        try (Runner.Local runner = new Runner.Local(events, false, 1)) {
+            Job running = new Job(0, 1, "sleep", List.of());
+            java.nio.file.Path up = dir.resolve("up");
+            running.argv = List.of("sh", "-c", "touch \"$1\"; exec sleep 30", "sh", up.toString());
+            Job waiting = new Job(1, 2, "touch", List.of());
+            waiting.argv = List.of("touch", ran.toString());
+            runner.start(running, null);
+            runner.start(waiting, null); // the one worker is busy: it waits
+            for (long end = System.nanoTime() + 20_000_000_000L; !java.nio.file.Files.exists(up) && System.nanoTime() < end; ) {
+                Thread.sleep(10);
+            }
+            runner.killAll(Duration.ZERO);
+            List<Runner.Done> ends = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ends.add((Runner.Done) events.poll(30, TimeUnit.SECONDS));
+            }
+            assertThat(ends).extracting(Runner.Done::job).containsExactlyInAnyOrder(running, waiting);
+            Runner.Done killed = ends.stream().filter(d -> d.job() == running).findFirst().orElseThrow();
+            assertThat(killed.result().returnCode()).isIn(-15, -9);
+            Runner.Done notStarted = ends.stream().filter(d -> d.job() == waiting).findFirst().orElseThrow();
+            assertThat(notStarted.failure()).hasMessageContaining("not started");
+        }
+        assertThat(ran).doesNotExist();
+    }
+
     /** A job that never started (or ended long ago) is not killed either. */
     @Test
     void aJobThatIsNotRunningIsNotKilledForItsTimeout() throws Exception {

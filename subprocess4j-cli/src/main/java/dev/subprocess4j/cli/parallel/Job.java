@@ -53,6 +53,8 @@ final class Job {
     boolean killedForTimeout;
     /** Its attempt succeeded and its slot went to the next job before its end was settled ({@code Scheduler.startAfter}). */
     boolean released;
+    /** Its attempt failed on a worker and its end is not settled yet ({@code Scheduler.failing}). */
+    boolean failing;
     /** Named by the summary (among the slowest or the failed listed): kept whole when done. */
     boolean listed;
 

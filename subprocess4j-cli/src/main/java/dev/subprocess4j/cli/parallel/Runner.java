@@ -93,6 +93,14 @@ abstract sealed class Runner implements AutoCloseable {
     public void close() {}
 
     /**
+     * When sp fails: lets go of this runner's own threads without waiting for them (they end once
+     * their job does); the threads told. After it, nothing more is started.
+     */
+    List<Thread> stopWorkers() {
+        return List.of();
+    }
+
+    /**
      * Jobs started here with {@link Command#start()}. Captured jobs (no --line-buffer) at -j up to
      * {@link #MAX_WORKERS} run on that many platform threads, each starting a job, reading its
      * output and waiting for it on its own thread ({@link Popen#communicate()}: no hand-over to the
@@ -113,10 +121,15 @@ abstract sealed class Runner implements AutoCloseable {
         private final LinkedBlockingQueue<Job> ready;
         private final List<Thread> workers = new ArrayList<>();
         private final int maxWorkers;
-        /** Set by {@link #killAll}: the workers start nothing more. */
+        /** Set by {@link #killAll} (under {@code running}'s lock): the workers start nothing more. */
         private volatile boolean stopping;
-        /** Called on a worker, after a job's attempt succeeded, before its end is posted. */
+        /** The grace {@link #killAll} gives; a job it could not see yet gets the same. */
+        private volatile Duration stopGrace = Duration.ZERO;
+        /** Called on a worker once a job's attempt succeeded, after its end is posted. */
         private volatile Consumer<Job> afterSuccess = job -> {};
+        /** Called on a worker once a job's attempt failed, before its end is posted. */
+        private volatile Consumer<Job> beforeFailure = job -> {};
+        private boolean closed;
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
             this(events, lineBuffer, 0);
@@ -135,11 +148,14 @@ abstract sealed class Runner implements AutoCloseable {
         }
 
         /**
-         * What a worker does once a job's attempt succeeded, before the end is posted: the
-         * scheduler lets the job's slot go and starts what fits (on the worker's thread).
+         * What a worker does around a job's end: once the attempt succeeded, after its end is
+         * posted, {@code success} (the scheduler lets the job's slot go and starts what fits, on the
+         * worker's thread); once it failed, before its end is posted, {@code failure} (the scheduler
+         * starts nothing on a worker until it has settled that end: --halt and --retries decide first).
          */
-        void afterSuccess(Consumer<Job> then) {
-            afterSuccess = then;
+        void onEnd(Consumer<Job> success, Consumer<Job> failure) {
+            afterSuccess = success;
+            beforeFailure = failure;
         }
 
         @Override
@@ -147,7 +163,7 @@ abstract sealed class Runner implements AutoCloseable {
             if (ready != null) {
                 ready.add(job);
                 synchronized (workers) {
-                    if (workers.size() < maxWorkers) {
+                    if (!closed && workers.size() < maxWorkers) {
                         workers.add(Thread.ofPlatform().daemon().name("sp-job-" + (workers.size() + 1)).start(this::work));
                     }
                 }
@@ -275,17 +291,21 @@ abstract sealed class Runner implements AutoCloseable {
                     end = new Done(job, null, e, System.nanoTime());
                 }
                 if (end != null) {
-                    if (end.failure() == null && end.result().returnCode() == 0) {
-                        try {
-                            afterSuccess.accept(job);
-                        } catch (RuntimeException | Error e) {
-                            // the scheduler's own failure: raised on its thread, which then stops every job
-                            events.add(new Task(() -> {
-                                throw e;
-                            }));
+                    boolean succeeded = end.failure() == null && end.result().returnCode() == 0;
+                    try {
+                        if (!succeeded) {
+                            beforeFailure.accept(job);
                         }
+                        events.add(end); // first: printed in the order the ends came
+                        if (succeeded) {
+                            afterSuccess.accept(job);
+                        }
+                    } catch (RuntimeException | Error e) {
+                        // the scheduler's own failure: raised on its thread, which then stops every job
+                        events.add(new Task(() -> {
+                            throw e;
+                        }));
                     }
-                    events.add(end);
                 }
             }
         }
@@ -302,12 +322,14 @@ abstract sealed class Runner implements AutoCloseable {
                 return null;
             }
             GroupReaper reaper = new GroupReaper(p, groups);
+            boolean missed;
             synchronized (running) {
                 running.put(job, reaper);
+                missed = stopping; // killAll took its list between the check before the start and now
             }
-            if (stopping) { // killAll came between the check before the start and the put: not in its list
+            if (missed) {
                 job.killed = true;
-                reaper.stop(Signal.SIGKILL, Duration.ZERO);
+                reaper.stop(Signal.SIGTERM, stopGrace); // as killAll stops the others
             }
             CompletedProcess r = null;
             Throwable failure = null;
@@ -377,15 +399,7 @@ abstract sealed class Runner implements AutoCloseable {
 
         @Override
         public void close() {
-            if (ready == null) {
-                return;
-            }
-            List<Thread> all;
-            synchronized (workers) {
-                all = List.copyOf(workers);
-            }
-            all.forEach(w -> ready.add(STOP));
-            for (Thread w : all) {
+            for (Thread w : stopWorkers()) {
                 try {
                     w.join();
                 } catch (InterruptedException e) {
@@ -395,11 +409,28 @@ abstract sealed class Runner implements AutoCloseable {
             }
         }
 
+        /** Tells every worker to stop once its job is done, without waiting for it; the workers told. */
+        @Override
+        List<Thread> stopWorkers() {
+            if (ready == null) {
+                return List.of();
+            }
+            synchronized (workers) {
+                if (closed) {
+                    return List.of();
+                }
+                closed = true;
+                workers.forEach(w -> ready.add(STOP));
+                return List.copyOf(workers);
+            }
+        }
+
         @Override
         void killAll(Duration grace) {
-            stopping = true; // a job still waiting for a worker is not started
             Map<Job, GroupReaper> now;
             synchronized (running) {
+                stopGrace = grace;
+                stopping = true; // a job still waiting for a worker is not started
                 now = new LinkedHashMap<>(running);
             }
             now.keySet().forEach(j -> j.killed = true);

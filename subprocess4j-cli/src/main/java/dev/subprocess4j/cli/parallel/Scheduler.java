@@ -28,8 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One thread (the caller's) does all the printing and the scheduling: the jobs' callbacks
  * only post events to a queue (a local job's end is built on this thread too, from a
  * {@link Runner.Task} the library's reactor posts). The one exception: a local worker whose job
- * succeeded starts the next job itself ({@link #startAfter}), under the same lock, before it
- * posts the end. Jobs are started only when a slot is free, so a job's start is its submission,
+ * succeeded posts its end and then starts the next job itself ({@link #startAfter}), under the
+ * same lock, unless a failed end waits to be settled ({@link #failing}: --halt and --retries
+ * decide first). Jobs are started only when a slot is free, so a job's start is its submission,
  * and halting simply stops starting.
  *
  * <p>Memory is flat: a job done for good is let go once printed, except the few the summary names
@@ -71,6 +72,8 @@ final class Scheduler {
     private final ReentrantLock lock = new ReentrantLock();
     /** Jobs whose slot {@link #startAfter} let go, whose {@code Done} is not settled yet. */
     private int released;
+    /** Failed attempts posted by workers, not settled yet: {@link #startAfter} waits for them. */
+    private int failing;
     // What the summary lists, kept as jobs finish (a finished job is let go unless listed here):
     /** The slowest finished jobs, slowest first (ties: in input order), at most {@link Summary#SLOWEST}. */
     final List<Job> slowest = new ArrayList<>(Summary.SLOWEST + 1);
@@ -99,7 +102,7 @@ final class Scheduler {
         Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         if (runner instanceof Runner.Local local && local.workers()) {
-            local.afterSuccess(job -> startAfter(job, runner, output));
+            local.onEnd(job -> startAfter(job, runner, output), this::failing);
         }
         try {
             lock.lock();
@@ -158,6 +161,7 @@ final class Scheduler {
             }
             throw e;
         } finally {
+            runner.stopWorkers(); // (after close(), nothing; when sp fails, the workers end with their jobs)
             ended.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -230,17 +234,18 @@ final class Scheduler {
     }
 
     /**
-     * On a worker of {@link Runner.Local}, once {@code job}'s attempt succeeded and before its
-     * {@link Runner.Done} is posted: lets its slot go and starts what fits now, on that thread, so
-     * that the next job does not wait for this thread to wake up. Not when the success could end
-     * the run (--halt on success or done) or sp is halting or the job timed out: then the
-     * {@code Done} decides, as for every other end.
+     * On a worker of {@link Runner.Local}, once {@code job}'s attempt succeeded and its
+     * {@link Runner.Done} was posted: lets its slot go and starts what fits now, on that thread, so
+     * that the next job does not wait for this thread to wake up. Nothing when this thread settled
+     * the end already, when the success could end the run (--halt on success or done), when sp is
+     * halting, the job timed out, or a failed end waits to be settled: then the {@code Done}
+     * decides, as for every other end.
      */
     private void startAfter(Job job, Runner runner, Output output) {
         lock.lock();
         try {
-            if (halted || job.killed || job.killedForTimeout || halt.when() != Halt.When.NEVER && halt.why() != Halt.Why.FAIL
-                    || !running.remove(job)) {
+            if (halted || failing > 0 || job.killed || job.killedForTimeout
+                    || halt.when() != Halt.When.NEVER && halt.why() != Halt.Why.FAIL || !running.remove(job)) {
                 return;
             }
             slots.clear(job.slot);
@@ -252,8 +257,23 @@ final class Scheduler {
         }
     }
 
+    /** On a worker, before a failed attempt's end is posted: nothing starts on a worker until it is settled. */
+    private void failing(Job job) {
+        lock.lock();
+        try {
+            job.failing = true;
+            failing++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void settle(Runner.Done d, Runner runner, Output output, JobLog log) {
         Job job = d.job();
+        if (job.failing) {
+            job.failing = false;
+            failing--;
+        }
         if (job.released) { // its slot went to the next job already (startAfter)
             job.released = false;
             released--;

@@ -38,33 +38,53 @@ class RunnerTest {
     }
 
     /**
-     * With workers, a job's attempt runs on a worker thread, and once it succeeded the scheduler's
-     * next start runs on that same thread before the end is posted: no other thread between a
-     * job's end and the next job's start.
+     * With workers, a job's attempt runs on a worker thread, which then hands the end to the
+     * scheduler around the post: after it on a success (the scheduler starts the next job on that
+     * same thread: no other thread between a job's end and the next job's start), before it on a
+     * failure (so that nothing starts on a worker before --halt and --retries have decided).
      */
     @Test
-    void aWorkerRunsTheJobAndStartsTheNextBeforeItPostsTheEnd() throws Exception {
+    void aWorkerRunsTheJobAndHandsItsEndToTheSchedulerAroundThePost() throws Exception {
         BlockingQueue<Runner.Event> events = new LinkedBlockingQueue<>();
         try (Runner.Local runner = new Runner.Local(events, false, 2)) {
             assertThat(runner.workers()).isTrue();
-            Job job = new Job(0, 1, "echo", List.of());
-            job.argv = List.of("sh", "-c", "echo out; echo err >&2");
             List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-            runner.afterSuccess(j -> seen.add(Thread.currentThread().getName() + " " + (j == job) + " " + events.isEmpty()));
-            runner.start(job, null);
-            Runner.Event end = events.poll(30, TimeUnit.SECONDS);
-            assertThat(end).isInstanceOfSatisfying(Runner.Done.class, d -> {
+            java.util.concurrent.Semaphore hooked = new java.util.concurrent.Semaphore(0);
+            runner.onEnd(j -> {
+                seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " success " + j.index
+                        + " posted " + !events.isEmpty());
+                hooked.release();
+            }, j -> {
+                seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " failure " + j.index
+                        + " posted " + !events.isEmpty());
+                hooked.release();
+            });
+            Job ok = new Job(0, 1, "echo", List.of());
+            ok.argv = List.of("sh", "-c", "echo out; echo err >&2");
+            runner.start(ok, null);
+            assertThat(hooked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(events.poll(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(Runner.Done.class, d -> {
                 assertThat(d.failure()).isNull();
                 assertThat(d.result().returnCode()).isZero();
             });
-            assertThat(new String(job.stdout, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("out\n");
-            assertThat(new String(job.stderr, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("err\n");
-            assertThat(seen).containsExactly("sp-job-1 true true");
+            assertThat(new String(ok.stdout, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("out\n");
+            assertThat(new String(ok.stderr, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("err\n");
+            Job bad = new Job(1, 2, "exit 3", List.of());
+            bad.argv = List.of("sh", "-c", "exit 3");
+            runner.start(bad, null);
+            assertThat(hooked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(events.poll(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(Runner.Done.class,
+                    d -> assertThat(d.result().returnCode()).isEqualTo(3));
+            assertThat(seen).containsExactly("sp-job-N success 0 posted true", "sp-job-N failure 1 posted false");
         }
-        assertThat(new Runner.Local(events, false, 65).workers())
+        assertThat(new Runner.Local(events(), false, 65).workers())
                 .as("beyond the cap, the library's reactor reads every job (SpParallelTest runs -j 65 so)").isFalse();
-        assertThat(new Runner.Local(events, false, 64).workers()).isTrue();
-        assertThat(new Runner.Local(events, true, 2).workers()).as("--line-buffer: the reactor").isFalse();
+        assertThat(new Runner.Local(events(), false, 64).workers()).isTrue();
+        assertThat(new Runner.Local(events(), true, 2).workers()).as("--line-buffer: the reactor").isFalse();
+    }
+
+    private static BlockingQueue<Runner.Event> events() {
+        return new LinkedBlockingQueue<>();
     }
 
     /** After killAll (--halt now, a signal to sp), a job still waiting for a worker is not started. */

@@ -108,6 +108,24 @@ class SpParallelTest {
         assertThat(out.indexOf("b2\n")).as("b's lines as they come, before a is done").isLessThan(out.indexOf("a2\n"));
     }
 
+    /**
+     * {@code {%}}, the job's slot, is never the same for two jobs running at once: each job holds
+     * its slot's directory while it runs (mkdir fails when another running job has it).
+     */
+    @Test
+    @Timeout(60)
+    void aSlotIsNeverTheSameForTwoRunningJobs() {
+        String slot = dir.resolve("slot-").toString() + "{%}";
+        List<String> args = new java.util.ArrayList<>(List.of("parallel", "--progress", "never", "-j", "3", "sh", "-c",
+                "'mkdir " + slot + " && sleep 0.02 && rmdir " + slot + " && echo {%}'", ":::")); // (one shell word, as GNU parallel)
+        for (int i = 0; i < 40; i++) {
+            args.add(Integer.toString(i));
+        }
+        Sp r = sp(args.toArray(String[]::new));
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList()).hasSize(40).allMatch(s -> s.equals("1") || s.equals("2") || s.equals("3"));
+    }
+
     /** Above the workers' cap (-j 65 and more) every job is read by the library's reactor: the same output. */
     @Test
     @Timeout(60)

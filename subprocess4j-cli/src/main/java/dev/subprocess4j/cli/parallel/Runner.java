@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 
 /**
  * Starts jobs and posts what happens to them on the scheduler's queue; kills them on demand.
@@ -105,7 +104,7 @@ abstract sealed class Runner implements AutoCloseable {
      * {@link #MAX_WORKERS} run on that many platform threads, each starting a job, reading its
      * output and waiting for it on its own thread ({@link Popen#communicate()}: no hand-over to the
      * library's reactor), then starting the next pending job itself when the scheduler allows it
-     * ({@link #afterSuccess}): a job's end to the next job's start passes no other thread. At a
+     * ({@link #onEnd}): a job's end to the next job's start passes no other thread. At a
      * greater -j, and with --line-buffer, the library's reactor reads every job and its end is
      * handed to the scheduler's thread.
      */
@@ -125,10 +124,8 @@ abstract sealed class Runner implements AutoCloseable {
         private volatile boolean stopping;
         /** The grace {@link #killAll} gives; a job it could not see yet gets the same. */
         private volatile Duration stopGrace = Duration.ZERO;
-        /** Called on a worker once a job's attempt succeeded, after its end is posted. */
-        private volatile Consumer<Job> afterSuccess = job -> {};
-        /** Called on a worker once a job's attempt failed, before its end is posted. */
-        private volatile Consumer<Job> beforeFailure = job -> {};
+        /** The scheduler's side of a worker's end ({@link #onEnd}). */
+        private volatile Ends ends = new Ends() {};
         private boolean closed;
 
         Local(BlockingQueue<Event> events, boolean lineBuffer) {
@@ -147,15 +144,24 @@ abstract sealed class Runner implements AutoCloseable {
             return ready != null;
         }
 
-        /**
-         * What a worker does around a job's end: once the attempt succeeded, after its end is
-         * posted, {@code success} (the scheduler lets the job's slot go and starts what fits, on the
-         * worker's thread); once it failed, before its end is posted, {@code failure} (the scheduler
-         * starts nothing on a worker until it has settled that end: --halt and --retries decide first).
-         */
-        void onEnd(Consumer<Job> success, Consumer<Job> failure) {
-            afterSuccess = success;
-            beforeFailure = failure;
+        /** What the scheduler does when a worker's job ends, on the worker's thread. */
+        interface Ends {
+            /**
+             * Before the end of {@code job}'s attempt is posted ({@code exitedZero}: it started and
+             * exited 0): whether the worker may start the next job once the end is posted (a failed
+             * end is held against any start until the scheduler's thread has settled it).
+             */
+            default boolean ending(Job job, boolean exitedZero) {
+                return false;
+            }
+
+            /** After the end of attempt {@code attempt} of {@code job} was posted, when {@link #ending} allowed it. */
+            default void ended(Job job, int attempt) {}
+        }
+
+        /** Sets what the scheduler does when a worker's job ends. */
+        void onEnd(Ends then) {
+            ends = then;
         }
 
         @Override
@@ -284,42 +290,41 @@ abstract sealed class Runner implements AutoCloseable {
                             System.nanoTime()));
                     continue;
                 }
+                int attempt = job.attempts;
                 Done end;
                 try {
                     end = runCaptured(job);
                 } catch (RuntimeException | Error e) { // (e.g. out of memory): the job's end all the same
                     end = new Done(job, null, e, System.nanoTime());
                 }
-                if (end != null) {
-                    boolean succeeded = end.failure() == null && end.result().returnCode() == 0;
-                    try {
-                        if (!succeeded) {
-                            beforeFailure.accept(job);
-                        }
-                        events.add(end); // first: printed in the order the ends came
-                        if (succeeded) {
-                            afterSuccess.accept(job);
-                        }
-                    } catch (RuntimeException | Error e) {
-                        // the scheduler's own failure: raised on its thread, which then stops every job
-                        events.add(new Task(() -> {
-                            throw e;
-                        }));
+                try {
+                    boolean startNext = ends.ending(job, end.failure() == null && end.result().returnCode() == 0);
+                    events.add(end); // first: printed in the order the ends came
+                    if (startNext) {
+                        ends.ended(job, attempt);
                     }
+                } catch (RuntimeException | Error e) {
+                    // the scheduler's own failure: raised on its thread, which then stops every job
+                    events.add(end);
+                    events.add(new Task(() -> {
+                        throw e;
+                    }));
                 }
             }
         }
 
         /**
          * A captured job's attempt on the calling worker: started, its output read and its exit
-         * waited for here; its end, or null when it did not start (its end posted already).
+         * waited for here; its end (a failure to start included).
          */
         private Done runCaptured(Job job) {
             job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
             job.stderr = Job.NO_OUTPUT;
-            Popen p = started(job, () -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
-            if (p == null) {
-                return null;
+            Popen p;
+            try {
+                p = startInGroup(() -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
+            } catch (RuntimeException e) {
+                return new Done(job, null, e, System.nanoTime());
             }
             GroupReaper reaper = new GroupReaper(p, groups);
             boolean missed;
@@ -329,7 +334,9 @@ abstract sealed class Runner implements AutoCloseable {
             }
             if (missed) {
                 job.killed = true;
-                reaper.stop(Signal.SIGTERM, stopGrace); // as killAll stops the others
+                Duration grace = stopGrace;
+                // as killAll stops the others, apart: this thread reads the job's output meanwhile
+                Thread.ofVirtual().name("sp-stop-" + job).start(() -> reaper.stop(Signal.SIGTERM, grace));
             }
             CompletedProcess r = null;
             Throwable failure = null;
@@ -370,13 +377,18 @@ abstract sealed class Runner implements AutoCloseable {
          */
         private Popen started(Job job, java.util.function.Supplier<Command> command) {
             try {
-                // (a NUL byte in an argument is refused here: the job did not start)
-                Command c = command.get();
-                return (groups ? c.processGroup(0) : c).start();
+                return startInGroup(command);
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
                 return null;
             }
+        }
+
+        /** {@link #started} that throws what the start threw. */
+        private Popen startInGroup(java.util.function.Supplier<Command> command) {
+            // (a NUL byte in an argument is refused here: the job did not start)
+            Command c = command.get();
+            return (groups ? c.processGroup(0) : c).start();
         }
 
         private static byte[] bytes(byte[] b) {

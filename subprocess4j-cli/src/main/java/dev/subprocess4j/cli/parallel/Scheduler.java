@@ -102,7 +102,17 @@ final class Scheduler {
         Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         if (runner instanceof Runner.Local local && local.workers()) {
-            local.onEnd(job -> startAfter(job, runner, output), this::failing);
+            local.onEnd(new Runner.Local.Ends() {
+                @Override
+                public boolean ending(Job job, boolean exitedZero) {
+                    return Scheduler.this.ending(job, exitedZero);
+                }
+
+                @Override
+                public void ended(Job job, int attempt) {
+                    startAfter(job, attempt, runner, output);
+                }
+            });
         }
         try {
             lock.lock();
@@ -153,8 +163,14 @@ final class Scheduler {
             output.flushAll();
             return exitStatus();
         } catch (RuntimeException | Error e) {
-            // sp fails (a bug, or out of memory): no job is left running behind it
+            // sp fails (a bug, or out of memory): no job is left running behind it, none starts
             try {
+                lock.lock();
+                try {
+                    halted = true; // (a worker's startAfter starts nothing more)
+                } finally {
+                    lock.unlock();
+                }
                 runner.killAll(Duration.ZERO);
             } catch (RuntimeException | Error suppressed) {
                 e.addSuppressed(suppressed);
@@ -241,10 +257,11 @@ final class Scheduler {
      * halting, the job timed out, or a failed end waits to be settled: then the {@code Done}
      * decides, as for every other end.
      */
-    private void startAfter(Job job, Runner runner, Output output) {
+    private void startAfter(Job job, int attempt, Runner runner, Output output) {
         lock.lock();
         try {
-            if (halted || failing > 0 || job.killed || job.killedForTimeout
+            // (settled already and started again, for a --retries after a --timeout: not this attempt)
+            if (job.attempts != attempt || job.finished || halted || failing > 0 || job.killed || job.killedForTimeout
                     || halt.when() != Halt.When.NEVER && halt.why() != Halt.Why.FAIL || !running.remove(job)) {
                 return;
             }
@@ -257,12 +274,21 @@ final class Scheduler {
         }
     }
 
-    /** On a worker, before a failed attempt's end is posted: nothing starts on a worker until it is settled. */
-    private void failing(Job job) {
+    /**
+     * On a worker, before an attempt's end is posted: whether the worker may then start the next
+     * job ({@link #startAfter}). An end that will count as failed (a start that failed, an exit
+     * other than 0, a --timeout kill, sp's own kill) is held against any start on a worker until
+     * this thread has settled it: --halt and --retries decide first.
+     */
+    private boolean ending(Job job, boolean exitedZero) {
         lock.lock();
         try {
+            if (exitedZero && !job.killedForTimeout && !job.killed) {
+                return true;
+            }
             job.failing = true;
             failing++;
+            return false;
         } finally {
             lock.unlock();
         }

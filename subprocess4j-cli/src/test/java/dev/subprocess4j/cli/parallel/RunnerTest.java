@@ -38,10 +38,11 @@ class RunnerTest {
     }
 
     /**
-     * With workers, a job's attempt runs on a worker thread, which then hands the end to the
-     * scheduler around the post: after it on a success (the scheduler starts the next job on that
-     * same thread: no other thread between a job's end and the next job's start), before it on a
-     * failure (so that nothing starts on a worker before --halt and --retries have decided).
+     * With workers, a job's attempt runs on a worker thread, which hands its end to the scheduler
+     * around the post: before it every end (a failed one, a failure to start included, is held
+     * against any start until settled: --halt and --retries decide first), after it a success
+     * (the scheduler starts the next job on that same thread: no other thread between a job's end
+     * and the next job's start).
      */
     @Test
     void aWorkerRunsTheJobAndHandsItsEndToTheSchedulerAroundThePost() throws Exception {
@@ -50,14 +51,23 @@ class RunnerTest {
             assertThat(runner.workers()).isTrue();
             List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
             java.util.concurrent.Semaphore hooked = new java.util.concurrent.Semaphore(0);
-            runner.onEnd(j -> {
-                seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " success " + j.index
-                        + " posted " + !events.isEmpty());
-                hooked.release();
-            }, j -> {
-                seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " failure " + j.index
-                        + " posted " + !events.isEmpty());
-                hooked.release();
+            runner.onEnd(new Runner.Local.Ends() {
+                @Override
+                public boolean ending(Job j, boolean exitedZero) {
+                    seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " ending " + j.index + " "
+                            + exitedZero + " posted " + !events.isEmpty());
+                    if (!exitedZero) {
+                        hooked.release();
+                    }
+                    return exitedZero;
+                }
+
+                @Override
+                public void ended(Job j, int attempt) {
+                    seen.add(Thread.currentThread().getName().replaceAll("\\d+$", "N") + " ended " + j.index
+                            + " attempt " + attempt + " posted " + !events.isEmpty());
+                    hooked.release();
+                }
             });
             Job ok = new Job(0, 1, "echo", List.of());
             ok.argv = List.of("sh", "-c", "echo out; echo err >&2");
@@ -75,7 +85,14 @@ class RunnerTest {
             assertThat(hooked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
             assertThat(events.poll(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(Runner.Done.class,
                     d -> assertThat(d.result().returnCode()).isEqualTo(3));
-            assertThat(seen).containsExactly("sp-job-N success 0 posted true", "sp-job-N failure 1 posted false");
+            Job missing = new Job(2, 3, "no-such-program", List.of());
+            missing.argv = List.of("no-such-program-subprocess4j");
+            runner.start(missing, null);
+            assertThat(hooked.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(events.poll(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(Runner.Done.class,
+                    d -> assertThat(d.failure()).isInstanceOf(dev.subprocess4j.SpawnException.class));
+            assertThat(seen).containsExactly("sp-job-N ending 0 true posted false", "sp-job-N ended 0 attempt 0 posted true",
+                    "sp-job-N ending 1 false posted false", "sp-job-N ending 2 false posted false");
         }
         assertThat(new Runner.Local(events(), false, 65).workers())
                 .as("beyond the cap, the library's reactor reads every job (SpParallelTest runs -j 65 so)").isFalse();

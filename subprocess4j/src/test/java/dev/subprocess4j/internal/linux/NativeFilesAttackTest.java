@@ -63,8 +63,9 @@ class NativeFilesAttackTest {
             String last = String.format("f%05d", n - 1);
             String script = "cd " + planted.getParent() + " && while [ -e S/" + last + " ]; do :; done"
                     + " && mv S S.old && ln -s " + precious + " S && echo swapped";
-            try (Popen attacker = Subprocess.command("sh", "-c", script).user("nobody").stdin(Redirect.DEVNULL)
-                    .stdout(Redirect.DEVNULL).start()) {
+            // killOnParentExit: a test JVM that dies mid-test (a CI run stopped) leaves no spinning attacker
+            try (Popen attacker = Subprocess.command("sh", "-c", script).user("nobody").killOnParentExit()
+                    .stdin(Redirect.DEVNULL).stdout(Redirect.DEVNULL).start()) {
                 try {
                     List<String> out = victim(shared, null, where, 2, top.resolve("unused"));
                     assertThat(out).as("where=" + where).containsExactly("plain ok", "nobody ok 2");

@@ -257,7 +257,7 @@ final class Scheduler {
      * halting, the job timed out, or a failed end waits to be settled: then the {@code Done}
      * decides, as for every other end.
      */
-    private void startAfter(Job job, int attempt, Runner runner, Output output) {
+    void startAfter(Job job, int attempt, Runner runner, Output output) { // (package-private: SchedulerWorkerEndTest)
         lock.lock();
         try {
             // (settled already and started again, for a --retries after a --timeout: not this attempt)

@@ -252,10 +252,10 @@ final class Scheduler {
     /**
      * On a worker of {@link Runner.Local}, once {@code job}'s attempt succeeded and its
      * {@link Runner.Done} was posted: lets its slot go and starts what fits now, on that thread, so
-     * that the next job does not wait for this thread to wake up. Nothing when this thread settled
-     * the end already, when the success could end the run (--halt on success or done), when sp is
-     * halting, the job timed out, or a failed end waits to be settled: then the {@code Done}
-     * decides, as for every other end.
+     * that the next job does not wait for the scheduling thread to wake up. Nothing when the
+     * scheduling thread settled this end already, when the success could end the run (--halt on
+     * success or done), when sp is halting, the job timed out, or a failed end waits to be settled:
+     * then the {@code Done} decides, as for every other end.
      */
     void startAfter(Job job, int attempt, Runner runner, Output output) { // (package-private: SchedulerWorkerEndTest)
         lock.lock();
@@ -278,7 +278,7 @@ final class Scheduler {
      * On a worker, before an attempt's end is posted: whether the worker may then start the next
      * job ({@link #startAfter}). An end that will count as failed (a start that failed, an exit
      * other than 0, a --timeout kill, sp's own kill) is held against any start on a worker until
-     * this thread has settled it: --halt and --retries decide first.
+     * the scheduling thread has settled it: --halt and --retries decide first.
      */
     private boolean ending(Job job, boolean exitedZero) {
         lock.lock();

@@ -208,9 +208,7 @@ abstract sealed class Runner implements AutoCloseable {
          * own thread through a {@link Task}: no thread is started for it, its pipes or its exit.
          */
         private void startCaptured(Job job) {
-            job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
-            job.stderr = Job.NO_OUTPUT;
-            Popen p = started(job, () -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
+            Popen p = started(job, () -> captured(job));
             if (p == null) {
                 return;
             }
@@ -318,11 +316,9 @@ abstract sealed class Runner implements AutoCloseable {
          * waited for here; its end (a failure to start included).
          */
         private Done runCaptured(Job job) {
-            job.stdout = Job.NO_OUTPUT; // (an earlier attempt's)
-            job.stderr = Job.NO_OUTPUT;
             Popen p;
             try {
-                p = startInGroup(() -> Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput());
+                p = startInGroup(() -> captured(job));
             } catch (RuntimeException e) {
                 return new Done(job, null, e, System.nanoTime());
             }
@@ -389,6 +385,13 @@ abstract sealed class Runner implements AutoCloseable {
             // (a NUL byte in an argument is refused here: the job did not start)
             Command c = command.get();
             return (groups ? c.processGroup(0) : c).start();
+        }
+
+        /** The command of a job whose output the library captures whole; an earlier attempt's output let go. */
+        private static Command captured(Job job) {
+            job.stdout = Job.NO_OUTPUT;
+            job.stderr = Job.NO_OUTPUT;
+            return Bytes.command(job.argv).stdin(Redirect.DEVNULL).captureOutput();
         }
 
         private static byte[] bytes(byte[] b) {

@@ -126,7 +126,7 @@ public final class Main implements Callable<Integer> {
         // The library's log records (System.Logger, on java.util.logging) only with --verbose, one
         // line each: SpLogging configures java.util.logging when the library first logs.
         System.setProperty("java.util.logging.config.class", SpLogging.class.getName());
-        if (args.length > 0 && args[0].equals("run")) {
+        if (args.length > 0 && (args[0].equals("run") || args[0].equals("parallel"))) {
             warmUpBackend();
         }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, UTF_8);
@@ -277,7 +277,7 @@ public final class Main implements Callable<Integer> {
     private static CommandLine subcommand(String name, PrintStream out, PrintStream err, RawArgs raw) {
         return new CommandLine(switch (name) {
             case "run" -> RunCommand.spec(new RunCommand(out, err, raw));
-            case "parallel" -> new ParallelCommand(out, err, System.in, raw);
+            case "parallel" -> ParallelCommand.spec(new ParallelCommand(out, err, System.in, raw));
             case "bench" -> new BenchCommand(out, err);
             case "completion" -> new CompletionCommand(out);
             default -> throw new IllegalArgumentException("no subcommand " + name);

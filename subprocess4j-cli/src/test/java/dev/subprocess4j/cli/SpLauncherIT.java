@@ -187,17 +187,21 @@ class SpLauncherIT {
 
     @Test
     @Timeout(120)
-    void runTakesPicocliFromTheAotCacheAndMakesNoAnnotationProxies() throws IOException {
+    void runAndParallelTakePicocliFromTheAotCacheAndMakeNoAnnotationProxies() throws IOException {
         sp(null, Map.of(), "run", "--", "true"); // the first run after a build writes the cache
-        Path log = dir.resolve("classes.log");
-        Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), "run", "--", "true");
-        assertThat(r.status()).isZero();
-        List<String> picocli = Files.readAllLines(log).stream().filter(l -> l.contains(" picocli.")).toList();
-        // picocli rebuilt from its sources for this Java release (its published jar targets Java 5,
-        // which the cache leaves out), so that the cache ./sp writes holds it.
-        assertThat(picocli).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith("source: shared objects file"));
-        // sp run's options are declared without annotations: no proxy class is generated for them.
-        assertThat(Files.readString(log)).doesNotContain("__dynamic_proxy__");
+        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("parallel", "-j", "2", "true", ":::", "1"))) {
+            Path log = dir.resolve("classes-" + args.get(0) + ".log");
+            Result r = sp(null, Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log), args.toArray(String[]::new));
+            assertThat(r.status()).as("%s", args).isZero();
+            List<String> picocli = Files.readAllLines(log).stream().filter(l -> l.contains(" picocli.")).toList();
+            // picocli rebuilt from its sources for this Java release (its published jar targets Java 5,
+            // which the cache leaves out), so that the cache ./sp writes holds it.
+            assertThat(picocli).as("%s", args).isNotEmpty()
+                    .allSatisfy(l -> assertThat(l).endsWith("source: shared objects file"));
+            // The options of sp run and sp parallel are declared without annotations: no proxy class
+            // is generated for them.
+            assertThat(Files.readString(log)).as("%s", args).doesNotContain("__dynamic_proxy__");
+        }
     }
 
     @Test

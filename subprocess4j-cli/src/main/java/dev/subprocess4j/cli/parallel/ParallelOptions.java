@@ -7,14 +7,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * sp parallel's options and arguments (a picocli mixin of {@code ParallelCommand}). {@link #args},
- * {@link #colsep} and {@link #tagString} are made byte strings (see {@code Bytes}: the bytes sp was
- * given) by {@link Parallel} before use.
+ * sp parallel's options and arguments: declared on {@code ParallelCommand}'s picocli model by
+ * {@link #declare}, read back after parsing by {@link #of}. {@link #args}, {@link #colsep} and
+ * {@link #tagString} are made byte strings (see {@code Bytes}: the bytes sp was given) by
+ * {@link Parallel} before use.
+ *
+ * <p>Declared with picocli's programmatic API, not with annotations, as {@code sp run}'s are:
+ * reading annotations makes the JVM generate a proxy class per annotation type at run time, which
+ * no start-up cache holds (~70 ms of every {@code sp parallel}'s start; subprocess4j-cli/README.md,
+ * "Start-up").
  */
 public final class ParallelOptions {
     enum Progress { AUTO, ALWAYS, NEVER }
@@ -46,164 +53,230 @@ public final class ParallelOptions {
 
     // ---- what runs -------------------------------------------------------------------------------
 
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
-            description = "Run at most N jobs at once (1 or more). Default: the number of CPUs.")
+    /** -j: at most this many jobs at once; null: the number of CPUs. */
     Integer jobs;
-
-    @Option(names = "--shell", description = "Run each line (or the filled-in COMMAND) with /bin/sh -c.")
     boolean shell;
-
-    @Option(names = {"-a", "--arg-file"}, paramLabel = "FILE",
-            description = "Read the input records from FILE ('-': stdin) instead of stdin, as xargs -a and GNU parallel -a"
-                    + " (the same as ':::: FILE'); repeatable, each FILE an input source before those of ::: and ::::.")
     List<Path> argFiles = new ArrayList<>();
-
-    @Option(names = {"-0", "--null"}, description = "Input records end with NUL, not newline (find -print0, xargs -0).")
+    /** -0 */
     boolean nul;
-
-    @Option(names = {"-n", "--max-args"}, paramLabel = "N",
-            description = "Give each job N input records (xargs -n); {} is all of them, {1}..{N} each one.")
+    /** -n */
     Integer maxArgs;
-
-    @Option(names = "-X", description = "Spread the records over the job slots, several per job; a word holding {}"
-            + " is repeated for each record (GNU parallel -X).")
+    /** -X */
     boolean contextReplace;
-
-    @Option(names = "--colsep", paramLabel = "REGEX",
-            description = "Split each input record into columns at REGEX (a Java regex): {1}, {2}, ... are the columns.")
     String colsep;
 
     // ---- when -----------------------------------------------------------------------------------
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = {"Kill a job (SIGKILL; on the native backend its whole process group, the job runs in a"
-                    + " process group of its own) that runs longer than this; it counts as failed.",
-                "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: none."})
     Duration timeout;
-
-    @Option(names = "--retries", paramLabel = "K",
-            description = {"Run a failed job again, up to K more times; its last attempt counts. Default: 0.",
-                "A retry starts as soon as a slot is free, with no delay (as GNU parallel --retries): for a"
-                        + " service that needs time to recover, put the wait in the job (sh -c 'sleep 1; ...' or --shell)."})
     int retries;
-
-    @Option(names = "--halt-on-error",
-            description = "After the first failed job, start no new job; running ones finish, the rest are not run"
-                    + " (--halt soon,fail=1).")
     boolean haltOnError;
-
-    @Option(names = "--halt", paramLabel = "WHEN", converter = HaltConverter.class,
-            description = {"When to stop (GNU parallel's --halt): never (default), or now|soon,fail=N|fail=N%%|"
-                    + "success=N|success=N%%|done=N|done=N%%; also 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2, 1-99%% (soon,fail=N%%).",
-                "soon starts no new job; now also kills the running ones (their process groups: SIGTERM, then SIGKILL"
-                        + " after --kill-grace), which count as killed, not failed."})
     Halt halt;
-
-    @Option(names = "--kill-grace", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "With --halt now and when sp is stopped by SIGINT, SIGTERM or SIGHUP: how long the running"
-                    + " jobs get between SIGTERM and SIGKILL. Default: 2s.")
     Duration killGrace = Duration.ofSeconds(2);
-
-    @Option(names = "--delay", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Start a job at least DURATION after the previous one started.")
     Duration delay;
-
-    @Option(names = "--dry-run", description = "Print each job's command line on stdout instead of running it.")
     boolean dryRun;
 
     // ---- output ---------------------------------------------------------------------------------
 
-    @Option(names = {"-k", "--keep-order"},
-            description = "Print the jobs' output in the order of the lines, not in the order they finish.")
     boolean keepOrder;
-
-    @Option(names = "--line-buffer",
-            description = "Print each output line as soon as the job writes it (whole lines never mix), not the"
-                    + " whole output at the job's end; with --keep-order, the lines of a job wait until every job before it"
-                    + " is done.")
     boolean lineBuffer;
-
-    @Option(names = "--json",
-            description = {"Print one JSON line per job on stdout instead of its output: line, command, args,"
-                    + " returncode (-N for signal N, null when it did not run to its end), signal, elapsed (seconds),"
-                    + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error,"
-                    + " tag (with --tag or --tagstring the text it prefixes to output lines, else null),"
-                    + " host (where the last attempt ran: local, ssh user@host:port or slurm; null when it did not start)."})
     boolean json;
-
-    @Option(names = "--tag",
-            description = "Prefix each output line with the job's arguments (joined by spaces; without COMMAND its"
-                    + " command line) and a TAB, as GNU parallel --tag.")
     boolean tag;
-
-    @Option(names = "--tagstring", paramLabel = "STR",
-            description = "Prefix each output line with STR, replacement strings filled in (unquoted), and a TAB (implies --tag).")
     String tagString;
-
-    @Option(names = "--joblog", paramLabel = "FILE",
-            description = "Write a line per finished job to FILE in GNU parallel's format: Seq, Host, Starttime,"
-                    + " JobRuntime, Send, Receive, Exitval, Signal, Command (TAB-separated, with a header).")
     Path joblog;
-
-    @Option(names = "--resume", description = "With --joblog: skip the jobs the joblog lists; append to it.")
     boolean resume;
-
-    @Option(names = "--resume-failed",
-            description = "With --joblog: skip the jobs the joblog lists as succeeded, run the failed ones again.")
     boolean resumeFailed;
-
-    @Option(names = "--results", paramLabel = "DIR",
-            description = "Save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ instead of printing them (as GNU parallel"
-                    + " --results; '/' in an argument becomes '\\_').")
     Path results;
-
-    @Option(names = "--progress", paramLabel = "WHEN", converter = ProgressConverter.class,
-            description = {"auto (default): a live bar on stderr when it is a terminal, else a progress line"
-                    + " every 2 s; always: the live bar even when stderr is not a terminal; never: no progress.",
-                "On a terminal the bar is as wide as the terminal and drawn with its own terminfo sequences"
-                        + " (none under TERM=dumb); elsewhere it is $COLUMNS (or 80) wide, in ANSI."})
     Progress progress = Progress.AUTO;
-
-    /** For tests: the period of the plain progress lines. */
-    @Option(names = "--progress-interval", hidden = true, converter = DurationConverter.class)
+    /** For tests (a hidden option): the period of the plain progress lines. */
     Duration progressInterval = Duration.ofSeconds(2);
 
     // ---- where ----------------------------------------------------------------------------------
 
-    @Option(names = {"-S", "--sshlogin"}, paramLabel = "LOGINS", split = ",",
-            description = {"Run the jobs on these hosts through ssh (GNU parallel's --sshlogin): a comma-separated"
-                    + " list, the option repeatable; each [N/][user@]host[:port], N jobs at once there (default: -j),"
-                    + " or ':' for this machine. A host that cannot be reached is taken out and its jobs run elsewhere.",
-                "ssh runs in batch mode with one shared connection per host; see --ssh-identity and --ssh-option."})
     List<String> sshLogins = new ArrayList<>();
-
-    @Option(names = "--ssh-identity", paramLabel = "KEYFILE",
-            description = "The private key for every --sshlogin host (ssh -i).")
     Path sshIdentity;
-
-    @Option(names = "--ssh-option", paramLabel = "KEY=VALUE",
-            description = "An ssh -o option for every --sshlogin host, e.g. ConnectTimeout=5; repeatable.")
     List<String> sshOptions = new ArrayList<>();
-
-    @Option(names = "--slurm",
-            description = "Run each job as a Slurm job step (srun, one task); -j jobs at once. Combines with --sshlogin.")
     boolean slurm;
-
-    @Option(names = "--partition", paramLabel = "P", description = "The Slurm partition for --slurm.")
     String partition;
-
-    @Option(names = "--slurm-conf", paramLabel = "FILE",
-            description = "The slurm.conf for --slurm (else $SLURM_CONF or Slurm's default).")
     Path slurmConf;
 
-    @Parameters(paramLabel = "ARGS", arity = "0..*",
-            description = {"[COMMAND [ARG...]] [::: VALUES... | :::: FILES... | :::+ VALUES... | ::::+ FILES...]...",
-                "Without COMMAND, each input record is a command line (blank lines and lines starting with '#'"
-                        + " skipped). With COMMAND, one job per input record: COMMAND with {} etc. filled in.",
-                "Input: the values after each ':::', the lines of the files after each '::::' ('-' is stdin), every"
-                        + " combination of several sources (:::+ and ::::+ pair with the previous one instead); with"
-                        + " none of these, the lines of stdin.",
-                "A single ARG (without ::: or ::::) that names a file that is not executable, or a path with a '/',"
-                        + " is the job file (sp parallel jobs.txt, as ':::: jobs.txt'); '-' alone is stdin."})
+    /** COMMAND, its ARGs and the input sources (::: VALUES..., :::: FILES...). */
     List<String> args = new ArrayList<>();
+
+    /** The options and ARGS of sp parallel on {@code s}, in the order its help lists them. */
+    public static void declare(CommandSpec s) {
+        // what runs
+        s.addOption(value(new String[] {"-j", "--jobs"}, "N", Integer.class, null,
+                "Run at most N jobs at once (1 or more). Default: the number of CPUs."));
+        s.addOption(flag(new String[] {"--shell"}, "Run each line (or the filled-in COMMAND) with /bin/sh -c."));
+        s.addOption(repeatable(new String[] {"-a", "--arg-file"}, "FILE", Path.class,
+                "Read the input records from FILE ('-': stdin) instead of stdin, as xargs -a and GNU parallel -a"
+                        + " (the same as ':::: FILE'); repeatable, each FILE an input source before those of ::: and ::::.")
+                .build());
+        s.addOption(flag(new String[] {"-0", "--null"},
+                "Input records end with NUL, not newline (find -print0, xargs -0)."));
+        s.addOption(value(new String[] {"-n", "--max-args"}, "N", Integer.class, null,
+                "Give each job N input records (xargs -n); {} is all of them, {1}..{N} each one."));
+        s.addOption(flag(new String[] {"-X"}, "Spread the records over the job slots, several per job; a word holding {}"
+                + " is repeated for each record (GNU parallel -X)."));
+        s.addOption(value(new String[] {"--colsep"}, "REGEX", String.class, null,
+                "Split each input record into columns at REGEX (a Java regex): {1}, {2}, ... are the columns."));
+        // when
+        s.addOption(value(new String[] {"--timeout"}, "DURATION", Duration.class, new DurationConverter(),
+                "Kill a job (SIGKILL; on the native backend its whole process group, the job runs in a"
+                        + " process group of its own) that runs longer than this; it counts as failed.",
+                "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: none."));
+        s.addOption(value(new String[] {"--retries"}, "K", int.class, null,
+                "Run a failed job again, up to K more times; its last attempt counts. Default: 0.",
+                "A retry starts as soon as a slot is free, with no delay (as GNU parallel --retries): for a"
+                        + " service that needs time to recover, put the wait in the job (sh -c 'sleep 1; ...' or --shell)."));
+        s.addOption(flag(new String[] {"--halt-on-error"},
+                "After the first failed job, start no new job; running ones finish, the rest are not run"
+                        + " (--halt soon,fail=1)."));
+        s.addOption(value(new String[] {"--halt"}, "WHEN", Halt.class, new HaltConverter(),
+                "When to stop (GNU parallel's --halt): never (default), or now|soon,fail=N|fail=N%%|"
+                        + "success=N|success=N%%|done=N|done=N%%; also 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2, 1-99%% (soon,fail=N%%).",
+                "soon starts no new job; now also kills the running ones (their process groups: SIGTERM, then SIGKILL"
+                        + " after --kill-grace), which count as killed, not failed."));
+        s.addOption(value(new String[] {"--kill-grace"}, "DURATION", Duration.class, new DurationConverter(),
+                "With --halt now and when sp is stopped by SIGINT, SIGTERM or SIGHUP: how long the running"
+                        + " jobs get between SIGTERM and SIGKILL. Default: 2s."));
+        s.addOption(value(new String[] {"--delay"}, "DURATION", Duration.class, new DurationConverter(),
+                "Start a job at least DURATION after the previous one started."));
+        s.addOption(flag(new String[] {"--dry-run"}, "Print each job's command line on stdout instead of running it."));
+        // output
+        s.addOption(flag(new String[] {"-k", "--keep-order"},
+                "Print the jobs' output in the order of the lines, not in the order they finish."));
+        s.addOption(flag(new String[] {"--line-buffer"},
+                "Print each output line as soon as the job writes it (whole lines never mix), not the"
+                        + " whole output at the job's end; with --keep-order, the lines of a job wait until every job before it"
+                        + " is done."));
+        s.addOption(flag(new String[] {"--json"},
+                "Print one JSON line per job on stdout instead of its output: line, command, args,"
+                        + " returncode (-N for signal N, null when it did not run to its end), signal, elapsed (seconds),"
+                        + " attempts, timed_out, stdout, stderr, cpu (user+sys seconds, null when unknown), error,"
+                        + " tag (with --tag or --tagstring the text it prefixes to output lines, else null),"
+                        + " host (where the last attempt ran: local, ssh user@host:port or slurm; null when it did not start)."));
+        s.addOption(flag(new String[] {"--tag"},
+                "Prefix each output line with the job's arguments (joined by spaces; without COMMAND its"
+                        + " command line) and a TAB, as GNU parallel --tag."));
+        s.addOption(value(new String[] {"--tagstring"}, "STR", String.class, null,
+                "Prefix each output line with STR, replacement strings filled in (unquoted), and a TAB (implies --tag)."));
+        s.addOption(value(new String[] {"--joblog"}, "FILE", Path.class, null,
+                "Write a line per finished job to FILE in GNU parallel's format: Seq, Host, Starttime,"
+                        + " JobRuntime, Send, Receive, Exitval, Signal, Command (TAB-separated, with a header)."));
+        s.addOption(flag(new String[] {"--resume"}, "With --joblog: skip the jobs the joblog lists; append to it."));
+        s.addOption(flag(new String[] {"--resume-failed"},
+                "With --joblog: skip the jobs the joblog lists as succeeded, run the failed ones again."));
+        s.addOption(value(new String[] {"--results"}, "DIR", Path.class, null,
+                "Save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ instead of printing them (as GNU parallel"
+                        + " --results; '/' in an argument becomes '\\_')."));
+        s.addOption(value(new String[] {"--progress"}, "WHEN", Progress.class, new ProgressConverter(),
+                "auto (default): a live bar on stderr when it is a terminal, else a progress line"
+                        + " every 2 s; always: the live bar even when stderr is not a terminal; never: no progress.",
+                "On a terminal the bar is as wide as the terminal and drawn with its own terminfo sequences"
+                        + " (none under TERM=dumb); elsewhere it is $COLUMNS (or 80) wide, in ANSI."));
+        s.addOption(OptionSpec.builder("--progress-interval").type(Duration.class).converters(new DurationConverter())
+                .hidden(true).build());
+        // where
+        s.addOption(repeatable(new String[] {"-S", "--sshlogin"}, "LOGINS", String.class,
+                "Run the jobs on these hosts through ssh (GNU parallel's --sshlogin): a comma-separated"
+                        + " list, the option repeatable; each [N/][user@]host[:port], N jobs at once there (default: -j),"
+                        + " or ':' for this machine. A host that cannot be reached is taken out and its jobs run elsewhere.",
+                "ssh runs in batch mode with one shared connection per host; see --ssh-identity and --ssh-option.")
+                .splitRegex(",").build());
+        s.addOption(value(new String[] {"--ssh-identity"}, "KEYFILE", Path.class, null,
+                "The private key for every --sshlogin host (ssh -i)."));
+        s.addOption(repeatable(new String[] {"--ssh-option"}, "KEY=VALUE", String.class,
+                "An ssh -o option for every --sshlogin host, e.g. ConnectTimeout=5; repeatable.").build());
+        s.addOption(flag(new String[] {"--slurm"},
+                "Run each job as a Slurm job step (srun, one task); -j jobs at once. Combines with --sshlogin."));
+        s.addOption(value(new String[] {"--partition"}, "P", String.class, null, "The Slurm partition for --slurm."));
+        s.addOption(value(new String[] {"--slurm-conf"}, "FILE", Path.class, null,
+                "The slurm.conf for --slurm (else $SLURM_CONF or Slurm's default)."));
+        s.addPositional(PositionalParamSpec.builder().index("0..*").paramLabel("ARGS").arity("0..*")
+                .type(List.class).auxiliaryTypes(String.class)
+                .description("[COMMAND [ARG...]] [::: VALUES... | :::: FILES... | :::+ VALUES... | ::::+ FILES...]...",
+                        "Without COMMAND, each input record is a command line (blank lines and lines starting with '#'"
+                                + " skipped). With COMMAND, one job per input record: COMMAND with {} etc. filled in.",
+                        "Input: the values after each ':::', the lines of the files after each '::::' ('-' is stdin), every"
+                                + " combination of several sources (:::+ and ::::+ pair with the previous one instead); with"
+                                + " none of these, the lines of stdin.",
+                        "A single ARG (without ::: or ::::) that names a file that is not executable, or a path with a '/',"
+                                + " is the job file (sp parallel jobs.txt, as ':::: jobs.txt'); '-' alone is stdin.")
+                .build());
+    }
+
+    /** The values parsed into {@code s}, a model {@link #declare} made; the defaults above where none was given. */
+    public static ParallelOptions of(CommandSpec s) {
+        ParallelOptions o = new ParallelOptions();
+        o.jobs = s.findOption("--jobs").getValue();
+        o.shell = isSet(s, "--shell");
+        o.argFiles = list(s, "--arg-file", o.argFiles);
+        o.nul = isSet(s, "--null");
+        o.maxArgs = s.findOption("--max-args").getValue();
+        o.contextReplace = isSet(s, "-X");
+        o.colsep = s.findOption("--colsep").getValue();
+        o.timeout = s.findOption("--timeout").getValue();
+        o.retries = valueOr(s, "--retries", o.retries);
+        o.haltOnError = isSet(s, "--halt-on-error");
+        o.halt = s.findOption("--halt").getValue();
+        o.killGrace = valueOr(s, "--kill-grace", o.killGrace);
+        o.delay = s.findOption("--delay").getValue();
+        o.dryRun = isSet(s, "--dry-run");
+        o.keepOrder = isSet(s, "--keep-order");
+        o.lineBuffer = isSet(s, "--line-buffer");
+        o.json = isSet(s, "--json");
+        o.tag = isSet(s, "--tag");
+        o.tagString = s.findOption("--tagstring").getValue();
+        o.joblog = s.findOption("--joblog").getValue();
+        o.resume = isSet(s, "--resume");
+        o.resumeFailed = isSet(s, "--resume-failed");
+        o.results = s.findOption("--results").getValue();
+        o.progress = valueOr(s, "--progress", o.progress);
+        o.progressInterval = valueOr(s, "--progress-interval", o.progressInterval);
+        o.sshLogins = list(s, "--sshlogin", o.sshLogins);
+        o.sshIdentity = s.findOption("--ssh-identity").getValue();
+        o.sshOptions = list(s, "--ssh-option", o.sshOptions);
+        o.slurm = isSet(s, "--slurm");
+        o.partition = s.findOption("--partition").getValue();
+        o.slurmConf = s.findOption("--slurm-conf").getValue();
+        List<String> args = s.positionalParameters().get(0).getValue();
+        if (args != null) {
+            o.args = new ArrayList<>(args);
+        }
+        return o;
+    }
+
+    private static OptionSpec value(String[] names, String paramLabel, Class<?> type, ITypeConverter<?> converter,
+                                    String... description) {
+        OptionSpec.Builder b = OptionSpec.builder(names).paramLabel(paramLabel).type(type).description(description);
+        if (converter != null) {
+            b.converters(converter);
+        }
+        return b.build();
+    }
+
+    private static OptionSpec.Builder repeatable(String[] names, String paramLabel, Class<?> elementType,
+                                                 String... description) {
+        return OptionSpec.builder(names).paramLabel(paramLabel).type(List.class).auxiliaryTypes(elementType)
+                .description(description);
+    }
+
+    private static OptionSpec flag(String[] names, String... description) {
+        return OptionSpec.builder(names).type(boolean.class).description(description).build();
+    }
+
+    private static boolean isSet(CommandSpec s, String option) {
+        return Boolean.TRUE.equals(s.findOption(option).getValue());
+    }
+
+    private static <T> T valueOr(CommandSpec s, String option, T otherwise) {
+        T value = s.findOption(option).getValue();
+        return value == null ? otherwise : value;
+    }
+
+    private static <T> List<T> list(CommandSpec s, String option, List<T> otherwise) {
+        List<T> values = s.findOption(option).getValue();
+        return values == null ? otherwise : new ArrayList<>(values);
+    }
 }

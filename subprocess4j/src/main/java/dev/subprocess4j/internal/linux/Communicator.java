@@ -101,6 +101,8 @@ final class Communicator {
             }
             if (Thread.currentThread().isVirtual()) {
                 exit.watchExit(); // a virtual thread waits on conditions; only the reactor sees the exit then
+            } else {
+                exit.pollItself(); // this thread polls the pidfd with the pipes (ChildSync.awaitIo) and reaps
             }
             PipeChannel[] waitOn = new PipeChannel[3];
             int[] waitFor = new int[3];

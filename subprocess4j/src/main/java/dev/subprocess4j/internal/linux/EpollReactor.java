@@ -156,6 +156,14 @@ final class EpollReactor {
         return handlers.made();
     }
 
+    /** How many events the reactor thread handed to a handler (written by that thread only; for tests). */
+    private volatile long eventsHandled;
+
+    /** How many events were ever handed to a handler: each one a wake of the reactor thread (for tests). */
+    long eventsHandled() {
+        return eventsHandled;
+    }
+
     /** Arms a registration again for {@code events}. */
     void rearm(int fd, int events, long token) {
         Epoll.modify(epfd, fd, events | Epoll.EPOLLONESHOT, token);
@@ -272,6 +280,7 @@ final class EpollReactor {
                     }
                     IntConsumer h = handlers.get(token);
                     if (h != null) {
+                        eventsHandled++; // this thread alone writes it
                         // One failing handler must not drop the other events of this batch: every
                         // registration is one-shot, so a dropped event would never come again.
                         try {

@@ -275,6 +275,19 @@ final class ExitWatcher implements IntConsumer {
         pidfdClosed = true; // (closed by the backend)
     }
 
+    /**
+     * For a platform thread that waits for the child itself (lock held): the pidfd is taken out of
+     * the reactor, so that the exit is seen by that thread's own poll and the child reaped there;
+     * the reactor is not woken for it (a cross-CPU hand-off costs more than the rest of the wait).
+     * Whoever stops waiting before the reap gives it back ({@link #watchExit()}).
+     */
+    void pollItself() {
+        if (pidfdInReactor) {
+            reactor.deregister(pidfd, pidfdToken);
+            pidfdInReactor = false;
+        }
+    }
+
     /** {@link #watchExit()} taking the lock. */
     void watchExitNow() {
         sync.lock.lock();
@@ -344,12 +357,7 @@ final class ExitWatcher implements IntConsumer {
                 return reaped || awaitExitFuture(deadline);
             }
             pidfdUsers++;
-            // The cheap blocking wait: this thread polls the pidfd and reaps; the reactor is not
-            // woken for this exit (a cross-CPU hand-off costs more than the rest of the wait).
-            if (pidfdInReactor) {
-                reactor.deregister(pidfd, pidfdToken);
-                pidfdInReactor = false;
-            }
+            pollItself();
         } finally {
             sync.lock.unlock();
         }

@@ -58,6 +58,24 @@ class LinuxRunWatchTest {
         assertThat(p.waitFor()).isZero();
     }
 
+    /**
+     * {@code start()} then {@code communicate()} on a platform thread: the caller polls the pidfd
+     * with the pipes and reaps, so the reactor thread is not woken for the exit, also when the
+     * child exits long before its pipes end (a grandchild holds them).
+     */
+    @Test
+    void communicateOnAPlatformThreadReapsTheChildWithoutWakingTheReactor() {
+        Subprocess.command("/bin/true").run(); // the reactor and the bindings are up
+        for (int i = 0; i < 3; i++) {
+            long before = reactor.eventsHandled();
+            Popen p = Subprocess.command("/bin/sh", "-c", "(sleep 0.3; echo late) & echo early").captureOutput().start();
+            CompletedProcess r = p.communicate();
+            assertThat(r.stdout()).isEqualTo("early\nlate\n");
+            assertThat(r.returnCode()).isZero();
+            assertThat(reactor.eventsHandled() - before).as("reactor events for the child's exit").isZero();
+        }
+    }
+
     @Test
     void runOnAVirtualThreadStillWorks() throws Exception {
         AtomicReference<CompletedProcess> out = new AtomicReference<>();

@@ -175,7 +175,9 @@ class LinuxSoakTest extends BackendContract {
             assertThat(after.zombies()).as("zombies (children of the JVM in state Z)").isZero();
             assertThat(after.children()).as("children of the JVM still there").isZero();
             assertThat(after.fds()).as("open fds: %s", after).isEqualTo(before.fds());
-            assertThat(after.threads()).as("platform threads: %s", after).isEqualTo(before.threads());
+            // No more than before: threads of earlier test classes (a timed-out waiter, a pool) may
+            // end during the run; a thread the library leaked would be one more.
+            assertThat(after.threads()).as("platform threads: %s", after).isLessThanOrEqualTo(before.threads());
             assertThat(after.heapBytes()).as("heap after GC, before %s", before)
                     .isLessThanOrEqualTo(before.heapBytes() + HEAP_SLACK);
         }

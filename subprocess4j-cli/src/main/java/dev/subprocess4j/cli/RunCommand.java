@@ -27,7 +27,8 @@ import picocli.CommandLine.ParameterException;
  * <p>Its options are declared with picocli's programmatic API ({@link #spec}), not with
  * annotations: reading annotations makes the JVM generate a proxy class for each annotation type
  * at run time, which no start-up cache can hold, and {@code sp run} is the command whose start-up
- * counts (subprocess4j-cli/README.md, "Start-up"). The other subcommands keep their annotations.
+ * counts (subprocess4j-cli/README.md, "Start-up"). {@code sp parallel}'s are declared the same way
+ * ({@code ParallelOptions}); {@code sp bench} and {@code sp completion} keep their annotations.
  */
 final class RunCommand implements Callable<Integer> {
     /** Exit status for a timeout, as coreutils {@code timeout}. */

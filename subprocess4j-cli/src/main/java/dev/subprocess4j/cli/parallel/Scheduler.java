@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -97,8 +98,27 @@ final class Scheduler {
         }
     }
 
+    /**
+     * How long the scheduling thread lets the ends of workers' jobs gather after it settled one,
+     * before it waits for the next: a wake per several ends rather than per end.
+     */
+    static final long GATHER_MILLIS = 5;
+
+    /** The thread in {@link #run}, which {@link #wake()} unparks. */
+    private volatile Thread scheduling;
+
+    /**
+     * Ends the scheduling thread's gathering pause (if it is in one): an end is posted, or is about
+     * to be, that it must settle before the next job can start, or sp is asked to stop.
+     */
+    private void wake() {
+        LockSupport.unpark(scheduling);
+    }
+
     /** Runs every job through {@code runner}, reporting through {@code output}; returns the exit status. */
     int run(Runner runner, Output output, ProgressDisplay progress, JobLog log) throws InterruptedException {
+        scheduling = Thread.currentThread();
+        boolean gatherEnds = runner instanceof Runner.Local l && l.workers();
         Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         if (runner instanceof Runner.Local local && local.workers()) {
@@ -122,6 +142,7 @@ final class Scheduler {
             } finally {
                 lock.unlock();
             }
+            boolean gather = false;
             while (true) {
                 long wait;
                 lock.lock();
@@ -133,7 +154,14 @@ final class Scheduler {
                 } finally {
                     lock.unlock();
                 }
+                if (gather && events.isEmpty()) {
+                    // Workers start the next jobs themselves: the ends can wait a moment, and this
+                    // thread then settles those that came meanwhile after one wake, not one each.
+                    // An end after which no worker starts the next job wakes it at once (wake()).
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(Math.min(wait, GATHER_MILLIS)));
+                }
                 Runner.Event e = events.poll(wait, TimeUnit.MILLISECONDS);
+                gather = e instanceof Runner.Done && gatherEnds;
                 lock.lock();
                 try {
                     switch (e) {
@@ -197,6 +225,7 @@ final class Scheduler {
     /** The shutdown hook: asks the scheduler to stop, and waits until it has printed the summary. */
     private void stopFromSignal() {
         events.add(new Runner.Stop());
+        wake();
         try {
             ended.await(o.killGrace.toMillis() + 15_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -263,6 +292,7 @@ final class Scheduler {
             // (settled already and started again, for a --retries after a --timeout: not this attempt)
             if (job.attempts != attempt || job.finished || halted || failing > 0 || job.killed || job.killedForTimeout
                     || halt.when() != Halt.When.NEVER && halt.why() != Halt.Why.FAIL || !running.remove(job)) {
+                wake(); // the scheduling thread settles this end, then starts what fits
                 return;
             }
             slots.clear(job.slot);
@@ -288,6 +318,7 @@ final class Scheduler {
             }
             job.failing = true;
             failing++;
+            wake(); // no worker starts anything until the scheduling thread settled it
             return false;
         } finally {
             lock.unlock();

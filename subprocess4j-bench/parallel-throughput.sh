@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # P9 (issue [17]): `sp parallel` against `xargs -P` and GNU parallel, N trivial jobs (`true N`),
-# side by side, interleaved: each round runs every contender once, in this order, for each case:
+# side by side, interleaved: each round runs every contender once for each case (sp then xargs in
+# odd rounds, xargs then sp in even ones, then GNU parallel):
 #   sp       seq N | ./sp parallel -j J true          (each job's stdout and stderr captured)
 #   xargs    seq N | xargs -P J -n 1 true             (nothing captured)
 #   parallel seq N | parallel -j J true               (GNU parallel; captures like sp)
@@ -9,7 +10,8 @@
 # to its end (the JVM's start-up included), gives jobs/s; the peak RSS is that of the biggest process
 # the timing helper waited for (for sp: its JVM; `./sp` execs java). Medians over the rounds, then
 # sp/xargs and sp/GNU parallel (targets: sp/xargs >= 1.0, sp/parallel >= 3.0), and sp's peak RSS
-# at 5,000 and 50,000 (memory flat: about equal).
+# at 5,000 and 50,000 (memory flat: about equal). Also sp/xargs per round ("paired": the two ran
+# one after the other) and their median, which the VM's speed drifting between rounds moves less.
 # Usage: subprocess4j-bench/parallel-throughput.sh [ROUNDS] [N] [BIG_N]   (default 3 5000 50000)
 #   BIG_N=0 skips the big case; JOBS="2 8" picks the -j values for N. Raw: target/parallel-raw.txt.
 # GNU parallel missing: apt-get install parallel (Debian's package).
@@ -57,14 +59,24 @@ one() { # $1 case label, $2 contender, $3 jobs, $4 command line
 for round in $(seq 1 "$rounds"); do
   for j in $jobs; do
     c="$n jobs, -j $j"
-    one "$c" sp "$n" "seq $n | '$root/sp' parallel -j $j true"
-    one "$c" xargs "$n" "seq $n | xargs -P $j -n 1 true"
+    if (( round % 2 )); then
+      one "$c" sp "$n" "seq $n | '$root/sp' parallel -j $j true"
+      one "$c" xargs "$n" "seq $n | xargs -P $j -n 1 true"
+    else # even rounds: xargs first, so neither always runs right after GNU parallel or first
+      one "$c" xargs "$n" "seq $n | xargs -P $j -n 1 true"
+      one "$c" sp "$n" "seq $n | '$root/sp' parallel -j $j true"
+    fi
     [ $have_parallel = 1 ] && one "$c" "GNU parallel" "$n" "seq $n | parallel -j $j true"
   done
   if [ "$big" -gt 0 ]; then
     c="$big jobs, -j 2"
-    one "$c" sp "$big" "seq $big | '$root/sp' parallel -j 2 true"
-    one "$c" xargs "$big" "seq $big | xargs -P 2 -n 1 true"
+    if (( round % 2 )); then
+      one "$c" sp "$big" "seq $big | '$root/sp' parallel -j 2 true"
+      one "$c" xargs "$big" "seq $big | xargs -P 2 -n 1 true"
+    else
+      one "$c" xargs "$big" "seq $big | xargs -P 2 -n 1 true"
+      one "$c" sp "$big" "seq $big | '$root/sp' parallel -j 2 true"
+    fi
     [ $have_parallel = 1 ] && [ "${BIG_PARALLEL:-0}" = 1 ] && one "$c" "GNU parallel" "$big" "seq $big | parallel -j 2 true"
   fi
   echo "round $round done, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -97,6 +109,9 @@ for case in dict.fromkeys(c for c, _ in order):
     parts = []
     if (case, "xargs") in med:
         parts.append("sp/xargs %.2fx (>= 1.0)" % (sp / med[(case, "xargs")]))
+        # Each round's pair (run one after the other) too: the VM's speed drifts between rounds.
+        pairs = [a[0] / b[0] for a, b in zip(rows[(case, "sp")], rows[(case, "xargs")])]
+        parts.append("paired %s, median %.2fx" % (" ".join("%.2f" % r for r in pairs), statistics.median(pairs)))
     if (case, "GNU parallel") in med:
         parts.append("sp/GNU parallel %.2fx (>= 3.0)" % (sp / med[(case, "GNU parallel")]))
     print("%-22s %s" % (case, ", ".join(parts)))

@@ -186,9 +186,10 @@ public final class Main implements Callable<Integer> {
     /**
      * Starts the library's backend on a thread of its own while this one parses the arguments:
      * the backend's first use costs the JVM tens of milliseconds of class and method-handle
-     * generation for its native calls, which {@code sp run} would otherwise wait for after
-     * parsing (subprocess4j-cli/README.md, "Start-up"). The backend starts once whoever comes
-     * first; the other waits for it. Nothing is started, so a bad command line loses nothing.
+     * generation for its native calls, which {@code sp run} and {@code sp parallel} would
+     * otherwise wait for after parsing (subprocess4j-cli/README.md, "Start-up"). The backend
+     * starts once whoever comes first; the other waits for it. Nothing is started, so a bad
+     * command line loses nothing.
      */
     private static void warmUpBackend() {
         Thread warmUp = new Thread(Main::startBackend, "sp-backend-warm-up");

@@ -175,7 +175,8 @@ public final class ParallelOptions {
                         + " every 2 s; always: the live bar even when stderr is not a terminal; never: no progress.",
                 "On a terminal the bar is as wide as the terminal and drawn with its own terminfo sequences"
                         + " (none under TERM=dumb); elsewhere it is $COLUMNS (or 80) wide, in ANSI."));
-        s.addOption(OptionSpec.builder("--progress-interval").type(Duration.class).converters(new DurationConverter())
+        s.addOption(OptionSpec.builder("--progress-interval").paramLabel("DURATION").type(Duration.class)
+                .converters(new DurationConverter())
                 .hidden(true).build());
         // where
         s.addOption(repeatable(new String[] {"-S", "--sshlogin"}, "LOGINS", String.class,

@@ -157,6 +157,9 @@ abstract sealed class Runner implements AutoCloseable {
 
             /** After the end of attempt {@code attempt} of {@code job} was posted, when {@link #ending} allowed it. */
             default void ended(Job job, int attempt) {}
+
+            /** After an end was posted that {@link #ending} held: the scheduler's thread must settle it now. */
+            default void held(Job job) {}
         }
 
         /** Sets what the scheduler does when a worker's job ends. */
@@ -300,6 +303,8 @@ abstract sealed class Runner implements AutoCloseable {
                     events.add(end); // first: printed in the order the ends came
                     if (startNext) {
                         ends.ended(job, attempt);
+                    } else {
+                        ends.held(job);
                     }
                 } catch (RuntimeException | Error e) {
                     // the scheduler's own failure: raised on its thread, which then stops every job

@@ -108,8 +108,10 @@ final class Scheduler {
     private volatile Thread scheduling;
 
     /**
-     * Ends the scheduling thread's gathering pause (if it is in one): an end is posted, or is about
-     * to be, that it must settle before the next job can start, or sp is asked to stop.
+     * Ends the scheduling thread's gathering pause (if it is in one): an end was posted that it must
+     * settle before the next job can start, or sp is asked to stop. Called after the post: a wake
+     * the thread used up meanwhile (waiting for the lock, say) leaves the end in the queue, which
+     * it checks before pausing.
      */
     private void wake() {
         LockSupport.unpark(scheduling);
@@ -118,10 +120,11 @@ final class Scheduler {
     /** Runs every job through {@code runner}, reporting through {@code output}; returns the exit status. */
     int run(Runner runner, Output output, ProgressDisplay progress, JobLog log) throws InterruptedException {
         scheduling = Thread.currentThread();
-        boolean gatherEnds = runner instanceof Runner.Local l && l.workers();
+        boolean gatherEnds = false;
         Thread hook = new Thread(this::stopFromSignal, "sp-parallel-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         if (runner instanceof Runner.Local local && local.workers()) {
+            gatherEnds = true;
             local.onEnd(new Runner.Local.Ends() {
                 @Override
                 public boolean ending(Job job, boolean exitedZero) {
@@ -131,6 +134,11 @@ final class Scheduler {
                 @Override
                 public void ended(Job job, int attempt) {
                     startAfter(job, attempt, runner, output);
+                }
+
+                @Override
+                public void held(Job job) {
+                    wake(); // no worker starts anything until this thread settled it
                 }
             });
         }
@@ -154,11 +162,14 @@ final class Scheduler {
                 } finally {
                     lock.unlock();
                 }
-                if (gather && events.isEmpty()) {
+                if (gather && wait > GATHER_MILLIS && events.isEmpty()) {
                     // Workers start the next jobs themselves: the ends can wait a moment, and this
                     // thread then settles those that came meanwhile after one wake, not one each.
-                    // An end after which no worker starts the next job wakes it at once (wake()).
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(Math.min(wait, GATHER_MILLIS)));
+                    // An end after which no worker starts the next job wakes it at once (wake(),
+                    // called after that end is posted), and no deadline or --delay falls in the pause.
+                    long pause = System.nanoTime();
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(GATHER_MILLIS));
+                    wait = Math.max(0, wait - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pause));
                 }
                 Runner.Event e = events.poll(wait, TimeUnit.MILLISECONDS);
                 gather = e instanceof Runner.Done && gatherEnds;
@@ -318,8 +329,7 @@ final class Scheduler {
             }
             job.failing = true;
             failing++;
-            wake(); // no worker starts anything until the scheduling thread settled it
-            return false;
+            return false; // (the worker wakes the scheduling thread once it posted the end: held())
         } finally {
             lock.unlock();
         }

@@ -68,7 +68,10 @@ class LinuxRunWatchTest {
         Subprocess.command("/bin/true").run(); // the reactor and the bindings are up
         for (int i = 0; i < 3; i++) {
             long before = reactor.eventsHandled();
-            Popen p = Subprocess.command("/bin/sh", "-c", "(sleep 0.3; echo late) & echo early").captureOutput().start();
+            // The child exits 0.2 s after its start (after communicate() began, even on a slow
+            // machine), while its grandchild holds the pipes 0.3 s longer.
+            Popen p = Subprocess.command("/bin/sh", "-c", "(sleep 0.5; echo late) & sleep 0.2; echo early")
+                    .captureOutput().start();
             CompletedProcess r = p.communicate();
             assertThat(r.stdout()).isEqualTo("early\nlate\n");
             assertThat(r.returnCode()).isZero();

@@ -109,7 +109,9 @@ class LinuxSoakTest extends BackendContract {
     }
 
     /** What the JVM holds: compared before and after the run. */
-    record Resources(long zombies, long children, int fds, int threads, int carriers, long heapBytes) {
+    /** {@code threadIds}: the platform threads' ids (never reused in a JVM), carriers left out. */
+    record Resources(long zombies, long children, int fds, int threads, java.util.Set<Long> threadIds, int carriers,
+                     long heapBytes) {
         @Override
         public String toString() {
             return String.format("zombies %d, children %d, fds %d, platform threads %d (+%d virtual-thread carriers),"
@@ -175,9 +177,9 @@ class LinuxSoakTest extends BackendContract {
             assertThat(after.zombies()).as("zombies (children of the JVM in state Z)").isZero();
             assertThat(after.children()).as("children of the JVM still there").isZero();
             assertThat(after.fds()).as("open fds: %s", after).isEqualTo(before.fds());
-            // No more than before: threads of earlier test classes (a timed-out waiter, a pool) may
-            // end during the run; a thread the library leaked would be one more.
-            assertThat(after.threads()).as("platform threads: %s", after).isLessThanOrEqualTo(before.threads());
+            // No platform thread that was not there before: threads of earlier test classes (a
+            // timed-out waiter, a pool) may end during the run, so the count may drop.
+            assertThat(newThreads(before, after)).as("platform threads made by the run and left: %s", after).isEmpty();
             assertThat(after.heapBytes()).as("heap after GC, before %s", before)
                     .isLessThanOrEqualTo(before.heapBytes() + HEAP_SLACK);
         }
@@ -279,7 +281,7 @@ class LinuxSoakTest extends BackendContract {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Resources r = resources();
         while (System.nanoTime() < deadline && (r.children() > 0 || r.zombies() > 0
-                || (baseline != null && (r.fds() != baseline.fds() || r.threads() != baseline.threads())))) {
+                || (baseline != null && (r.fds() != baseline.fds() || !newThreads(baseline, r).isEmpty())))) {
             Thread.sleep(50);
             r = resources();
         }
@@ -294,16 +296,27 @@ class LinuxSoakTest extends BackendContract {
             heap = Math.min(heap, rt.totalMemory() - rt.freeMemory());
         }
         int carriers = 0;
-        int threads = 0;
+        java.util.Set<Long> ids = new java.util.HashSet<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("ForkJoinPool")) {
                 carriers++; // the JDK grows and shrinks the virtual-thread scheduler by itself
             } else {
-                threads++;
+                ids.add(t.threadId());
             }
         }
         return new Resources(zombieChildren(), ProcessHandle.current().children().count(),
-                LeakCheckExtension.openFds(), threads, carriers, heap);
+                LeakCheckExtension.openFds(), ids.size(), ids, carriers, heap);
+    }
+
+    /** The names of the platform threads alive in {@code after} that were not in {@code before}. */
+    private static List<String> newThreads(Resources before, Resources after) {
+        List<String> made = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (after.threadIds().contains(t.threadId()) && !before.threadIds().contains(t.threadId())) {
+                made.add(t.getName());
+            }
+        }
+        return made;
     }
 
     /** Children of this JVM in state Z, read from /proc. */

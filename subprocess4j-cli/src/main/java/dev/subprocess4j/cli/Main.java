@@ -86,13 +86,25 @@ public final class Main implements Callable<Integer> {
     /** An option taking one value of {@code type}, through {@code converter} when not null. */
     static OptionSpec option(String name, String paramLabel, Class<?> type, ITypeConverter<?> converter,
                              String... description) {
-        return withConverter(OptionSpec.builder(name).paramLabel(paramLabel).type(type), converter, description);
+        return option(new String[] {name}, paramLabel, type, converter, description);
+    }
+
+    /** {@link #option(String, String, Class, ITypeConverter, String...)} with several names ("-j", "--jobs"). */
+    public static OptionSpec option(String[] names, String paramLabel, Class<?> type, ITypeConverter<?> converter,
+                                    String... description) {
+        return withConverter(OptionSpec.builder(names).paramLabel(paramLabel).type(type), converter, description);
     }
 
     /** A repeatable option: a list of {@code elementType}. */
     static OptionSpec repeatable(String name, String paramLabel, Class<?> elementType, ITypeConverter<?> converter,
                                  String... description) {
-        return withConverter(OptionSpec.builder(name).paramLabel(paramLabel).type(List.class)
+        return repeatable(new String[] {name}, paramLabel, elementType, converter, description);
+    }
+
+    /** {@link #repeatable(String, String, Class, ITypeConverter, String...)} with several names. */
+    public static OptionSpec repeatable(String[] names, String paramLabel, Class<?> elementType,
+                                        ITypeConverter<?> converter, String... description) {
+        return withConverter(OptionSpec.builder(names).paramLabel(paramLabel).type(List.class)
                 .auxiliaryTypes(elementType), converter, description);
     }
 
@@ -105,7 +117,23 @@ public final class Main implements Callable<Integer> {
 
     /** An option without a value. */
     static OptionSpec flag(String name, String... description) {
-        return OptionSpec.builder(name).type(boolean.class).description(description).build();
+        return flag(new String[] {name}, description);
+    }
+
+    /** {@link #flag(String, String...)} with several names. */
+    public static OptionSpec flag(String[] names, String... description) {
+        return OptionSpec.builder(names).type(boolean.class).description(description).build();
+    }
+
+    /** Whether the flag {@code option} of the parsed {@code spec} was given. */
+    public static boolean isSet(CommandSpec spec, String option) {
+        return Boolean.TRUE.equals(spec.findOption(option).getValue());
+    }
+
+    /** The parsed value of {@code option} in {@code spec}, or {@code otherwise} when it was not given. */
+    public static <T> T valueOr(CommandSpec spec, String option, T otherwise) {
+        T value = spec.findOption(option).getValue();
+        return value == null ? otherwise : value;
     }
 
     /** A usage exit-code list from "code:description" entries, in their order. */

@@ -247,16 +247,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private boolean isSet(String option) {
-        return Boolean.TRUE.equals(value(option));
+        return Main.isSet(spec, option);
     }
 
     private <T> T value(String option) {
-        return spec.findOption(option).getValue();
+        return Main.valueOr(spec, option, null);
     }
 
     private <T> List<T> list(String option) {
-        List<T> values = value(option);
-        return values == null ? List.of() : values;
+        return Main.valueOr(spec, option, List.of());
     }
 
     private final PrintStream out;

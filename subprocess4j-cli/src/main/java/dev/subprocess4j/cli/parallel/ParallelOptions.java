@@ -1,5 +1,11 @@
 package dev.subprocess4j.cli.parallel;
 
+import static dev.subprocess4j.cli.Main.flag;
+import static dev.subprocess4j.cli.Main.isSet;
+import static dev.subprocess4j.cli.Main.option;
+import static dev.subprocess4j.cli.Main.repeatable;
+import static dev.subprocess4j.cli.Main.valueOr;
+
 import dev.subprocess4j.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,42 +111,41 @@ public final class ParallelOptions {
     /** The options and ARGS of sp parallel on {@code s}, in the order its help lists them. */
     public static void declare(CommandSpec s) {
         // what runs
-        s.addOption(value(new String[] {"-j", "--jobs"}, "N", Integer.class, null,
+        s.addOption(option(new String[] {"-j", "--jobs"}, "N", Integer.class, null,
                 "Run at most N jobs at once (1 or more). Default: the number of CPUs."));
         s.addOption(flag(new String[] {"--shell"}, "Run each line (or the filled-in COMMAND) with /bin/sh -c."));
-        s.addOption(repeatable(new String[] {"-a", "--arg-file"}, "FILE", Path.class,
+        s.addOption(repeatable(new String[] {"-a", "--arg-file"}, "FILE", Path.class, null,
                 "Read the input records from FILE ('-': stdin) instead of stdin, as xargs -a and GNU parallel -a"
-                        + " (the same as ':::: FILE'); repeatable, each FILE an input source before those of ::: and ::::.")
-                .build());
+                        + " (the same as ':::: FILE'); repeatable, each FILE an input source before those of ::: and ::::."));
         s.addOption(flag(new String[] {"-0", "--null"},
                 "Input records end with NUL, not newline (find -print0, xargs -0)."));
-        s.addOption(value(new String[] {"-n", "--max-args"}, "N", Integer.class, null,
+        s.addOption(option(new String[] {"-n", "--max-args"}, "N", Integer.class, null,
                 "Give each job N input records (xargs -n); {} is all of them, {1}..{N} each one."));
         s.addOption(flag(new String[] {"-X"}, "Spread the records over the job slots, several per job; a word holding {}"
                 + " is repeated for each record (GNU parallel -X)."));
-        s.addOption(value(new String[] {"--colsep"}, "REGEX", String.class, null,
+        s.addOption(option(new String[] {"--colsep"}, "REGEX", String.class, null,
                 "Split each input record into columns at REGEX (a Java regex): {1}, {2}, ... are the columns."));
         // when
-        s.addOption(value(new String[] {"--timeout"}, "DURATION", Duration.class, new DurationConverter(),
+        s.addOption(option(new String[] {"--timeout"}, "DURATION", Duration.class, new DurationConverter(),
                 "Kill a job (SIGKILL; on the native backend its whole process group, the job runs in a"
                         + " process group of its own) that runs longer than this; it counts as failed.",
                 "A number of seconds, or a number with a unit: 300ms, 5s, 1.5s, 2m, 1h. Default: none."));
-        s.addOption(value(new String[] {"--retries"}, "K", int.class, null,
+        s.addOption(option(new String[] {"--retries"}, "K", int.class, null,
                 "Run a failed job again, up to K more times; its last attempt counts. Default: 0.",
                 "A retry starts as soon as a slot is free, with no delay (as GNU parallel --retries): for a"
                         + " service that needs time to recover, put the wait in the job (sh -c 'sleep 1; ...' or --shell)."));
         s.addOption(flag(new String[] {"--halt-on-error"},
                 "After the first failed job, start no new job; running ones finish, the rest are not run"
                         + " (--halt soon,fail=1)."));
-        s.addOption(value(new String[] {"--halt"}, "WHEN", Halt.class, new HaltConverter(),
+        s.addOption(option(new String[] {"--halt"}, "WHEN", Halt.class, new HaltConverter(),
                 "When to stop (GNU parallel's --halt): never (default), or now|soon,fail=N|fail=N%%|"
                         + "success=N|success=N%%|done=N|done=N%%; also 0, 1 (soon,fail=1), 2 (now,fail=1), -1, -2, 1-99%% (soon,fail=N%%).",
                 "soon starts no new job; now also kills the running ones (their process groups: SIGTERM, then SIGKILL"
                         + " after --kill-grace), which count as killed, not failed."));
-        s.addOption(value(new String[] {"--kill-grace"}, "DURATION", Duration.class, new DurationConverter(),
+        s.addOption(option(new String[] {"--kill-grace"}, "DURATION", Duration.class, new DurationConverter(),
                 "With --halt now and when sp is stopped by SIGINT, SIGTERM or SIGHUP: how long the running"
                         + " jobs get between SIGTERM and SIGKILL. Default: 2s."));
-        s.addOption(value(new String[] {"--delay"}, "DURATION", Duration.class, new DurationConverter(),
+        s.addOption(option(new String[] {"--delay"}, "DURATION", Duration.class, new DurationConverter(),
                 "Start a job at least DURATION after the previous one started."));
         s.addOption(flag(new String[] {"--dry-run"}, "Print each job's command line on stdout instead of running it."));
         // output
@@ -159,18 +164,18 @@ public final class ParallelOptions {
         s.addOption(flag(new String[] {"--tag"},
                 "Prefix each output line with the job's arguments (joined by spaces; without COMMAND its"
                         + " command line) and a TAB, as GNU parallel --tag."));
-        s.addOption(value(new String[] {"--tagstring"}, "STR", String.class, null,
+        s.addOption(option(new String[] {"--tagstring"}, "STR", String.class, null,
                 "Prefix each output line with STR, replacement strings filled in (unquoted), and a TAB (implies --tag)."));
-        s.addOption(value(new String[] {"--joblog"}, "FILE", Path.class, null,
+        s.addOption(option(new String[] {"--joblog"}, "FILE", Path.class, null,
                 "Write a line per finished job to FILE in GNU parallel's format: Seq, Host, Starttime,"
                         + " JobRuntime, Send, Receive, Exitval, Signal, Command (TAB-separated, with a header)."));
         s.addOption(flag(new String[] {"--resume"}, "With --joblog: skip the jobs the joblog lists; append to it."));
         s.addOption(flag(new String[] {"--resume-failed"},
                 "With --joblog: skip the jobs the joblog lists as succeeded, run the failed ones again."));
-        s.addOption(value(new String[] {"--results"}, "DIR", Path.class, null,
+        s.addOption(option(new String[] {"--results"}, "DIR", Path.class, null,
                 "Save each job's stdout, stderr and seq in DIR/1/ARG1/2/ARG2.../ instead of printing them (as GNU parallel"
                         + " --results; '/' in an argument becomes '\\_')."));
-        s.addOption(value(new String[] {"--progress"}, "WHEN", Progress.class, new ProgressConverter(),
+        s.addOption(option(new String[] {"--progress"}, "WHEN", Progress.class, new ProgressConverter(),
                 "auto (default): a live bar on stderr when it is a terminal, else a progress line"
                         + " every 2 s; always: the live bar even when stderr is not a terminal; never: no progress.",
                 "On a terminal the bar is as wide as the terminal and drawn with its own terminfo sequences"
@@ -179,20 +184,21 @@ public final class ParallelOptions {
                 .converters(new DurationConverter())
                 .hidden(true).build());
         // where
-        s.addOption(repeatable(new String[] {"-S", "--sshlogin"}, "LOGINS", String.class,
-                "Run the jobs on these hosts through ssh (GNU parallel's --sshlogin): a comma-separated"
+        s.addOption(OptionSpec.builder("-S", "--sshlogin").paramLabel("LOGINS").type(List.class)
+                .auxiliaryTypes(String.class).splitRegex(",")
+                .description("Run the jobs on these hosts through ssh (GNU parallel's --sshlogin): a comma-separated"
                         + " list, the option repeatable; each [N/][user@]host[:port], N jobs at once there (default: -j),"
                         + " or ':' for this machine. A host that cannot be reached is taken out and its jobs run elsewhere.",
                 "ssh runs in batch mode with one shared connection per host; see --ssh-identity and --ssh-option.")
-                .splitRegex(",").build());
-        s.addOption(value(new String[] {"--ssh-identity"}, "KEYFILE", Path.class, null,
+                .build());
+        s.addOption(option(new String[] {"--ssh-identity"}, "KEYFILE", Path.class, null,
                 "The private key for every --sshlogin host (ssh -i)."));
-        s.addOption(repeatable(new String[] {"--ssh-option"}, "KEY=VALUE", String.class,
-                "An ssh -o option for every --sshlogin host, e.g. ConnectTimeout=5; repeatable.").build());
+        s.addOption(repeatable(new String[] {"--ssh-option"}, "KEY=VALUE", String.class, null,
+                "An ssh -o option for every --sshlogin host, e.g. ConnectTimeout=5; repeatable."));
         s.addOption(flag(new String[] {"--slurm"},
                 "Run each job as a Slurm job step (srun, one task); -j jobs at once. Combines with --sshlogin."));
-        s.addOption(value(new String[] {"--partition"}, "P", String.class, null, "The Slurm partition for --slurm."));
-        s.addOption(value(new String[] {"--slurm-conf"}, "FILE", Path.class, null,
+        s.addOption(option(new String[] {"--partition"}, "P", String.class, null, "The Slurm partition for --slurm."));
+        s.addOption(option(new String[] {"--slurm-conf"}, "FILE", Path.class, null,
                 "The slurm.conf for --slurm (else $SLURM_CONF or Slurm's default)."));
         s.addPositional(PositionalParamSpec.builder().index("0..*").paramLabel("ARGS").arity("0..*")
                 .type(List.class).auxiliaryTypes(String.class)
@@ -210,74 +216,41 @@ public final class ParallelOptions {
     /** The values parsed into {@code s}, a model {@link #declare} made; the defaults above where none was given. */
     public static ParallelOptions of(CommandSpec s) {
         ParallelOptions o = new ParallelOptions();
-        o.jobs = s.findOption("--jobs").getValue();
+        o.jobs = valueOr(s, "--jobs", o.jobs);
         o.shell = isSet(s, "--shell");
-        o.argFiles = list(s, "--arg-file", o.argFiles);
+        o.argFiles = new ArrayList<>(valueOr(s, "--arg-file", o.argFiles));
         o.nul = isSet(s, "--null");
-        o.maxArgs = s.findOption("--max-args").getValue();
+        o.maxArgs = valueOr(s, "--max-args", o.maxArgs);
         o.contextReplace = isSet(s, "-X");
-        o.colsep = s.findOption("--colsep").getValue();
-        o.timeout = s.findOption("--timeout").getValue();
+        o.colsep = valueOr(s, "--colsep", o.colsep);
+        o.timeout = valueOr(s, "--timeout", o.timeout);
         o.retries = valueOr(s, "--retries", o.retries);
         o.haltOnError = isSet(s, "--halt-on-error");
-        o.halt = s.findOption("--halt").getValue();
+        o.halt = valueOr(s, "--halt", o.halt);
         o.killGrace = valueOr(s, "--kill-grace", o.killGrace);
-        o.delay = s.findOption("--delay").getValue();
+        o.delay = valueOr(s, "--delay", o.delay);
         o.dryRun = isSet(s, "--dry-run");
         o.keepOrder = isSet(s, "--keep-order");
         o.lineBuffer = isSet(s, "--line-buffer");
         o.json = isSet(s, "--json");
         o.tag = isSet(s, "--tag");
-        o.tagString = s.findOption("--tagstring").getValue();
-        o.joblog = s.findOption("--joblog").getValue();
+        o.tagString = valueOr(s, "--tagstring", o.tagString);
+        o.joblog = valueOr(s, "--joblog", o.joblog);
         o.resume = isSet(s, "--resume");
         o.resumeFailed = isSet(s, "--resume-failed");
-        o.results = s.findOption("--results").getValue();
+        o.results = valueOr(s, "--results", o.results);
         o.progress = valueOr(s, "--progress", o.progress);
         o.progressInterval = valueOr(s, "--progress-interval", o.progressInterval);
-        o.sshLogins = list(s, "--sshlogin", o.sshLogins);
-        o.sshIdentity = s.findOption("--ssh-identity").getValue();
-        o.sshOptions = list(s, "--ssh-option", o.sshOptions);
+        o.sshLogins = new ArrayList<>(valueOr(s, "--sshlogin", o.sshLogins));
+        o.sshIdentity = valueOr(s, "--ssh-identity", o.sshIdentity);
+        o.sshOptions = new ArrayList<>(valueOr(s, "--ssh-option", o.sshOptions));
         o.slurm = isSet(s, "--slurm");
-        o.partition = s.findOption("--partition").getValue();
-        o.slurmConf = s.findOption("--slurm-conf").getValue();
+        o.partition = valueOr(s, "--partition", o.partition);
+        o.slurmConf = valueOr(s, "--slurm-conf", o.slurmConf);
         List<String> args = s.positionalParameters().get(0).getValue();
         if (args != null) {
             o.args = new ArrayList<>(args);
         }
         return o;
-    }
-
-    private static OptionSpec value(String[] names, String paramLabel, Class<?> type, ITypeConverter<?> converter,
-                                    String... description) {
-        OptionSpec.Builder b = OptionSpec.builder(names).paramLabel(paramLabel).type(type).description(description);
-        if (converter != null) {
-            b.converters(converter);
-        }
-        return b.build();
-    }
-
-    private static OptionSpec.Builder repeatable(String[] names, String paramLabel, Class<?> elementType,
-                                                 String... description) {
-        return OptionSpec.builder(names).paramLabel(paramLabel).type(List.class).auxiliaryTypes(elementType)
-                .description(description);
-    }
-
-    private static OptionSpec flag(String[] names, String... description) {
-        return OptionSpec.builder(names).type(boolean.class).description(description).build();
-    }
-
-    private static boolean isSet(CommandSpec s, String option) {
-        return Boolean.TRUE.equals(s.findOption(option).getValue());
-    }
-
-    private static <T> T valueOr(CommandSpec s, String option, T otherwise) {
-        T value = s.findOption(option).getValue();
-        return value == null ? otherwise : value;
-    }
-
-    private static <T> List<T> list(CommandSpec s, String option, List<T> otherwise) {
-        List<T> values = s.findOption(option).getValue();
-        return values == null ? otherwise : new ArrayList<>(values);
     }
 }

@@ -30,7 +30,15 @@ import java.util.Map;
  * ({@code CompilationMXBean.getTotalCompilationTime}), which percall.sh reports as a contender of its own.
  * With the environment variable {@code PERCALL_CLOOP} naming the C loop's binary ({@code cloop.c}), every
  * library block is paired with a C loop run of as many calls right before it, and the median of the
- * pairs' ratios is printed too (percall.sh sets it: {@code PAIRED=1}).
+ * pairs' ratios is printed too; with {@code PERCALL_PYLOOP} naming {@code pyloop.py}, likewise with
+ * Python's {@code subprocess.run} (percall.sh sets both: {@code PAIRED=1}).
+ *
+ * <p>Everything the blocks use (each contender, the management beans, the sorting, the paired loops) runs
+ * once before the warm-up: a class loaded later invalidates what the JIT compiled under the assumption that
+ * it did not exist. ProcessBuilder's first start loads {@code ThreadPoolExecutor$Worker}, a second subclass
+ * of {@code AbstractQueuedSynchronizer}, which deoptimized every C2-compiled method of the library's path
+ * that inlined a {@code ReentrantLock} when the ProcessBuilder warm-up began after the library's: the
+ * blocks then measured the library recompiling.
  */
 public final class PerCall {
     private interface Call {
@@ -60,11 +68,6 @@ public final class PerCall {
             p.getErrorStream().readAllBytes();
             p.waitFor();
         });
-        for (Call c : works.values()) {
-            for (int i = 0; i < warmup; i++) {
-                c.run();
-            }
-        }
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().threadId();
         Map<String, List<Double>> medians = new LinkedHashMap<>();
@@ -75,17 +78,49 @@ public final class PerCall {
         double[] t = new double[calls];
         java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean(); // null with -Xint
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
-        // With PERCALL_CLOOP (the C loop's binary), each library block is paired with a C loop run of
-        // as many calls just before it: the ratio of the two medians, seconds apart, leaves out
-        // most of the drift of a shared machine's speed between whole runs.
+        // With PERCALL_CLOOP (the C loop's binary) and PERCALL_PYLOOP (pyloop.py), each library block
+        // is paired with a C loop run and a Python run of as many calls just before it: the ratio of
+        // the medians, seconds apart, leaves out most of the drift of a shared machine's speed
+        // between whole runs.
         String cloop = System.getenv("PERCALL_CLOOP");
-        Map<String, String> cloopMode = Map.of("library /bin/true", "true", "library echo captured", "echo");
-        Map<String, List<Double>> paired = new LinkedHashMap<>();
+        String pyloop = System.getenv("PERCALL_PYLOOP");
+        Map<String, String> mode = Map.of("library /bin/true", "true", "library echo captured", "echo");
+        Map<String, List<Double>> pairedC = new LinkedHashMap<>();
+        Map<String, List<Double>> pairedPython = new LinkedHashMap<>();
+
+        // Once each, before any warm-up, so that no class is loaded after the JIT compiled the
+        // library's path (the class comment): every contender, what a block measures with, the
+        // paired loops.
+        for (Call c : works.values()) {
+            c.run();
+        }
+        threads.getThreadAllocatedBytes(self);
+        threads.getCurrentThreadCpuTime();
+        os.getProcessCpuTime();
+        if (jitTimed) {
+            jit.getTotalCompilationTime();
+        }
+        Arrays.sort(new double[] {2, 1, 3});
+        median(new ArrayList<>(List.of(1.0, 2.0)));
+        String.format("%.1f %d %s", 1.0, 1, "");
+        if (cloop != null) {
+            loop(List.of(cloop, "3", "echo"));
+        }
+        if (pyloop != null) {
+            loop(List.of("python3", pyloop, "3", "echo"));
+        }
+        for (Call c : works.values()) {
+            for (int i = 0; i < warmup; i++) {
+                c.run();
+            }
+        }
+        long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
         for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
-                double floor = cloop != null && cloopMode.containsKey(w.getKey())
-                        ? cloop(cloop, calls, cloopMode.get(w.getKey())) : Double.NaN;
+                String m = mode.get(w.getKey());
+                double floor = cloop != null && m != null ? loop(List.of(cloop, String.valueOf(calls), m)) : Double.NaN;
+                double python = pyloop != null && m != null
+                        ? loop(List.of("python3", pyloop, String.valueOf(calls), m)) : Double.NaN;
                 long bytes0 = threads.getThreadAllocatedBytes(self);
                 long thread0 = threads.getCurrentThreadCpuTime();
                 long jvm0 = os.getProcessCpuTime();
@@ -102,7 +137,10 @@ public final class PerCall {
                 Arrays.sort(t);
                 medians.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2]);
                 if (!Double.isNaN(floor)) {
-                    paired.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / floor);
+                    pairedC.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / floor);
+                }
+                if (!Double.isNaN(python)) {
+                    pairedPython.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / python);
                 }
                 bytes.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add((double) allocated / calls);
             }
@@ -116,21 +154,23 @@ public final class PerCall {
         // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
         // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
         // seconds old is still compiling the library's path.
-        for (Map.Entry<String, List<Double>> e : paired.entrySet()) {
+        for (Map.Entry<String, List<Double>> e : pairedC.entrySet()) {
             System.out.printf("%s/C paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
+        }
+        for (Map.Entry<String, List<Double>> e : pairedPython.entrySet()) {
+            System.out.printf("%s/Python paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
         }
         if (jitTimed) {
             System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
         }
     }
 
-    /** The C loop's median per call over {@code calls} calls of {@code mode}, run now (ProcessBuilder: not the library). */
-    private static double cloop(String binary, int calls, String mode) throws Exception {
-        Process p = new ProcessBuilder(binary, String.valueOf(calls), mode)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    /** The median per call that a loop program (cloop.c, pyloop.py) prints, run now (ProcessBuilder: not the library). */
+    private static double loop(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         if (p.waitFor() != 0) {
-            throw new IllegalStateException(binary + " failed: " + out);
+            throw new IllegalStateException(command + " failed: " + out);
         }
         return Double.parseDouble(out);
     }

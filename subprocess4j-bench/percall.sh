@@ -25,7 +25,8 @@
 # Usage: subprocess4j-bench/percall.sh [CALLS] [BLOCKS] [ROUNDS] [RUNS]     (default 200 3 5 3, ~15 min)
 #   JAR=/path/to/subprocess4j.jar runs another build of the library (before/after a change);
 #   SKIP_BUILD=1 uses the jar already built; WARMUP=N calls of each contender per JVM (default 600;
-#   8000 for a settled JIT, ~4x longer); PAIRED=1 adds the library/C ratio of paired blocks (below);
+#   8000 for a settled JIT, ~4x longer); PAIRED=1 adds the library/C and library/Python ratios of
+#   paired blocks (below);
 #   CONFIGS="user-g1 quickbench" picks JVM configurations. Raw figures: target/percall-raw.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,10 +58,10 @@ echo "JDK: $("$java" -version 2>&1 | head -n 1); library: $jar"
 echo "$runs runs x $rounds rounds; JVMs: $warmup warm-up calls, then $blocks blocks x $calls calls per contender"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# PAIRED=1: each JVM also runs the C loop right before each of its library blocks and reports the
-# median of the paired ratios ("library ... /C paired"), which the machine's drift between whole
-# runs hardly moves.
-if [ "${PAIRED:-0}" = 1 ]; then export PERCALL_CLOOP=$out/cloop; fi
+# PAIRED=1: each JVM also runs the C loop and Python's loop right before each of its library blocks
+# and reports the medians of the paired ratios ("library ... /C paired", ".../Python paired"), which
+# the machine's drift between whole runs hardly moves.
+if [ "${PAIRED:-0}" = 1 ]; then export PERCALL_CLOOP=$out/cloop PERCALL_PYLOOP=$here/pyloop.py; fi
 jvm() { # $1 = config: prints "contender<TAB>µs" lines
   case $1 in
     user-g1) "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" "$here/PerCall.java" fresh "$calls" "$blocks" "$warmup" ;;
@@ -117,9 +118,10 @@ for c in configs:
     rows.append(("%s: echo captured library/Python (< 1)" % c, lambda m, c=c: m[c + ": library echo captured"] / m["Python echo captured"]))
     rows.append(("%s: echo captured ProcessBuilder/library" % c, lambda m, c=c: m[c + ": ProcessBuilder echo captured"] / m[c + ": library echo captured"]))
     for k in ("library /bin/true", "library echo captured"):
-        name = "%s: %s/C paired (ratio, not us)" % (c, k)
-        if all(name in v[r] for r in runs):
-            rows.append(("%s: %s/C, paired blocks" % (c, k), lambda m, name=name: m[name]))
+        for floor in ("C", "Python"):
+            name = "%s: %s/%s paired (ratio, not us)" % (c, k, floor)
+            if all(name in v[r] for r in runs):
+                rows.append(("%s: %s/%s, paired blocks" % (c, k, floor), lambda m, name=name: m[name]))
 for label, f in rows:
     xs = [f(med[r]) for r in runs]
     print("%-56s" % label + "".join("%8.2fx" % x for x in xs) + "   median %.2fx" % statistics.median(xs))

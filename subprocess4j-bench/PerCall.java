@@ -31,7 +31,8 @@ import java.util.Map;
  * With the environment variable {@code PERCALL_CLOOP} naming the C loop's binary ({@code cloop.c}), every
  * library block is paired with a C loop run of as many calls right before it, and the median of the
  * pairs' ratios is printed too; with {@code PERCALL_PYLOOP} naming {@code pyloop.py}, likewise with
- * Python's {@code subprocess.run} (percall.sh sets both: {@code PAIRED=1}).
+ * Python's {@code subprocess.run} (percall.sh sets both: {@code PAIRED=1}). Each ProcessBuilder block runs
+ * right after the library's block of the same call, and the median of those pairs' ratios is printed always.
  *
  * <p>Everything the blocks use (each contender, the management beans, the sorting, the paired loops) runs
  * once before the warm-up: a class loaded later invalidates what the JIT compiled under the assumption that
@@ -57,11 +58,13 @@ public final class PerCall {
         Command reusedTrue = Subprocess.command("/bin/true");
         Command reusedEcho = Subprocess.command("/bin/echo", "test").captureOutput();
         Map<String, Call> works = new LinkedHashMap<>();
+        // Each ProcessBuilder block right after the library's block of the same call: their ratio is
+        // also taken block by block ("paired").
         works.put("library /bin/true", fresh ? () -> Subprocess.run("/bin/true") : () -> reusedTrue.run());
+        works.put("ProcessBuilder /bin/true", () -> new ProcessBuilder("/bin/true").start().waitFor());
         works.put("library echo captured", fresh
                 ? () -> check(Subprocess.command("/bin/echo", "test").captureOutput().run())
                 : () -> check(reusedEcho.run()));
-        works.put("ProcessBuilder /bin/true", () -> new ProcessBuilder("/bin/true").start().waitFor());
         works.put("ProcessBuilder echo captured", () -> {
             Process p = new ProcessBuilder("/bin/echo", "test").start();
             p.getInputStream().readAllBytes();
@@ -87,6 +90,8 @@ public final class PerCall {
         Map<String, String> mode = Map.of("library /bin/true", "true", "library echo captured", "echo");
         Map<String, List<Double>> pairedC = new LinkedHashMap<>();
         Map<String, List<Double>> pairedPython = new LinkedHashMap<>();
+        Map<String, List<Double>> pairedBuilder = new LinkedHashMap<>(); // ProcessBuilder block / library block before it
+        Map<String, Double> lastLibrary = new LinkedHashMap<>(); // mode -> the library's last block median
 
         // Once each, before any warm-up, so that no class is loaded after the JIT compiled the
         // library's path (the class comment): every contender, what a block measures with, the
@@ -118,6 +123,8 @@ public final class PerCall {
         for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
                 String m = mode.get(w.getKey());
+                String builderOf = w.getKey().startsWith("ProcessBuilder ")
+                        ? mode.get(w.getKey().replace("ProcessBuilder ", "library ")) : null;
                 double floor = cloop != null && m != null ? loop(List.of(cloop, String.valueOf(calls), m)) : Double.NaN;
                 double python = pyloop != null && m != null
                         ? loop(List.of("python3", pyloop, String.valueOf(calls), m)) : Double.NaN;
@@ -136,6 +143,11 @@ public final class PerCall {
                 jvmCpu.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(jvm / 1e3 / calls);
                 Arrays.sort(t);
                 medians.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2]);
+                if (m != null) {
+                    lastLibrary.put(m, t[calls / 2]);
+                } else if (builderOf != null && lastLibrary.containsKey(builderOf)) {
+                    pairedBuilder.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / lastLibrary.get(builderOf));
+                }
                 if (!Double.isNaN(floor)) {
                     pairedC.computeIfAbsent(w.getKey(), k -> new ArrayList<>()).add(t[calls / 2] / floor);
                 }
@@ -159,6 +171,9 @@ public final class PerCall {
         }
         for (Map.Entry<String, List<Double>> e : pairedPython.entrySet()) {
             System.out.printf("%s/Python paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
+        }
+        for (Map.Entry<String, List<Double>> e : pairedBuilder.entrySet()) {
+            System.out.printf("%s/library paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
         }
         if (jitTimed) {
             System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);

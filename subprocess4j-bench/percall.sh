@@ -4,8 +4,8 @@
 # this order:
 #   C loop /bin/true, C loop echo (cloop.c), Python subprocess.run /bin/true and echo captured
 #   (pyloop.py), then whole JVMs running PerCall.java (each warmed up, then BLOCKS blocks of CALLS
-#   calls of each of its contenders: library /bin/true, library echo captured, ProcessBuilder
-#   /bin/true, ProcessBuilder echo captured):
+#   calls of each of its contenders: library /bin/true, ProcessBuilder /bin/true, library echo
+#   captured, ProcessBuilder echo captured; each contender runs once before the warm-up):
 #   user-g1      java --enable-native-access=ALL-UNNAMED -cp LIB.jar PerCall.java fresh
 #                (the single-file source launcher, default G1 heap and stacks, a new Command per
 #                call: Subprocess.run("/bin/true"), Subprocess.command("/bin/echo","test").captureOutput().run())
@@ -117,6 +117,10 @@ for c in configs:
     rows.append(("%s: echo captured library/C (<= 1.15)" % c, lambda m, c=c: m[c + ": library echo captured"] / m["C loop echo captured"]))
     rows.append(("%s: echo captured library/Python (< 1)" % c, lambda m, c=c: m[c + ": library echo captured"] / m["Python echo captured"]))
     rows.append(("%s: echo captured ProcessBuilder/library" % c, lambda m, c=c: m[c + ": ProcessBuilder echo captured"] / m[c + ": library echo captured"]))
+    for k in ("ProcessBuilder /bin/true", "ProcessBuilder echo captured"):
+        name = "%s: %s/library paired (ratio, not us)" % (c, k)
+        if all(name in v[r] for r in runs):
+            rows.append(("%s: %s/library, paired blocks" % (c, k), lambda m, name=name: m[name]))
     for k in ("library /bin/true", "library echo captured"):
         for floor in ("C", "Python"):
             name = "%s: %s/%s paired (ratio, not us)" % (c, k, floor)

@@ -36,10 +36,10 @@ import java.util.Map;
  *
  * <p>Everything the blocks use (each contender, the management beans, the sorting, the paired loops) runs
  * once before the warm-up: a class loaded later invalidates what the JIT compiled under the assumption that
- * it did not exist. ProcessBuilder's first start loads {@code ThreadPoolExecutor$Worker}, a second subclass
- * of {@code AbstractQueuedSynchronizer}, which deoptimized every C2-compiled method of the library's path
- * that inlined a {@code ReentrantLock} when the ProcessBuilder warm-up began after the library's: the
- * blocks then measured the library recompiling.
+ * it did not exist. ProcessBuilder's first start loads {@code ThreadPoolExecutor$Worker}, another subclass
+ * of {@code AbstractQueuedSynchronizer} than {@code ReentrantLock}'s, which deoptimized the compiled methods
+ * of the library's path that inlined a {@code ReentrantLock} (20 of them with C2) when the ProcessBuilder
+ * warm-up began after the library's: the blocks then measured the library being compiled again.
  */
 public final class PerCall {
     private interface Call {
@@ -163,9 +163,6 @@ public final class PerCall {
                     "\t%.0f B/call\tCPU us/call: calling thread %.1f, whole JVM %.1f", median(bytes.get(k)),
                     median(threadCpu.get(k)), median(jvmCpu.get(k))) : "");
         }
-        // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
-        // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
-        // seconds old is still compiling the library's path.
         for (Map.Entry<String, List<Double>> e : pairedC.entrySet()) {
             System.out.printf("%s/C paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
         }
@@ -175,6 +172,9 @@ public final class PerCall {
         for (Map.Entry<String, List<Double>> e : pairedBuilder.entrySet()) {
             System.out.printf("%s/library paired (ratio, not us)\t%.3f%n", e.getKey(), median(e.getValue()));
         }
+        // The JIT compilers' time while the blocks ran (all contenders, and this loop's own code,
+        // which starts with the blocks): on 2 CPUs it competes with the children. A JVM a few
+        // seconds old is still compiling the library's path.
         if (jitTimed) {
             System.out.printf("JIT ms during the blocks\t%d%n", jitMillis);
         }

@@ -34,9 +34,9 @@ import java.util.Map;
  * Python's {@code subprocess.run} (percall.sh sets both: {@code PAIRED=1}). Each ProcessBuilder block runs
  * right after the library's block of the same call, and the median of those pairs' ratios is printed always.
  *
- * <p>Everything the blocks use (each contender, the management beans, the sorting, the paired loops) runs
- * once before the warm-up: a class loaded later invalidates what the JIT compiled under the assumption that
- * it did not exist. ProcessBuilder's first start loads {@code ThreadPoolExecutor$Worker}, another subclass
+ * <p>A dry block of every contender (the management beans, the sorting, the paired loops included; its figures
+ * dropped) runs before the warm-up, and the warm-up takes turns between the contenders as the blocks do: a class
+ * loaded later invalidates what the JIT compiled under the assumption that it did not exist. ProcessBuilder's first start loads {@code ThreadPoolExecutor$Worker}, another subclass
  * of {@code AbstractQueuedSynchronizer} than {@code ReentrantLock}'s, which deoptimized the compiled methods
  * of the library's path that inlined a {@code ReentrantLock} (20 of them with C2) when the ProcessBuilder
  * warm-up began after the library's: the blocks then measured the library being compiled again.
@@ -93,34 +93,24 @@ public final class PerCall {
         Map<String, List<Double>> pairedBuilder = new LinkedHashMap<>(); // ProcessBuilder block / library block before it
         Map<String, Double> lastLibrary = new LinkedHashMap<>(); // mode -> the library's last block median
 
-        // Once each, before any warm-up, so that no class is loaded after the JIT compiled the
-        // library's path (the class comment): every contender, what a block measures with, the
-        // paired loops.
-        for (Call c : works.values()) {
-            c.run();
-        }
-        threads.getThreadAllocatedBytes(self);
-        threads.getCurrentThreadCpuTime();
-        os.getProcessCpuTime();
-        if (jitTimed) {
-            jit.getTotalCompilationTime();
-        }
-        Arrays.sort(new double[] {2, 1, 3});
-        median(new ArrayList<>(List.of(1.0, 2.0)));
-        String.format("%.1f %d %s", 1.0, 1, "");
-        if (cloop != null) {
-            loop(List.of(cloop, "3", "echo"));
-        }
-        if (pyloop != null) {
-            loop(List.of("python3", pyloop, "3", "echo"));
-        }
-        for (Call c : works.values()) {
-            for (int i = 0; i < warmup; i++) {
-                c.run();
+        // First a dry block of every contender, whose figures are dropped, so that no class is loaded
+        // after the JIT compiled the library's path (the class comment): each contender, what a block
+        // measures with, the paired loops. The warm-up then takes turns between the contenders, as
+        // the blocks do.
+        long jit0 = 0;
+        for (int b = -1; b < blocks; b++) {
+            if (b == 0) {
+                for (Map<String, ?> figures : List.of(medians, bytes, threadCpu, jvmCpu, pairedC, pairedPython,
+                        pairedBuilder, lastLibrary)) {
+                    figures.clear();
+                }
+                for (int i = 0; i < warmup; i++) {
+                    for (Call c : works.values()) {
+                        c.run();
+                    }
+                }
+                jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
             }
-        }
-        long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
-        for (int b = 0; b < blocks; b++) {
             for (Map.Entry<String, Call> w : works.entrySet()) {
                 String m = mode.get(w.getKey());
                 String builderOf = w.getKey().startsWith("ProcessBuilder ")

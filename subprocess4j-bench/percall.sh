@@ -15,7 +15,11 @@
 # Each contender's figure in a round is its median per call in µs; a run's figure is the median
 # of its rounds; the summary is the median of the runs' figures and of their ratios.
 # Ratios: library/C (/bin/true; target <= 1.05), library/Python (echo captured; target < 1),
-# ProcessBuilder/library (/bin/true; target >= 2.2), library/C (echo captured; target <= 1.15).
+# ProcessBuilder/library (/bin/true; target >= 2.2), library/C (echo captured; target <= 1.15);
+# also block by block ("paired blocks"), always ProcessBuilder/library (each ProcessBuilder block
+# runs right after the library's block of the same call), with PAIRED=1 library/C and library/Python.
+# Each JVM runs a dry block of every contender before its warm-up (figures dropped), so that no
+# class is loaded after the JIT compiled the library's path (README.md, "Session 12").
 # Each JVM also reports "JIT ms during the blocks": the JIT compilers' time while its blocks ran
 # (the library's path, and the harness's own round robin, which starts with the blocks). With the
 # default WARMUP (600 calls per contender) the blocks run 3-8 s into the JVM's life, while C2 still
@@ -126,7 +130,8 @@ for c in configs:
             name = "%s: %s/%s paired (ratio, not us)" % (c, k, floor)
             if all(name in v[r] for r in runs):
                 rows.append(("%s: %s/%s, paired blocks" % (c, k, floor), lambda m, name=name: m[name]))
+width = max(len(label) for label, _ in rows) + 2
 for label, f in rows:
     xs = [f(med[r]) for r in runs]
-    print("%-56s" % label + "".join("%8.2fx" % x for x in xs) + "   median %.2fx" % statistics.median(xs))
+    print("%-*s" % (width, label) + "".join("%8.2fx" % x for x in xs) + "   median %.2fx" % statistics.median(xs))
 EOF

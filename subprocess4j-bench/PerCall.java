@@ -88,6 +88,7 @@ public final class PerCall {
         String cloop = System.getenv("PERCALL_CLOOP");
         String pyloop = System.getenv("PERCALL_PYLOOP");
         Map<String, String> mode = Map.of("library /bin/true", "true", "library echo captured", "echo");
+        Map<String, String> builderMode = Map.of("ProcessBuilder /bin/true", "true", "ProcessBuilder echo captured", "echo");
         Map<String, List<Double>> pairedC = new LinkedHashMap<>();
         Map<String, List<Double>> pairedPython = new LinkedHashMap<>();
         Map<String, List<Double>> pairedBuilder = new LinkedHashMap<>(); // ProcessBuilder block / library block before it
@@ -113,8 +114,7 @@ public final class PerCall {
             }
             for (Map.Entry<String, Call> w : works.entrySet()) {
                 String m = mode.get(w.getKey());
-                String builderOf = w.getKey().startsWith("ProcessBuilder ")
-                        ? mode.get(w.getKey().replace("ProcessBuilder ", "library ")) : null;
+                String builderOf = builderMode.get(w.getKey());
                 double floor = cloop != null && m != null ? loop(List.of(cloop, String.valueOf(calls), m)) : Double.NaN;
                 double python = pyloop != null && m != null
                         ? loop(List.of("python3", pyloop, String.valueOf(calls), m)) : Double.NaN;

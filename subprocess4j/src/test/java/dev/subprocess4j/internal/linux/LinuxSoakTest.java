@@ -27,9 +27,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,14 +110,15 @@ class LinuxSoakTest extends BackendContract {
         soak(Integer.getInteger("subprocess4j.soak.spawns", SOAK_DEFAULT));
     }
 
-    /** What the JVM holds: compared before and after the run. */
-    /** {@code threadIds}: the platform threads' ids (never reused in a JVM), carriers left out. */
-    record Resources(long zombies, long children, int fds, int threads, java.util.Set<Long> threadIds, int carriers,
-                     long heapBytes) {
+    /**
+     * What the JVM holds: compared before and after the run. {@code threadIds}: the platform
+     * threads' ids (never reused in a JVM), carriers left out.
+     */
+    record Resources(long zombies, long children, int fds, Set<Long> threadIds, int carriers, long heapBytes) {
         @Override
         public String toString() {
             return String.format("zombies %d, children %d, fds %d, platform threads %d (+%d virtual-thread carriers),"
-                    + " heap after GC %.1f MiB", zombies, children, fds, threads, carriers, heapBytes / 1048576.0);
+                    + " heap after GC %.1f MiB", zombies, children, fds, threadIds.size(), carriers, heapBytes / 1048576.0);
         }
     }
 
@@ -296,7 +299,7 @@ class LinuxSoakTest extends BackendContract {
             heap = Math.min(heap, rt.totalMemory() - rt.freeMemory());
         }
         int carriers = 0;
-        java.util.Set<Long> ids = new java.util.HashSet<>();
+        Set<Long> ids = new HashSet<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("ForkJoinPool")) {
                 carriers++; // the JDK grows and shrinks the virtual-thread scheduler by itself
@@ -305,7 +308,7 @@ class LinuxSoakTest extends BackendContract {
             }
         }
         return new Resources(zombieChildren(), ProcessHandle.current().children().count(),
-                LeakCheckExtension.openFds(), ids.size(), ids, carriers, heap);
+                LeakCheckExtension.openFds(), ids, carriers, heap);
     }
 
     /** The names of the platform threads alive in {@code after} that were not in {@code before}. */

@@ -23,7 +23,7 @@ final class Template {
     /** Characters that make a template need a shell (outside the replacement strings). */
     private static final String SHELL_SYNTAX = "|&;<>()$`*?[]~!\n";
 
-    private final List<String> words;
+    private final List<Word> words;
     private final boolean shell;
     private final boolean contextReplace;
 
@@ -32,7 +32,7 @@ final class Template {
         if (w.stream().noneMatch(x -> REPLACEMENT.matcher(x).find())) {
             w.add("{}");
         }
-        this.words = List.copyOf(w);
+        this.words = w.stream().map(Word::parse).toList();
         this.contextReplace = contextReplace;
         String bare = REPLACEMENT.matcher(String.join(" ", words)).replaceAll("");
         boolean syntax = bare.chars().anyMatch(c -> SHELL_SYNTAX.indexOf(c) >= 0)
@@ -47,38 +47,33 @@ final class Template {
      */
     void check() {
         if (!shell) {
-            Shlex.split(String.join(" ", words));
+            Shlex.split(String.join(" ", words.stream().map(Word::text).toList()));
         }
     }
 
     /** The command line for a job: the template with its replacement strings filled in. */
     String text(List<String> args, int seq, int slot) {
-        List<String> out = new ArrayList<>();
-        for (String word : words) {
-            if (contextReplace && args.size() > 1 && usesAllArgs(word)) {
+        StringBuilder sb = new StringBuilder();
+        boolean first = true; // the words joined with spaces (an empty one too)
+        for (Word word : words) {
+            if (contextReplace && args.size() > 1 && word.usesAllArgs()) {
                 for (String a : args) {
-                    out.add(fill(word, List.of(a), seq, slot));
+                    sb.append(first ? "" : " ");
+                    first = false;
+                    word.fill(sb, List.of(a), seq, slot, true);
                 }
             } else {
-                out.add(fill(word, args, seq, slot));
+                sb.append(first ? "" : " ");
+                first = false;
+                word.fill(sb, args, seq, slot, true);
             }
         }
-        return String.join(" ", out);
+        return sb.toString();
     }
 
     /** What runs: {@code /bin/sh -c TEXT}, or TEXT split into words. */
     List<String> argv(String text) {
         return shell ? List.of("/bin/sh", "-c", text) : Shlex.split(text);
-    }
-
-    private static boolean usesAllArgs(String word) {
-        Matcher m = REPLACEMENT.matcher(word);
-        while (m.find()) {
-            if (m.group(1) == null && !m.group().equals("{#}") && !m.group().equals("{%}")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** {@code word} with each replacement string replaced by its value, quoted for the shell. */
@@ -91,28 +86,101 @@ final class Template {
      * {@code quote} (not in --tagstring's text, which no shell reads: as GNU parallel).
      */
     static String fill(String word, List<String> args, int seq, int slot, boolean quote) {
-        Matcher m = REPLACEMENT.matcher(word);
         StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String value;
-            if (m.group().equals("{#}")) {
-                value = Integer.toString(seq);
-            } else if (m.group().equals("{%}")) {
-                value = Integer.toString(slot);
-            } else if (m.group(1) != null) {
-                int n = Integer.parseInt(m.group(1));
-                value = n >= 1 && n <= args.size() ? quoted(modify(args.get(n - 1), m.group(2)), quote) : "";
-            } else {
-                List<String> quoted = new ArrayList<>();
-                for (String a : args) {
-                    quoted.add(quoted(modify(a, m.group(2)), quote));
-                }
-                value = String.join(" ", quoted);
-            }
-            m.appendReplacement(sb, Matcher.quoteReplacement(value));
-        }
-        m.appendTail(sb);
+        Word.parse(word).fill(sb, args, seq, slot, quote);
         return sb.toString();
+    }
+
+    /**
+     * A word of the template, split once into its literal text and its replacement strings, so
+     * that each job's line is built without matching the pattern again.
+     *
+     * @param text the word as given
+     * @param parts each a {@link String} (literal text) or a {@link Ref} (a replacement string)
+     */
+    private record Word(String text, List<Object> parts) {
+        static Word parse(String text) {
+            List<Object> parts = new ArrayList<>();
+            Matcher m = REPLACEMENT.matcher(text);
+            int at = 0;
+            while (m.find()) {
+                if (m.start() > at) {
+                    parts.add(text.substring(at, m.start()));
+                }
+                parts.add(Ref.of(m));
+                at = m.end();
+            }
+            if (at < text.length()) {
+                parts.add(text.substring(at));
+            }
+            return new Word(text, List.copyOf(parts));
+        }
+
+        /** Whether a replacement string takes all the arguments ({@code {}} and its modified forms). */
+        boolean usesAllArgs() {
+            return parts.stream().anyMatch(p -> p instanceof Ref r && r.kind == Ref.ALL);
+        }
+
+        void fill(StringBuilder sb, List<String> args, int seq, int slot, boolean quote) {
+            for (Object part : parts) {
+                if (part instanceof Ref r) {
+                    r.fill(sb, args, seq, slot, quote);
+                } else {
+                    sb.append((String) part);
+                }
+            }
+        }
+    }
+
+    /**
+     * A replacement string: {@code {#}}, {@code {%}}, the N-th argument ({@code n}, from 1; 0 when
+     * N is out of int's range: never an argument) or all of them, through {@code modifier} (null,
+     * ".", "/", "//" or "/.").
+     */
+    private record Ref(int kind, int n, String modifier) {
+        static final int SEQ = 0;
+        static final int SLOT = 1;
+        static final int ARG = 2;
+        static final int ALL = 3;
+
+        static Ref of(Matcher m) {
+            if (m.group().equals("{#}")) {
+                return new Ref(SEQ, 0, null);
+            }
+            if (m.group().equals("{%}")) {
+                return new Ref(SLOT, 0, null);
+            }
+            if (m.group(1) == null) {
+                return new Ref(ALL, 0, m.group(2));
+            }
+            int n;
+            try {
+                n = Integer.parseInt(m.group(1));
+            } catch (NumberFormatException e) {
+                n = 0; // more digits than any argument count: no argument, as {N} beyond the last
+            }
+            return new Ref(ARG, n, m.group(2));
+        }
+
+        void fill(StringBuilder sb, List<String> args, int seq, int slot, boolean quote) {
+            switch (kind) {
+                case SEQ -> sb.append(seq);
+                case SLOT -> sb.append(slot);
+                case ARG -> {
+                    if (n >= 1 && n <= args.size()) {
+                        sb.append(quoted(modify(args.get(n - 1), modifier), quote));
+                    }
+                }
+                default -> {
+                    for (int i = 0; i < args.size(); i++) {
+                        if (i > 0) {
+                            sb.append(' ');
+                        }
+                        sb.append(quoted(modify(args.get(i), modifier), quote));
+                    }
+                }
+            }
+        }
     }
 
     private static String quoted(String value, boolean quote) {

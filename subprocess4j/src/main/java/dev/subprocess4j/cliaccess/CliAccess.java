@@ -1,5 +1,6 @@
 package dev.subprocess4j.cliaccess;
 
+import dev.subprocess4j.Command;
 import dev.subprocess4j.CompletedProcess;
 import dev.subprocess4j.Popen;
 import java.lang.invoke.MethodHandle;
@@ -16,18 +17,40 @@ import java.util.concurrent.Executor;
  */
 public final class CliAccess {
     private static final MethodHandle RUN_TO_END_ASYNC;
+    private static final MethodHandle START_FOR_RUN;
 
     static {
         try {
             // Popen's own package-private method, looked up from within this module (no opens needed)
             RUN_TO_END_ASYNC = MethodHandles.privateLookupIn(Popen.class, MethodHandles.lookup()).findVirtual(
                     Popen.class, "runToEndAsync", MethodType.methodType(CompletableFuture.class, Executor.class));
+            START_FOR_RUN = MethodHandles.privateLookupIn(Command.class, MethodHandles.lookup()).findVirtual(
+                    Command.class, "start", MethodType.methodType(Popen.class, boolean.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private CliAccess() {}
+
+    /**
+     * {@code c.start()} for a caller that waits for the child at once on its own platform thread
+     * ({@link Popen#communicate()}), as {@code Command.run()} does: on the native backend the
+     * reactor is not asked to watch the exit (no {@code epoll_ctl} pair, no reactor wake-up per
+     * child); the caller's poll sees it and reaps. Whoever waits otherwise (on a virtual thread,
+     * {@code onExit()}), and the caller when it stops waiting early (a timeout, an interrupt, a
+     * failure), hands the exit to the reactor, so the child is reaped all the same. A caller that
+     * might not wait uses {@code start()}.
+     */
+    public static Popen startToWait(Command c) {
+        try {
+            return (Popen) START_FOR_RUN.invokeExact(c, true);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
 
     /**
      * {@code Command.runAsync()} for a {@link Popen} started with {@code captureOutput()} (its output

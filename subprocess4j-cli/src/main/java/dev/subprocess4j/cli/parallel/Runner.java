@@ -323,7 +323,8 @@ abstract sealed class Runner implements AutoCloseable {
         private Done runCaptured(Job job) {
             Popen p;
             try {
-                p = startInGroup(() -> captured(job));
+                // This thread waits for it at once: the library's reactor is left out (no wake per job).
+                p = startInGroup(() -> captured(job), true);
             } catch (RuntimeException e) {
                 return new Done(job, null, e, System.nanoTime());
             }
@@ -378,18 +379,22 @@ abstract sealed class Runner implements AutoCloseable {
          */
         private Popen started(Job job, java.util.function.Supplier<Command> command) {
             try {
-                return startInGroup(command);
+                return startInGroup(command, false);
             } catch (RuntimeException e) {
                 events.add(new Done(job, null, e, System.nanoTime()));
                 return null;
             }
         }
 
-        /** {@link #started} that throws what the start threw. */
-        private Popen startInGroup(java.util.function.Supplier<Command> command) {
+        /**
+         * {@link #started} that throws what the start threw; {@code toWait}: the calling thread
+         * waits for the job at once ({@link CliAccess#startToWait}).
+         */
+        private Popen startInGroup(java.util.function.Supplier<Command> command, boolean toWait) {
             // (a NUL byte in an argument is refused here: the job did not start)
             Command c = command.get();
-            return (groups ? c.processGroup(0) : c).start();
+            c = groups ? c.processGroup(0) : c;
+            return toWait ? CliAccess.startToWait(c) : c.start();
         }
 
         /** The command of a job whose output the library captures whole; an earlier attempt's output let go. */

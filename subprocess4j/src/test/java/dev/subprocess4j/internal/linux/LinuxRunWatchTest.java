@@ -8,6 +8,7 @@ import dev.subprocess4j.Popen;
 import dev.subprocess4j.Subprocess;
 import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.TimeoutExpiredException;
+import dev.subprocess4j.cliaccess.CliAccess;
 import dev.subprocess4j.fixtures.LeakCheckExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,41 @@ class LinuxRunWatchTest {
             assertThat(r.returnCode()).isZero();
             assertThat(reactor.eventsHandled() - before).as("reactor events for the child's exit").isZero();
         }
+    }
+
+    /** The CLI's workers start a job and communicate at once: as run(), without the reactor. */
+    @Test
+    void startToWaitThenCommunicateRegistersNothingWithTheReactor() {
+        Subprocess.command("/bin/true").run(); // the reactor and the bindings are up
+        long before = reactor.registrationsMade();
+        long events = reactor.eventsHandled();
+        for (int i = 0; i < 20; i++) {
+            try (Popen p = CliAccess.startToWait(Subprocess.command("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+                    .captureOutput())) {
+                CompletedProcess r = p.communicate();
+                assertThat(r.returnCode()).isEqualTo(3);
+                assertThat(r.stdout()).isEqualTo("out\n");
+                assertThat(r.stderr()).isEqualTo("err\n");
+            }
+        }
+        assertThat(reactor.registrationsMade() - before).as("reactor registrations for 20 children").isZero();
+        assertThat(reactor.eventsHandled() - events).as("reactor events for 20 children").isZero();
+    }
+
+    /** A caller of startToWait that stops waiting (a timeout) hands the exit to the reactor: no zombie. */
+    @Test
+    void aChildStartedToWaitIsReapedByTheReactorAfterItsCallerStoppedWaiting() throws Exception {
+        Path pidFile = dir.resolve("pid");
+        Popen p = CliAccess.startToWait(Subprocess.command("/bin/sh", "-c", "echo $$ > \"$1\"; exec sleep 30", "sh",
+                pidFile.toString()).captureOutput());
+        long pid = awaitPid(pidFile);
+        long before = reactor.registrationsMade();
+        assertThatThrownBy(() -> p.communicate(Duration.ofMillis(200))).isInstanceOf(TimeoutExpiredException.class);
+        assertThat(reactor.registrationsMade() - before).as("the pidfd handed to the reactor").isEqualTo(1);
+        p.kill();
+        // nobody waits: the reactor reaps it
+        awaitReaped(pid, "killed and reaped by the reactor (no zombie)");
+        p.close();
     }
 
     @Test

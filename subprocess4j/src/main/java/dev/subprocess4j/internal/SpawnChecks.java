@@ -40,14 +40,46 @@ public final class SpawnChecks {
 
     private static final ByteString PATH_BYTES = new ByteString("PATH".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
+    /** What {@link ProgramProbe} finds: no regular file (missing, a directory, out of reach). */
+    public static final int NOTHING = 0;
+    /** What {@link ProgramProbe} finds: a regular file this process may execute. */
+    public static final int EXECUTABLE = 1;
+    /** What {@link ProgramProbe} finds: a regular file this process may not execute. */
+    public static final int NOT_EXECUTABLE = 2;
+
+    /**
+     * Looks at one candidate of a PATH lookup: {@link #NOTHING}, {@link #EXECUTABLE} or
+     * {@link #NOT_EXECUTABLE}, symbolic links followed, execute permission as {@code access(2)}
+     * decides it (the real user and group ids). A backend may look with its own system calls.
+     */
+    @FunctionalInterface
+    public interface ProgramProbe {
+        int at(String path);
+    }
+
+    /** {@link ProgramProbe} through {@code java.nio.file.Files}. */
+    public static final ProgramProbe FILES = path -> {
+        Path p = Path.of(path);
+        if (!Files.isRegularFile(p)) {
+            return NOTHING;
+        }
+        return Files.isExecutable(p) ? EXECUTABLE : NOT_EXECUTABLE;
+    };
+
+    /** {@link #resolveProgram(SpawnRequest, ProgramProbe)} looking through {@link #FILES}. */
+    public static String resolveProgram(SpawnRequest r) {
+        return resolveProgram(r, FILES);
+    }
+
     /**
      * The program to execute: a name with {@code /} as is; a bare name looked up in the child's
      * PATH (relative entries against the child's directory), as {@code execvpe} does: the first
      * executable regular file wins, EACCES when only non-executable ones were found.
      *
+     * @param probe how each candidate is looked at
      * @throws SpawnException EXEC with ENOENT or EACCES when nothing can be executed
      */
-    public static String resolveProgram(SpawnRequest r) {
+    public static String resolveProgram(SpawnRequest r, ProgramProbe probe) {
         String program = r.program();
         if (program.contains("/")) {
             return program;
@@ -63,18 +95,32 @@ public final class SpawnChecks {
             throw new IllegalArgumentException("PATH given as bytes that are not UTF-8 cannot be searched for '"
                     + program + "'; give a path with '/' or Command.executable");
         }
-        Path base = r.exec().cwd().orElseGet(() -> Path.of("").toAbsolutePath());
         boolean denied = false;
         for (String dir : childPath(r).split(":", -1)) {
-            Path candidate = base.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-                denied = true;
+            String candidate = candidate(r, dir, program);
+            int found = probe.at(candidate);
+            if (found == EXECUTABLE) {
+                return candidate;
             }
+            denied |= found == NOT_EXECUTABLE;
         }
         throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+    }
+
+    /**
+     * {@code program} in the PATH entry {@code dir}, as {@link Path#resolve} names it (relative
+     * entries, the empty one as ".", against the child's directory); an absolute entry without
+     * "//" or a trailing "/" (PATH's usual ones) by joining the strings, which names the same.
+     */
+    static String candidate(SpawnRequest r, String dir, String program) {
+        if (dir.startsWith("/") && !dir.endsWith("/") && !dir.contains("//")) {
+            return dir + "/" + program;
+        }
+        if (dir.equals("/")) {
+            return "/" + program;
+        }
+        Path base = r.exec().cwd().orElseGet(() -> Path.of("").toAbsolutePath());
+        return base.resolve(dir.isEmpty() ? "." : dir).resolve(program).toString();
     }
 
     /** Why the child could not change to {@code cwd}: an errno, or 0 when it could. */

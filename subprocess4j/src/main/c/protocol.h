@@ -154,6 +154,17 @@ long sp4j_stacks_mapped(long unused1, long unused2, long unused3, long unused4, 
    the next spawn try it again. */
 long sp4j_clone3(long op, long unused2, long unused3, long unused4, long unused5, long unused6, long unused7);
 
+/*
+ * The look at a PATH lookup's candidates (SpawnChecks.resolveProgram names them, in PATH's order):
+ * sp4j_find_program(candidates, count, 0, 0, 0, 0, 0), candidates being count NUL-terminated paths
+ * one after the other. Returns the index of the first that is a regular file (stat(2): links
+ * followed) this process may execute (access(2), X_OK: the real ids); else -1 when one of them is
+ * a regular file it may not execute (EACCES), else -2 (ENOENT). Keep in sync with
+ * SpawnChecks.FILES, which does the same through java.nio.file.
+ */
+long sp4j_find_program(long candidates_address, long count, long unused3, long unused4, long unused5,
+                       long unused6, long unused7);
+
 /* The protocol version: the helper checks argv[1] against it. Keep in sync with ChildSetup.VERSION. */
 #define SP4J_PROTOCOL_VERSION 1
 

@@ -54,10 +54,12 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -626,6 +628,27 @@ __attribute__((visibility("default")))
 long sp4j_syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     return syscall(number, a1, a2, a3, a4, a5, a6);
+}
+
+/* Runs on the calling JVM thread, not in a child: glibc's stat and access are fine here. */
+__attribute__((visibility("default")))
+long sp4j_find_program(long candidates_address, long count, long unused3, long unused4, long unused5,
+                       long unused6, long unused7)
+{
+    (void)unused3, (void)unused4, (void)unused5, (void)unused6, (void)unused7;
+    const char *candidate = (const char *)(uintptr_t)candidates_address;
+    int denied = 0;
+    for (long i = 0; i < count; i++) {
+        struct stat st;
+        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(candidate, X_OK) == 0) {
+                return i;
+            }
+            denied = 1;
+        }
+        candidate += strlen(candidate) + 1;
+    }
+    return denied ? -1 : -2;
 }
 
 /*

@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -40,30 +42,41 @@ public final class SpawnChecks {
 
     private static final ByteString PATH_BYTES = new ByteString("PATH".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
-    /** What {@link ProgramProbe} finds: no regular file (missing, a directory, out of reach). */
-    public static final int NOTHING = 0;
-    /** What {@link ProgramProbe} finds: a regular file this process may execute. */
-    public static final int EXECUTABLE = 1;
-    /** What {@link ProgramProbe} finds: a regular file this process may not execute. */
-    public static final int NOT_EXECUTABLE = 2;
+    /** What {@link ProgramProbe#first} returns when a candidate is a regular file that may not be executed, none may. */
+    public static final int DENIED = -1;
+    /** What {@link ProgramProbe#first} returns when no candidate is a regular file. */
+    public static final int NOT_FOUND = -2;
 
     /**
-     * Looks at one candidate of a PATH lookup: {@link #NOTHING}, {@link #EXECUTABLE} or
-     * {@link #NOT_EXECUTABLE}, symbolic links followed, execute permission as {@code access(2)}
-     * decides it (the real user and group ids). A backend may look with its own system calls.
+     * Looks at the candidates of a PATH lookup, in order: the index of the first that is a
+     * regular file (symbolic links followed) this process may execute, as {@code access(2)}
+     * decides it (the real user and group ids); else {@link #DENIED} when one of them is a
+     * regular file it may not execute, else {@link #NOT_FOUND}. A backend may look with its own
+     * code ({@code sp4j_find_program}, kept the same as {@link #FILES}).
      */
     @FunctionalInterface
     public interface ProgramProbe {
-        int at(String path);
+        int first(List<String> candidates);
     }
 
     /** {@link ProgramProbe} through {@code java.nio.file.Files}. */
-    public static final ProgramProbe FILES = path -> {
-        Path p = Path.of(path);
-        if (!Files.isRegularFile(p)) {
-            return NOTHING;
+    public static final ProgramProbe FILES = candidates -> {
+        boolean denied = false;
+        for (int i = 0; i < candidates.size(); i++) {
+            Path p;
+            try {
+                p = Path.of(candidates.get(i));
+            } catch (InvalidPathException e) {
+                continue; // (a NUL) names no file
+            }
+            if (Files.isRegularFile(p)) {
+                if (Files.isExecutable(p)) {
+                    return i;
+                }
+                denied = true;
+            }
         }
-        return Files.isExecutable(p) ? EXECUTABLE : NOT_EXECUTABLE;
+        return denied ? DENIED : NOT_FOUND;
     };
 
     /** {@link #resolveProgram(SpawnRequest, ProgramProbe)} looking through {@link #FILES}. */
@@ -95,16 +108,17 @@ public final class SpawnChecks {
             throw new IllegalArgumentException("PATH given as bytes that are not UTF-8 cannot be searched for '"
                     + program + "'; give a path with '/' or Command.executable");
         }
-        boolean denied = false;
-        for (String dir : childPath(r).split(":", -1)) {
-            String candidate = candidate(r, dir, program);
-            int found = probe.at(candidate);
-            if (found == EXECUTABLE) {
-                return candidate;
-            }
-            denied |= found == NOT_EXECUTABLE;
+        String[] dirs = childPath(r).split(":", -1);
+        List<String> candidates = new ArrayList<>(dirs.length);
+        for (String dir : dirs) {
+            candidates.add(candidate(r, dir, program));
         }
-        throw new SpawnException(SpawnException.Step.EXEC, denied ? Errno.EACCES : Errno.ENOENT, program, program);
+        int found = probe.first(candidates);
+        if (found >= 0) {
+            return candidates.get(found);
+        }
+        throw new SpawnException(SpawnException.Step.EXEC, found == DENIED ? Errno.EACCES : Errno.ENOENT, program,
+                program);
     }
 
     /**

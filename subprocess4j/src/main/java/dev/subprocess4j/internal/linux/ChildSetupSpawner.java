@@ -5,6 +5,7 @@ import dev.subprocess4j.Rlimit;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
+import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
 import dev.subprocess4j.internal.Uninterruptibly;
 import dev.subprocess4j.internal.linux.ffi.ChildSetup;
@@ -68,6 +69,16 @@ final class ChildSetupSpawner {
     static boolean needed(SpawnRequest r) {
         return !r.setup().rlimits().isEmpty() || r.identity().umask().isPresent() || r.setup().passFds().length > 0 || r.lifetime().killOnParentExit()
                 || Credentials.requested(r) || r.setup().pty().isPresent();
+    }
+
+    /**
+     * How the PATH lookup looks at its candidates: {@code sp4j_find_program}, one downcall for the
+     * whole PATH, once the library is loaded (the first spawn loads it); else through the JDK's
+     * file API.
+     */
+    static SpawnChecks.ProgramProbe programProbe() {
+        ChildSetup loaded = library;
+        return loaded != null ? loaded::findProgram : SpawnChecks.FILES;
     }
 
     /** The files, made at first use. */

@@ -172,7 +172,7 @@ public final class LinuxBackend implements Backend {
         }
         // Names are resolved before anything is made: an unknown one spawns nothing.
         Credentials credentials = Credentials.requested(r) ? Credentials.resolve(r) : null;
-        String path = SpawnChecks.resolveProgram(r, Unistd::programAt); // its own system calls: no Path per candidate
+        String path = SpawnChecks.resolveProgram(r, ChildSetupSpawner.programProbe());
         SpawnFds.refuseReservedFds(r);
         reactor(r); // made (or made again after a failure) before there is a child to hand it
         List<Integer> toClose = new ArrayList<>(); // every fd we opened, until handed over

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.subprocess4j.SpawnException;
 import dev.subprocess4j.internal.SpawnChecks;
 import dev.subprocess4j.internal.SpawnRequest;
-import dev.subprocess4j.internal.linux.ffi.Unistd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The native backend looks at each PATH candidate with its own system calls
- * ({@link Unistd#programAt}); it must find what the JDK's file API finds
- * ({@link SpawnChecks#FILES}), the lookup's policy being the same code for both.
+ * The native backend looks at the PATH candidates in one call of its C library
+ * ({@code sp4j_find_program}); it must find what the JDK's file API finds ({@link SpawnChecks#FILES}),
+ * which the JDK backend uses, and which the candidates' naming is the same code for.
  */
 class ProgramLookupTest {
     private static final int CASES = 100;
@@ -67,17 +66,23 @@ class ProgramLookupTest {
         return p;
     }
 
+    private static final SpawnChecks.ProgramProbe NATIVE = ChildSetupSpawner.library()::findProgram;
+
     @Test
     void eachKindOfFileIsSeenAsTheJdkSeesIt() {
         for (Path d : dirs) {
-            String p = d.resolve("prog").toString();
-            assertThat(Unistd.programAt(p)).as(p).isEqualTo(SpawnChecks.FILES.at(p));
+            List<String> one = List.of(d.resolve("prog").toString());
+            assertThat(NATIVE.first(one)).as(one.toString()).isEqualTo(SpawnChecks.FILES.first(one));
         }
-        assertThat(Unistd.programAt(root.resolve("exec/prog").toString())).isEqualTo(SpawnChecks.EXECUTABLE);
-        assertThat(Unistd.programAt(root.resolve("plain/prog").toString())).isEqualTo(SpawnChecks.NOT_EXECUTABLE);
-        assertThat(Unistd.programAt(root.resolve("dir/prog").toString())).isEqualTo(SpawnChecks.NOTHING);
-        assertThat(Unistd.programAt(root.resolve("file-not-dir/prog").toString())).isEqualTo(SpawnChecks.NOTHING);
-        assertThat(Unistd.programAt(root.resolve("exec/prog") + "\0x")).isEqualTo(SpawnChecks.NOTHING);
+        assertThat(NATIVE.first(List.of(root + "/exec/prog"))).isZero();
+        assertThat(NATIVE.first(List.of(root + "/plain/prog"))).isEqualTo(SpawnChecks.DENIED);
+        assertThat(NATIVE.first(List.of(root + "/dir/prog", root + "/fifo/prog"))).isEqualTo(SpawnChecks.NOT_FOUND);
+        assertThat(NATIVE.first(List.of(root + "/file-not-dir/prog"))).isEqualTo(SpawnChecks.NOT_FOUND);
+        assertThat(NATIVE.first(List.of(root + "/plain/prog", root + "/dir/prog", root + "/link-exec/prog")))
+                .isEqualTo(2);
+        assertThat(NATIVE.first(List.of(root + "/exec/prog\0x", root + "/exec/prog"))).as("a name with NUL names no file")
+                .isEqualTo(1);
+        assertThat(SpawnChecks.FILES.first(List.of(root + "/exec/prog\0x", root + "/exec/prog"))).isEqualTo(1);
     }
 
     /**
@@ -99,7 +104,7 @@ class ProgramLookupTest {
         String why = "seed " + seed + " (replay: -Dsubprocess4j.seed=" + seed + "), PATH " + path + ", cwd " + cwd;
 
         Object jdk = outcome(r, SpawnChecks.FILES);
-        Object nativeCalls = outcome(r, Unistd::programAt);
+        Object nativeCalls = outcome(r, NATIVE);
         assertThat(nativeCalls).as(why).isEqualTo(jdk);
     }
 

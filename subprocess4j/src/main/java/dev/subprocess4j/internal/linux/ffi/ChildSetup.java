@@ -1,10 +1,12 @@
 package dev.subprocess4j.internal.linux.ffi;
 
+import dev.subprocess4j.internal.SpawnChecks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 /**
  * {@code src/main/c/protocol.h}: the library's own child-setup code, {@code sp4j_spawn} of
@@ -79,10 +81,13 @@ public final class ChildSetup {
     /** {@code sp4j_clone3}, bound only when asked (the tests). */
     private final MemorySegment clone3;
 
-    private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped, MemorySegment clone3) {
+    private final MethodHandle findProgram;
+
+    private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped, MemorySegment clone3, MethodHandle findProgram) {
         this.spawn = spawn;
         this.stacksMapped = stacksMapped;
         this.clone3 = clone3;
+        this.findProgram = findProgram;
     }
 
     /**
@@ -103,7 +108,9 @@ public final class ChildSetup {
         // sp4j_syscall (protocol.h): no downcall stub of its own.
         return new ChildSetup(Libc.sevenLongs(symbol), lookup.find("sp4j_stacks_mapped")
                 .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_stacks_mapped not found in " + library)),
-                lookup.find("sp4j_clone3").orElseThrow(() -> new UnsatisfiedLinkError("sp4j_clone3 not found in " + library)));
+                lookup.find("sp4j_clone3").orElseThrow(() -> new UnsatisfiedLinkError("sp4j_clone3 not found in " + library)),
+                Libc.sevenLongs(lookup.find("sp4j_find_program")
+                        .orElseThrow(() -> new UnsatisfiedLinkError("sp4j_find_program not found in " + library))));
     }
 
     /** {@code sp4j_clone3} ops: read the state, turn clone3 off, let the next spawn try it again. */
@@ -131,6 +138,26 @@ public final class ChildSetup {
     public long stacksMapped() {
         try {
             return (long) Libc.sevenLongs(stacksMapped).invokeExact(Libc.errnoState(), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sp4j_find_program}: the index of the first of {@code candidates} that is an executable
+     * regular file, else {@link SpawnChecks#DENIED} or {@link SpawnChecks#NOT_FOUND}
+     * ({@link SpawnChecks.ProgramProbe}); one downcall for the whole PATH.
+     */
+    public int findProgram(List<String> candidates) {
+        StringBuilder list = new StringBuilder();
+        for (String c : candidates) {
+            // a name with NUL names no file: "" (ENOENT) in its place
+            list.append(c.indexOf('\0') < 0 ? c : "").append('\0');
+        }
+        try (Scratch s = Scratch.open()) {
+            MemorySegment names = Mem.cString(s, list.toString());
+            return (int) (long) findProgram.invokeExact(Libc.errnoState(), names.address(), (long) candidates.size(),
+                    0L, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

@@ -96,7 +96,6 @@ public final class Libc {
         static final long UNLINKAT = X86_64 ? 263 : 35;
         static final long MEMFD_CREATE = X86_64 ? 319 : 279;
         static final long STATX = X86_64 ? 332 : 291;
-        static final long FACCESSAT = X86_64 ? 269 : 48;
         static final long IOCTL = X86_64 ? 16 : 29;
         static final long FCHOWN = X86_64 ? 93 : 55;
         static final long PIDFD_SEND_SIGNAL = 424;

@@ -3,7 +3,6 @@ package dev.subprocess4j.internal.linux.ffi;
 import static dev.subprocess4j.internal.linux.ffi.Libc.INT;
 
 import dev.subprocess4j.internal.Errno;
-import dev.subprocess4j.internal.SpawnChecks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -141,40 +140,6 @@ public final class Unistd {
             throw Libc.rethrow(t);
         }
     }
-
-    /**
-     * What a PATH lookup finds at {@code path} ({@link SpawnChecks#resolveProgram}), by the
-     * system calls themselves: {@code statx} (links followed), then for a regular file
-     * {@code faccessat(X_OK)} with the real ids, as {@code access(2)}; one scratch string, no
-     * {@code Path} made. Anything but a regular file, and a file {@code statx} cannot see, is
-     * {@link SpawnChecks#NOTHING}.
-     */
-    public static int programAt(String path) {
-        if (path.indexOf('\0') >= 0) {
-            return SpawnChecks.NOTHING; // no file's name (and a C string would end there)
-        }
-        try (Scratch s = Scratch.open()) {
-            MemorySegment state = Libc.errnoState();
-            MemorySegment name = Mem.cString(s, path);
-            MemorySegment buf = s.allocate(256, 8); // struct statx
-            if (Libc.syscall(state, Libc.Nr.STATX, AT_FDCWD, name.address(), 0, STATX_TYPE_MODE, buf.address(), 0)
-                    != 0) {
-                return SpawnChecks.NOTHING;
-            }
-            if ((Short.toUnsignedInt(Mem.getShort(buf, 28)) & S_IFMT) != S_IFREG) { // stx_mode at 28
-                return SpawnChecks.NOTHING;
-            }
-            return Libc.syscall(state, Libc.Nr.FACCESSAT, AT_FDCWD, name.address(), X_OK, 0, 0, 0) == 0
-                    ? SpawnChecks.EXECUTABLE : SpawnChecks.NOT_EXECUTABLE;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
-    }
-
-    private static final int STATX_TYPE_MODE = 0x3; // STATX_TYPE | STATX_MODE
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
-    private static final int X_OK = 1;
 
     /** {@code close(fd)}; EINTR is not retried (Linux closes the fd anyway). */
     public static void close(int fd) {

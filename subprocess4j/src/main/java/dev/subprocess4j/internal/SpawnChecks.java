@@ -108,17 +108,42 @@ public final class SpawnChecks {
             throw new IllegalArgumentException("PATH given as bytes that are not UTF-8 cannot be searched for '"
                     + program + "'; give a path with '/' or Command.executable");
         }
-        String[] dirs = childPath(r).split(":", -1);
-        List<String> candidates = new ArrayList<>(dirs.length);
-        for (String dir : dirs) {
-            candidates.add(candidate(r, dir, program));
-        }
+        List<String> candidates = candidates(r, program);
         int found = probe.first(candidates);
         if (found >= 0) {
             return candidates.get(found);
         }
         throw new SpawnException(SpawnException.Step.EXEC, found == DENIED ? Errno.EACCES : Errno.ENOENT, program,
                 program);
+    }
+
+    /** The last lookup's candidates: what they depend on, and them (the same list object again). */
+    private record Candidates(String path, String program, Path cwd, List<String> names) {}
+
+    private static volatile Candidates lastCandidates;
+
+    /**
+     * The files a lookup of {@code program} looks at, in order: one per PATH entry. Names only,
+     * which depend on PATH, the name and the child's directory alone, so the last lookup's are
+     * used again when those are the same (a program started again and again); whatever is at
+     * those names is looked at anew every time.
+     */
+    static List<String> candidates(SpawnRequest r, String program) {
+        String path = childPath(r);
+        Path cwd = r.exec().cwd().orElse(null);
+        Candidates last = lastCandidates;
+        if (last != null && last.path().equals(path) && last.program().equals(program)
+                && java.util.Objects.equals(last.cwd(), cwd)) {
+            return last.names();
+        }
+        String[] dirs = path.split(":", -1);
+        List<String> names = new ArrayList<>(dirs.length);
+        for (String dir : dirs) {
+            names.add(candidate(r, dir, program));
+        }
+        names = List.copyOf(names);
+        lastCandidates = new Candidates(path, program, cwd, names);
+        return names;
     }
 
     /**

@@ -83,6 +83,11 @@ public final class ChildSetup {
 
     private final MethodHandle findProgram;
 
+    /** The last candidates {@link #findProgram} was given, and them as C strings one after the other. */
+    private record LastNames(List<String> candidates, byte[] bytes) {}
+
+    private volatile LastNames lastNames;
+
     private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped, MemorySegment clone3, MethodHandle findProgram) {
         this.spawn = spawn;
         this.stacksMapped = stacksMapped;
@@ -149,13 +154,21 @@ public final class ChildSetup {
      * ({@link SpawnChecks.ProgramProbe}); one downcall for the whole PATH.
      */
     public int findProgram(List<String> candidates) {
-        StringBuilder list = new StringBuilder();
-        for (String c : candidates) {
-            // a name with NUL names no file: "" (ENOENT) in its place
-            list.append(c.indexOf('\0') < 0 ? c : "").append('\0');
+        LastNames last = lastNames;
+        byte[] bytes;
+        if (last != null && last.candidates() == candidates) { // SpawnChecks gives the same list again
+            bytes = last.bytes();
+        } else {
+            StringBuilder list = new StringBuilder();
+            for (String c : candidates) {
+                // a name with NUL names no file: "" (ENOENT) in its place
+                list.append(c.indexOf('\0') < 0 ? c : "").append('\0');
+            }
+            bytes = list.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            lastNames = new LastNames(candidates, bytes);
         }
         try (Scratch s = Scratch.open()) {
-            MemorySegment names = Mem.cString(s, list.toString());
+            MemorySegment names = Mem.cString(s, bytes);
             return (int) (long) findProgram.invokeExact(Libc.errnoState(), names.address(), (long) candidates.size(),
                     0L, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {

@@ -120,8 +120,8 @@ final class SharedFdTable {
     private static Pool setUp() {
         // A set is held from before the clone until the child has executed its program, which on a
         // busy machine waits for a CPU: 4 per CPU, so that threads spawning at once (sp parallel -j 8
-        // on 2 CPUs) seldom wait for a set (a park and an unpark each: 2 per CPU made that ~5 % of
-        // such a run's CPU).
+        // on 2 CPUs) seldom wait for a set (a park and an unpark each: with 2 per CPU, 3-4 % of
+        // sp's own CPU there).
         int sets = Math.clamp(4L * Runtime.getRuntime().availableProcessors(), 8, 16);
         List<Integer> made = new ArrayList<>();
         try {

@@ -159,8 +159,8 @@ long sp4j_clone3(long op, long unused2, long unused3, long unused4, long unused5
  * sp4j_find_program(candidates, count, 0, 0, 0, 0, 0), candidates being count NUL-terminated paths
  * one after the other. Returns the index of the first that is a regular file (stat(2): links
  * followed) this process may execute (access(2), X_OK: the real ids); else -1 when one of them is
- * a regular file it may not execute (EACCES), else -2 (ENOENT). Keep in sync with
- * SpawnChecks.FILES, which does the same through java.nio.file.
+ * a regular file it may not execute (EACCES), else -2 (ENOENT): SpawnChecks.DENIED and NOT_FOUND.
+ * Keep in sync with SpawnChecks.FILES, which does the same through java.nio.file.
  */
 long sp4j_find_program(long candidates_address, long count, long unused3, long unused4, long unused5,
                        long unused6, long unused7);

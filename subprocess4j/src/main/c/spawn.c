@@ -29,7 +29,7 @@
  *
  * The JVM loads this library from a sealed memfd, else a private file removed at once
  * (ChildSetupFiles.java), and also calls sp4j_syscall, its plain system-call entry, for its own
- * system calls.
+ * system calls, and sp4j_find_program for a PATH lookup (SpawnChecks.java).
  *
  * Rules for the child (everything reached from child_main):
  *  - it is async-signal-safe and more: it makes raw system calls only (rawsys.h), never a glibc

@@ -38,9 +38,11 @@ public final class CliAccess {
      * ({@link Popen#communicate()}), as {@code Command.run()} does: on the native backend the
      * reactor is not asked to watch the exit (no {@code epoll_ctl} pair, no reactor wake-up per
      * child); the caller's poll sees it and reaps. Whoever waits otherwise (on a virtual thread,
-     * {@code onExit()}), and the caller when it stops waiting early (a timeout, an interrupt, a
-     * failure), hands the exit to the reactor, so the child is reaped all the same. A caller that
-     * might not wait uses {@code start()}.
+     * {@code onExit()}), and {@code communicate()} when it stops waiting early (a timeout, an
+     * interrupt), hands the exit to the reactor. The caller must {@code close()} the {@code Popen}
+     * whatever happens (its wait reaps the child): a {@code Popen} dropped before its
+     * {@code communicate()} began would leave a zombie. A caller that might not wait uses
+     * {@code start()}.
      */
     public static Popen startToWait(Command c) {
         try {

@@ -89,7 +89,7 @@ public final class SpawnChecks {
      * PATH (relative entries against the child's directory), as {@code execvpe} does: the first
      * executable regular file wins, EACCES when only non-executable ones were found.
      *
-     * @param probe how each candidate is looked at
+     * @param probe how the candidates are looked at
      * @throws SpawnException EXEC with ENOENT or EACCES when nothing can be executed
      */
     public static String resolveProgram(SpawnRequest r, ProgramProbe probe) {

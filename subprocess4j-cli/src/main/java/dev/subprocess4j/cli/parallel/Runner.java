@@ -100,7 +100,8 @@ abstract sealed class Runner implements AutoCloseable {
     }
 
     /**
-     * Jobs started here with {@link Command#start()}. Captured jobs (no --line-buffer) at -j up to
+     * Jobs started here with {@link Command#start()}, on workers with {@link CliAccess#startToWait}
+     * (the worker waits for the job itself). Captured jobs (no --line-buffer) at -j up to
      * {@link #MAX_WORKERS} run on that many platform threads, each starting a job, reading its
      * output and waiting for it on its own thread ({@link Popen#communicate()}: no hand-over to the
      * library's reactor), then starting the next pending job itself when the scheduler allows it
@@ -328,25 +329,29 @@ abstract sealed class Runner implements AutoCloseable {
             } catch (RuntimeException e) {
                 return new Done(job, null, e, System.nanoTime());
             }
-            GroupReaper reaper = new GroupReaper(p, groups);
-            boolean missed;
-            synchronized (running) {
-                running.put(job, reaper);
-                missed = stopping; // killAll took its list between the check before the start and now
-            }
-            if (missed) {
-                job.killed = true;
-                Duration grace = stopGrace;
-                // as killAll stops the others, apart: this thread reads the job's output meanwhile
-                Thread.ofVirtual().name("sp-stop-" + job).start(() -> reaper.stop(Signal.SIGTERM, grace));
-            }
+            // From here on the job is this thread's to wait for (no reactor watches it): whatever
+            // fails, the job is killed and p.close() below reaps it.
+            GroupReaper reaper = null;
             CompletedProcess r = null;
             Throwable failure = null;
             try {
+                GroupReaper mine = new GroupReaper(p, groups);
+                reaper = mine;
+                boolean missed;
+                synchronized (running) {
+                    running.put(job, mine);
+                    missed = stopping; // killAll took its list between the check before the start and now
+                }
+                if (missed) {
+                    job.killed = true;
+                    Duration grace = stopGrace;
+                    // as killAll stops the others, apart: this thread reads the job's output meanwhile
+                    Thread.ofVirtual().name("sp-stop-" + job).start(() -> mine.stop(Signal.SIGTERM, grace));
+                }
                 r = p.communicate();
                 job.stdout = bytes(r.stdoutBytes());
                 job.stderr = bytes(r.stderrBytes());
-            } catch (RuntimeException | Error e) { // (an OutOfMemoryError copying the output)
+            } catch (RuntimeException | Error e) { // (an OutOfMemoryError copying the output, say)
                 failure = e;
             }
             long end = System.nanoTime();
@@ -355,7 +360,11 @@ abstract sealed class Runner implements AutoCloseable {
             }
             if (failure != null) {
                 try {
-                    reaper.stop(Signal.SIGKILL, Duration.ZERO); // the library killed the job alone: its group too
+                    if (reaper != null) {
+                        reaper.stop(Signal.SIGKILL, Duration.ZERO); // the library killed the job alone: its group too
+                    } else {
+                        p.kill();
+                    }
                 } catch (RuntimeException | Error x) {
                     failure.addSuppressed(x);
                 }

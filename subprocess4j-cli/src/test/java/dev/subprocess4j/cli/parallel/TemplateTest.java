@@ -81,7 +81,8 @@ class TemplateTest {
     }
 
     private static final String[] PIECES = {"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}", "{1}", "{2}", "{3.}",
-        "{1/}", "{2//}", "{1/.}", "{0}", "{", "}", "{{}}", "{x}", ".", "/", "a", "b c", "'", "\"", "$", "\\", "="};
+        "{1/}", "{2//}", "{1/.}", "{0}", "{01}", "{10}", "{", "}", "{{}}", "{x}", ".", "/", "a", "b c", "'", "\"", "$", "\\",
+        "="};
 
     private static String randomWord(SplittableRandom random) {
         StringBuilder sb = new StringBuilder();
@@ -92,7 +93,7 @@ class TemplateTest {
     }
 
     private static String randomArg(SplittableRandom random) {
-        String[] pieces = {"dir/", "file", ".txt", "/", ".", " ", "'", "x", "é", ""};
+        String[] pieces = {"dir/", "file", ".txt", "/", ".", " ", "'", "x", "é", "", "$", "\\", "$1"};
         StringBuilder sb = new StringBuilder();
         for (int i = random.nextInt(5); i > 0; i--) {
             sb.append(pieces[random.nextInt(pieces.length)]);

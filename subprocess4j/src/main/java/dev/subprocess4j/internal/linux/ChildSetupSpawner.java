@@ -73,8 +73,8 @@ final class ChildSetupSpawner {
 
     /**
      * How the PATH lookup looks at its candidates: {@code sp4j_find_program}, one downcall for the
-     * whole PATH, once the library is loaded (the first spawn loads it); else through the JDK's
-     * file API.
+     * whole PATH, once the library is loaded ({@link #preload()} at the backend's start, else the
+     * first spawn that needs it); else through the JDK's file API.
      */
     static SpawnChecks.ProgramProbe programProbe() {
         ChildSetup loaded = library;

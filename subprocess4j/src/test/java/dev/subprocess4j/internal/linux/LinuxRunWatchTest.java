@@ -105,14 +105,18 @@ class LinuxRunWatchTest {
         Path pidFile = dir.resolve("pid");
         Popen p = CliAccess.startToWait(Subprocess.command("/bin/sh", "-c", "echo $$ > \"$1\"; exec sleep 30", "sh",
                 pidFile.toString()).captureOutput());
-        long pid = awaitPid(pidFile);
-        long before = reactor.registrationsMade();
-        assertThatThrownBy(() -> p.communicate(Duration.ofMillis(200))).isInstanceOf(TimeoutExpiredException.class);
-        assertThat(reactor.registrationsMade() - before).as("the pidfd handed to the reactor").isEqualTo(1);
-        p.kill();
-        // nobody waits: the reactor reaps it
-        awaitReaped(pid, "killed and reaped by the reactor (no zombie)");
-        p.close();
+        try {
+            long pid = awaitPid(pidFile);
+            long before = reactor.registrationsMade();
+            assertThatThrownBy(() -> p.communicate(Duration.ofMillis(200))).isInstanceOf(TimeoutExpiredException.class);
+            assertThat(reactor.registrationsMade() - before).as("the pidfd handed to the reactor").isEqualTo(1);
+            p.kill();
+            // nobody waits: the reactor reaps it
+            awaitReaped(pid, "killed and reaped by the reactor (no zombie)");
+        } finally {
+            p.kill();
+            p.close();
+        }
     }
 
     @Test

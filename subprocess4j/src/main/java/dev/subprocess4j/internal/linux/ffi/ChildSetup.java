@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * {@code src/main/c/protocol.h}: the library's own child-setup code, {@code sp4j_spawn} of
- * {@code libsubprocess4j.so}, and the layout of what it reads and reports. Every constant here
- * is keep in sync with protocol.h.
+ * {@code libsubprocess4j.so}, and the layout of what it reads and reports; and its PATH lookup,
+ * {@code sp4j_find_program}. Every constant here is kept in sync with protocol.h.
  */
 public final class ChildSetup {
     /** Fields of {@code struct sp4j_spec}, each 8 bytes wide: keep in sync with protocol.h. */
@@ -83,7 +83,10 @@ public final class ChildSetup {
 
     private final MethodHandle findProgram;
 
-    /** The last candidates {@link #findProgram} was given, and them as C strings one after the other. */
+    /**
+     * The last candidates {@link #findProgram} was given (an unmodifiable list, so the same object
+     * always holds the same names), and them as C strings one after the other.
+     */
     private record LastNames(List<String> candidates, byte[] bytes) {}
 
     private volatile LastNames lastNames;

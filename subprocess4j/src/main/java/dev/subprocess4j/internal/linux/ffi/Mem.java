@@ -92,7 +92,10 @@ public final class Mem {
         return cString(arena, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** {@code bytes} (which hold no NUL) followed by a NUL, from {@code arena}. */
+    /**
+     * {@code bytes} followed by a NUL, from {@code arena}: one C string when they hold no NUL
+     * (several one after the other when they end each but the last with one).
+     */
     public static MemorySegment cString(SegmentAllocator arena, byte[] bytes) {
         MemorySegment segment = arena.allocate(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);

@@ -17,6 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -133,7 +134,7 @@ public final class SpawnChecks {
         Path cwd = r.exec().cwd().orElse(null);
         Candidates last = lastCandidates;
         if (last != null && last.path().equals(path) && last.program().equals(program)
-                && java.util.Objects.equals(last.cwd(), cwd)) {
+                && Objects.equals(last.cwd(), cwd)) {
             return last.names();
         }
         String[] dirs = path.split(":", -1);

@@ -78,7 +78,7 @@ final class ChildSetupSpawner {
      */
     static SpawnChecks.ProgramProbe programProbe() {
         ChildSetup loaded = library;
-        return loaded != null ? loaded::findProgram : SpawnChecks.FILES;
+        return loaded != null ? loaded.programProbe() : SpawnChecks.FILES;
     }
 
     /** The files, made at first use. */

@@ -91,6 +91,14 @@ public final class ChildSetup {
 
     private volatile LastNames lastNames;
 
+    /** {@link #findProgram} as the PATH lookup's probe: one object, not one per spawn. */
+    private final SpawnChecks.ProgramProbe programProbe = this::findProgram;
+
+    /** This library's PATH lookup ({@link #findProgram}) as a {@link SpawnChecks.ProgramProbe}. */
+    public SpawnChecks.ProgramProbe programProbe() {
+        return programProbe;
+    }
+
     private ChildSetup(MethodHandle spawn, MemorySegment stacksMapped, MemorySegment clone3, MethodHandle findProgram) {
         this.spawn = spawn;
         this.stacksMapped = stacksMapped;

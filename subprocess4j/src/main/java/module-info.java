@@ -8,8 +8,9 @@
  * <h2>System properties</h2>
  * <ul>
  *   <li>{@code subprocess4j.backend}: {@code linux-native} or {@code jdk} forces a backend; when
- *       unset, the best backend available on this platform is chosen once, at first use, and the
- *       reason any other is unavailable is logged at DEBUG.</li>
+ *       unset, the best backend available on this platform is chosen once, at first use: a fall
+ *       back to {@code jdk} on Linux is logged at INFO with its reason, the reasons on other
+ *       platforms at DEBUG.</li>
  *   <li>{@code subprocess4j.sharedFdTable}: {@code false} turns the shared-table clone off (read at
  *       every spawn): each spawn then copies the JVM's fd table ({@code posix_spawn}, or the
  *       child-setup clone for the options that need it).</li>
@@ -26,9 +27,10 @@
  * holding only fds 0-2 and the slots it needs ({@code close_range(CLOSE_RANGE_UNSHARE)}), so a
  * spawn never copies the JVM's fds; the same code sets resource limits, the umask and the
  * parent-death signal. {@code passFds} and {@code closeFds(false)} clone without
- * {@code CLONE_FILES}, and user or group changes execute a helper program first. Without that
- * code (another platform, or the clone unsupported by the kernel), a command without those options
- * is started with {@code posix_spawn} and one with them is refused. The code is placed at first
+ * {@code CLONE_FILES}, and user or group changes execute a helper program first. On a kernel
+ * without {@code close_range(CLOSE_RANGE_UNSHARE)} every clone copies the fd table; without that
+ * code (a platform the jar has none for), a command without those options is started with
+ * {@code posix_spawn} and one with them is refused. The code is placed at first
  * use in sealed {@code memfd_create} files (where memfd is unavailable: in a directory the library
  * makes with mode 0700 and removes again at once) and used only through the open fd, so that no
  * other user can swap or change it.

@@ -35,8 +35,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *
  * <h2>Exit status</h2>
  * Each subcommand's own ({@code sp run --help}: coreutils {@code timeout}'s); bad usage prints
- * one line and where the help is, and exits with 125 for {@code sp run} (as {@code timeout}) and
- * 2 otherwise; 0 for {@code --help} and {@code --version}.
+ * one line and where the help is, and exits with 125 for {@code sp run} (as {@code timeout}), 255
+ * for {@code sp parallel} (as GNU parallel) and 2 otherwise; 0 for {@code --help} and
+ * {@code --version}.
  */
 public final class Main implements Callable<Integer> {
     /** Exit status for bad usage, as picocli, getopt-style tools and shells' builtins use. */

@@ -63,7 +63,7 @@ final class ParallelCommand implements Callable<Integer> {
                                 + " sp waits for them, prints the summary and exits (128+N after signal N): nothing is left running.",
                         "Progress goes to stderr, then a summary: jobs, succeeded, failed, retries used, not run,"
                                 + " wall time, total child CPU (user+sys, when the backend reports it), the slowest three jobs"
-                                + " and each failed job with its exit code, signal, timeout or start failure.")
+                                + " and the failed jobs (the first 20, then how many more) with their exit code, signal, timeout or start failure.")
                 .parameterListHeading("%nArguments:%n")
                 .optionListHeading("%nOptions:%n")
                 .exitCodeListHeading("%nExit status (GNU parallel's):%n")

@@ -73,10 +73,10 @@ import java.util.concurrent.CompletableFuture;
  * {@link #killOnParentExit()} in the child between the clone and the exec, at about the cost of a
  * plain spawn, and makes a {@link #pty()}'s terminal the child's controlling terminal; {@link #passFds} and {@code closeFds(false)} make the clone copy the JVM's fd
  * table instead; {@link #user}, {@link #group} and {@link #extraGroups} run the library's helper
- * program first (one more exec). Where that code is not usable (a platform the jar has no code
- * for, or a kernel without {@code close_range(CLOSE_RANGE_UNSHARE)}), a command without those
- * options is started with {@code posix_spawn}, and one with them is refused with
- * {@link UnsupportedOperationException}. The code is placed at first use in a sealed
+ * program first (one more exec). On a kernel without {@code close_range(CLOSE_RANGE_UNSHARE)}
+ * the clone copies the JVM's fd table (those options still work); on a platform the jar has no
+ * code for, a command without those options is started with {@code posix_spawn}, and one with
+ * them is refused with {@link UnsupportedOperationException}. The code is placed at first use in a sealed
  * {@code memfd} (or a private file removed at once) and used only through its open fd. The jdk
  * backend refuses those options.
  *
@@ -854,10 +854,23 @@ public final class Command {
             }
             throw e;
         }
-        if (recording != null) {
-            recording.started(request, backend.name(), spec.launcher.name(), child);
+        try {
+            if (recording != null) {
+                recording.started(request, backend.name(), spec.launcher.name(), child);
+            }
+            return new Popen(this, child);
+        } catch (RuntimeException | Error e) {
+            // (an OutOfMemoryError, say) The child runs and no Popen holds it: killed, its pipes
+            // closed, and its exit left to the backend's watcher (a forRun child has none yet).
+            try {
+                child.sendSignal(Signal.SIGKILL);
+                child.closeStreams();
+                child.onExit();
+            } catch (RuntimeException | Error x) {
+                e.addSuppressed(x);
+            }
+            throw e;
         }
-        return new Popen(this, child);
     }
 
     /**

@@ -31,9 +31,11 @@ import java.util.concurrent.CompletionException;
  *
  * <h2>Errors</h2>
  * {@link #stdin()}, {@link #stdout()} and {@link #stderr()} throw {@link IllegalStateException}
- * when that stream is not {@link Redirect#PIPE}. Signal methods are no-ops once the child was
- * reaped: a recycled pid is never signalled. A signal the backend cannot send throws
- * {@link UnsupportedOperationException}.
+ * when that stream is not {@link Redirect#PIPE}. {@link #sendSignal}, {@link #terminate()} and
+ * {@link #kill()} are no-ops once the child was reaped: a recycled pid is never signalled;
+ * {@link #signalGroup} (and, on the linux-native backend, a first {@link #toHandle()}) then
+ * throw {@link IllegalStateException}. A signal
+ * the backend cannot send throws {@link UnsupportedOperationException}.
  *
  * <h2>Thread safety</h2>
  * Safe to use from several threads: one may wait while another signals.
@@ -347,6 +349,8 @@ public final class Popen implements AutoCloseable {
      * {@link Command#startNewSession()} or {@code processGroup(0)}).
      *
      * @throws UnsupportedOperationException when the backend cannot signal groups
+     * @throws IllegalStateException when the child is in the JVM's own process group, or was
+     *         reaped already (its group may be another's by then)
      */
     public void signalGroup(Signal s) {
         child.signalGroup(Objects.requireNonNull(s, "signal"));
@@ -369,7 +373,12 @@ public final class Popen implements AutoCloseable {
         }, Callbacks.EXECUTOR);
     }
 
-    /** A {@link ProcessHandle} for the child. */
+    /**
+     * A {@link ProcessHandle} for the child.
+     *
+     * @throws IllegalStateException on the linux-native backend, when the child was reaped before
+     *         the first call (take it while the child runs; the handle taken then stays valid)
+     */
     public ProcessHandle toHandle() {
         return child.toHandle();
     }
@@ -413,6 +422,10 @@ public final class Popen implements AutoCloseable {
 
     /** The exception for a failed {@code to}/{@code lines} consumer; the message names no environment value. */
     static SubprocessException deliveryFailed(Command command, long pid, OutputDelivery.Failure f) {
+        if (f.pump()) {
+            return new SubprocessException("the library's pump of the " + f.stream() + " of pid " + pid + " (" + command
+                    + ") failed: " + f.cause() + "; the child was killed", f.cause());
+        }
         return new SubprocessException("the " + f.stream() + " consumer of pid " + pid + " (" + command + ") threw "
                 + f.cause().getClass().getName() + "; the rest of its " + f.stream() + " was drained and discarded", f.cause());
     }

@@ -390,7 +390,14 @@ public final class ProcessPool implements AutoCloseable {
             }
             if (job.slots != null && LauncherBase.of(job.slots.launcher).startMayWait()) {
                 Job remote = job;
-                Callbacks.EXECUTOR.execute(() -> launch(remote)); // a handshake must not hold the others
+                try {
+                    Callbacks.EXECUTOR.execute(() -> launch(remote)); // a handshake must not hold the others
+                } catch (RuntimeException | Error noThread) {
+                    // No thread for it (out of memory, say): launched here, where its own failure
+                    // settles it, rather than left among the running for ever.
+                    Log.get().log(System.Logger.Level.DEBUG, "no thread to launch a job of the pool on; launching it here", noThread);
+                    launch(remote);
+                }
             } else {
                 launch(job);
             }

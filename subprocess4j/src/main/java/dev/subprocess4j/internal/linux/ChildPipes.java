@@ -33,10 +33,31 @@ final class ChildPipes {
 
     /** Closes every open end (lock held); {@code atEnd} marks them as a clean end of data. */
     void closeAll(boolean atEnd) {
-        for (PipeChannel ch : all()) {
-            if (ch != null && !ch.closed) {
-                ch.close(atEnd);
+        // Each one closed whatever the others' closes throw (no array: this runs under OutOfMemoryError too)
+        Throwable failed = close(stdin, atEnd, null);
+        failed = close(stdout, atEnd, failed);
+        failed = close(stderr, atEnd, failed);
+        if (failed instanceof RuntimeException e) {
+            throw e;
+        } else if (failed != null) {
+            throw (Error) failed;
+        }
+    }
+
+    /** Closes {@code ch} if open; returns {@code failed}, or what the close threw (its fd is closed all the same). */
+    private static Throwable close(PipeChannel ch, boolean atEnd, Throwable failed) {
+        if (ch == null || ch.closed) {
+            return failed;
+        }
+        try {
+            ch.close(atEnd);
+            return failed;
+        } catch (RuntimeException | Error e) {
+            if (failed == null) {
+                return e;
             }
+            failed.addSuppressed(e);
+            return failed;
         }
     }
 

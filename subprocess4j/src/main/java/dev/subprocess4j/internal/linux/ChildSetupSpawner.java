@@ -273,7 +273,7 @@ final class ChildSetupSpawner {
                     SharedFdTable.give(slots); // sp4j_spawn put the placeholder back
                 }
                 if (pid > 0) {
-                    return new Spawned(pid, Mem.getInts(pidfd, 0, 1)[0]);
+                    return spawned(pid, pidfd);
                 }
                 int errno = Mem.getInt(report, ChildSetup.REPORT_ERROR);
                 int detail = Mem.getInt(report, ChildSetup.REPORT_DETAIL);
@@ -287,6 +287,7 @@ final class ChildSetupSpawner {
 
             // The error pipe last: once sp4j_spawn is called it owns both ends and closes them.
             int[] errorPipe = Unistd.pipe2Above(3, Unistd.O_CLOEXEC); // never 0-2, which the child redirects
+            MemorySegment in;
             try {
                 spec.put(ChildSetup.SPEC_ERR_READ_FD, errorPipe[0]);
                 spec.put(ChildSetup.SPEC_ERR_WRITE_FD, errorPipe[1]);
@@ -295,18 +296,34 @@ final class ChildSetupSpawner {
                     spec.putAddress(ChildSetup.SPEC_ARGV, LinuxBackend.argv(arena,
                             helperArgv(errorPipe[1], helperFlags, parentPid, credentials, path, r)));
                 }
+                in = spec.in(arena);
             } catch (RuntimeException | Error e) {
                 Unistd.closeQuietly(errorPipe[0]);
                 Unistd.closeQuietly(errorPipe[1]);
                 throw e;
             }
-            int pid = library.spawn(spec.in(arena), report, pidfd);
+            int pid = library.spawn(in, report, pidfd);
             if (pid > 0) {
-                return new Spawned(pid, Mem.getInts(pidfd, 0, 1)[0]);
+                return spawned(pid, pidfd);
             }
             throw failure(r, path, helper, Mem.getInt(report, ChildSetup.REPORT_STEP),
                     Mem.getInt(report, ChildSetup.REPORT_ERROR),
                     Mem.getInt(report, ChildSetup.REPORT_DETAIL));
+        }
+    }
+
+    /**
+     * The child the clone made, with the pidfd it wrote into {@code pidfdCell}: read without a
+     * copy, and killed and reaped when even its record cannot be made (an OutOfMemoryError), so
+     * that no child is left without an owner.
+     */
+    private static Spawned spawned(int pid, MemorySegment pidfdCell) {
+        int pidfd = pidfdCell.get(ValueLayout.JAVA_INT, 0);
+        try {
+            return new Spawned(pid, pidfd);
+        } catch (Error e) {
+            PosixSpawnPath.killAndReap(pidfd);
+            throw e;
         }
     }
 

@@ -85,11 +85,11 @@ final class ChildSync extends ReentrantLock {
         // communicate() also polls the pidfd when the reactor does not watch it (Command.run()):
         // the exit is then seen here, without a hand-off, also after a timeout kill while
         // grandchildren hold the pipes (the drain grace starts at the reap).
+        int[] fds = new int[count + 1]; // (made before beginPoll: nothing between it and the try may fail)
+        short[] pollEvents = new short[count + 1];
         int pidfd = exit == null ? -1 : exit.beginPoll();
         boolean pollExit = pidfd >= 0;
         int n = pollExit ? count + 1 : count;
-        int[] fds = new int[n];
-        short[] pollEvents = new short[n];
         for (int i = 0; i < count; i++) {
             fds[i] = channels[i].fd;
             pollEvents[i] = events[i] == Epoll.EPOLLOUT ? Epoll.POLLOUT : Epoll.POLLIN;

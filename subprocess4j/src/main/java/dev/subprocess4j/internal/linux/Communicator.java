@@ -141,10 +141,13 @@ final class Communicator {
             }
             ioDone = true;
         } finally {
-            if (!ioDone) {
-                exit.watchExit(); // leaving early (interrupt, timeout, failure): the reactor reaps the child
+            try {
+                if (!ioDone) {
+                    exit.watchExit(); // leaving early (interrupt, timeout, failure): the reactor reaps the child
+                }
+            } finally {
+                sync.lock.unlock(); // also when the registration failed: the reactor must never wait for this lock
             }
-            sync.lock.unlock();
         }
         if (!exit.awaitExit(deadlineNanos)
                 || pumps != null && !pumps.await(deadlineNanos, deadline, this::closeAfterGrace)) {

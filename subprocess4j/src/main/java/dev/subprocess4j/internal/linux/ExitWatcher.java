@@ -189,10 +189,22 @@ final class ExitWatcher implements IntConsumer {
                     return;
                 }
                 code = exit.code();
-                ru = ChildUsage.of(Rusage.decode(rusage));
+                ru = usage(rusage);
             }
         }
         exited(code, ru);
+    }
+
+    /**
+     * The reaped child's usage, or null when it cannot be decoded (an OutOfMemoryError): the child
+     * is reaped, and its exit must be recorded all the same.
+     */
+    private static ResourceUsage usage(MemorySegment rusage) {
+        try {
+            return ChildUsage.of(Rusage.decode(rusage));
+        } catch (RuntimeException | Error e) {
+            return null;
+        }
     }
 
     /** Whether this thread is the first to claim the reap. */
@@ -210,6 +222,7 @@ final class ExitWatcher implements IntConsumer {
     private void exited(int code, ResourceUsage ru) {
         long now = System.nanoTime();
         CompletableFuture<Outcome> future;
+        Throwable deregistering = null;
         sync.lock.lock();
         try {
             returnCode = code;
@@ -218,8 +231,12 @@ final class ExitWatcher implements IntConsumer {
             listener.exiting(now);
             reaped = true;
             if (pidfdInReactor) {
-                reactor.deregister(pidfd, pidfdToken);
                 pidfdInReactor = false;
+                try {
+                    reactor.deregister(pidfd, pidfdToken);
+                } catch (RuntimeException | Error e) {
+                    deregistering = e; // thrown once the exit is recorded (the close below takes the pidfd out of the epoll set)
+                }
             }
             if (pidfdUsers == 0) {
                 closePidfd();
@@ -236,6 +253,11 @@ final class ExitWatcher implements IntConsumer {
         }
         if (future != null) {
             future.complete(outcome(null, null));
+        }
+        if (deregistering instanceof RuntimeException e) {
+            throw e;
+        } else if (deregistering != null) {
+            throw (Error) deregistering;
         }
     }
 
@@ -356,8 +378,8 @@ final class ExitWatcher implements IntConsumer {
             if (reaped || pidfdClosed) {
                 return reaped || awaitExitFuture(deadline);
             }
+            pollItself(); // (before the count: a failure here leaves no user behind)
             pidfdUsers++;
-            pollItself();
         } finally {
             sync.lock.unlock();
         }

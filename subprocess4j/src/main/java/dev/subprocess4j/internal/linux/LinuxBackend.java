@@ -233,22 +233,26 @@ public final class LinuxBackend implements Backend {
             }
         } catch (ErrnoException e) {
             // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
+            // (or, after the clone, closing the child's ends failed: the child is killed and reaped)
+            PosixSpawnPath.killAndReap(pidfd);
             toClose.forEach(Unistd::closeQuietly);
             throw new SpawnException(SpawnException.Step.FDS, e.errno(), r.program(), e.call(), e);
         } catch (RuntimeException | Error e) {
+            PosixSpawnPath.killAndReap(pidfd); // a child made before the failure has no owner yet
             toClose.forEach(Unistd::closeQuietly);
             throw e;
         }
         // The timeout counts from here, as Python's does from Popen's return: not the time a
         // killOnParentExit spawn waited for a spawner thread.
         long startNanos = System.nanoTime();
+        String how = credentials != null ? spawnPath + ", then the helper" : spawnPath; // (nothing may fail once the child is made)
         LinuxChild child;
         try {
             child = new LinuxChild(r, pid, pidfd, spawnNanos, startNanos,
                     stdinPipe == null ? -1 : stdinPipe[1],
                     stdoutPipe == null ? -1 : stdoutPipe[0],
                     stderrPipe == null ? -1 : stderrPipe[0], watchExit, holdReap);
-            child.spawnPath(credentials != null ? spawnPath + ", then the helper" : spawnPath);
+            child.spawnPath(how);
         } catch (RuntimeException | Error e) {
             // e.g. epoll_ctl failed (ENOMEM, ENOSPC): nobody would ever reap this child
             PosixSpawnPath.killAndReap(pidfd);

@@ -218,7 +218,8 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
      * The reactor's work for this child's pipes failed (an {@code OutOfMemoryError} while a capture
      * grew, no thread left for a pump): without it nobody would read them again, so the calls on
      * them fail with {@code t} as they would have on the caller's thread, the child is killed (it
-     * could block on a full pipe for ever) and reaped as any other. Allocates nothing it can avoid.
+     * could block on a full pipe for ever) and reaped as any other. Allocates nothing it can avoid;
+     * each step is taken whatever an earlier one threw (what a step throws is added to {@code t}).
      * ({@link PipeChannel.Owner})
      */
     @Override
@@ -233,11 +234,17 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
             if (pipes.ioFailure == null) {
                 pipes.ioFailure = t;
             }
-            pipes.closeAll(false);
+            pipes.closeAll(false); // (every fd closed even when one's deregistration throws)
+        } catch (RuntimeException | Error e) {
+            addSuppressed(t, e);
         } finally {
             sync.lock.unlock();
         }
-        exit.sendSignal(Signal.SIGKILL);
+        try {
+            exit.sendSignal(Signal.SIGKILL);
+        } catch (RuntimeException | Error e) {
+            addSuppressed(t, e);
+        }
         sync.lock.lock();
         try {
             if (communicator != null) {
@@ -249,6 +256,12 @@ final class LinuxChild implements ChildProcess, ExitWatcher.Listener, PipeChanne
             sync.changedLocked();
         } finally {
             sync.lock.unlock();
+        }
+    }
+
+    private static void addSuppressed(Throwable to, Throwable e) {
+        if (e != to) {
+            to.addSuppressed(e);
         }
     }
 

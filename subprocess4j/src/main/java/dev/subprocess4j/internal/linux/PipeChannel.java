@@ -94,6 +94,14 @@ final class PipeChannel {
     }
 
     /**
+     * Work for this channel's readiness that runs apart from the reactor thread (a pump's virtual
+     * thread) failed: as a failure of {@link #onReady} itself, the child's I/O fails with {@code t}.
+     */
+    void failed(Throwable t) {
+        owner.ioFailed(t);
+    }
+
+    /**
      * Leaves the fd to the caller that opened it (lock held): deregistered and marked closed, so no
      * readiness work runs for it any more, but not closed here (a failed start closes it).
      */
@@ -113,12 +121,17 @@ final class PipeChannel {
         }
         closed = true;
         eof |= atEnd;
-        if (token >= 0) {
-            reactor.deregister(fd, token);
+        try {
+            if (token >= 0) {
+                reactor.deregister(fd, token);
+            }
+        } finally {
+            // Closed all the same when the deregistration failed (the close takes the pipe out of
+            // the epoll set too); the failure is still thrown.
+            Unistd.closeQuietly(fd);
+            owner.channelClosed();
+            sync.changedLocked();
         }
-        Unistd.closeQuietly(fd);
-        owner.channelClosed();
-        sync.changedLocked();
     }
 
     /** Reads up to len bytes (lock held): >0 read, 0 end of file, -1 nothing now. */

@@ -121,7 +121,7 @@ final class Pumps {
         CompletableFuture<Void> done = new CompletableFuture<>();
         pumps.add(done);
         AtomicBoolean failed = new AtomicBoolean();
-        Runnable task = () -> PumpThreads.start(ch.name + "-" + pid, () -> {
+        Runnable task = onReady(ch, ch.name + "-", () -> {
             while (true) {
                 // Exactly what was read, not a 64 KiB chunk per wake-up: most children print little
                 // or nothing (one sp parallel job each), and a fresh chunk was zeroed for each stream.
@@ -181,7 +181,7 @@ final class Pumps {
         CompletableFuture<Void> done = new CompletableFuture<>();
         byte[] chunk = new byte[CHUNK];
         int[] pending = {0, 0}; // offset, length
-        Runnable task = () -> PumpThreads.start("stdin-" + pid, () -> {
+        Runnable task = onReady(ch, "stdin-", () -> {
             while (true) {
                 if (pending[1] == 0) {
                     int n;
@@ -227,6 +227,23 @@ final class Pumps {
         ch.onReady = task;
         ch.arm(Epoll.EPOLLOUT);
         return done;
+    }
+
+    /**
+     * What a readiness event of {@code ch} runs: {@code work} on a virtual thread of its own. The
+     * work's own failure (a read or an epoll_ctl that fails, an OutOfMemoryError) fails the child's
+     * I/O as a failure on the reactor thread does ({@link PipeChannel#failed}): the child is killed
+     * and the waits fail with it, where a pump that just ended would leave nobody reading its pipe.
+     */
+    private Runnable onReady(PipeChannel ch, String name, PumpThreads.Work work) {
+        return () -> PumpThreads.start(name + pid, () -> {
+            try {
+                work.run();
+            } catch (Throwable t) {
+                delivery.pumpFailed(pid, ch.name, t); // what the wait then throws
+                ch.failed(t);
+            }
+        });
     }
 
     private void closeChannel(PipeChannel ch, boolean atEnd) {

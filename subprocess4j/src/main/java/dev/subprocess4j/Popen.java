@@ -112,8 +112,9 @@ public final class Popen implements AutoCloseable {
      *
      * @return the return code, {@code -N} when signal N killed the child
      * @throws SubprocessException when the waiting thread is interrupted (its interrupt flag stays set),
-     *     or when a {@code to}/{@code lines} consumer threw (its exception is the cause; the child
-     *     was still drained and reaped)
+     *     when a {@code to}/{@code lines} consumer threw (its exception is the cause; the child
+     *     was still drained and reaped), or when the library's pump of a {@code from}/{@code to}/
+     *     {@code lines} redirect failed itself (what it threw is the cause; the child was killed)
      */
     public int waitFor() {
         try {
@@ -130,7 +131,8 @@ public final class Popen implements AutoCloseable {
      * timeout, and the call can be repeated.
      *
      * @throws TimeoutExpiredException when the timeout passes first
-     * @throws SubprocessException when the waiting thread is interrupted
+     * @throws SubprocessException when the waiting thread is interrupted, or a consumer or a pump
+     *     failed (as {@link #waitFor()})
      */
     public int waitFor(Duration timeout) {
         Validation.checkDuration(timeout, "timeout");
@@ -240,7 +242,10 @@ public final class Popen implements AutoCloseable {
         io.whenComplete((o, t) -> {
             child.closeStreams();
             if (t != null) {
-                result.completeExceptionally(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+                // A failed pump (or consumer) is reported as run() reports it, with what it threw as the cause
+                SubprocessException undelivered = deliveryFailure();
+                result.completeExceptionally(undelivered != null ? undelivered
+                        : t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
                 return;
             }
             CompletedProcess r = completed(o);
@@ -424,7 +429,7 @@ public final class Popen implements AutoCloseable {
     static SubprocessException deliveryFailed(Command command, long pid, OutputDelivery.Failure f) {
         if (f.pump()) {
             return new SubprocessException("the library's pump of the " + f.stream() + " of pid " + pid + " (" + command
-                    + ") failed: " + f.cause() + "; the child was killed", f.cause());
+                    + ") failed: " + f.cause() + "; the child was killed if it still ran", f.cause());
         }
         return new SubprocessException("the " + f.stream() + " consumer of pid " + pid + " (" + command + ") threw "
                 + f.cause().getClass().getName() + "; the rest of its " + f.stream() + " was drained and discarded", f.cause());

@@ -395,8 +395,8 @@ public final class ProcessPool implements AutoCloseable {
                 } catch (RuntimeException | Error noThread) {
                     // No thread for it (out of memory, say): launched here, where its own failure
                     // settles it, rather than left among the running for ever.
-                    Log.get().log(System.Logger.Level.DEBUG, "no thread to launch a job of the pool on; launching it here", noThread);
                     launch(remote);
+                    Log.get().log(System.Logger.Level.DEBUG, "no thread to launch a job of the pool on; launched it on the caller's", noThread);
                 }
             } else {
                 launch(job);

@@ -33,7 +33,7 @@ public final class OutputDelivery {
      * the child is killed); kept unless a consumer failed first.
      */
     public void pumpFailed(long pid, String stream, Throwable cause) {
-        if (first.compareAndSet(null, new Failure(stream, cause, true))) {
+        if (first.compareAndSet(null, new Failure(stream, cause, true)) && Log.get().isLoggable(Level.DEBUG)) {
             Log.get().log(Level.DEBUG, "pid " + pid + ": the pump of its " + stream + " failed; killing it", cause);
         }
     }

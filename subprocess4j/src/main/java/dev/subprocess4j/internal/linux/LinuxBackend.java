@@ -180,6 +180,7 @@ public final class LinuxBackend implements Backend {
         int[] stdoutPipe = null;
         int[] stderrPipe = null;
         String spawnPath = "";
+        String how; // the spawn path as the child reports it
         int pid;
         int pidfd = -1; // from the clone on the library's own paths; owned here until handed over
         long spawnNanos;
@@ -231,6 +232,7 @@ public final class LinuxBackend implements Backend {
                 }
                 pidfd = PosixSpawnPath.pidfd(r, pid, toClose);
             }
+            how = credentials != null ? spawnPath + ", then the helper" : spawnPath; // (here: a failure kills the child)
         } catch (ErrnoException e) {
             // pipe2 or a file action could not be set up (EMFILE, ENFILE, ENOMEM): nothing was spawned
             // (or, after the clone, closing the child's ends failed: the child is killed and reaped)
@@ -245,7 +247,6 @@ public final class LinuxBackend implements Backend {
         // The timeout counts from here, as Python's does from Popen's return: not the time a
         // killOnParentExit spawn waited for a spawner thread.
         long startNanos = System.nanoTime();
-        String how = credentials != null ? spawnPath + ", then the helper" : spawnPath; // (nothing may fail once the child is made)
         LinuxChild child;
         try {
             child = new LinuxChild(r, pid, pidfd, spawnNanos, startNanos,

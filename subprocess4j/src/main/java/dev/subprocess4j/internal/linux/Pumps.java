@@ -236,14 +236,24 @@ final class Pumps {
      * and the waits fail with it, where a pump that just ended would leave nobody reading its pipe.
      */
     private Runnable onReady(PipeChannel ch, String name, PumpThreads.Work work) {
-        return () -> PumpThreads.start(name + pid, () -> {
+        return () -> {
             try {
-                work.run();
-            } catch (Throwable t) {
-                delivery.pumpFailed(pid, ch.name, t); // what the wait then throws
-                ch.failed(t);
+                PumpThreads.start(name + pid, () -> {
+                    try {
+                        work.run();
+                    } catch (Throwable t) {
+                        try {
+                            delivery.pumpFailed(pid, ch.name, t); // what the wait then throws
+                        } finally {
+                            ch.failed(t); // (also when recording it failed: the child must not block)
+                        }
+                    }
+                });
+            } catch (Throwable noThread) {
+                delivery.pumpFailed(pid, ch.name, noThread);
+                throw noThread; // the reactor fails the child's I/O with it (PipeChannel.readyFromReactor)
             }
-        });
+        };
     }
 
     private void closeChannel(PipeChannel ch, boolean atEnd) {

@@ -37,8 +37,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(120)
 class PumpFailureTest {
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle DUP = LINKER.downcallHandle(LINKER.defaultLookup().find("dup").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FCNTL = LINKER.downcallHandle(LINKER.defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final MethodHandle DUP3 = LINKER.downcallHandle(LINKER.defaultLookup().find("dup3").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle PIPE2 = LINKER.downcallHandle(LINKER.defaultLookup().find("pipe2").orElseThrow(),
@@ -55,7 +57,7 @@ class PumpFailureTest {
     void aPumpWhoseReadFailsKillsTheChildAndFailsTheWait() throws Throwable {
         int[] other = pipe();
         int closed = (int) CLOSE.invokeExact(other[0]);
-        failPumpOfStdout(other[1], "EBADF");
+        failPumpOfStdout(other[1], "EBADF (");
     }
 
     /**
@@ -70,17 +72,17 @@ class PumpFailureTest {
             dir = (int) OPEN.invokeExact(a.allocateFrom("/"), O_DIRECTORY | O_CLOEXEC);
         }
         assertThat(dir).isNotNegative();
-        failPumpOfStdout(dir, "EISDIR");
+        failPumpOfStdout(dir, "EISDIR (", "epoll_ctl(DEL)", "EPERM (");
     }
 
     /** Puts {@code replacement} (closed here) at the JVM's end of a child's stdout pipe, then lets the child write. */
-    private static void failPumpOfStdout(int replacement, String errno) throws Throwable {
+    private static void failPumpOfStdout(int replacement, String... errors) throws Throwable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Popen p = Subprocess.command("/bin/sh", "-c", "read go; exec yes").stdin(Redirect.PIPE).stdout(Redirect.to(out)).start();
         int keep = -1;
         try {
             int jvmEnd = jvmEndOfStdout(p.pid());
-            keep = (int) DUP.invokeExact(jvmEnd); // the pipe stays open, and in the reactor's epoll set
+            keep = (int) FCNTL.invokeExact(jvmEnd, F_DUPFD_CLOEXEC, 0); // the pipe stays open, and in the reactor's epoll set
             assertThat(keep).isNotNegative();
             assertThat((int) DUP3.invokeExact(replacement, jvmEnd, O_CLOEXEC)).isEqualTo(jvmEnd);
             int closed = (int) CLOSE.invokeExact(replacement);
@@ -92,8 +94,10 @@ class PumpFailureTest {
             assertThat(t).as("the wait fails with the pump's failure (before the fix: it timed out, the child blocked)")
                     .isInstanceOf(SubprocessException.class)
                     .hasMessageContaining("pump of the stdout of pid " + p.pid())
-                    .hasMessageContaining("the child was killed")
-                    .hasStackTraceContaining(errno);
+                    .hasMessageContaining("the child was killed");
+            for (String error : errors) {
+                assertThat(t).hasStackTraceContaining(error);
+            }
             assertThat(p.poll()).as("killed by the library").hasValue(-9);
         } finally {
             p.kill();

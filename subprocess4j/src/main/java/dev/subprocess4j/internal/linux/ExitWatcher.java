@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
 /**
@@ -130,31 +129,13 @@ final class ExitWatcher implements IntConsumer {
 
     // ================================================================== the reap
 
-    /** Whether the lost status of a child was logged: once per JVM. */
-    private static final AtomicBoolean STATUS_LOST_LOGGED = new AtomicBoolean();
-
-    /**
-     * A child whose exit status is lost: it exited, but the kernel (SIGCHLD ignored: SIG_IGN or
-     * SA_NOCLDWAIT) or other code waiting for every child reaped it first. Reported as exited with
-     * the status unknown: returnCode 0, as CPython does, and no usage. Logged once per JVM at
-     * WARNING; the library never changes SIGCHLD's disposition itself (docs/semantics.md).
-     */
-    private static void statusLost(long pid, String why) {
-        if (STATUS_LOST_LOGGED.compareAndSet(false, true)) {
-            Log.get().log(Level.WARNING, "subprocess4j: the exit status of pid {0,number,#} is lost ({1}): SIGCHLD is "
-                    + "ignored in this JVM (SIG_IGN or SA_NOCLDWAIT: the kernel reaps children itself), or other code "
-                    + "waits for every child. Such children are reported as exited with returnCode 0 and no usage. "
-                    + "The library leaves SIGCHLD as it is; said once.", pid, why);
-        }
-    }
-
     /**
      * A child without a pidfd ({@code posix_spawn} gives a pid only, and the kernel reaped the
-     * child before {@code pidfd_open}): reported as exited with its status unknown ({@link #statusLost}).
+     * child before {@code pidfd_open}): reported as exited with its status unknown ({@link ChildUsage#statusLost}).
      */
     void lostAtStart() {
         if (pidfd < 0 && claimReap()) {
-            statusLost(pid, "pidfd_open: ESRCH");
+            ChildUsage.statusLost(pid, "pidfd_open: ESRCH");
             exited(0, null);
         }
     }
@@ -173,7 +154,7 @@ final class ExitWatcher implements IntConsumer {
             if (err == Errno.ECHILD || err == Errno.EINVAL) {
                 // The pidfd became readable at the exit, but someone else reaped the child first
                 // (or the kernel lacks P_PIDFD, Linux 5.4): the status is lost for good.
-                statusLost(pid, "waitid: " + Errno.name(err));
+                ChildUsage.statusLost(pid, "waitid: " + Errno.name(err));
                 code = 0;
                 ru = null;
             } else if (err != 0) {
@@ -189,22 +170,10 @@ final class ExitWatcher implements IntConsumer {
                     return;
                 }
                 code = exit.code();
-                ru = usage(rusage);
+                ru = ChildUsage.decode(rusage);
             }
         }
         exited(code, ru);
-    }
-
-    /**
-     * The reaped child's usage, or null when it cannot be decoded (an OutOfMemoryError): the child
-     * is reaped, and its exit must be recorded all the same.
-     */
-    private static ResourceUsage usage(MemorySegment rusage) {
-        try {
-            return ChildUsage.of(Rusage.decode(rusage));
-        } catch (RuntimeException | Error e) {
-            return null;
-        }
     }
 
     /** Whether this thread is the first to claim the reap. */
@@ -254,10 +223,10 @@ final class ExitWatcher implements IntConsumer {
         if (future != null) {
             future.complete(outcome(null, null));
         }
-        if (deregistering instanceof RuntimeException e) {
+        if (deregistering instanceof Error e) {
             throw e;
         } else if (deregistering != null) {
-            throw (Error) deregistering;
+            throw (RuntimeException) deregistering;
         }
     }
 

@@ -97,6 +97,8 @@ public final class ProcessPool implements AutoCloseable {
     private int outstanding;
     private boolean closed;
     private boolean killed;
+    /** Why the last launcher of {@link #across} was taken out, or {@code null}: what later jobs fail with. */
+    private SpawnException everyLauncherDown;
 
     /** One submitted command and its future. */
     private final class Job {
@@ -369,24 +371,36 @@ public final class ProcessPool implements AutoCloseable {
     private void startWhatFits() {
         while (true) {
             Job job;
+            List<Job> nowhere = null; // submitted after the last launcher was taken out: they never run
+            SpawnException down;
             lock.lock();
             try {
                 if (killed || running.size() >= maxConcurrency || queue.isEmpty()) {
                     return;
                 }
-                Slots chosen = null;
-                if (slots != null) {
-                    chosen = freest();
-                    if (chosen == null) {
-                        return;
-                    }
-                    chosen.running++;
+                Slots chosen = slots == null ? null : freest();
+                down = everyLauncherDown;
+                if (slots != null && chosen == null && down == null) {
+                    return; // every live launcher is full: an end starts the next job
                 }
-                job = queue.poll();
-                job.slots = chosen;
-                running.add(job);
+                if (slots != null && chosen == null) {
+                    nowhere = new ArrayList<>(queue);
+                    queue.clear();
+                    job = null;
+                } else {
+                    if (chosen != null) {
+                        chosen.running++;
+                    }
+                    job = queue.poll();
+                    job.slots = chosen;
+                    running.add(job);
+                }
             } finally {
                 lock.unlock();
+            }
+            if (nowhere != null) {
+                failAll(nowhere, down);
+                return;
             }
             if (job.slots != null && LauncherBase.of(job.slots.launcher).startMayWait()) {
                 Job remote = job;
@@ -485,16 +499,22 @@ public final class ProcessPool implements AutoCloseable {
                 queue.addFirst(job);
                 return true;
             }
+            everyLauncherDown = cause; // what a later submit fails with
             orphans = new ArrayList<>(queue);
             queue.clear();
         } finally {
             lock.unlock();
         }
-        for (Job j : orphans) {
+        failAll(orphans, cause);
+        return false;
+    }
+
+    /** Fails jobs that were queued and will never run (no lock held). */
+    private void failAll(List<Job> jobs, SpawnException cause) {
+        for (Job j : jobs) {
             j.future.completeExceptionally(cause);
             settle(j);
         }
-        return false;
     }
 
     private void freeSlot(Job job) {

@@ -345,6 +345,11 @@ class SshLauncherTest {
                     Collections.nCopies(5, Subprocess.command("true").stdin(Redirect.DEVNULL)));
             assertThat(fs).allSatisfy(f -> assertThatThrownBy(f::join).hasCauseInstanceOf(SpawnException.class)
                     .cause().satisfies(e -> assertThat(((SpawnException) e).step()).isEqualTo(SpawnException.Step.CONNECT)));
+            // Submitted once every host is out: it fails the same way (it waited for ever, and close() with it)
+            CompletableFuture<CompletedProcess> late = allDead.submit(Subprocess.command("true").stdin(Redirect.DEVNULL));
+            assertThat(late).failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                    .isInstanceOf(SpawnException.class)
+                    .satisfies(e -> assertThat(((SpawnException) e).step()).isEqualTo(SpawnException.Step.CONNECT));
         }
     }
 

@@ -103,6 +103,7 @@ final class JdkChild implements ChildProcess {
                     @Override
                     public void timedOut() {
                         timedOut = true;
+                        timedOutSignal.complete(null); // a wait under way (the child may have exited meanwhile) applies the grace
                     }
                 }, DeadlineKiller.SHARED, "pid " + pid);
         process.onExit().thenRun(() -> {

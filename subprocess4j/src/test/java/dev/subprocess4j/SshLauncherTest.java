@@ -353,6 +353,20 @@ class SshLauncherTest {
         }
     }
 
+    @Test
+    void aHostThatTakesTheConnectionButNeverAnswersIsBoundedByTheTimeout() throws Exception {
+        // A listening socket nobody accepts on: the kernel completes the TCP handshake, no banner ever comes.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            SshLauncher mute = server.launcher().port(silent.getLocalPort());
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> Subprocess.command("true").stdin(Redirect.DEVNULL).on(mute)
+                    .timeout(Duration.ofSeconds(2)).run())
+                    .isInstanceOf(TimeoutExpiredException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded by the timeout (it waited for ever)")
+                    .isLessThan(Duration.ofSeconds(20));
+        }
+    }
+
     /** One generated argv, named by its seed and index. */
     record ArgvCase(int index, List<String> args) {
         @Override

@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.remote;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.TimeoutExpiredException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
 import dev.subprocess4j.internal.Deadlines;
@@ -68,6 +69,7 @@ public final class SshChild extends RemoteChild {
      * @param backend the local backend that runs the {@code ssh} processes
      * @throws SpawnException when ssh cannot connect, or the remote program or directory is
      *     missing (with the errno a local spawn would give)
+     * @throws TimeoutExpiredException when the command's timeout passes before the host answers
      */
     public static ChildProcess start(SshTarget target, SpawnRequest r, boolean inheritEnv,
             Map<String, String> envChanges, Backend backend) {
@@ -96,8 +98,15 @@ public final class SshChild extends RemoteChild {
             sendEnvironment(lifeline, environment);
         }
         String first;
+        long deadline = Deadlines.after(startNanos, r.lifetime().timeout().orElse(null));
         try {
-            first = firstLine(data, lifeline);
+            first = firstLine(data, lifeline, deadline);
+        } catch (TimeoutException e) {
+            // A host that takes the connection but never answers (no banner, a login that hangs):
+            // the command's timeout bounds the connection too, as it bounds a local start.
+            abandon(data);
+            abandon(lifeline);
+            throw new TimeoutExpiredException(r.argv(), r.lifetime().timeout().orElseThrow(), null, null);
         } catch (RuntimeException | Error e) {
             abandon(data);
             abandon(lifeline);
@@ -196,8 +205,10 @@ public final class SshChild extends RemoteChild {
      * Reads the lifeline's first line: {@code pid N}, {@code err ERRNO STEP}, or {@code null} when
      * it ended without one (ssh could not connect). When the data session ends first, the lifeline
      * gets {@link #START_GRACE} to answer before it is killed.
+     *
+     * @throws TimeoutException when {@code deadline} (the command's) passes before either
      */
-    private static String firstLine(ChildProcess data, ChildProcess lifeline) {
+    private static String firstLine(ChildProcess data, ChildProcess lifeline, long deadline) throws TimeoutException {
         CompletableFuture<String> line = new CompletableFuture<>();
         InputStream in = lifeline.stdout();
         PumpThreads.start("ssh-lifeline-" + lifeline.pid(), () -> {
@@ -208,7 +219,12 @@ public final class SshChild extends RemoteChild {
             }
         });
         try {
-            CompletableFuture.anyOf(line, data.onExit()).get();
+            CompletableFuture<Object> first = CompletableFuture.anyOf(line, data.onExit());
+            if (deadline == Deadlines.NEVER) {
+                first.get();
+            } else {
+                first.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS); // TimeoutException: the caller's
+            }
             if (!line.isDone()) {
                 try {
                     return line.get(START_GRACE.toMillis(), TimeUnit.MILLISECONDS);

@@ -159,18 +159,29 @@ public final class DeadlineKiller {
         }
         Log.get().log(Level.DEBUG, "{0} timed out; sending {1}", name, first);
         target.timedOut();
-        target.signal(first, group);
+        // The next step is scheduled first: a signal that blocks or fails (a host that stopped
+        // answering, a client that cannot be started) must not end the sequence.
         if (first != Signal.SIGKILL) {
             schedule(Deadlines.fromNow(grace), this::afterGrace);
         } else {
             lastResortAfterKill();
         }
+        signal(first);
     }
 
     private void afterGrace() {
         if (target.alive()) {
-            target.signal(Signal.SIGKILL, group);
             lastResortAfterKill();
+            signal(Signal.SIGKILL);
+        }
+    }
+
+    /** Sends {@code s}; a failure is logged, and the steps already scheduled still come. */
+    private void signal(Signal s) {
+        try {
+            target.signal(s, group);
+        } catch (RuntimeException e) {
+            Log.get().log(Level.WARNING, name + ": sending " + s + " at its deadline failed; the next step still comes", e);
         }
     }
 

@@ -100,6 +100,42 @@ class DeadlineKillerTest {
         assertThat(child.steps).as("each step under the target's lock").isEqualTo(2);
     }
 
+    /**
+     * A signal that fails (a Slurm client that cannot be started, a host that refuses) must not
+     * end the sequence: the SIGKILL after the grace, and the last resort after it, still come.
+     */
+    @Test
+    void aSignalThatFailsDoesNotEndTheSequence() {
+        DeadlineKiller.Target failing = new DeadlineKiller.Target() {
+            @Override
+            public boolean alive() {
+                return child.alive();
+            }
+
+            @Override
+            public void signal(Signal signal, boolean group) {
+                child.signal(signal, group);
+                throw new IllegalStateException("cannot reach the host");
+            }
+
+            @Override
+            public void timedOut() {
+                child.timedOut();
+            }
+
+            @Override
+            public void unresponsive() {
+                child.unresponsive();
+            }
+        };
+        long deadline = System.nanoTime();
+        DeadlineKiller.arm(deadline, Signal.SIGTERM, Duration.ofSeconds(2), true, true, failing, scheduler, "t");
+        scheduler.runDue(deadline);
+        scheduler.runDue(System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        scheduler.runDue(System.nanoTime() + Duration.ofSeconds(10).toNanos());
+        assertThat(child.log).containsExactly("timedOut", "killpg SIGTERM", "killpg SIGKILL", "unresponsive");
+    }
+
     @Test
     void noSigkillWhenTheFirstSignalEndedTheChild() {
         child.dieOn = true;

@@ -833,6 +833,8 @@ public final class Command {
      * {@code Popen}: a full pipe blocks the child.
      *
      * @throws SpawnException when the child cannot be started
+     * @throws TimeoutExpiredException when the command's {@link #timeout} passes while it starts (a
+     *     FIFO redirect that no one opens, an ssh host that takes the connection but never answers)
      * @throws UnsupportedOperationException when the backend cannot honour an option
      */
     public Popen start() {

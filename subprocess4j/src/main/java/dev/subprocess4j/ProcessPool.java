@@ -97,7 +97,7 @@ public final class ProcessPool implements AutoCloseable {
     private int outstanding;
     private boolean closed;
     private boolean killed;
-    /** Why the last launcher of {@link #across} was taken out, or {@code null}: what later jobs fail with. */
+    /** Why the last live launcher of {@link #across} was taken out, or {@code null}: what later jobs fail with. */
     private SpawnException everyLauncherDown;
 
     /** One submitted command and its future. */
@@ -375,11 +375,11 @@ public final class ProcessPool implements AutoCloseable {
             SpawnException down;
             lock.lock();
             try {
-                if (killed || running.size() >= maxConcurrency || queue.isEmpty()) {
-                    return;
-                }
-                Slots chosen = slots == null ? null : freest();
                 down = everyLauncherDown;
+                if (killed || queue.isEmpty() || down == null && running.size() >= maxConcurrency) {
+                    return; // (once every launcher is out, a new job fails at once, not after the running ones)
+                }
+                Slots chosen = slots == null || down != null ? null : freest();
                 if (slots != null && chosen == null && down == null) {
                     return; // every live launcher is full: an end starts the next job
                 }

@@ -159,24 +159,26 @@ public final class DeadlineKiller {
         }
         Log.get().log(Level.DEBUG, "{0} timed out; sending {1}", name, first);
         target.timedOut();
-        // The next step is scheduled first: a signal that blocks or fails (a host that stopped
-        // answering, a client that cannot be started) must not end the sequence.
+        signal(first); // (a signal that fails does not end the sequence: the next step still comes)
         if (first != Signal.SIGKILL) {
             schedule(Deadlines.fromNow(grace), this::afterGrace);
         } else {
             lastResortAfterKill();
         }
-        signal(first);
     }
 
     private void afterGrace() {
         if (target.alive()) {
-            lastResortAfterKill();
             signal(Signal.SIGKILL);
+            lastResortAfterKill();
         }
     }
 
-    /** Sends {@code s}; a failure is logged, and the steps already scheduled still come. */
+    /**
+     * Sends {@code s}; a failure (a client that cannot be started, a host that refuses) is
+     * logged, and the caller goes on to the next step, timed from now (a slow signal, a round trip
+     * to a host, does not shorten the grace).
+     */
     private void signal(Signal s) {
         try {
             target.signal(s, group);

@@ -226,10 +226,14 @@ public final class SshChild extends RemoteChild {
                 first.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS); // TimeoutException: the caller's
             }
             if (!line.isDone()) {
+                long grace = Math.min(START_GRACE.toNanos(), deadline - System.nanoTime());
                 try {
-                    return line.get(START_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                    return line.get(Math.max(0, grace), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     lifeline.sendSignal(Signal.SIGKILL);
+                    if (deadline - System.nanoTime() <= 0) {
+                        throw e; // the command's deadline came first
+                    }
                 }
             }
             return line.get();

@@ -60,9 +60,19 @@ class FinishedJobMemoryTest {
     }
 
     /** After a full collection at most {@code max} of the jobs are left, none holding its output. */
-    private static void assertKept(List<WeakReference<Job>> jobs, int max, Run stillReachable) {
-        System.gc();
-        List<Job> left = jobs.stream().map(WeakReference::get).filter(j -> j != null).toList();
+    private static void assertKept(List<WeakReference<Job>> jobs, int max, Run stillReachable) throws InterruptedException {
+        // A collection or two, a moment apart: a thread that just finished its last job may still be
+        // on its way out (a CI run once saw 4 of 200 at the first collection, 3 expected)
+        List<Job> left = List.of();
+        for (int i = 0; i < 20; i++) {
+            left = null;
+            System.gc();
+            left = jobs.stream().map(WeakReference::get).filter(j -> j != null).toList();
+            if (left.size() <= max) {
+                break;
+            }
+            Thread.sleep(50);
+        }
         System.out.println("jobs left reachable after " + JOBS + " finished: " + left.size());
         assertTrue(left.size() <= max, left.size() + " of " + JOBS + " finished jobs still reachable (at most "
                 + max + " expected) from " + stillReachable.scheduler());

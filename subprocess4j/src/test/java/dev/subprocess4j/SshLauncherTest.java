@@ -367,6 +367,33 @@ class SshLauncherTest {
         }
     }
 
+    @Test
+    void anInterruptWhileConnectingIsASubprocessExceptionAndLeavesNoSsh() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            SshLauncher mute = server.launcher().port(silent.getLocalPort());
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean flagKept = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    Subprocess.command("true").stdin(Redirect.DEVNULL).on(mute).run();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    flagKept.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            Thread.sleep(1000); // connecting: the socket takes the connection and never answers
+            caller.interrupt();
+            caller.join(20_000);
+            assertThat(caller.isAlive()).as("the interrupt ended the start").isFalse();
+            assertThat(thrown.get()).isInstanceOf(SubprocessException.class).isNotInstanceOf(SpawnException.class)
+                    .hasMessageContaining("interrupted").hasCauseInstanceOf(InterruptedException.class);
+            assertThat(flagKept).as("the interrupt flag stays set").isTrue();
+            String port = "-p " + silent.getLocalPort(); // the two ssh processes of the start are gone
+            assertThat(ProcessHandle.current().children().filter(h -> h.info().commandLine().orElse("").contains(port)))
+                    .isEmpty();
+        }
+    }
+
     /** One generated argv, named by its seed and index. */
     record ArgvCase(int index, List<String> args) {
         @Override

@@ -3,6 +3,7 @@ package dev.subprocess4j.internal.remote;
 import dev.subprocess4j.Redirect;
 import dev.subprocess4j.Signal;
 import dev.subprocess4j.SpawnException;
+import dev.subprocess4j.SubprocessException;
 import dev.subprocess4j.TimeoutExpiredException;
 import dev.subprocess4j.internal.Backend;
 import dev.subprocess4j.internal.ChildProcess;
@@ -239,7 +240,9 @@ public final class SshChild extends RemoteChild {
             return line.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting a command over ssh", e);
+            // as every wait of the library reports an interrupt (the flag kept); not a CONNECT failure,
+            // which would take a healthy host out of a pool
+            throw new SubprocessException("interrupted while starting a command over ssh", e);
         } catch (ExecutionException e) {
             return null;
         }

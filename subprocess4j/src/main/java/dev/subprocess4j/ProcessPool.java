@@ -379,15 +379,15 @@ public final class ProcessPool implements AutoCloseable {
                 if (killed || queue.isEmpty() || down == null && running.size() >= maxConcurrency) {
                     return; // (once every launcher is out, a new job fails at once, not after the running ones)
                 }
-                Slots chosen = slots == null || down != null ? null : freest();
-                if (slots != null && chosen == null && down == null) {
-                    return; // every live launcher is full: an end starts the next job
-                }
-                if (slots != null && chosen == null) {
+                if (down != null) { // (only a pool across launchers takes them out)
                     nowhere = new ArrayList<>(queue);
                     queue.clear();
                     job = null;
                 } else {
+                    Slots chosen = slots == null ? null : freest();
+                    if (slots != null && chosen == null) {
+                        return; // every live launcher is full: an end starts the next job
+                    }
                     if (chosen != null) {
                         chosen.running++;
                     }

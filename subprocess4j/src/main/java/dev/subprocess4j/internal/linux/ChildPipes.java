@@ -2,6 +2,7 @@ package dev.subprocess4j.internal.linux;
 
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.lifecycle.DrainGrace;
+import dev.subprocess4j.internal.linux.ffi.Libc;
 import java.lang.System.Logger.Level;
 
 /**
@@ -37,10 +38,8 @@ final class ChildPipes {
         Throwable failed = close(stdin, atEnd, null);
         failed = close(stdout, atEnd, failed);
         failed = close(stderr, atEnd, failed);
-        if (failed instanceof RuntimeException e) {
-            throw e;
-        } else if (failed != null) {
-            throw (Error) failed;
+        if (failed != null) {
+            throw Libc.rethrow(failed);
         }
     }
 

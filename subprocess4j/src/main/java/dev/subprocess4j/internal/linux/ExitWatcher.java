@@ -7,6 +7,7 @@ import dev.subprocess4j.internal.Errno;
 import dev.subprocess4j.internal.Log;
 import dev.subprocess4j.internal.Outcome;
 import dev.subprocess4j.internal.linux.ffi.Epoll;
+import dev.subprocess4j.internal.linux.ffi.Libc;
 import dev.subprocess4j.internal.linux.ffi.Pidfd;
 import dev.subprocess4j.internal.linux.ffi.Rusage;
 import dev.subprocess4j.internal.linux.ffi.Scratch;
@@ -223,10 +224,8 @@ final class ExitWatcher implements IntConsumer {
         if (future != null) {
             future.complete(outcome(null, null));
         }
-        if (deregistering instanceof Error e) {
-            throw e;
-        } else if (deregistering != null) {
-            throw (RuntimeException) deregistering;
+        if (deregistering != null) {
+            throw Libc.rethrow(deregistering);
         }
     }
 

@@ -238,22 +238,25 @@ final class Pumps {
     private Runnable onReady(PipeChannel ch, String name, PumpThreads.Work work) {
         return () -> {
             try {
-                PumpThreads.start(name + pid, () -> {
-                    try {
-                        work.run();
-                    } catch (Throwable t) {
-                        try {
-                            delivery.pumpFailed(pid, ch.name, t); // what the wait then throws
-                        } finally {
-                            ch.failed(t); // (also when recording it failed: the child must not block)
-                        }
-                    }
-                });
+                PumpThreads.start(name + pid, () -> pump(ch, work));
             } catch (Throwable noThread) {
                 delivery.pumpFailed(pid, ch.name, noThread);
                 throw noThread; // the reactor fails the child's I/O with it (PipeChannel.readyFromReactor)
             }
         };
+    }
+
+    /** One readiness event's work, on its pump thread; what it throws fails the child's I/O. */
+    private void pump(PipeChannel ch, PumpThreads.Work work) {
+        try {
+            work.run();
+        } catch (Throwable t) {
+            try {
+                delivery.pumpFailed(pid, ch.name, t); // what the wait then throws
+            } finally {
+                ch.failed(t); // (also when recording it failed: the child must not block)
+            }
+        }
     }
 
     private void closeChannel(PipeChannel ch, boolean atEnd) {

@@ -236,8 +236,8 @@ public final class Libc {
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
     static final java.lang.foreign.AddressLayout ADDRESS = ValueLayout.ADDRESS;
 
-    /** Rethrows what a downcall threw (they declare Throwable) as unchecked. */
-    static RuntimeException rethrow(Throwable t) {
+    /** Rethrows what a downcall threw (they declare Throwable), or a failure held back, as unchecked. */
+    public static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             throw r;
         }
